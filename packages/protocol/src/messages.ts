@@ -1,0 +1,205 @@
+/**
+ * Client ↔ tracker messages (JSON over one WebSocket per client). One schema per message; the
+ * TypeScript types are inferred from them. docs/protocol.md describes each with an example.
+ *
+ *   client → tracker   { id, type, ...fields }                  a request
+ *   tracker → client   { id, ok: true, result }                 its reply
+ *                      { id, ok: false, error: { code, message, retryAfterMs? } }
+ *                      { push, data }                           an event nobody asked for
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+import {
+  FileNameSchema,
+  GroupIdSchema,
+  LoginPasswordSchema,
+  NewPasswordSchema,
+  Sha1HexSchema,
+  UserIdSchema,
+} from './ids.js';
+import { MAX_HAVE_BATCH } from './limits.js';
+import { MAX_FILE_SIZE, MAX_PIECES, isValidPieceLength } from './pieces.js';
+import { parseHostPort } from './tracker-info.js';
+
+/** Request ids are chosen by the client and echoed in the reply. */
+export const RequestIdSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** `host:port` where a peer's server listens; a host of 0.0.0.0 or :: means "my address as you see it". */
+export const PeerAddressSchema = z
+  .string()
+  .max(300)
+  .superRefine((value, ctx) => {
+    try {
+      parseHostPort(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+
+/** Session tokens: 32 random bytes, base64url (43 characters). */
+export const TokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a session token');
+
+/** A BEP 3 bitfield, base64. Its length is checked against the file's piece count later. */
+export const BitfieldBase64Schema = z
+  .string()
+  .max(Math.ceil(Math.ceil(MAX_PIECES / 8) / 3) * 4)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'is not base64');
+
+const PiecesHexSchema = z
+  .string()
+  .max(MAX_PIECES * 40)
+  .regex(/^(?:[0-9a-fA-F]{40})*$/, 'must be concatenated 40-hex-digit SHA-1 digests')
+  .transform((s) => s.toLowerCase());
+
+function request<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
+  return z.object({ id: RequestIdSchema, type: z.literal(type), ...shape });
+}
+
+const group = { groupId: GroupIdSchema };
+
+export const RequestSchemas = {
+  ping: request('ping', {}),
+  register: request('register', { userId: UserIdSchema, password: NewPasswordSchema }),
+  login: request('login', {
+    userId: UserIdSchema,
+    password: LoginPasswordSchema,
+    peerAddress: PeerAddressSchema.optional(),
+  }),
+  /** Continue an existing session on a new connection (after a reconnect or a tracker failover). */
+  resume: request('resume', { token: TokenSchema, peerAddress: PeerAddressSchema.optional() }),
+  logout: request('logout', {}),
+  create_group: request('create_group', group),
+  list_groups: request('list_groups', {}),
+  join_group: request('join_group', group),
+  leave_group: request('leave_group', group),
+  list_requests: request('list_requests', group),
+  accept_request: request('accept_request', { ...group, userId: UserIdSchema }),
+  reject_request: request('reject_request', { ...group, userId: UserIdSchema }),
+  list_members: request('list_members', group),
+  share_file: request('share_file', {
+    ...group,
+    name: FileNameSchema,
+    size: z.number().int().min(0).max(MAX_FILE_SIZE),
+    sha1: Sha1HexSchema,
+    pieceLength: z.number().int().refine(isValidPieceLength, 'is not a valid piece length'),
+    pieces: PiecesHexSchema,
+  }),
+  list_files: request('list_files', group),
+  get_file: request('get_file', { ...group, name: FileNameSchema }),
+  get_peers: request('get_peers', { ...group, infoHash: Sha1HexSchema }),
+  /** Batched BEP 3 "have"s from a downloading peer, or its whole bitfield. */
+  update_pieces: request('update_pieces', {
+    ...group,
+    infoHash: Sha1HexSchema,
+    have: z.array(z.number().int().min(0).max(MAX_PIECES - 1)).max(MAX_HAVE_BATCH).optional(),
+    bitfield: BitfieldBase64Schema.optional(),
+  }).refine((m) => (m.have === undefined) !== (m.bitfield === undefined), {
+    message: 'give exactly one of "have" and "bitfield"',
+  }),
+  stop_share: request('stop_share', { ...group, name: FileNameSchema }),
+} as const;
+
+export type RequestType = keyof typeof RequestSchemas;
+export type Request<T extends RequestType = RequestType> = z.output<(typeof RequestSchemas)[T]>;
+/** What a client sends (before the tracker normalises ids and names). */
+export type RequestInput<T extends RequestType = RequestType> = z.input<(typeof RequestSchemas)[T]>;
+
+export const REQUEST_TYPES = Object.keys(RequestSchemas) as RequestType[];
+
+// ---- results ------------------------------------------------------------------------------
+
+export const GroupSummarySchema = z.object({
+  groupId: z.string(),
+  owner: z.string(),
+  memberCount: z.number().int(),
+  /** The asking user's relation to the group. */
+  membership: z.enum(['owner', 'member', 'requested', 'none']),
+});
+
+export const MemberSchema = z.object({ userId: z.string(), joinedAt: z.string(), owner: z.boolean() });
+
+export const JoinRequestSummarySchema = z.object({ userId: z.string(), requestedAt: z.string() });
+
+export const FileSummarySchema = z.object({
+  name: z.string(),
+  infoHash: z.string(),
+  size: z.number(),
+  sha1: z.string(),
+  pieceLength: z.number().int(),
+  pieceCount: z.number().int(),
+  sharedBy: z.string(),
+  sharedAt: z.string(),
+  /** Online peers that have every piece. */
+  seeders: z.number().int(),
+  /** Online peers that have some pieces but not all (downloaders sharing as they go). */
+  partialPeers: z.number().int(),
+  /** Whether every piece is held by at least one online peer, so a download can complete now. */
+  available: z.boolean(),
+});
+
+export const FileDetailSchema = FileSummarySchema.extend({ pieces: z.string() });
+
+export const PeerSchema = z.object({
+  userId: z.string(),
+  address: z.string(),
+  bitfield: z.string(),
+  complete: z.boolean(),
+});
+
+export const ResultSchemas = {
+  ping: z.object({ now: z.string() }),
+  register: z.object({ userId: z.string() }),
+  login: z.object({ userId: z.string(), token: z.string(), expiresAt: z.string(), peerAddress: z.string().nullable() }),
+  resume: z.object({ userId: z.string(), expiresAt: z.string(), peerAddress: z.string().nullable() }),
+  logout: z.object({}),
+  create_group: z.object({ groupId: z.string() }),
+  list_groups: z.object({ groups: z.array(GroupSummarySchema) }),
+  join_group: z.object({ groupId: z.string(), status: z.literal('requested') }),
+  leave_group: z.object({ groupId: z.string(), groupDeleted: z.boolean(), newOwner: z.string().nullable() }),
+  list_requests: z.object({ requests: z.array(JoinRequestSummarySchema) }),
+  accept_request: z.object({ groupId: z.string(), userId: z.string() }),
+  reject_request: z.object({ groupId: z.string(), userId: z.string() }),
+  list_members: z.object({ members: z.array(MemberSchema) }),
+  share_file: z.object({ file: FileSummarySchema, alreadyShared: z.boolean() }),
+  list_files: z.object({ files: z.array(FileSummarySchema) }),
+  get_file: z.object({ file: FileDetailSchema }),
+  get_peers: z.object({ peers: z.array(PeerSchema) }),
+  update_pieces: z.object({ count: z.number().int(), complete: z.boolean() }),
+  stop_share: z.object({ withdrawn: z.boolean() }),
+} as const satisfies Record<RequestType, z.ZodType>;
+
+export type Result<T extends RequestType> = z.infer<(typeof ResultSchemas)[T]>;
+export type GroupSummary = z.infer<typeof GroupSummarySchema>;
+export type FileSummary = z.infer<typeof FileSummarySchema>;
+export type FileDetail = z.infer<typeof FileDetailSchema>;
+export type PeerInfo = z.infer<typeof PeerSchema>;
+
+export const ErrorBodySchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  retryAfterMs: z.number().optional(),
+});
+
+// ---- pushes -------------------------------------------------------------------------------
+
+export const PushSchemas = {
+  /** To a group's owner: somebody asked to join. */
+  join_requested: z.object({ groupId: z.string(), userId: z.string() }),
+  /** To the requester. */
+  request_accepted: z.object({ groupId: z.string() }),
+  request_rejected: z.object({ groupId: z.string() }),
+  /** To every member: the group has a new owner because the old one left. */
+  owner_changed: z.object({ groupId: z.string(), ownerId: z.string() }),
+  /** To every member: a file became available in the group. */
+  file_shared: z.object({ groupId: z.string(), name: z.string(), infoHash: z.string(), size: z.number(), sharedBy: z.string() }),
+  /** To every member: the last peer stopped sharing a file (or left the group). */
+  file_withdrawn: z.object({ groupId: z.string(), name: z.string(), infoHash: z.string() }),
+} as const;
+
+export type PushType = keyof typeof PushSchemas;
+export type Push<T extends PushType = PushType> = { [K in T]: { push: K; data: z.infer<(typeof PushSchemas)[K]> } }[T];
+
+/** A reply as sent on the wire. `id` is null when the request was too broken to have one. */
+export type Reply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number | null; ok: false; error: z.infer<typeof ErrorBodySchema> };

@@ -1,0 +1,59 @@
+/**
+ * One connected client: its socket, its session once logged in, and an in-order request queue
+ * (a client may pipeline; replies still come in request order, which keeps clients simple).
+ */
+import type { WebSocket } from 'ws';
+import type { Push, Reply } from '@groupshare/protocol';
+
+export interface ConnectionSession {
+  userId: string;
+  tokenHash: string;
+  /** Where this client serves pieces, as other peers should dial it; null if it does not serve. */
+  peerAddress: string | null;
+}
+
+let nextConnectionId = 1;
+
+export class ClientConnection {
+  readonly id = nextConnectionId++;
+  session: ConnectionSession | null = null;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly socket: WebSocket,
+    /** The client's IP as seen by the tracker (IPv4-mapped IPv6 unwrapped). */
+    readonly remoteAddress: string,
+  ) {}
+
+  /** Runs `task` after every task enqueued before it. */
+  enqueue(task: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(task, task);
+    return this.queue;
+  }
+
+  reply(reply: Reply): void {
+    this.send(reply);
+  }
+
+  push(push: Push): void {
+    this.send(push);
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  get open(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  private send(message: unknown): void {
+    if (this.open) this.socket.send(JSON.stringify(message));
+  }
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`; the form other peers can dial. */
+export function normaliseRemoteAddress(address: string | undefined): string {
+  if (!address) return 'unknown';
+  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}

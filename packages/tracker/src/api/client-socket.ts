@@ -1,0 +1,46 @@
+/**
+ * The client WebSocket endpoint (`GET /ws`, upgraded). Text frames are JSON requests handled in
+ * order; a binary frame gets an error reply; a frame over MAX_MESSAGE_BYTES is refused by ws
+ * itself, which closes the socket with 1009 (message too big).
+ */
+import { ProtocolError } from '@groupshare/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { TrackerServices } from './context.js';
+import { ClientConnection, normaliseRemoteAddress } from './client-connection.js';
+import { dispatch } from './dispatch.js';
+
+export interface ClientSocketInit {
+  services: TrackerServices;
+  /** Promises of requests being handled, so stopping can wait for them. */
+  inFlight: Set<Promise<void>>;
+}
+
+export async function clientSocketRoutes(app: FastifyInstance, init: ClientSocketInit): Promise<void> {
+  const { services, inFlight } = init;
+  app.get('/ws', { websocket: true }, (socket, request) => {
+    const conn = new ClientConnection(socket, normaliseRemoteAddress(request.socket.remoteAddress));
+    services.hub.add(conn);
+    services.log.debug({ conn: conn.id, ip: conn.remoteAddress }, 'client connected');
+
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        const error = new ProtocolError('ERR_BAD_MESSAGE', 'binary frames are not accepted; send JSON text');
+        conn.reply({ id: null, ok: false, error: error.toBody() });
+        return;
+      }
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      const task = conn.enqueue(async () => {
+        conn.reply(await dispatch({ conn, services }, text));
+      });
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+    });
+    socket.on('close', (code) => {
+      services.hub.remove(conn);
+      services.log.debug({ conn: conn.id, code, user: conn.session?.userId }, 'client disconnected');
+    });
+    socket.on('error', (err) => {
+      services.log.warn({ conn: conn.id, err: err.message }, 'client socket error');
+    });
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * What every request handler gets: the connection it serves and the tracker's services.
+ */
+import { ProtocolError, type Request, type RequestType, type Result } from '@groupshare/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { PasswordHasher } from '../auth/passwords.js';
+import type { TrackerQueries } from '../state/queries.js';
+import type { TrackerStore, Tx } from '../state/store.js';
+import type { ClientConnection, ConnectionSession } from './client-connection.js';
+import type { ClientHub } from './hub.js';
+
+export interface TrackerServices {
+  store: TrackerStore;
+  queries: TrackerQueries;
+  hub: ClientHub;
+  hasher: PasswordHasher;
+  throttle: LoginThrottle;
+  log: FastifyBaseLogger;
+  sessionTtlMs: number;
+  now: () => number;
+}
+
+export interface HandlerContext {
+  conn: ClientConnection;
+  services: TrackerServices;
+}
+
+export type Handler<T extends RequestType> = (ctx: HandlerContext, req: Request<T>) => Promise<Result<T>>;
+export type HandlerTable = { [T in RequestType]: Handler<T> };
+
+export function requireSession(ctx: HandlerContext): ConnectionSession {
+  if (!ctx.conn.session) throw new ProtocolError('ERR_NOT_LOGGED_IN', 'log in first');
+  return ctx.conn.session;
+}
+
+/**
+ * The group exists and the user belongs to it. Checked before anything about the group's
+ * files, so a non-member learns nothing about which files exist.
+ */
+export async function requireMember(tx: Tx, groupId: string, userId: string): Promise<{ ownerId: string }> {
+  const group = await tx.group.findUnique({ where: { id: groupId } });
+  if (!group) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${groupId}"`);
+  const membership = await tx.membership.findUnique({ where: { groupId_userId: { groupId, userId } } });
+  if (!membership) throw new ProtocolError('ERR_NOT_MEMBER', `you are not a member of group "${groupId}"`);
+  return group;
+}
+
+export async function requireOwner(tx: Tx, groupId: string, userId: string): Promise<void> {
+  const group = await tx.group.findUnique({ where: { id: groupId } });
+  if (!group) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${groupId}"`);
+  if (group.ownerId !== userId) {
+    throw new ProtocolError('ERR_NOT_GROUP_OWNER', `only the owner of group "${groupId}" (${group.ownerId}) can do that`);
+  }
+}

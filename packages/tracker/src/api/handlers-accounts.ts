@@ -1,0 +1,106 @@
+/**
+ * register, login, resume, logout, ping.
+ */
+import { ProtocolError, formatHostPort, parseHostPort } from '@groupshare/protocol';
+import { QueueFullError } from '../util/limiter.js';
+import { hashToken, newSessionToken } from '../auth/tokens.js';
+import { requireSession, type HandlerContext, type HandlerTable } from './context.js';
+
+/** Retry hint for ERR_BUSY: roughly a few argon2 hashes' time. */
+const BUSY_RETRY_MS = 1_000;
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof QueueFullError) {
+      throw new ProtocolError('ERR_BUSY', 'the tracker is busy hashing passwords; try again shortly', BUSY_RETRY_MS);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The address other peers should dial. A wildcard host (0.0.0.0, ::) means "wherever you see me
+ * coming from", as BitTorrent trackers do, so a client need not know its own LAN address.
+ */
+export function resolvePeerAddress(ctx: HandlerContext, announced: string | undefined): string | null {
+  if (announced === undefined) return null;
+  const { host, port } = parseHostPort(announced);
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
+  return formatHostPort({ host: wildcard ? ctx.conn.remoteAddress : host, port });
+}
+
+export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' | 'resume' | 'logout'> = {
+  async ping(ctx) {
+    return { now: new Date(ctx.services.now()).toISOString() };
+  },
+
+  async register(ctx, req) {
+    const { store, hasher, log } = ctx.services;
+    if (await store.prisma.user.findUnique({ where: { id: req.userId } })) {
+      throw new ProtocolError('ERR_USER_EXISTS', `user id "${req.userId}" is taken`);
+    }
+    const passwordHash = await limited(() => hasher.hash(req.password));
+    await store.mutate(async (w) => {
+      // Checked again under the write lock: another registration may have won meanwhile.
+      if (await w.tx.user.findUnique({ where: { id: req.userId } })) {
+        throw new ProtocolError('ERR_USER_EXISTS', `user id "${req.userId}" is taken`);
+      }
+      await w.commit({ kind: 'user_created', userId: req.userId, passwordHash });
+    });
+    log.info({ event: 'user_registered', userId: req.userId, ip: ctx.conn.remoteAddress }, 'user registered');
+    return { userId: req.userId };
+  },
+
+  async login(ctx, req) {
+    const { store, hasher, throttle, hub, log, now, sessionTtlMs } = ctx.services;
+    if (ctx.conn.session) throw new ProtocolError('ERR_ALREADY_LOGGED_IN', `already logged in as ${ctx.conn.session.userId}; log out first`);
+    const keys = [`ip:${ctx.conn.remoteAddress}`, `user:${req.userId}`];
+    const wait = Math.max(...keys.map((k) => throttle.waitMs(k, now())));
+    if (wait > 0) {
+      log.warn({ event: 'login_throttled', userId: req.userId, ip: ctx.conn.remoteAddress }, 'login throttled');
+      throw new ProtocolError('ERR_RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, wait);
+    }
+    const peerAddress = resolvePeerAddress(ctx, req.peerAddress);
+    const user = await store.prisma.user.findUnique({ where: { id: req.userId } });
+    const ok = await limited(() => hasher.verify(user?.passwordHash, req.password));
+    if (!ok) {
+      for (const key of keys) throttle.recordFailure(key, now());
+      log.warn({ event: 'login_failed', userId: req.userId, ip: ctx.conn.remoteAddress }, 'login failed');
+      // Same reply for an unknown user and a wrong password.
+      throw new ProtocolError('ERR_BAD_CREDENTIALS', 'wrong user id or password');
+    }
+    throttle.reset(`user:${req.userId}`);
+    const token = newSessionToken();
+    const tokenHash = hashToken(token);
+    const expiresAt = new Date(now() + sessionTtlMs).toISOString();
+    await store.mutate((w) => w.commit({ kind: 'session_opened', tokenHash, userId: req.userId, peerAddress, expiresAt }));
+    hub.setSession(ctx.conn, { userId: req.userId, tokenHash, peerAddress });
+    log.info({ event: 'login', userId: req.userId, ip: ctx.conn.remoteAddress, peerAddress }, 'login');
+    return { userId: req.userId, token, expiresAt, peerAddress };
+  },
+
+  async resume(ctx, req) {
+    const { store, hub, log, now } = ctx.services;
+    if (ctx.conn.session) throw new ProtocolError('ERR_ALREADY_LOGGED_IN', `already logged in as ${ctx.conn.session.userId}`);
+    const tokenHash = hashToken(req.token);
+    const session = await store.prisma.session.findUnique({ where: { tokenHash } });
+    if (!session || session.expiresAt.getTime() <= now()) {
+      throw new ProtocolError('ERR_SESSION_INVALID', 'this session has ended; log in again');
+    }
+    const peerAddress = req.peerAddress !== undefined ? resolvePeerAddress(ctx, req.peerAddress) : session.peerAddress;
+    hub.setSession(ctx.conn, { userId: session.userId, tokenHash, peerAddress });
+    log.info({ event: 'session_resumed', userId: session.userId, ip: ctx.conn.remoteAddress }, 'session resumed');
+    return { userId: session.userId, expiresAt: session.expiresAt.toISOString(), peerAddress };
+  },
+
+  async logout(ctx) {
+    const { store, hub, log } = ctx.services;
+    const session = requireSession(ctx);
+    await store.mutate((w) => w.commit({ kind: 'session_closed', tokenHash: session.tokenHash }));
+    hub.endSession(session.tokenHash);
+    log.info({ event: 'logout', userId: session.userId }, 'logout');
+    return {};
+  },
+};

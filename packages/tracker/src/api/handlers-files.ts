@@ -1,0 +1,145 @@
+/**
+ * share_file, list_files, get_file, get_peers, update_pieces, stop_share.
+ */
+import { Bitfield, MAX_PIECES, ProtocolError, infoHash, pieceCount } from '@groupshare/protocol';
+import { requireMember, requireSession, type HandlerContext, type HandlerTable } from './context.js';
+
+type FileHandlers = Pick<HandlerTable, 'share_file' | 'list_files' | 'get_file' | 'get_peers' | 'update_pieces' | 'stop_share'>;
+
+function requirePeerAddress(ctx: HandlerContext): { userId: string; peerAddress: string } {
+  const session = requireSession(ctx);
+  if (!session.peerAddress) {
+    throw new ProtocolError('ERR_NO_PEER_ADDRESS', 'this client did not give a peer address at login, so it cannot serve files');
+  }
+  return { userId: session.userId, peerAddress: session.peerAddress };
+}
+
+function noSuchFile(groupId: string, what: string): ProtocolError {
+  return new ProtocolError('ERR_NO_SUCH_FILE', `there is no file ${what} in group "${groupId}"`);
+}
+
+export const fileHandlers: FileHandlers = {
+  async share_file(ctx, req) {
+    const { userId, peerAddress } = requirePeerAddress(ctx);
+    const count = pieceCount(req.size, req.pieceLength);
+    if (count > MAX_PIECES || req.pieces.length !== count * 40) {
+      throw new ProtocolError(
+        'ERR_BAD_FILE_INFO',
+        `a ${req.size}-byte file with ${req.pieceLength}-byte pieces has ${count} pieces, but ${req.pieces.length / 40} piece hashes were sent`,
+      );
+    }
+    const hash = infoHash({ name: req.name, length: req.size, pieceLength: req.pieceLength, pieces: Buffer.from(req.pieces, 'hex') });
+    const { value: alreadyShared, effects } = await ctx.services.store.mutate(async (w) => {
+      await requireMember(w.tx, req.groupId, userId);
+      const existing = await w.tx.sharedFile.findUnique({ where: { groupId_name: { groupId: req.groupId, name: req.name } } });
+      if (existing && existing.infoHash !== hash) {
+        throw new ProtocolError(
+          'ERR_FILE_NAME_TAKEN',
+          `group "${req.groupId}" already has a different file named "${req.name}"; rename yours to share it`,
+        );
+      }
+      if (existing) {
+        const share = await w.tx.share.findUnique({ where: { groupId_infoHash_userId: { groupId: req.groupId, infoHash: hash, userId } } });
+        if (share?.complete && share.peerAddress === peerAddress) return true; // sharing again is a no-op
+      }
+      await w.commit({
+        kind: 'file_shared',
+        groupId: req.groupId,
+        infoHash: hash,
+        name: req.name,
+        size: req.size,
+        sha1: req.sha1,
+        pieceLength: req.pieceLength,
+        pieces: req.pieces,
+        userId,
+        peerAddress,
+      });
+      return false;
+    });
+    ctx.services.hub.deliver(effects);
+    if (!alreadyShared) {
+      ctx.services.log.info({ event: 'file_shared', groupId: req.groupId, name: req.name, infoHash: hash, size: req.size, userId }, 'file shared');
+    }
+    const file = await ctx.services.queries.getFile(req.groupId, req.name);
+    if (!file) throw noSuchFile(req.groupId, `"${req.name}"`); // withdrawn in between: vanishingly rare
+    const { pieces: _pieces, ...summary } = file;
+    return { file: summary, alreadyShared };
+  },
+
+  async list_files(ctx, req) {
+    const { userId } = requireSession(ctx);
+    await requireMember(ctx.services.store.prisma, req.groupId, userId);
+    return { files: await ctx.services.queries.listFiles(req.groupId) };
+  },
+
+  async get_file(ctx, req) {
+    const { userId } = requireSession(ctx);
+    await requireMember(ctx.services.store.prisma, req.groupId, userId);
+    const file = await ctx.services.queries.getFile(req.groupId, req.name);
+    if (!file) throw noSuchFile(req.groupId, `"${req.name}"`);
+    return { file };
+  },
+
+  async get_peers(ctx, req) {
+    const session = requireSession(ctx);
+    await requireMember(ctx.services.store.prisma, req.groupId, session.userId);
+    const peers = await ctx.services.queries.getPeers(req.groupId, req.infoHash, session);
+    if (!peers) throw noSuchFile(req.groupId, `with info-hash ${req.infoHash}`);
+    return { peers };
+  },
+
+  async update_pieces(ctx, req) {
+    const { userId, peerAddress } = requirePeerAddress(ctx);
+    const { value } = await ctx.services.store.mutate(async (w) => {
+      await requireMember(w.tx, req.groupId, userId);
+      const key = { groupId: req.groupId, infoHash: req.infoHash };
+      const file = await w.tx.sharedFile.findUnique({ where: { groupId_infoHash: key } });
+      if (!file) throw noSuchFile(req.groupId, `with info-hash ${req.infoHash}`);
+      const count = pieceCount(Number(file.size), file.pieceLength);
+      const share = await w.tx.share.findUnique({ where: { groupId_infoHash_userId: { ...key, userId } } });
+      let bits = share ? new Bitfield(count, share.bitfield) : new Bitfield(count);
+      const before = bits.toBase64();
+      if (req.bitfield !== undefined) {
+        bits = bits.or(parseBitfield(req.bitfield, count));
+      }
+      for (const index of req.have ?? []) {
+        if (index >= count) throw new ProtocolError('ERR_BAD_MESSAGE', `piece ${index} is out of range: the file has ${count} pieces`);
+        bits.set(index);
+      }
+      const after = bits.toBase64();
+      if (share && after === before && share.peerAddress === peerAddress) return { count: bits.count(), complete: bits.isComplete() };
+      await w.commit({ kind: 'pieces_updated', ...key, userId, peerAddress, bitfield: after });
+      return { count: bits.count(), complete: bits.isComplete() };
+    });
+    return value;
+  },
+
+  async stop_share(ctx, req) {
+    const { userId } = requireSession(ctx);
+    const { value: withdrawn, effects } = await ctx.services.store.mutate(async (w) => {
+      await requireMember(w.tx, req.groupId, userId);
+      const file = await w.tx.sharedFile.findUnique({ where: { groupId_name: { groupId: req.groupId, name: req.name } } });
+      if (!file) throw noSuchFile(req.groupId, `"${req.name}"`);
+      const key = { groupId: req.groupId, infoHash: file.infoHash };
+      const share = await w.tx.share.findUnique({ where: { groupId_infoHash_userId: { ...key, userId } } });
+      if (!share) throw new ProtocolError('ERR_NO_SUCH_FILE', `you are not sharing "${req.name}" in group "${req.groupId}"`);
+      await w.commit({ kind: 'share_stopped', ...key, userId });
+      return (await w.tx.sharedFile.findUnique({ where: { groupId_infoHash: key } })) === null;
+    });
+    ctx.services.hub.deliver(effects);
+    ctx.services.log.info({ event: 'share_stopped', groupId: req.groupId, name: req.name, userId, withdrawn }, 'share stopped');
+    return { withdrawn };
+  },
+};
+
+/**
+ * Bitfields are only sent as a whole ("replace" semantics would let a peer un-have pieces, which
+ * the tracker cannot verify anyway), so a given bitfield is merged into what is known.
+ */
+function parseBitfield(base64: string, count: number): Bitfield {
+  try {
+    return Bitfield.fromBase64(base64, count);
+  } catch (err) {
+    throw new ProtocolError('ERR_BAD_MESSAGE', `bitfield: ${(err as Error).message}`, undefined, { cause: err });
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * create_group, list_groups, join_group, leave_group, list_requests, accept_request,
+ * reject_request, list_members.
+ */
+import { ProtocolError } from '@groupshare/protocol';
+import { requireMember, requireOwner, requireSession, type HandlerContext, type HandlerTable } from './context.js';
+
+type GroupHandlers = Pick<
+  HandlerTable,
+  'create_group' | 'list_groups' | 'join_group' | 'leave_group' | 'list_requests' | 'accept_request' | 'reject_request' | 'list_members'
+>;
+
+function resolveRequest(accepted: boolean) {
+  return async (ctx: HandlerContext, req: { groupId: string; userId: string }) => {
+    const { userId } = requireSession(ctx);
+    const { store, hub, log } = ctx.services;
+    const { effects } = await store.mutate(async (w) => {
+      await requireOwner(w.tx, req.groupId, userId);
+      const request = await w.tx.joinRequest.findUnique({ where: { groupId_userId: { groupId: req.groupId, userId: req.userId } } });
+      if (!request) throw new ProtocolError('ERR_NO_SUCH_REQUEST', `${req.userId} has not asked to join "${req.groupId}"`);
+      await w.commit({ kind: 'join_resolved', groupId: req.groupId, userId: req.userId, accepted, by: userId });
+    });
+    hub.deliver(effects);
+    const event = accepted ? 'request_accepted' : 'request_rejected';
+    log.info({ event, groupId: req.groupId, userId: req.userId, by: userId }, event.replace('_', ' '));
+    return { groupId: req.groupId, userId: req.userId };
+  };
+}
+
+export const groupHandlers: GroupHandlers = {
+  async create_group(ctx, req) {
+    const { userId } = requireSession(ctx);
+    await ctx.services.store.mutate(async (w) => {
+      if (await w.tx.group.findUnique({ where: { id: req.groupId } })) {
+        throw new ProtocolError('ERR_GROUP_EXISTS', `group "${req.groupId}" already exists`);
+      }
+      await w.commit({ kind: 'group_created', groupId: req.groupId, ownerId: userId });
+    });
+    ctx.services.log.info({ event: 'group_created', groupId: req.groupId, userId }, 'group created');
+    return { groupId: req.groupId };
+  },
+
+  async list_groups(ctx) {
+    const { userId } = requireSession(ctx);
+    return { groups: await ctx.services.queries.listGroups(userId) };
+  },
+
+  async join_group(ctx, req) {
+    const { userId } = requireSession(ctx);
+    const { effects } = await ctx.services.store.mutate(async (w) => {
+      const group = await w.tx.group.findUnique({ where: { id: req.groupId } });
+      if (!group) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${req.groupId}"`);
+      if (await w.tx.membership.findUnique({ where: { groupId_userId: { groupId: req.groupId, userId } } })) {
+        throw new ProtocolError('ERR_ALREADY_MEMBER', `you are already a member of "${req.groupId}"`);
+      }
+      if (await w.tx.joinRequest.findUnique({ where: { groupId_userId: { groupId: req.groupId, userId } } })) {
+        throw new ProtocolError('ERR_ALREADY_REQUESTED', `you have already asked to join "${req.groupId}"; the owner (${group.ownerId}) has not answered yet`);
+      }
+      await w.commit({ kind: 'join_requested', groupId: req.groupId, userId });
+    });
+    ctx.services.hub.deliver(effects);
+    ctx.services.log.info({ event: 'join_requested', groupId: req.groupId, userId }, 'join requested');
+    return { groupId: req.groupId, status: 'requested' as const };
+  },
+
+  async leave_group(ctx, req) {
+    const { userId } = requireSession(ctx);
+    const { value, effects } = await ctx.services.store.mutate(async (w) => {
+      await requireMember(w.tx, req.groupId, userId);
+      await w.commit({ kind: 'member_left', groupId: req.groupId, userId });
+      const after = await w.tx.group.findUnique({ where: { id: req.groupId } });
+      return { groupDeleted: after === null, newOwner: after && after.ownerId !== userId ? after.ownerId : null };
+    });
+    ctx.services.hub.deliver(effects);
+    ctx.services.log.info({ event: 'member_left', groupId: req.groupId, userId, ...value }, 'member left group');
+    return { groupId: req.groupId, ...value };
+  },
+
+  async list_requests(ctx, req) {
+    const { userId } = requireSession(ctx);
+    await requireOwner(ctx.services.store.prisma, req.groupId, userId);
+    return { requests: await ctx.services.queries.listRequests(req.groupId) };
+  },
+
+  accept_request: resolveRequest(true),
+  reject_request: resolveRequest(false),
+
+  async list_members(ctx, req) {
+    const { userId } = requireSession(ctx);
+    const group = await requireMember(ctx.services.store.prisma, req.groupId, userId);
+    return { members: await ctx.services.queries.listMembers(req.groupId, group.ownerId) };
+  },
+};

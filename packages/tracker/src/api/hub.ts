@@ -1,0 +1,88 @@
+/**
+ * Every connected client, indexed by user: delivers pushes and answers "is this peer online?".
+ * A share counts as online while its user has a logged-in connection that announced the share's
+ * peer address; presence is in memory only, rebuilt as clients (re)connect.
+ */
+import type { Effect } from '../state/effects.js';
+import type { ClientConnection, ConnectionSession } from './client-connection.js';
+
+function presenceKey(userId: string, peerAddress: string): string {
+  return `${userId}\u0000${peerAddress}`;
+}
+
+export class ClientHub {
+  private readonly connections = new Set<ClientConnection>();
+  private readonly byUser = new Map<string, Set<ClientConnection>>();
+  private readonly online = new Map<string, number>();
+
+  add(conn: ClientConnection): void {
+    this.connections.add(conn);
+  }
+
+  remove(conn: ClientConnection): void {
+    this.setSession(conn, null);
+    this.connections.delete(conn);
+  }
+
+  /** Binds (or with null, unbinds) a connection to a logged-in session. */
+  setSession(conn: ClientConnection, session: ConnectionSession | null): void {
+    const old = conn.session;
+    if (old) {
+      this.byUser.get(old.userId)?.delete(conn);
+      if (this.byUser.get(old.userId)?.size === 0) this.byUser.delete(old.userId);
+      if (old.peerAddress) this.adjustOnline(presenceKey(old.userId, old.peerAddress), -1);
+    }
+    conn.session = session;
+    // A login that finishes after its socket closed must not leave the user marked online.
+    if (session && this.connections.has(conn)) {
+      let set = this.byUser.get(session.userId);
+      if (!set) this.byUser.set(session.userId, (set = new Set()));
+      set.add(conn);
+      if (session.peerAddress) this.adjustOnline(presenceKey(session.userId, session.peerAddress), 1);
+    }
+  }
+
+  isOnline(userId: string, peerAddress: string): boolean {
+    return (this.online.get(presenceKey(userId, peerAddress)) ?? 0) > 0;
+  }
+
+  /** Every connection of the user (a user may be logged in from several clients). */
+  connectionsOf(userId: string): ReadonlySet<ClientConnection> {
+    return this.byUser.get(userId) ?? new Set();
+  }
+
+  /** Logs every connection of the session out (after `logout` on any one of them). */
+  endSession(tokenHash: string): void {
+    for (const conn of this.connections) {
+      if (conn.session?.tokenHash === tokenHash) this.setSession(conn, null);
+    }
+  }
+
+  deliver(effects: readonly Effect[]): void {
+    for (const effect of effects) {
+      for (const userId of new Set(effect.to)) {
+        for (const conn of this.connectionsOf(userId)) conn.push(effect.push);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  get loggedIn(): number {
+    let n = 0;
+    for (const conn of this.connections) if (conn.session) n += 1;
+    return n;
+  }
+
+  all(): Iterable<ClientConnection> {
+    return this.connections;
+  }
+
+  private adjustOnline(key: string, delta: number): void {
+    const n = (this.online.get(key) ?? 0) + delta;
+    if (n > 0) this.online.set(key, n);
+    else this.online.delete(key);
+  }
+}

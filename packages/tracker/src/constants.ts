@@ -1,0 +1,21 @@
+/** Defaults for TrackerInit; each can be overridden by the caller (tests use smaller ones). */
+
+/** Sessions last 30 days from login; `resume` keeps using the same one across reconnects. */
+export const DEFAULT_SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Failed-login throttle (per address and per user id): 5 free failures, then 1 s, 2 s, 4 s, …
+ * up to 15 minutes between attempts; a key is forgotten after an hour without failures.
+ * An attacker gets about 100 guesses a day per account instead of thousands a second.
+ */
+export const DEFAULT_LOGIN_THROTTLE = {
+  freeFailures: 5,
+  baseDelayMs: 1_000,
+  maxDelayMs: 15 * 60 * 1000,
+  forgetAfterMs: 60 * 60 * 1000,
+  maxEntries: 100_000,
+};
+
+/** argon2 hashes at once (this machine has 2 cores) and how many may wait before ERR_BUSY. */
+export const DEFAULT_HASH_CONCURRENCY = 2;
+export const DEFAULT_HASH_QUEUE = 64;

@@ -1,0 +1,3 @@
+/** @groupshare/tracker: build and run a tracker in-process (tests, embedding). */
+export { Tracker, type TrackerInit, type TrackerStatus } from './tracker.js';
+export { createTrackerLogger } from './logger.js';

@@ -1,0 +1,31 @@
+/**
+ * The tracker's pino logger: JSON lines to stdout (for terminals and service managers) and to
+ * `tracker.log` in the data directory. Requests are never logged whole, so passwords and tokens
+ * cannot reach a log; `redact` is a second guard for fields with those names.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+
+export interface TrackerLoggerInit {
+  dataDir: string;
+  level?: string;
+  /** Also write to stdout (the process does; tests usually do not). */
+  stdout?: boolean;
+  trackerNumber: number;
+}
+
+export function createTrackerLogger(init: TrackerLoggerInit): Logger {
+  mkdirSync(init.dataDir, { recursive: true });
+  const file = pino.destination({ dest: path.join(init.dataDir, 'tracker.log'), sync: true });
+  const streams: pino.StreamEntry[] = [{ stream: file }];
+  if (init.stdout) streams.push({ stream: pino.destination({ dest: 1, sync: true }) });
+  return pino(
+    {
+      level: init.level ?? 'info',
+      base: { tracker: init.trackerNumber },
+      redact: { paths: ['password', '*.password', 'token', '*.token', 'passwordHash', '*.passwordHash'], censor: '[redacted]' },
+    },
+    pino.multistream(streams),
+  );
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * `./tracker tracker_info.txt <n>`: runs tracker number n of the cluster listed in the file.
+ */
+import { parseTrackerInfo, trackerAt } from '@groupshare/protocol';
+import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startConsole } from './console.js';
+import { createTrackerLogger } from './logger.js';
+import { Tracker } from './tracker.js';
+
+function fail(message: string): never {
+  process.stderr.write(`tracker: ${message}\n`);
+  process.exit(2);
+}
+
+function parseTrackerNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number (1 for the first line)');
+  return Number(value);
+}
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name('tracker')
+    .description('Run one groupshare tracker of the cluster listed in tracker_info.txt.')
+    .argument('<tracker_info>', 'file listing every tracker, one host:port per line')
+    .argument('<n>', 'which line of the file is this tracker (1-based)', parseTrackerNumber)
+    .option('--data-dir <dir>', 'where the database and log live (default: ./data/tracker-<n>)')
+    .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, trace', 'info')
+    .version('0.1.0')
+    .showHelpAfterError();
+  program.parse();
+  const [infoFile, n] = program.processedArgs as [string, number];
+  const opts = program.opts<{ dataDir?: string; logLevel: string }>();
+
+  let text: string;
+  try {
+    text = readFileSync(infoFile, 'utf8');
+  } catch (err) {
+    fail(`cannot read ${infoFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let me;
+  try {
+    me = trackerAt(parseTrackerInfo(text), n);
+  } catch (err) {
+    fail(`${infoFile}: ${(err as Error).message}`);
+  }
+
+  const dataDir = path.resolve(opts.dataDir ?? path.join('data', `tracker-${n}`));
+  const logger = createTrackerLogger({ dataDir, trackerNumber: n, level: opts.logLevel, stdout: true });
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+
+  const tracker = await Tracker.create({ trackerNumber: n, host: me.host, port: me.port, dataDir, logger });
+  try {
+    await tracker.start();
+  } catch (err) {
+    await tracker.stop();
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EADDRNOTAVAIL' ? 'that address is not on this machine' : (err as Error).message;
+    fail(`cannot listen on ${me.host}:${me.port}: ${why}`);
+  }
+
+  const stop = (reason: string) => {
+    logger.info({ event: 'shutdown', reason }, `stopping (${reason})`);
+    tracker.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  startConsole({
+    tracker,
+    input: process.stdin,
+    output: process.stdout,
+    interactive: Boolean(process.stdin.isTTY),
+    onQuit: () => stop('quit'),
+  });
+}
+
+await main();

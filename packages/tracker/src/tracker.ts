@@ -1,0 +1,147 @@
+/**
+ * Builds a tracker: database, services, fastify app with `/ws` and `/health`. `start()` listens,
+ * `stop()` closes client sockets, waits for requests in flight and the last write, and closes
+ * the database; it is idempotent. The process entry point (main.ts) adds the console and signals.
+ */
+import websocket from '@fastify/websocket';
+import { MAX_MESSAGE_BYTES } from '@groupshare/protocol';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { clientSocketRoutes } from './api/client-socket.js';
+import type { TrackerServices } from './api/context.js';
+import { ClientHub } from './api/hub.js';
+import { LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
+import { PasswordHasher } from './auth/passwords.js';
+import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
+import { openDatabase, type TrackerDatabase } from './db/open-database.js';
+import { createTrackerLogger } from './logger.js';
+import { TrackerQueries } from './state/queries.js';
+import { TrackerStore } from './state/store.js';
+
+export interface TrackerInit {
+  /** This tracker's number (its line in tracker_info.txt). */
+  trackerNumber: number;
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  dataDir: string;
+  /** Defaults to a logger writing `<dataDir>/tracker.log` only. */
+  logger?: Logger;
+  sessionTtlMs?: number;
+  loginThrottle?: Partial<LoginThrottleInit>;
+  hashConcurrency?: number;
+  hashQueue?: number;
+  now?: () => number;
+}
+
+export interface TrackerStatus {
+  tracker: number;
+  address: string;
+  uptimeS: number;
+  clients: number;
+  loggedIn: number;
+  users: number;
+  groups: number;
+  files: number;
+  shares: number;
+}
+
+export class Tracker {
+  private stopping: Promise<void> | undefined;
+  private readonly startedAt = Date.now();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  private constructor(
+    readonly init: TrackerInit,
+    readonly app: FastifyInstance,
+    readonly services: TrackerServices,
+    private readonly db: TrackerDatabase,
+  ) {}
+
+  static async create(init: TrackerInit): Promise<Tracker> {
+    const logger = init.logger ?? createTrackerLogger({ dataDir: init.dataDir, trackerNumber: init.trackerNumber });
+    const db = await openDatabase({ file: path.join(init.dataDir, 'tracker.db') });
+    try {
+      const store = new TrackerStore(db.prisma, init.trackerNumber);
+      await store.start();
+      const hub = new ClientHub();
+      const services: TrackerServices = {
+        store,
+        hub,
+        queries: new TrackerQueries(db.prisma, (userId, peerAddress) => hub.isOnline(userId, peerAddress)),
+        hasher: new PasswordHasher({
+          maxConcurrent: init.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY,
+          maxQueued: init.hashQueue ?? DEFAULT_HASH_QUEUE,
+        }),
+        throttle: new LoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, ...init.loginThrottle }),
+        log: logger,
+        sessionTtlMs: init.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+        now: init.now ?? Date.now,
+      };
+      // Per-request HTTP lines would be noise (health probes, one upgrade per client); the
+      // tracker logs its own events instead.
+      const app = Fastify({
+        loggerInstance: logger as FastifyBaseLogger,
+        logController: new LogController({ disableRequestLogging: true }),
+      });
+      const tracker = new Tracker(init, app, services, db);
+      await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+      app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
+      app.get('/status', async () => tracker.status());
+      await app.register(clientSocketRoutes, { services, inFlight: tracker.inFlight });
+      return tracker;
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  /** Listens and returns the bound `host:port`. */
+  async start(): Promise<string> {
+    await this.app.listen({ host: this.init.host, port: this.init.port });
+    this.services.log.info({ event: 'tracker_started', address: this.address }, `tracker ${this.init.trackerNumber} listening on ${this.address}`);
+    return this.address;
+  }
+
+  get address(): string {
+    const addr = this.app.server.address();
+    if (!addr || typeof addr === 'string') return `${this.init.host}:${this.init.port}`;
+    return addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
+  }
+
+  get port(): number {
+    const addr = this.app.server.address();
+    return addr && typeof addr !== 'string' ? addr.port : this.init.port;
+  }
+
+  async status(): Promise<TrackerStatus> {
+    const counts = await this.services.queries.counts();
+    return {
+      tracker: this.init.trackerNumber,
+      address: this.address,
+      uptimeS: this.uptimeS(),
+      clients: this.services.hub.size,
+      loggedIn: this.services.hub.loggedIn,
+      ...counts,
+    };
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const log = this.services.log;
+      log.info({ event: 'tracker_stopping' }, 'tracker stopping');
+      // Closing the app closes every client socket (fastify-websocket's preClose) and the port.
+      await this.app.close();
+      await Promise.allSettled([...this.inFlight]);
+      await this.services.store.drain();
+      await this.db.close();
+      log.info({ event: 'tracker_stopped' }, 'tracker stopped');
+    })();
+    return this.stopping;
+  }
+
+  private uptimeS(): number {
+    return Math.round((Date.now() - this.startedAt) / 1000);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Test harness: a real tracker on 127.0.0.1 port 0 with a throw-away data directory, and a
+ * minimal WebSocket client that sends requests, matches replies by id and records pushes.
+ */
+import type { Push, PushType, RequestInput, RequestType } from '@groupshare/protocol';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { WebSocket } from 'ws';
+import { Tracker, type TrackerInit } from '../src/index.js';
+
+export interface TestTracker extends AsyncDisposable {
+  tracker: Tracker;
+  url: string;
+  dataDir: string;
+  connect(): Promise<TestClient>;
+  stop(): Promise<void>;
+}
+
+export async function startTestTracker(init: Partial<TrackerInit> = {}): Promise<TestTracker> {
+  const dataDir = init.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'groupshare-tracker-')));
+  const tracker = await Tracker.create({ trackerNumber: 1, host: '127.0.0.1', port: 0, dataDir, ...init });
+  await tracker.start();
+  const url = `ws://127.0.0.1:${tracker.port}/ws`;
+  const clients: TestClient[] = [];
+  const stop = async () => {
+    for (const c of clients) c.close();
+    await tracker.stop();
+    if (!init.dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  return {
+    tracker,
+    url,
+    dataDir,
+    async connect() {
+      const client = await TestClient.connect(url);
+      clients.push(client);
+      return client;
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+export type Reply = { id: number | null; ok: true; result: any } | { id: number | null; ok: false; error: { code: string; message: string; retryAfterMs?: number } };
+
+export class TestClient {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (reply: Reply) => void>();
+  readonly pushes: Push[] = [];
+  /** Replies with a null id (unparseable requests), in arrival order. */
+  readonly orphanReplies: Reply[] = [];
+  private pushWaiters: Array<() => void> = [];
+  closeCode: number | undefined;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as Reply | Push;
+      if ('push' in message) {
+        this.pushes.push(message);
+        for (const wake of this.pushWaiters.splice(0)) wake();
+      } else if (message.id !== null && this.waiting.has(message.id)) {
+        this.waiting.get(message.id)!(message);
+        this.waiting.delete(message.id);
+      } else {
+        this.orphanReplies.push(message);
+        for (const wake of this.pushWaiters.splice(0)) wake();
+      }
+    });
+    socket.on('close', (code) => {
+      this.closeCode = code;
+      for (const wake of this.pushWaiters.splice(0)) wake();
+    });
+  }
+
+  static connect(url: string): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url);
+      socket.once('open', () => resolve(new TestClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Sends a request and resolves with its reply, ok or not. */
+  send<T extends RequestType>(type: T, fields: Omit<RequestInput<T>, 'id' | 'type'> = {} as never): Promise<Reply> {
+    return this.sendRaw({ ...fields, id: this.nextId++, type });
+  }
+
+  /** Sends a request that must succeed and resolves with its result. */
+  async ok<T extends RequestType>(type: T, fields: Omit<RequestInput<T>, 'id' | 'type'> = {} as never): Promise<any> {
+    const reply = await this.send(type, fields);
+    if (!reply.ok) throw new Error(`${type} failed: ${reply.error.code} ${reply.error.message}`);
+    return reply.result;
+  }
+
+  /** Sends a request that must fail and resolves with its error code. */
+  async fails<T extends RequestType>(type: T, fields: Omit<RequestInput<T>, 'id' | 'type'> = {} as never): Promise<string> {
+    const reply = await this.send(type, fields);
+    if (reply.ok) throw new Error(`${type} unexpectedly succeeded: ${JSON.stringify(reply.result)}`);
+    return reply.error.code;
+  }
+
+  sendRaw(message: Record<string, unknown>): Promise<Reply> {
+    const id = message.id as number;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.socket.send(JSON.stringify(message));
+    });
+  }
+
+  /** Sends arbitrary text (or bytes) and waits for the next reply with a null id. */
+  async sendText(data: string | Buffer, binary = false): Promise<Reply> {
+    const seen = this.orphanReplies.length;
+    this.socket.send(data, { binary });
+    await this.until(() => this.orphanReplies.length > seen);
+    return this.orphanReplies[seen]!;
+  }
+
+  async waitForPush<T extends PushType>(type: T, match: (p: Extract<Push, { push: T }>) => boolean = () => true, timeoutMs = 5_000): Promise<Extract<Push, { push: T }>> {
+    let found: Extract<Push, { push: T }> | undefined;
+    await this.until(() => {
+      found = this.pushes.find((p): p is Extract<Push, { push: T }> => p.push === type && match(p as Extract<Push, { push: T }>));
+      return found !== undefined;
+    }, timeoutMs);
+    return found!;
+  }
+
+  async waitForClose(timeoutMs = 5_000): Promise<number> {
+    await this.until(() => this.closeCode !== undefined, timeoutMs);
+    return this.closeCode!;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private async until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (this.closeCode !== undefined && !condition()) {
+        if (Date.now() > deadline) throw new Error('timed out');
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error('timed out waiting');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(remaining, 200));
+        this.pushWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+/** Registers and logs in a user with a peer address; returns the logged-in client. */
+export async function loggedIn(t: TestTracker, userId: string, peerAddress = '127.0.0.1:6881'): Promise<TestClient> {
+  const client = await t.connect();
+  await client.ok('register', { userId, password: `${userId}-secret-pw` });
+  await client.ok('login', { userId, password: `${userId}-secret-pw`, peerAddress });
+  return client;
+}

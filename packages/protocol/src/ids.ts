@@ -104,7 +104,11 @@ export const NewPasswordSchema = z
  * A password as sent at login: only bounded. Applying the registration rules here would tell an
  * attacker something, and an account never has a password that breaks them.
  */
-export const LoginPasswordSchema = z.string().min(1).max(MAX_PASSWORD_BYTES);
+export const LoginPasswordSchema = z
+  .string()
+  .min(1)
+  .max(MAX_PASSWORD_BYTES)
+  .refine((p) => Buffer.byteLength(p, 'utf8') <= MAX_PASSWORD_BYTES, `password must be at most ${MAX_PASSWORD_BYTES} bytes`);
 
 /** Lower-case hex SHA-1 (40 characters): file digests and info-hashes. */
 export const Sha1HexSchema = z

@@ -46,7 +46,14 @@ export function parseRequest(text: string): ParsedRequest {
     const shown = typeof fields.type === 'string' ? JSON.stringify(fields.type.slice(0, 40)) : typeof fields.type;
     return { ok: false, id, error: new ProtocolError('ERR_UNKNOWN_TYPE', `unknown message type ${shown}`) };
   }
-  const parsed = RequestSchemas[fields.type].safeParse(raw);
+  let parsed;
+  try {
+    parsed = RequestSchemas[fields.type].safeParse(raw);
+  } catch (err) {
+    // A validator should never throw, but if one does (stack overflow on pathological input),
+    // the sender still gets an answer and the tracker keeps running.
+    return { ok: false, id, error: new ProtocolError('ERR_BAD_MESSAGE', `${fields.type}: message could not be validated`, undefined, { cause: err }) };
+  }
   if (!parsed.success) {
     return {
       ok: false,

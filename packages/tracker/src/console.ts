@@ -35,7 +35,9 @@ export function startConsole(init: ConsoleInit): readline.Interface {
     terminal: init.interactive,
     prompt: 'tracker> ',
   });
-  const print = (text: string) => init.output.write(`${text}\n`);
+  const print = (text: string): void => {
+    init.output.write(`${text}\n`);
+  };
   if (init.interactive) rl.prompt();
   // Commands run one after another, so `status` then `quit` prints the status before stopping.
   let queue: Promise<void> = Promise.resolve();

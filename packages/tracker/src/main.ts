@@ -3,7 +3,7 @@
  * `./tracker tracker_info.txt <n>`: runs tracker number n of the cluster listed in the file.
  */
 import { parseTrackerInfo, trackerAt } from '@groupshare/protocol';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startConsole } from './console.js';
@@ -27,9 +27,11 @@ async function main(): Promise<void> {
     .argument('<tracker_info>', 'file listing every tracker, one host:port per line')
     .argument('<n>', 'which line of the file is this tracker (1-based)', parseTrackerNumber)
     .option('--data-dir <dir>', 'where the database and log live (default: ./data/tracker-<n>)')
-    .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, trace', 'info')
+    .addOption(new Option('--log-level <level>', 'how much to log').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors exit 2 like every other configuration error; --help and --version exit 0.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   program.parse();
   const [infoFile, n] = program.processedArgs as [string, number];
   const opts = program.opts<{ dataDir?: string; logLevel: string }>();
@@ -48,10 +50,21 @@ async function main(): Promise<void> {
   }
 
   const dataDir = path.resolve(opts.dataDir ?? path.join('data', `tracker-${n}`));
-  const logger = createTrackerLogger({ dataDir, trackerNumber: n, level: opts.logLevel, stdout: true });
+  let logger;
+  try {
+    logger = createTrackerLogger({ dataDir, trackerNumber: n, level: opts.logLevel, stdout: true });
+  } catch (err) {
+    fail(`cannot use data directory ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 
-  const tracker = await Tracker.create({ trackerNumber: n, host: me.host, port: me.port, dataDir, logger });
+  let tracker: Tracker;
+  try {
+    tracker = await Tracker.create({ trackerNumber: n, host: me.host, port: me.port, dataDir, logger });
+  } catch (err) {
+    logger.fatal({ err }, 'cannot open the database');
+    fail(`cannot open the database in ${dataDir}: ${(err as Error).message}`);
+  }
   try {
     await tracker.start();
   } catch (err) {

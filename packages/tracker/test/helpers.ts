@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
+import { hashPieces, sha1 } from '@groupshare/protocol';
 import { Tracker, type TrackerInit } from '../src/index.js';
 
 export interface TestTracker extends AsyncDisposable {
@@ -14,6 +15,7 @@ export interface TestTracker extends AsyncDisposable {
   url: string;
   dataDir: string;
   connect(): Promise<TestClient>;
+  services(): Tracker['services'];
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startTestTracker(init: Partial<TrackerInit> = {}): Promise
       clients.push(client);
       return client;
     },
+    services: () => tracker.services,
     stop,
     [Symbol.asyncDispose]: stop,
   };
@@ -101,10 +104,14 @@ export class TestClient {
   }
 
   sendRaw(message: Record<string, unknown>): Promise<Reply> {
-    const id = message.id as number;
+    return this.sendRawText(message.id as number, JSON.stringify(message));
+  }
+
+  /** Sends hand-made text carrying request id `id` and resolves with that id's reply. */
+  sendRawText(id: number, text: string): Promise<Reply> {
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.socket.send(JSON.stringify(message));
+      this.socket.send(text);
     });
   }
 
@@ -159,4 +166,36 @@ export async function loggedIn(t: TestTracker, userId: string, peerAddress = '12
   await client.ok('register', { userId, password: `${userId}-secret-pw` });
   await client.ok('login', { userId, password: `${userId}-secret-pw`, peerAddress });
   return client;
+}
+
+/** The share_file fields for `data` shared as `name`, hashed the way a real peer would. */
+export function shareFields(groupId: string, name: string, data: Uint8Array, pieceLength = 16 * 1024) {
+  return {
+    groupId,
+    name,
+    size: data.length,
+    sha1: sha1(data).toString('hex'),
+    pieceLength,
+    pieces: hashPieces(data, pieceLength).toString('hex'),
+  };
+}
+
+/** Deterministic pseudo-random bytes, different for each seed. */
+export function testBytes(length: number, seed: number): Buffer {
+  const out = Buffer.alloc(length);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** A group owned by the first client with every other client accepted as a member. */
+export async function groupWith(groupId: string, owner: TestClient, others: Array<[TestClient, string]>): Promise<void> {
+  await owner.ok('create_group', { groupId });
+  for (const [client, userId] of others) {
+    await client.ok('join_group', { groupId });
+    await owner.ok('accept_request', { groupId, userId });
+  }
 }

@@ -31,6 +31,10 @@ export async function clientSocketRoutes(app: FastifyInstance, init: ClientSocke
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
       const task = conn.enqueue(async () => {
         conn.reply(await dispatch({ conn, services }, text));
+      }).catch((err: unknown) => {
+        // dispatch answers every failure itself; this is the last guard against a crash.
+        services.log.error({ err: err as Error, conn: conn.id }, 'unexpected error handling a message');
+        conn.reply({ id: null, ok: false, error: { code: 'ERR_INTERNAL', message: 'the tracker failed to handle this message' } });
       });
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));

@@ -66,10 +66,11 @@ export const groupHandlers: GroupHandlers = {
   async leave_group(ctx, req) {
     const { userId } = requireSession(ctx);
     const { value, effects } = await ctx.services.store.mutate(async (w) => {
-      await requireMember(w.tx, req.groupId, userId);
+      const before = await requireMember(w.tx, req.groupId, userId);
       await w.commit({ kind: 'member_left', groupId: req.groupId, userId });
       const after = await w.tx.group.findUnique({ where: { id: req.groupId } });
-      return { groupDeleted: after === null, newOwner: after && after.ownerId !== userId ? after.ownerId : null };
+      const newOwner = after && after.ownerId !== before.ownerId ? after.ownerId : null;
+      return { groupDeleted: after === null, newOwner };
     });
     ctx.services.hub.deliver(effects);
     ctx.services.log.info({ event: 'member_left', groupId: req.groupId, userId, ...value }, 'member left group');

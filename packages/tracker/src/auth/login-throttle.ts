@@ -10,7 +10,7 @@
 export interface LoginThrottleInit {
   /** Failures allowed before any delay applies. */
   freeFailures: number;
-  /** Delay after the first failure past the free ones; doubles with each further failure. */
+  /** Wait imposed once `freeFailures` failures have happened; doubles with each further failure. */
   baseDelayMs: number;
   maxDelayMs: number;
   /** A key with no failure for this long starts over. */

@@ -22,6 +22,14 @@ export function parseHlc(s: string): Hlc {
   return { wallMs: Number(match[1]), counter: Number(match[2]), node: Number(match[3]) };
 }
 
+/** Largest counter the 6-digit field holds; past it the clock borrows the next millisecond. */
+const MAX_COUNTER = 999_999;
+
+/** Keeps the encoding fixed-width: a counter overflow moves the time forward by 1 ms instead. */
+function carry(t: Hlc): Hlc {
+  return t.counter > MAX_COUNTER ? { wallMs: t.wallMs + 1, counter: 0, node: t.node } : t;
+}
+
 export class HybridClock {
   private last: Hlc;
 
@@ -36,7 +44,7 @@ export class HybridClock {
   now(): string {
     const wall = this.wallClock();
     if (wall > this.last.wallMs) this.last = { wallMs: wall, counter: 0, node: this.node };
-    else this.last = { wallMs: this.last.wallMs, counter: this.last.counter + 1, node: this.node };
+    else this.last = carry({ wallMs: this.last.wallMs, counter: this.last.counter + 1, node: this.node });
     return formatHlc(this.last);
   }
 
@@ -49,6 +57,6 @@ export class HybridClock {
     if (maxWall === this.last.wallMs && maxWall === r.wallMs) counter = Math.max(this.last.counter, r.counter) + 1;
     else if (maxWall === this.last.wallMs) counter = this.last.counter + 1;
     else if (maxWall === r.wallMs) counter = r.counter + 1;
-    this.last = { wallMs: maxWall, counter, node: this.node };
+    this.last = carry({ wallMs: maxWall, counter, node: this.node });
   }
 }

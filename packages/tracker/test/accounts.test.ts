@@ -1,0 +1,130 @@
+// Accounts over a real WebSocket: registration rules, login and its throttle, sessions.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestTracker, type TestTracker } from './helpers.js';
+
+let t: TestTracker;
+afterEach(async () => t?.stop());
+
+describe('register', () => {
+  it('creates an account that can log in, with ids case-insensitive', async () => {
+    t = await startTestTracker();
+    const c = await t.connect();
+    expect(await c.ok('register', { userId: 'Alice', password: 'alice-password' })).toEqual({ userId: 'alice' });
+    expect(await c.fails('register', { userId: 'ALICE', password: 'another-password' })).toBe('ERR_USER_EXISTS');
+    const login = await c.ok('login', { userId: 'alice', password: 'alice-password' });
+    expect(login.userId).toBe('alice');
+    expect(login.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('refuses bad ids and passwords with the reason', async () => {
+    t = await startTestTracker();
+    const c = await t.connect();
+    const short = await c.send('register', { userId: 'bob', password: 'short' });
+    expect(short.ok).toBe(false);
+    expect(!short.ok && short.error.message).toMatch(/at least 8/);
+    for (const userId of ['../etc', 'a/b', 'x'.repeat(33), '', 'bob\u001b[31m', 'ünïcode']) {
+      expect(await c.fails('register', { userId, password: 'long-enough-password' })).toBe('ERR_BAD_MESSAGE');
+    }
+    const huge = await c.send('register', { userId: 'bob', password: 'p'.repeat(10_000) });
+    expect(!huge.ok && huge.error.code).toBe('ERR_BAD_MESSAGE');
+    expect(JSON.stringify(huge)).not.toContain('pppppppppp'); // the password is not echoed
+    expect((await t.tracker.status()).users).toBe(0);
+  });
+});
+
+describe('login', () => {
+  it('gives an unknown user the same reply as a wrong password', async () => {
+    t = await startTestTracker();
+    const c = await t.connect();
+    await c.ok('register', { userId: 'carol', password: 'carol-password' });
+    const wrong = await c.send('login', { userId: 'carol', password: 'not-the-password' });
+    const unknown = await c.send('login', { userId: 'nobody', password: 'not-the-password' });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'ERR_BAD_CREDENTIALS' } });
+    expect(unknown.ok === false && unknown.error).toEqual(wrong.ok === false && wrong.error);
+  });
+
+  it('throttles repeated failures per user id and per address, and a correct password waits too', async () => {
+    t = await startTestTracker({ loginThrottle: { freeFailures: 3, baseDelayMs: 60_000 } });
+    const c = await t.connect();
+    await c.ok('register', { userId: 'dave', password: 'dave-password' });
+    for (let i = 0; i < 3; i++) expect(await c.fails('login', { userId: 'dave', password: `guess-${i}-xx` })).toBe('ERR_BAD_CREDENTIALS');
+    const limited = await c.send('login', { userId: 'dave', password: 'dave-password' });
+    expect(limited).toMatchObject({ ok: false, error: { code: 'ERR_RATE_LIMITED' } });
+    expect(!limited.ok && limited.error.retryAfterMs).toBeGreaterThan(50_000);
+    // The address is throttled too: guessing another account from here is slowed the same way.
+    expect(await c.fails('login', { userId: 'erin', password: 'whatever-pw' })).toBe('ERR_RATE_LIMITED');
+    // Only the keys that failed are throttled: no global lock-out.
+    t.services().throttle.reset('ip:127.0.0.1');
+    expect(await c.fails('login', { userId: 'dave', password: 'dave-password' })).toBe('ERR_RATE_LIMITED');
+    await c.ok('register', { userId: 'erin', password: 'erin-password' });
+    expect((await c.ok('login', { userId: 'erin', password: 'erin-password' })).userId).toBe('erin');
+  });
+
+  it('refuses a second login on the same connection and requests before login', async () => {
+    t = await startTestTracker();
+    const c = await t.connect();
+    expect(await c.fails('create_group', { groupId: 'g' })).toBe('ERR_NOT_LOGGED_IN');
+    expect(await c.fails('list_groups')).toBe('ERR_NOT_LOGGED_IN');
+    expect(await c.fails('logout')).toBe('ERR_NOT_LOGGED_IN');
+    await c.ok('register', { userId: 'fay', password: 'fay-password' });
+    await c.ok('login', { userId: 'fay', password: 'fay-password' });
+    expect(await c.fails('login', { userId: 'fay', password: 'fay-password' })).toBe('ERR_ALREADY_LOGGED_IN');
+  });
+
+  it('answers ERR_BUSY instead of queueing unbounded argon2 work', async () => {
+    t = await startTestTracker({ hashConcurrency: 1, hashQueue: 1 });
+    const clients = await Promise.all(Array.from({ length: 6 }, () => t.connect()));
+    const replies = await Promise.all(clients.map((c, i) => c.send('register', { userId: `u${i}`, password: 'same-password' })));
+    const codes = replies.map((r) => (r.ok ? 'ok' : r.error.code));
+    expect(codes.filter((c) => c === 'ERR_BUSY').length).toBeGreaterThanOrEqual(3);
+    expect(codes.filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(1);
+    const busy = replies.find((r) => !r.ok);
+    expect(busy && !busy.ok && busy.error.retryAfterMs).toBeGreaterThan(0);
+    expect((await t.tracker.status()).users).toBe(codes.filter((c) => c === 'ok').length);
+  });
+});
+
+describe('sessions', () => {
+  it('resume continues a session on a new connection; logout ends it everywhere', async () => {
+    t = await startTestTracker();
+    const a = await t.connect();
+    await a.ok('register', { userId: 'gus', password: 'gus-password' });
+    const { token } = await a.ok('login', { userId: 'gus', password: 'gus-password', peerAddress: '127.0.0.1:7777' });
+    a.close();
+    const b = await t.connect();
+    expect(await b.ok('resume', { token })).toMatchObject({ userId: 'gus', peerAddress: '127.0.0.1:7777' });
+    await b.ok('create_group', { groupId: 'gus-group' });
+    await b.ok('logout');
+    expect(await b.fails('list_groups')).toBe('ERR_NOT_LOGGED_IN');
+    const c = await t.connect();
+    expect(await c.fails('resume', { token })).toBe('ERR_SESSION_INVALID');
+    expect(await c.fails('resume', { token: 'A'.repeat(43) })).toBe('ERR_SESSION_INVALID');
+  });
+
+  it('expired sessions cannot be resumed', async () => {
+    let now = Date.now();
+    t = await startTestTracker({ sessionTtlMs: 1_000, now: () => now });
+    const a = await t.connect();
+    await a.ok('register', { userId: 'hal', password: 'hal-password' });
+    const { token, expiresAt } = await a.ok('login', { userId: 'hal', password: 'hal-password' });
+    expect(Date.parse(expiresAt)).toBe(now + 1_000);
+    now += 2_000;
+    const b = await t.connect();
+    expect(await b.fails('resume', { token })).toBe('ERR_SESSION_INVALID');
+  });
+
+  it('stores only hashes of passwords and tokens', async () => {
+    t = await startTestTracker();
+    const a = await t.connect();
+    await a.ok('register', { userId: 'ivy', password: 'ivy-password' });
+    const { token } = await a.ok('login', { userId: 'ivy', password: 'ivy-password' });
+    const prisma = t.services().store.prisma;
+    const user = await prisma.user.findUniqueOrThrow({ where: { id: 'ivy' } });
+    expect(user.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    const sessions = await prisma.session.findMany();
+    expect(sessions.map((s) => s.tokenHash)).not.toContain(token);
+    const log = (await prisma.opLog.findMany()).map((o) => o.op).join('\n');
+    expect(log).not.toContain(token);
+    expect(log).not.toContain('ivy-password');
+  });
+});

@@ -52,7 +52,9 @@ function session(url) {
       const reply = new Promise((resolve) => pending.set(msgId, resolve));
       ws.send(JSON.stringify({ id: msgId, type, ...fields }));
       const r = await reply;
-      say(`  ${type} → ${r.ok ? JSON.stringify(r.result) : `${r.error.code}: ${r.error.message}`}`);
+      // The session token is a secret even in a demo: show its shape, not its value.
+      const shown = r.ok ? JSON.stringify(r.result, (k, v) => (k === "token" ? `<${v.length}-character token>` : v)) : `${r.error.code}: ${r.error.message}`;
+      say(`  ${type} → ${shown}`);
       return r;
     },
     close: () => ws.close(),

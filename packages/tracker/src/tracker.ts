@@ -68,8 +68,9 @@ export class Tracker {
       const hub = new ClientHub();
       const services: TrackerServices = {
         store,
+        reader: db.reader,
         hub,
-        queries: new TrackerQueries(db.prisma, (userId, peerAddress) => hub.isOnline(userId, peerAddress)),
+        queries: new TrackerQueries(db.reader, (userId, peerAddress) => hub.isOnline(userId, peerAddress)),
         hasher: new PasswordHasher({
           maxConcurrent: init.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY,
           maxQueued: init.hashQueue ?? DEFAULT_HASH_QUEUE,

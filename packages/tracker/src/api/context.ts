@@ -5,6 +5,7 @@ import { ProtocolError, type Request, type RequestType, type Result } from '@gro
 import type { FastifyBaseLogger } from 'fastify';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { PasswordHasher } from '../auth/passwords.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import type { TrackerQueries } from '../state/queries.js';
 import type { TrackerStore, Tx } from '../state/store.js';
 import type { ClientConnection, ConnectionSession } from './client-connection.js';
@@ -12,6 +13,8 @@ import type { ClientHub } from './hub.js';
 
 export interface TrackerServices {
   store: TrackerStore;
+  /** Read-only connection: committed snapshots, for reads outside a mutation. */
+  reader: PrismaClient;
   queries: TrackerQueries;
   hub: ClientHub;
   hasher: PasswordHasher;
@@ -38,7 +41,7 @@ export function requireSession(ctx: HandlerContext): ConnectionSession {
  * The group exists and the user belongs to it. Checked before anything about the group's
  * files, so a non-member learns nothing about which files exist.
  */
-export async function requireMember(tx: Tx, groupId: string, userId: string): Promise<{ ownerId: string }> {
+export async function requireMember(tx: Tx | PrismaClient, groupId: string, userId: string): Promise<{ ownerId: string }> {
   const group = await tx.group.findUnique({ where: { id: groupId } });
   if (!group) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${groupId}"`);
   const membership = await tx.membership.findUnique({ where: { groupId_userId: { groupId, userId } } });
@@ -46,7 +49,7 @@ export async function requireMember(tx: Tx, groupId: string, userId: string): Pr
   return group;
 }
 
-export async function requireOwner(tx: Tx, groupId: string, userId: string): Promise<void> {
+export async function requireOwner(tx: Tx | PrismaClient, groupId: string, userId: string): Promise<void> {
   const group = await tx.group.findUnique({ where: { id: groupId } });
   if (!group) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${groupId}"`);
   if (group.ownerId !== userId) {

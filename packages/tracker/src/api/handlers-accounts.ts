@@ -37,8 +37,8 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
   },
 
   async register(ctx, req) {
-    const { store, hasher, log } = ctx.services;
-    if (await store.prisma.user.findUnique({ where: { id: req.userId } })) {
+    const { store, reader, hasher, log } = ctx.services;
+    if (await reader.user.findUnique({ where: { id: req.userId } })) {
       throw new ProtocolError('ERR_USER_EXISTS', `user id "${req.userId}" is taken`);
     }
     const passwordHash = await limited(() => hasher.hash(req.password));
@@ -54,7 +54,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
   },
 
   async login(ctx, req) {
-    const { store, hasher, throttle, hub, log, now, sessionTtlMs } = ctx.services;
+    const { store, reader, hasher, throttle, hub, log, now, sessionTtlMs } = ctx.services;
     if (ctx.conn.session) throw new ProtocolError('ERR_ALREADY_LOGGED_IN', `already logged in as ${ctx.conn.session.userId}; log out first`);
     const keys = [`ip:${ctx.conn.remoteAddress}`, `user:${req.userId}`];
     const wait = Math.max(...keys.map((k) => throttle.waitMs(k, now())));
@@ -63,7 +63,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
       throw new ProtocolError('ERR_RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, wait);
     }
     const peerAddress = resolvePeerAddress(ctx, req.peerAddress);
-    const user = await store.prisma.user.findUnique({ where: { id: req.userId } });
+    const user = await reader.user.findUnique({ where: { id: req.userId } });
     const ok = await limited(() => hasher.verify(user?.passwordHash, req.password));
     if (!ok) {
       for (const key of keys) throttle.recordFailure(key, now());
@@ -82,10 +82,10 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
   },
 
   async resume(ctx, req) {
-    const { store, hub, log, now } = ctx.services;
+    const { reader, hub, log, now } = ctx.services;
     if (ctx.conn.session) throw new ProtocolError('ERR_ALREADY_LOGGED_IN', `already logged in as ${ctx.conn.session.userId}`);
     const tokenHash = hashToken(req.token);
-    const session = await store.prisma.session.findUnique({ where: { tokenHash } });
+    const session = await reader.session.findUnique({ where: { tokenHash } });
     if (!session || session.expiresAt.getTime() <= now()) {
       throw new ProtocolError('ERR_SESSION_INVALID', 'this session has ended; log in again');
     }

@@ -68,13 +68,13 @@ export const fileHandlers: FileHandlers = {
 
   async list_files(ctx, req) {
     const { userId } = requireSession(ctx);
-    await requireMember(ctx.services.store.prisma, req.groupId, userId);
+    await requireMember(ctx.services.reader, req.groupId, userId);
     return { files: await ctx.services.queries.listFiles(req.groupId) };
   },
 
   async get_file(ctx, req) {
     const { userId } = requireSession(ctx);
-    await requireMember(ctx.services.store.prisma, req.groupId, userId);
+    await requireMember(ctx.services.reader, req.groupId, userId);
     const file = await ctx.services.queries.getFile(req.groupId, req.name);
     if (!file) throw noSuchFile(req.groupId, `"${req.name}"`);
     return { file };
@@ -82,7 +82,7 @@ export const fileHandlers: FileHandlers = {
 
   async get_peers(ctx, req) {
     const session = requireSession(ctx);
-    await requireMember(ctx.services.store.prisma, req.groupId, session.userId);
+    await requireMember(ctx.services.reader, req.groupId, session.userId);
     const peers = await ctx.services.queries.getPeers(req.groupId, req.infoHash, session);
     if (!peers) throw noSuchFile(req.groupId, `with info-hash ${req.infoHash}`);
     return { peers };

@@ -79,7 +79,7 @@ export const groupHandlers: GroupHandlers = {
 
   async list_requests(ctx, req) {
     const { userId } = requireSession(ctx);
-    await requireOwner(ctx.services.store.prisma, req.groupId, userId);
+    await requireOwner(ctx.services.reader, req.groupId, userId);
     return { requests: await ctx.services.queries.listRequests(req.groupId) };
   },
 
@@ -88,7 +88,7 @@ export const groupHandlers: GroupHandlers = {
 
   async list_members(ctx, req) {
     const { userId } = requireSession(ctx);
-    const group = await requireMember(ctx.services.store.prisma, req.groupId, userId);
+    const group = await requireMember(ctx.services.reader, req.groupId, userId);
     return { members: await ctx.services.queries.listMembers(req.groupId, group.ownerId) };
   },
 };

@@ -8,7 +8,15 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { defaultMigrationsDir, migrate } from './migrate.js';
 
 export interface TrackerDatabase {
+  /** The writer: every transaction goes through this connection. */
   prisma: PrismaClient;
+  /**
+   * A second, read-only connection for queries outside transactions. The adapter runs plain
+   * queries on its one connection even while a transaction is open there, so reads through
+   * `prisma` could see a half-applied (or later rolled-back) transaction; on this connection
+   * WAL gives every read a committed snapshot, and reads never wait for the writer.
+   */
+  reader: PrismaClient;
   /** Absolute path of the database file. */
   file: string;
   close(): Promise<void>;
@@ -33,9 +41,16 @@ const CONNECTION_PRAGMAS = 'PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMA
 
 /** The adapter opens one better-sqlite3 connection per connect(); configure each one. */
 class ConfiguredSqliteAdapter extends PrismaBetterSqlite3 {
+  constructor(
+    config: ConstructorParameters<typeof PrismaBetterSqlite3>[0],
+    private readonly extraPragmas = '',
+  ) {
+    super(config);
+  }
+
   override async connect(): ReturnType<PrismaBetterSqlite3['connect']> {
     const adapter = await super.connect();
-    await adapter.executeScript(CONNECTION_PRAGMAS);
+    await adapter.executeScript(CONNECTION_PRAGMAS + this.extraPragmas);
     return adapter;
   }
 }
@@ -54,13 +69,19 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<TrackerDa
     db.close();
   }
 
-  const prisma = new PrismaClient({
-    adapter: new ConfiguredSqliteAdapter({ url: `file:${file}`, timeout: BUSY_TIMEOUT_MS }),
-  });
-  await prisma.$connect(); // fail here, not at the first query, if the file cannot be opened
+  const config = { url: `file:${file}`, timeout: BUSY_TIMEOUT_MS };
+  const prisma = new PrismaClient({ adapter: new ConfiguredSqliteAdapter(config) });
+  const reader = new PrismaClient({ adapter: new ConfiguredSqliteAdapter(config, ' PRAGMA query_only = ON;') });
+  // Fail here, not at the first query, if the file cannot be opened.
+  await prisma.$connect();
+  await reader.$connect();
   return {
     prisma,
+    reader,
     file,
-    close: () => prisma.$disconnect(),
+    close: async () => {
+      await reader.$disconnect();
+      await prisma.$disconnect();
+    },
   };
 }

@@ -38,6 +38,11 @@ export function startConsole(init: ConsoleInit): readline.Interface {
   const print = (text: string): void => {
     init.output.write(`${text}\n`);
   };
+  // On a TTY readline takes Ctrl-C itself (raw mode), so no SIGINT reaches the process.
+  rl.on('SIGINT', () => {
+    rl.close();
+    init.onQuit();
+  });
   if (init.interactive) rl.prompt();
   // Commands run one after another, so `status` then `quit` prints the status before stopping.
   let queue: Promise<void> = Promise.resolve();

@@ -18,11 +18,13 @@ export interface TrackerLoggerInit {
 export function createTrackerLogger(init: TrackerLoggerInit): Logger {
   mkdirSync(init.dataDir, { recursive: true });
   const file = pino.destination({ dest: path.join(init.dataDir, 'tracker.log'), sync: true });
-  const streams: pino.StreamEntry[] = [{ stream: file }];
-  if (init.stdout) streams.push({ stream: pino.destination({ dest: 1, sync: true }) });
+  const level = (init.level ?? 'info') as pino.Level;
+  // Each stream needs the level too: a multistream entry without one defaults to info.
+  const streams: pino.StreamEntry[] = [{ level, stream: file }];
+  if (init.stdout) streams.push({ level, stream: pino.destination({ dest: 1, sync: true }) });
   return pino(
     {
-      level: init.level ?? 'info',
+      level,
       base: { tracker: init.trackerNumber },
       redact: { paths: ['password', '*.password', 'token', '*.token', 'passwordHash', '*.passwordHash'], censor: '[redacted]' },
     },

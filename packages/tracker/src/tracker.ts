@@ -87,7 +87,15 @@ export class Tracker {
         logController: new LogController({ disableRequestLogging: true }),
       });
       const tracker = new Tracker(init, app, services, db);
-      await app.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+      await app.register(websocket, {
+        options: { maxPayload: MAX_MESSAGE_BYTES },
+        // Socket errors are the client's doing (an oversized frame, a reset): a one-line warning,
+        // not an error with a stack trace that any client could trigger at will.
+        errorHandler: (error, socket, request) => {
+          logger.warn({ ip: request.socket.remoteAddress, err: error.message }, 'client socket error');
+          socket.terminate();
+        },
+      });
       app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
       app.get('/status', async () => tracker.status());
       await app.register(clientSocketRoutes, { services, inFlight: tracker.inFlight });

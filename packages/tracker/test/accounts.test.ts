@@ -111,6 +111,9 @@ describe('sessions', () => {
     now += 2_000;
     const b = await t.connect();
     expect(await b.fails('resume', { token })).toBe('ERR_SESSION_INVALID');
+    // The connection that logged in is out too, not only new ones.
+    expect(await a.fails('list_groups')).toBe('ERR_SESSION_INVALID');
+    expect(await a.fails('list_groups')).toBe('ERR_NOT_LOGGED_IN');
   });
 
   it('stores only hashes of passwords and tokens', async () => {

@@ -132,6 +132,23 @@ describe('peers and piece maps', () => {
     expect(listed).toMatchObject({ seeders: 1, partialPeers: 1 });
   });
 
+  it('a peer with no pieces is not a peer; an empty file is available only while someone shares it', async () => {
+    t = await startTestTracker();
+    const alice = await loggedIn(t, 'alice', '127.0.0.1:6001');
+    const bob = await loggedIn(t, 'bob', '127.0.0.1:6002');
+    await groupWith('lab', alice, [[bob, 'bob']]);
+    const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
+    expect(await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] })).toEqual({ count: 0, complete: false });
+    expect((await alice.ok('get_peers', { groupId: 'lab', infoHash: file.infoHash })).peers).toEqual([]);
+    expect((await alice.ok('list_files', { groupId: 'lab' })).files[0]).toMatchObject({ seeders: 1, partialPeers: 0 });
+
+    const empty = await alice.ok('share_file', shareFields('lab', 'empty.txt', Buffer.alloc(0)));
+    expect(empty.file).toMatchObject({ size: 0, pieceCount: 0, seeders: 1, available: true });
+    await alice.ok('logout');
+    const listed = (await bob.ok('list_files', { groupId: 'lab' })).files.find((f: { name: string }) => f.name === 'empty.txt');
+    expect(listed).toMatchObject({ seeders: 0, available: false });
+  });
+
   it('stop_share withdraws a file when its last peer stops; leaving a group stops your shares there', async () => {
     t = await startTestTracker();
     const alice = await loggedIn(t, 'alice', '127.0.0.1:6001');

@@ -10,6 +10,8 @@ export interface ConnectionSession {
   tokenHash: string;
   /** Where this client serves pieces, as other peers should dial it; null if it does not serve. */
   peerAddress: string | null;
+  /** Epoch ms after which the session is over, even on a connection that is still open. */
+  expiresAtMs: number;
 }
 
 let nextConnectionId = 1;

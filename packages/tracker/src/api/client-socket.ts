@@ -23,13 +23,14 @@ export async function clientSocketRoutes(app: FastifyInstance, init: ClientSocke
     services.log.debug({ conn: conn.id, ip: conn.remoteAddress }, 'client connected');
 
     socket.on('message', (data, isBinary) => {
-      if (isBinary) {
-        const error = new ProtocolError('ERR_BAD_MESSAGE', 'binary frames are not accepted; send JSON text');
-        conn.reply({ id: null, ok: false, error: error.toBody() });
-        return;
-      }
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      const text = isBinary ? null : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      // Even a refusal waits its turn, so replies always come in request order.
       const task = conn.enqueue(async () => {
+        if (text === null) {
+          const error = new ProtocolError('ERR_BAD_MESSAGE', 'binary frames are not accepted; send JSON text');
+          conn.reply({ id: null, ok: false, error: error.toBody() });
+          return;
+        }
         conn.reply(await dispatch({ conn, services }, text));
       }).catch((err: unknown) => {
         // dispatch answers every failure itself; this is the last guard against a crash.
@@ -43,8 +44,6 @@ export async function clientSocketRoutes(app: FastifyInstance, init: ClientSocke
       services.hub.remove(conn);
       services.log.debug({ conn: conn.id, code, user: conn.session?.userId }, 'client disconnected');
     });
-    socket.on('error', (err) => {
-      services.log.warn({ conn: conn.id, err: err.message }, 'client socket error');
-    });
+    // Socket errors are logged once, by the websocket plugin's errorHandler (tracker.ts).
   });
 }

@@ -33,8 +33,13 @@ export type Handler<T extends RequestType> = (ctx: HandlerContext, req: Request<
 export type HandlerTable = { [T in RequestType]: Handler<T> };
 
 export function requireSession(ctx: HandlerContext): ConnectionSession {
-  if (!ctx.conn.session) throw new ProtocolError('ERR_NOT_LOGGED_IN', 'log in first');
-  return ctx.conn.session;
+  const session = ctx.conn.session;
+  if (!session) throw new ProtocolError('ERR_NOT_LOGGED_IN', 'log in first');
+  if (ctx.services.now() >= session.expiresAtMs) {
+    ctx.services.hub.setSession(ctx.conn, null);
+    throw new ProtocolError('ERR_SESSION_INVALID', 'your session has expired; log in again');
+  }
+  return session;
 }
 
 /**

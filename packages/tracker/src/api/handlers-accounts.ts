@@ -76,7 +76,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     const tokenHash = hashToken(token);
     const expiresAt = new Date(now() + sessionTtlMs).toISOString();
     await store.mutate((w) => w.commit({ kind: 'session_opened', tokenHash, userId: req.userId, peerAddress, expiresAt }));
-    hub.setSession(ctx.conn, { userId: req.userId, tokenHash, peerAddress });
+    hub.setSession(ctx.conn, { userId: req.userId, tokenHash, peerAddress, expiresAtMs: Date.parse(expiresAt) });
     log.info({ event: 'login', userId: req.userId, ip: ctx.conn.remoteAddress, peerAddress }, 'login');
     return { userId: req.userId, token, expiresAt, peerAddress };
   },
@@ -90,7 +90,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
       throw new ProtocolError('ERR_SESSION_INVALID', 'this session has ended; log in again');
     }
     const peerAddress = req.peerAddress !== undefined ? resolvePeerAddress(ctx, req.peerAddress) : session.peerAddress;
-    hub.setSession(ctx.conn, { userId: session.userId, tokenHash, peerAddress });
+    hub.setSession(ctx.conn, { userId: session.userId, tokenHash, peerAddress, expiresAtMs: session.expiresAt.getTime() });
     log.info({ event: 'session_resumed', userId: session.userId, ip: ctx.conn.remoteAddress }, 'session resumed');
     return { userId: session.userId, expiresAt: session.expiresAt.toISOString(), peerAddress };
   },

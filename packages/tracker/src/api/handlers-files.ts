@@ -107,7 +107,8 @@ export const fileHandlers: FileHandlers = {
         bits.set(index);
       }
       const after = bits.toBase64();
-      if (share && after === before && share.peerAddress === peerAddress) return { count: bits.count(), complete: bits.isComplete() };
+      const unchanged = share ? after === before && share.peerAddress === peerAddress : bits.count() === 0;
+      if (unchanged) return { count: bits.count(), complete: bits.isComplete() };
       await w.commit({ kind: 'pieces_updated', ...key, userId, peerAddress, bitfield: after });
       return { count: bits.count(), complete: bits.isComplete() };
     });

@@ -66,8 +66,9 @@ export class TrackerQueries {
     return { users, groups, files, shares };
   }
 
+  /** Shares whose peer is online and has at least one piece (or the whole of an empty file). */
   private onlineShares(shares: Share[]): Share[] {
-    return shares.filter((s) => this.isOnline(s.userId, s.peerAddress));
+    return shares.filter((s) => (s.complete || s.bitfield.some((byte) => byte !== 0)) && this.isOnline(s.userId, s.peerAddress));
   }
 
   private summarise(file: SharedFile, shares: Share[]): FileSummary {
@@ -88,7 +89,8 @@ export class TrackerQueries {
       sharedAt: file.createdAt.toISOString(),
       seeders: online.filter((s) => s.complete).length,
       partialPeers: online.filter((s) => !s.complete).length,
-      available: union.isComplete(),
+      // An empty file has no pieces to cover, but still needs someone online to "download" from.
+      available: online.length > 0 && union.isComplete(),
     };
   }
 }

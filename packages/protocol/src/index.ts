@@ -12,3 +12,5 @@ export * from './pieces.js';
 export * from './bitfield.js';
 export * from './tracker-info.js';
 export * from './hex.js';
+export * from './replication-ops.js';
+export * from './replication-messages.js';

@@ -13,8 +13,9 @@ it('a group created in a transaction that later fails is never listed', async ()
   const held = new Promise<void>((resolve) => (release = resolve));
   let committedInside!: () => void;
   const inside = new Promise<void>((resolve) => (committedInside = resolve));
+  const { createdHlc: account } = await t.services().store.prisma.user.findUniqueOrThrow({ where: { id: 'alice' } });
   const mutation = t.services().store.mutate(async (w) => {
-    await w.commit({ kind: 'group_created', groupId: 'phantom', ownerId: 'alice' });
+    await w.commit({ kind: 'group_created', account, groupId: 'phantom', ownerId: 'alice' });
     committedInside();
     await held; // the transaction stays open, with the group written but not committed
     throw new Error('abort after writing');

@@ -7,6 +7,8 @@ import type { Push, Reply } from '@groupshare/protocol';
 
 export interface ConnectionSession {
   userId: string;
+  /** The HLC of the registration this user logged in under (ops carry it: apply.ts). */
+  account: string;
   tokenHash: string;
   /** Where this client serves pieces, as other peers should dial it; null if it does not serve. */
   peerAddress: string | null;

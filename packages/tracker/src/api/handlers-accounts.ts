@@ -75,8 +75,9 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     const token = newSessionToken();
     const tokenHash = hashToken(token);
     const expiresAt = new Date(now() + sessionTtlMs).toISOString();
-    await store.mutate((w) => w.commit({ kind: 'session_opened', tokenHash, userId: req.userId, peerAddress, expiresAt }));
-    hub.setSession(ctx.conn, { userId: req.userId, tokenHash, peerAddress, expiresAtMs: Date.parse(expiresAt) });
+    const account = user!.createdHlc; // ok implies the user exists
+    await store.mutate((w) => w.commit({ kind: 'session_opened', account, tokenHash, userId: req.userId, peerAddress, expiresAt }));
+    hub.setSession(ctx.conn, { userId: req.userId, account, tokenHash, peerAddress, expiresAtMs: Date.parse(expiresAt) });
     log.info({ event: 'login', userId: req.userId, ip: ctx.conn.remoteAddress, peerAddress }, 'login');
     return { userId: req.userId, token, expiresAt, peerAddress };
   },
@@ -85,12 +86,13 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     const { reader, hub, log, now } = ctx.services;
     if (ctx.conn.session) throw new ProtocolError('ERR_ALREADY_LOGGED_IN', `already logged in as ${ctx.conn.session.userId}`);
     const tokenHash = hashToken(req.token);
-    const session = await reader.session.findUnique({ where: { tokenHash } });
+    const session = await reader.session.findUnique({ where: { tokenHash }, include: { user: { select: { createdHlc: true } } } });
     if (!session || session.expiresAt.getTime() <= now()) {
       throw new ProtocolError('ERR_SESSION_INVALID', 'this session has ended; log in again');
     }
     const peerAddress = req.peerAddress !== undefined ? resolvePeerAddress(ctx, req.peerAddress) : session.peerAddress;
-    hub.setSession(ctx.conn, { userId: session.userId, tokenHash, peerAddress, expiresAtMs: session.expiresAt.getTime() });
+    const account = session.user.createdHlc;
+    hub.setSession(ctx.conn, { userId: session.userId, account, tokenHash, peerAddress, expiresAtMs: session.expiresAt.getTime() });
     log.info({ event: 'session_resumed', userId: session.userId, ip: ctx.conn.remoteAddress }, 'session resumed');
     return { userId: session.userId, expiresAt: session.expiresAt.toISOString(), peerAddress };
   },

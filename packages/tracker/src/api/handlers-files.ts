@@ -6,12 +6,12 @@ import { requireMember, requireSession, type HandlerContext, type HandlerTable }
 
 type FileHandlers = Pick<HandlerTable, 'share_file' | 'list_files' | 'get_file' | 'get_peers' | 'update_pieces' | 'stop_share'>;
 
-function requirePeerAddress(ctx: HandlerContext): { userId: string; peerAddress: string } {
+function requirePeerAddress(ctx: HandlerContext): { userId: string; account: string; peerAddress: string } {
   const session = requireSession(ctx);
   if (!session.peerAddress) {
     throw new ProtocolError('ERR_NO_PEER_ADDRESS', 'this client did not give a peer address at login, so it cannot serve files');
   }
-  return { userId: session.userId, peerAddress: session.peerAddress };
+  return { userId: session.userId, account: session.account, peerAddress: session.peerAddress };
 }
 
 function noSuchFile(groupId: string, what: string): ProtocolError {
@@ -20,7 +20,7 @@ function noSuchFile(groupId: string, what: string): ProtocolError {
 
 export const fileHandlers: FileHandlers = {
   async share_file(ctx, req) {
-    const { userId, peerAddress } = requirePeerAddress(ctx);
+    const { userId, account, peerAddress } = requirePeerAddress(ctx);
     const count = pieceCount(req.size, req.pieceLength);
     if (count > MAX_PIECES || req.pieces.length !== count * 40) {
       throw new ProtocolError(
@@ -44,6 +44,7 @@ export const fileHandlers: FileHandlers = {
       }
       await w.commit({
         kind: 'file_shared',
+        account,
         groupId: req.groupId,
         infoHash: hash,
         name: req.name,
@@ -89,7 +90,7 @@ export const fileHandlers: FileHandlers = {
   },
 
   async update_pieces(ctx, req) {
-    const { userId, peerAddress } = requirePeerAddress(ctx);
+    const { userId, account, peerAddress } = requirePeerAddress(ctx);
     const { value } = await ctx.services.store.mutate(async (w) => {
       await requireMember(w.tx, req.groupId, userId);
       const key = { groupId: req.groupId, infoHash: req.infoHash };
@@ -109,14 +110,14 @@ export const fileHandlers: FileHandlers = {
       const after = bits.toBase64();
       const unchanged = share ? after === before && share.peerAddress === peerAddress : bits.count() === 0;
       if (unchanged) return { count: bits.count(), complete: bits.isComplete() };
-      await w.commit({ kind: 'pieces_updated', ...key, userId, peerAddress, bitfield: after });
+      await w.commit({ kind: 'pieces_updated', account, ...key, userId, peerAddress, bitfield: after });
       return { count: bits.count(), complete: bits.isComplete() };
     });
     return value;
   },
 
   async stop_share(ctx, req) {
-    const { userId } = requireSession(ctx);
+    const { userId, account } = requireSession(ctx);
     const { value: withdrawn, effects } = await ctx.services.store.mutate(async (w) => {
       await requireMember(w.tx, req.groupId, userId);
       const file = await w.tx.sharedFile.findUnique({ where: { groupId_name: { groupId: req.groupId, name: req.name } } });
@@ -124,7 +125,7 @@ export const fileHandlers: FileHandlers = {
       const key = { groupId: req.groupId, infoHash: file.infoHash };
       const share = await w.tx.share.findUnique({ where: { groupId_infoHash_userId: { ...key, userId } } });
       if (!share) throw new ProtocolError('ERR_NO_SUCH_FILE', `you are not sharing "${req.name}" in group "${req.groupId}"`);
-      await w.commit({ kind: 'share_stopped', ...key, userId });
+      await w.commit({ kind: 'share_stopped', account, ...key, userId });
       return (await w.tx.sharedFile.findUnique({ where: { groupId_infoHash: key } })) === null;
     });
     ctx.services.hub.deliver(effects);

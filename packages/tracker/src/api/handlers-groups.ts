@@ -12,13 +12,13 @@ type GroupHandlers = Pick<
 
 function resolveRequest(accepted: boolean) {
   return async (ctx: HandlerContext, req: { groupId: string; userId: string }) => {
-    const { userId } = requireSession(ctx);
+    const { userId, account } = requireSession(ctx);
     const { store, hub, log } = ctx.services;
     const { effects } = await store.mutate(async (w) => {
       await requireOwner(w.tx, req.groupId, userId);
       const request = await w.tx.joinRequest.findUnique({ where: { groupId_userId: { groupId: req.groupId, userId: req.userId } } });
       if (!request) throw new ProtocolError('ERR_NO_SUCH_REQUEST', `${req.userId} has not asked to join "${req.groupId}"`);
-      await w.commit({ kind: 'join_resolved', groupId: req.groupId, userId: req.userId, accepted, by: userId });
+      await w.commit({ kind: 'join_resolved', account, groupId: req.groupId, userId: req.userId, accepted, by: userId });
     });
     hub.deliver(effects);
     const event = accepted ? 'request_accepted' : 'request_rejected';
@@ -29,12 +29,12 @@ function resolveRequest(accepted: boolean) {
 
 export const groupHandlers: GroupHandlers = {
   async create_group(ctx, req) {
-    const { userId } = requireSession(ctx);
+    const { userId, account } = requireSession(ctx);
     await ctx.services.store.mutate(async (w) => {
       if (await w.tx.group.findUnique({ where: { id: req.groupId } })) {
         throw new ProtocolError('ERR_GROUP_EXISTS', `group "${req.groupId}" already exists`);
       }
-      await w.commit({ kind: 'group_created', groupId: req.groupId, ownerId: userId });
+      await w.commit({ kind: 'group_created', account, groupId: req.groupId, ownerId: userId });
     });
     ctx.services.log.info({ event: 'group_created', groupId: req.groupId, userId }, 'group created');
     return { groupId: req.groupId };
@@ -46,7 +46,7 @@ export const groupHandlers: GroupHandlers = {
   },
 
   async join_group(ctx, req) {
-    const { userId } = requireSession(ctx);
+    const { userId, account } = requireSession(ctx);
     const { effects } = await ctx.services.store.mutate(async (w) => {
       const group = await w.tx.group.findUnique({ where: { id: req.groupId } });
       if (!group) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${req.groupId}"`);
@@ -56,7 +56,7 @@ export const groupHandlers: GroupHandlers = {
       if (await w.tx.joinRequest.findUnique({ where: { groupId_userId: { groupId: req.groupId, userId } } })) {
         throw new ProtocolError('ERR_ALREADY_REQUESTED', `you have already asked to join "${req.groupId}"; the owner (${group.ownerId}) has not answered yet`);
       }
-      await w.commit({ kind: 'join_requested', groupId: req.groupId, userId });
+      await w.commit({ kind: 'join_requested', account, groupId: req.groupId, userId });
     });
     ctx.services.hub.deliver(effects);
     ctx.services.log.info({ event: 'join_requested', groupId: req.groupId, userId }, 'join requested');
@@ -64,10 +64,10 @@ export const groupHandlers: GroupHandlers = {
   },
 
   async leave_group(ctx, req) {
-    const { userId } = requireSession(ctx);
+    const { userId, account } = requireSession(ctx);
     const { value, effects } = await ctx.services.store.mutate(async (w) => {
       const before = await requireMember(w.tx, req.groupId, userId);
-      await w.commit({ kind: 'member_left', groupId: req.groupId, userId });
+      await w.commit({ kind: 'member_left', account, groupId: req.groupId, userId });
       const after = await w.tx.group.findUnique({ where: { id: req.groupId } });
       const newOwner = after && after.ownerId !== before.ownerId ? after.ownerId : null;
       return { groupDeleted: after === null, newOwner };

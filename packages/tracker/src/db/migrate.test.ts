@@ -139,7 +139,7 @@ describe('migrate', () => {
     try {
       migrate(db, dir);
       const at = new Date().toISOString();
-      db.prepare('INSERT INTO "User" (id, passwordHash, createdAt) VALUES (?, ?, ?)').run('ann', 'x', at);
+      db.prepare('INSERT INTO "User" (id, passwordHash, createdAt, createdHlc) VALUES (?, ?, ?, ?)').run('ann', 'x', at, 'h1');
       db.prepare('INSERT INTO "Group" (id, ownerId, createdAt) VALUES (?, ?, ?)').run('g', 'ann', at);
       db.prepare('INSERT INTO "Membership" (groupId, userId, joinedAt) VALUES (?, ?, ?)').run('g', 'ann', at);
 

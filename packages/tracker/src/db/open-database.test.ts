@@ -14,7 +14,7 @@ describe('openDatabase', () => {
     const first = await openDatabase({ file });
     try {
       expect(first.file).toBe(file);
-      await first.prisma.user.create({ data: { id: 'ann', passwordHash: '$argon2id$x', createdAt } });
+      await first.prisma.user.create({ data: { id: 'ann', passwordHash: '$argon2id$x', createdAt, createdHlc: 'h1' } });
     } finally {
       await first.close();
     }
@@ -27,6 +27,7 @@ describe('openDatabase', () => {
         id: 'ann',
         passwordHash: '$argon2id$x',
         createdAt,
+        createdHlc: 'h1',
       });
       const [mode] = await again.prisma.$queryRawUnsafe<{ journal_mode: string }[]>('PRAGMA journal_mode');
       expect(mode?.journal_mode).toBe('wal');
@@ -42,7 +43,7 @@ describe('openDatabase', () => {
       expect(Number(fk?.foreign_keys)).toBe(1);
 
       const now = new Date();
-      await prisma.user.create({ data: { id: 'bob', passwordHash: 'h', createdAt: now } });
+      await prisma.user.create({ data: { id: 'bob', passwordHash: 'h', createdAt: now, createdHlc: 'h2' } });
       await prisma.group.create({ data: { id: 'g1', ownerId: 'bob', createdAt: now } });
       await prisma.membership.create({ data: { groupId: 'g1', userId: 'bob', joinedAt: now } });
       await expect(

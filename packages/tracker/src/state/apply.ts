@@ -1,61 +1,72 @@
 /**
  * The state machine: applies one op to the database inside the caller's transaction and returns
- * the pushes it causes. Deterministic (every value comes from the op or the current rows) and
- * idempotent (applying an op twice leaves the rows as once), so replaying a log is harmless.
- * Handlers check permissions before they write an op; apply only enforces what must hold for
- * any op from any tracker (e.g. no share without its file).
+ * the pushes it causes. A tracker's state is this function folded over its op log in HLC order
+ * (store.ts keeps it so), which is what makes trackers that hold the same ops hold the same
+ * rows. Every value comes from the op or the rows, never from the clock or the tracker.
+ *
+ * Handlers check permissions before they write an op, but an op from another tracker may meet a
+ * state its origin did not see (a partition, a concurrent change). So apply checks again what
+ * must hold whatever the order: the actor's account is current, the actor is a member or the
+ * owner, the file exists. An op that fails is ignored; a lost race for an id is recorded as a
+ * Conflict so the loser can be told.
  */
-import { Bitfield, pieceCount } from '@groupshare/protocol';
+import { Bitfield, pieceCount, type Op } from '@groupshare/protocol';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Effect } from './effects.js';
-import type { Op } from './ops.js';
 
 type Tx = Prisma.TransactionClient;
 
-export async function applyOp(tx: Tx, op: Op): Promise<Effect[]> {
+/** Where the op sits in the log: its HLC is its identity in conflicts and account checks. */
+export interface OpMeta {
+  hlc: string;
+}
+
+export async function applyOp(tx: Tx, op: Op, meta: OpMeta): Promise<Effect[]> {
   const at = new Date(op.at);
   switch (op.kind) {
     case 'user_created': {
       const existing = await tx.user.findUnique({ where: { id: op.userId } });
-      if (!existing) await tx.user.create({ data: { id: op.userId, passwordHash: op.passwordHash, createdAt: at } });
+      if (!existing) {
+        await tx.user.create({ data: { id: op.userId, passwordHash: op.passwordHash, createdAt: at, createdHlc: meta.hlc } });
+      } else if (existing.createdHlc !== meta.hlc) {
+        // The same id registered on two trackers that could not see each other: the earlier
+        // registration (in HLC order) keeps it.
+        await recordConflict(tx, meta, { kind: 'user_id_taken', userId: op.userId, subject: op.userId, losingHash: op.passwordHash, at });
+      }
       return [];
     }
     case 'session_opened': {
-      const user = await tx.user.findUnique({ where: { id: op.userId } });
-      if (!user) return [];
-      await tx.session.upsert({
-        where: { tokenHash: op.tokenHash },
-        create: {
-          tokenHash: op.tokenHash,
-          userId: op.userId,
-          peerAddress: op.peerAddress,
-          createdAt: at,
-          expiresAt: new Date(op.expiresAt),
-        },
-        update: {},
-      });
+      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
+      const data = { tokenHash: op.tokenHash, userId: op.userId, peerAddress: op.peerAddress, createdAt: at, expiresAt: new Date(op.expiresAt) };
+      await tx.session.upsert({ where: { tokenHash: op.tokenHash }, create: data, update: {} });
       return [];
     }
     case 'session_closed':
       await tx.session.deleteMany({ where: { tokenHash: op.tokenHash } });
       return [];
     case 'group_created': {
-      const existing = await tx.group.findUnique({ where: { id: op.groupId } });
-      if (existing) return [];
+      if (!(await actorIsCurrent(tx, op.ownerId, op.account))) return [];
+      if (await tx.group.findUnique({ where: { id: op.groupId } })) {
+        await recordConflict(tx, meta, { kind: 'group_id_taken', userId: op.ownerId, subject: op.groupId, losingHash: null, at });
+        return [];
+      }
       await tx.group.create({ data: { id: op.groupId, ownerId: op.ownerId, createdAt: at } });
       await tx.membership.create({ data: { groupId: op.groupId, userId: op.ownerId, joinedAt: at } });
       return [];
     }
     case 'join_requested': {
+      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
       const group = await tx.group.findUnique({ where: { id: op.groupId } });
       if (!group || (await isMember(tx, op.groupId, op.userId))) return [];
       const key = { groupId_userId: { groupId: op.groupId, userId: op.userId } };
-      const existing = await tx.joinRequest.findUnique({ where: key });
-      if (existing) return [];
+      if (await tx.joinRequest.findUnique({ where: key })) return [];
       await tx.joinRequest.create({ data: { groupId: op.groupId, userId: op.userId, requestedAt: at } });
       return [{ to: [group.ownerId], push: { push: 'join_requested', data: { groupId: op.groupId, userId: op.userId } } }];
     }
     case 'join_resolved': {
+      if (!(await actorIsCurrent(tx, op.by, op.account))) return [];
+      const group = await tx.group.findUnique({ where: { id: op.groupId } });
+      if (!group || group.ownerId !== op.by) return [];
       const removed = await tx.joinRequest.deleteMany({ where: { groupId: op.groupId, userId: op.userId } });
       if (removed.count === 0) return [];
       if (op.accepted && !(await isMember(tx, op.groupId, op.userId))) {
@@ -65,13 +76,17 @@ export async function applyOp(tx: Tx, op: Op): Promise<Effect[]> {
       return [{ to: [op.userId], push: { push, data: { groupId: op.groupId } } }];
     }
     case 'member_left':
+      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
       return applyMemberLeft(tx, op);
     case 'file_shared':
+      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
       return applyFileShared(tx, op);
     case 'pieces_updated': {
+      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
       const file = await tx.sharedFile.findUnique({ where: { groupId_infoHash: { groupId: op.groupId, infoHash: op.infoHash } } });
       if (!file || !(await isMember(tx, op.groupId, op.userId))) return [];
-      const bits = Bitfield.fromBase64(op.bitfield, pieceCount(Number(file.size), file.pieceLength));
+      const bits = parseBitfieldOrNull(op.bitfield, pieceCount(Number(file.size), file.pieceLength));
+      if (!bits) return []; // a malformed op from another tracker changes nothing, anywhere
       const data = { peerAddress: op.peerAddress, bitfield: new Uint8Array(bits.bytes), complete: bits.isComplete(), updatedAt: at };
       await tx.share.upsert({
         where: { groupId_infoHash_userId: { groupId: op.groupId, infoHash: op.infoHash, userId: op.userId } },
@@ -81,9 +96,32 @@ export async function applyOp(tx: Tx, op: Op): Promise<Effect[]> {
       return [];
     }
     case 'share_stopped':
+      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
       await tx.share.deleteMany({ where: { groupId: op.groupId, infoHash: op.infoHash, userId: op.userId } });
       return withdrawIfUnshared(tx, op.groupId, [op.infoHash]);
   }
+}
+
+function parseBitfieldOrNull(base64: string, count: number): Bitfield | null {
+  try {
+    return Bitfield.fromBase64(base64, count);
+  } catch {
+    return null;
+  }
+}
+
+/** The user exists under the registration the op was made with. */
+async function actorIsCurrent(tx: Tx, userId: string, account: string): Promise<boolean> {
+  const user = await tx.user.findUnique({ where: { id: userId }, select: { createdHlc: true } });
+  return user?.createdHlc === account;
+}
+
+async function recordConflict(
+  tx: Tx,
+  meta: OpMeta,
+  conflict: { kind: string; userId: string; subject: string; losingHash: string | null; at: Date },
+): Promise<void> {
+  await tx.conflict.upsert({ where: { hlc: meta.hlc }, create: { hlc: meta.hlc, ...conflict }, update: {} });
 }
 
 async function isMember(tx: Tx, groupId: string, userId: string): Promise<boolean> {
@@ -98,14 +136,12 @@ async function memberIds(tx: Tx, groupId: string): Promise<string[]> {
 async function applyFileShared(tx: Tx, op: Extract<Op, { kind: 'file_shared' }>): Promise<Effect[]> {
   if (!(await isMember(tx, op.groupId, op.userId))) return [];
   const key = { groupId_infoHash: { groupId: op.groupId, infoHash: op.infoHash } };
-  let file = await tx.sharedFile.findUnique({ where: key });
   const effects: Effect[] = [];
-  if (!file) {
-    // Two different files may not share a name in a group; the handler refuses that, and a
-    // replicated op that would break it is dropped here (the first one applied keeps the name).
-    const sameName = await tx.sharedFile.findUnique({ where: { groupId_name: { groupId: op.groupId, name: op.name } } });
-    if (sameName) return [];
-    file = await tx.sharedFile.create({
+  if (!(await tx.sharedFile.findUnique({ where: key }))) {
+    // Two different files may not share a name in a group; the handler refuses that, and an op
+    // from another tracker that would break it is ignored (the first in HLC order keeps the name).
+    if (await tx.sharedFile.findUnique({ where: { groupId_name: { groupId: op.groupId, name: op.name } } })) return [];
+    await tx.sharedFile.create({
       data: {
         groupId: op.groupId,
         infoHash: op.infoHash,
@@ -113,7 +149,7 @@ async function applyFileShared(tx: Tx, op: Extract<Op, { kind: 'file_shared' }>)
         size: BigInt(op.size),
         sha1: op.sha1,
         pieceLength: op.pieceLength,
-        pieces: Buffer.from(op.pieces, 'hex'),
+        pieces: new Uint8Array(Buffer.from(op.pieces, 'hex')),
         sharedBy: op.userId,
         createdAt: new Date(op.at),
       },

@@ -1,17 +1,27 @@
 /**
- * The write path. Every change goes through `mutate`: one transaction that may read, then
- * commits ops; each op is applied and appended to the OpLog with this tracker's next sequence
- * number and an HLC timestamp, so state and log can never disagree. Writes are serialised by a
- * mutex (SQLite has one writer anyway), which also makes read-check-write handlers race-free.
+ * The write path and the replica. Every change goes through `mutate` (local) or `applyRemote`
+ * (from another tracker): one transaction that applies ops and appends them to the OpLog, so
+ * state and log never disagree. Writes are serialised by a mutex (SQLite has one writer anyway),
+ * which also makes read-check-write handlers race-free.
+ *
+ * State is defined as the ops applied in HLC order. A local op always has the newest HLC. A
+ * remote op usually does too; one that arrives late is applied directly when it commutes with
+ * every op after it (op-keys.ts), and otherwise the state is rebuilt from the log, so the
+ * result never depends on the order ops arrived in (docs/replication.md).
  */
+import type { Op, ReplicatedOp, Vector } from '@groupshare/protocol';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { ReplicaStore } from '../replication/replica-store.js';
 import { Mutex } from '../util/limiter.js';
 import { applyOp } from './apply.js';
 import type { Effect } from './effects.js';
 import { HybridClock, parseHlc } from './hlc.js';
-import type { Op, OpBody } from './ops.js';
+import { keysOverlap, opKeys } from './op-keys.js';
 
 export type Tx = Prisma.TransactionClient;
+
+/** An op as a handler writes it; the store stamps `at`. */
+export type OpBody = Op extends infer O ? (O extends Op ? Omit<O, 'at'> : never) : never;
 
 /** What a mutation sees: the transaction for reads, and `commit` for writes. */
 export interface Writer {
@@ -26,9 +36,21 @@ export interface MutationResult<T> {
   ops: Op[];
 }
 
-export class TrackerStore {
+/** Generous: a rebuild replays the whole log inside one transaction. */
+const TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000;
+/** Past this many later ops, checking commutation costs about as much as a rebuild. */
+const MAX_COMMUTE_CHECK = 5_000;
+const REBUILD_PAGE = 1_000;
+
+export class TrackerStore implements ReplicaStore {
   private readonly mutex = new Mutex();
-  private lastSeq = 0;
+  private readonly applied = new Map<number, number>();
+  private maxHlc = '';
+  private readonly listeners = new Set<(ops: ReplicatedOp[]) => void>();
+  /** Remote pushes are delivered through this (set by the tracker). */
+  onRemoteEffects: (effects: Effect[]) => void = () => {};
+  /** How many times the state was rebuilt from the log (status, tests). */
+  rebuilds = 0;
 
   constructor(
     readonly prisma: PrismaClient,
@@ -37,44 +59,166 @@ export class TrackerStore {
     readonly clock: HybridClock = new HybridClock(origin),
   ) {}
 
-  /** Reads where the log left off, so sequence numbers continue across restarts. */
+  /** Reads where the log left off, so sequence numbers and the clock continue across restarts. */
   async start(): Promise<void> {
-    const last = await this.prisma.opLog.findFirst({ where: { origin: this.origin }, orderBy: { seq: 'desc' } });
-    this.lastSeq = last?.seq ?? 0;
+    const rows = await this.prisma.opLog.groupBy({ by: ['origin'], _max: { seq: true } });
+    for (const row of rows) this.applied.set(row.origin, row._max.seq ?? 0);
     const newest = await this.prisma.opLog.findFirst({ orderBy: { hlc: 'desc' } });
+    this.maxHlc = newest?.hlc ?? '';
     // Never issue a timestamp older than one already logged, even if the wall clock went back.
     if (newest) this.clock.observe(newest.hlc);
   }
 
   mutate<T>(fn: (writer: Writer) => Promise<T>): Promise<MutationResult<T>> {
     return this.mutex.run(async () => {
-      let seq = this.lastSeq;
+      let seq = this.applied.get(this.origin) ?? 0;
       const effects: Effect[] = [];
       const ops: Op[] = [];
-      const value = await this.prisma.$transaction(async (tx) => {
-        const writer: Writer = {
-          tx,
-          commit: async (body) => {
-            const hlc = this.clock.now();
-            const op = { ...body, at: new Date(parseHlc(hlc).wallMs).toISOString() } as Op;
-            effects.push(...(await applyOp(tx, op)));
-            seq += 1;
-            await tx.opLog.create({
-              data: { origin: this.origin, seq, hlc, op: JSON.stringify(op), appliedAt: new Date() },
-            });
-            ops.push(op);
-            return op;
-          },
-        };
-        return fn(writer);
-      });
-      this.lastSeq = seq; // only once the transaction committed
+      const logged: ReplicatedOp[] = [];
+      const value = await this.prisma.$transaction(
+        async (tx) => {
+          const writer: Writer = {
+            tx,
+            commit: async (body) => {
+              const hlc = this.clock.now();
+              const op = { ...body, at: new Date(parseHlc(hlc).wallMs).toISOString() } as Op;
+              effects.push(...(await applyOp(tx, op, { hlc })));
+              seq += 1;
+              await tx.opLog.create({ data: { origin: this.origin, seq, hlc, op: JSON.stringify(op), appliedAt: new Date() } });
+              ops.push(op);
+              logged.push({ origin: this.origin, seq, hlc, op });
+              return op;
+            },
+          };
+          return fn(writer);
+        },
+        { timeout: TRANSACTION_TIMEOUT_MS },
+      );
+      // Only once the transaction committed:
+      for (const r of logged) this.noteApplied(r);
+      this.emit(logged);
       return { value, effects, ops };
     });
+  }
+
+  async vector(): Promise<Vector> {
+    return Object.fromEntries([...this.applied].map(([origin, seq]) => [String(origin), seq]));
+  }
+
+  async opsMissing(peer: Vector, afterIndex: number, limit: number): Promise<{ ops: ReplicatedOp[]; nextIndex: number }> {
+    const ops: ReplicatedOp[] = [];
+    let cursor = afterIndex;
+    while (ops.length < limit) {
+      const rows = await this.prisma.opLog.findMany({ where: { idx: { gt: cursor } }, orderBy: { idx: 'asc' }, take: REBUILD_PAGE });
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        cursor = row.idx;
+        if (row.seq > (peer[String(row.origin)] ?? 0)) {
+          ops.push({ origin: row.origin, seq: row.seq, hlc: row.hlc, op: JSON.parse(row.op) as Op });
+          if (ops.length >= limit) break;
+        }
+      }
+    }
+    return { ops, nextIndex: cursor };
+  }
+
+  applyRemote(ops: ReplicatedOp[]): Promise<ReplicatedOp[]> {
+    return this.mutex.run(async () => {
+      const vector = new Map(this.applied);
+      let maxHlc = this.maxHlc;
+      const accepted: ReplicatedOp[] = [];
+      let effects: Effect[] = [];
+      let rebuild = false;
+      await this.prisma.$transaction(
+        async (tx) => {
+          for (const r of ops) {
+            const have = vector.get(r.origin) ?? 0;
+            if (r.seq <= have) continue; // already applied (duplicates are harmless)
+            if (r.seq !== have + 1) break; // a gap: the rest comes again after the next vector exchange
+            this.clock.observe(r.hlc);
+            if (!rebuild) {
+              if (r.hlc > maxHlc || (await this.commutesWithLater(tx, r))) effects.push(...(await applyOp(tx, r.op, { hlc: r.hlc })));
+              else rebuild = true; // everything from here on is covered by the rebuild
+            }
+            await tx.opLog.create({ data: { origin: r.origin, seq: r.seq, hlc: r.hlc, op: JSON.stringify(r.op), appliedAt: new Date() } });
+            vector.set(r.origin, r.seq);
+            if (r.hlc > maxHlc) maxHlc = r.hlc;
+            accepted.push(r);
+          }
+          if (rebuild) {
+            await rebuildState(tx);
+            effects = []; // a replay re-derives old events; pushing them again would mislead
+          }
+        },
+        { timeout: TRANSACTION_TIMEOUT_MS },
+      );
+      for (const r of accepted) this.noteApplied(r);
+      if (rebuild) this.rebuilds += 1;
+      this.onRemoteEffects(effects);
+      this.emit(accepted);
+      return accepted;
+    });
+  }
+
+  onApplied(listener: (ops: ReplicatedOp[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Replays the whole log in HLC order (used after a non-commuting late op; also by tests). */
+  async rebuild(): Promise<void> {
+    await this.mutex.run(() => this.prisma.$transaction((tx) => rebuildState(tx), { timeout: TRANSACTION_TIMEOUT_MS }));
+    this.rebuilds += 1;
   }
 
   /** Waits for the write in progress, if any (used when stopping). */
   async drain(): Promise<void> {
     await this.mutex.run(async () => undefined);
+  }
+
+  private async commutesWithLater(tx: Tx, r: ReplicatedOp): Promise<boolean> {
+    const later = await tx.opLog.findMany({ where: { hlc: { gt: r.hlc } }, select: { op: true }, take: MAX_COMMUTE_CHECK + 1 });
+    if (later.length > MAX_COMMUTE_CHECK) return false;
+    const keys = opKeys(r.op);
+    return later.every((row) => !keysOverlap(keys, opKeys(JSON.parse(row.op) as Op)));
+  }
+
+  private noteApplied(r: ReplicatedOp): void {
+    this.applied.set(r.origin, Math.max(this.applied.get(r.origin) ?? 0, r.seq));
+    if (r.hlc > this.maxHlc) this.maxHlc = r.hlc;
+  }
+
+  private emit(ops: ReplicatedOp[]): void {
+    if (ops.length === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(ops);
+      } catch {
+        // A listener's failure must not undo or block a committed write.
+      }
+    }
+  }
+}
+
+/** Empties every state table and applies the whole log again in HLC order. */
+async function rebuildState(tx: Tx): Promise<void> {
+  await tx.share.deleteMany();
+  await tx.sharedFile.deleteMany();
+  await tx.joinRequest.deleteMany();
+  await tx.membership.deleteMany();
+  await tx.group.deleteMany();
+  await tx.session.deleteMany();
+  await tx.conflict.deleteMany();
+  await tx.user.deleteMany();
+  let after: { hlc: string } | undefined;
+  for (;;) {
+    const rows = await tx.opLog.findMany({
+      where: after ? { hlc: { gt: after.hlc } } : {},
+      orderBy: { hlc: 'asc' },
+      take: REBUILD_PAGE,
+    });
+    if (rows.length === 0) break;
+    for (const row of rows) await applyOp(tx, JSON.parse(row.op) as Op, { hlc: row.hlc });
+    after = rows[rows.length - 1];
   }
 }

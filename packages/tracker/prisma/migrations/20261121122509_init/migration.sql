@@ -2,7 +2,8 @@
 CREATE TABLE "User" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "passwordHash" TEXT NOT NULL,
-    "createdAt" DATETIME NOT NULL
+    "createdAt" DATETIME NOT NULL,
+    "createdHlc" TEXT NOT NULL
 );
 
 -- CreateTable
@@ -77,13 +78,22 @@ CREATE TABLE "Share" (
 
 -- CreateTable
 CREATE TABLE "OpLog" (
+    "idx" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "origin" INTEGER NOT NULL,
     "seq" INTEGER NOT NULL,
     "hlc" TEXT NOT NULL,
     "op" TEXT NOT NULL,
-    "appliedAt" DATETIME NOT NULL,
+    "appliedAt" DATETIME NOT NULL
+);
 
-    PRIMARY KEY ("origin", "seq")
+-- CreateTable
+CREATE TABLE "Conflict" (
+    "hlc" TEXT NOT NULL PRIMARY KEY,
+    "kind" TEXT NOT NULL,
+    "userId" TEXT NOT NULL,
+    "subject" TEXT NOT NULL,
+    "losingHash" TEXT,
+    "at" DATETIME NOT NULL
 );
 
 -- CreateIndex
@@ -100,3 +110,9 @@ CREATE INDEX "Share_userId_idx" ON "Share"("userId");
 
 -- CreateIndex
 CREATE INDEX "OpLog_hlc_idx" ON "OpLog"("hlc");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "OpLog_origin_seq_key" ON "OpLog"("origin", "seq");
+
+-- CreateIndex
+CREATE INDEX "Conflict_userId_idx" ON "Conflict"("userId");

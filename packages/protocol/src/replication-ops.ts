@@ -1,8 +1,8 @@
 /**
- * Replicable operations: every change to tracker state is one of these, applied by apply.ts and
- * recorded in the OpLog. An op carries every value its effect needs (timestamps, hashes), so a
- * tracker replaying it later reaches the same rows. Schemas here validate ops that arrive from
- * other trackers (docs/replication.md).
+ * Replicable operations: every change to tracker state is one of these, applied by the tracker's
+ * state machine (packages/tracker/src/state/apply.ts) and recorded in its op log. An op carries
+ * every value its effect needs (timestamps, hashes), so a tracker replaying it later reaches the
+ * same rows. These schemas validate ops that arrive from other trackers (docs/replication.md).
  */
 import { z } from 'zod';
 
@@ -10,11 +10,18 @@ const at = z.iso.datetime();
 const userId = z.string().min(1);
 const groupId = z.string().min(1);
 const infoHash = z.string().regex(/^[0-9a-f]{40}$/);
+/**
+ * The acting user's account incarnation: the HLC of the registration they logged in under. An op
+ * whose account is not the user's current one was made under a registration that lost a conflict
+ * and is ignored (docs/replication.md).
+ */
+const account = z.string().min(1);
 
 export const OpSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('user_created'), at, userId, passwordHash: z.string() }),
   z.object({
     kind: z.literal('session_opened'),
+    account,
     at,
     tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
     userId,
@@ -22,12 +29,13 @@ export const OpSchema = z.discriminatedUnion('kind', [
     expiresAt: at,
   }),
   z.object({ kind: z.literal('session_closed'), at, tokenHash: z.string() }),
-  z.object({ kind: z.literal('group_created'), at, groupId, ownerId: userId }),
-  z.object({ kind: z.literal('join_requested'), at, groupId, userId }),
-  z.object({ kind: z.literal('join_resolved'), at, groupId, userId, accepted: z.boolean(), by: userId }),
-  z.object({ kind: z.literal('member_left'), at, groupId, userId }),
+  z.object({ kind: z.literal('group_created'), at, account, groupId, ownerId: userId }),
+  z.object({ kind: z.literal('join_requested'), at, account, groupId, userId }),
+  z.object({ kind: z.literal('join_resolved'), at, account, groupId, userId, accepted: z.boolean(), by: userId }),
+  z.object({ kind: z.literal('member_left'), at, account, groupId, userId }),
   z.object({
     kind: z.literal('file_shared'),
+    account,
     at,
     groupId,
     infoHash,
@@ -42,6 +50,7 @@ export const OpSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('pieces_updated'),
+    account,
     at,
     groupId,
     infoHash,
@@ -50,10 +59,8 @@ export const OpSchema = z.discriminatedUnion('kind', [
     /** The peer's whole bitfield after the update, base64: applying it twice is harmless. */
     bitfield: z.string(),
   }),
-  z.object({ kind: z.literal('share_stopped'), at, groupId, infoHash, userId }),
+  z.object({ kind: z.literal('share_stopped'), at, account, groupId, infoHash, userId }),
 ]);
 
 export type Op = z.infer<typeof OpSchema>;
 export type OpKind = Op['kind'];
-/** An op as a handler writes it; the store stamps `at`. */
-export type OpBody = Op extends infer O ? (O extends Op ? Omit<O, 'at'> : never) : never;

@@ -1,0 +1,64 @@
+/**
+ * Tracker ↔ tracker messages on the replication WebSocket (`/replication`). One JSON text frame
+ * per message, discriminated by `t`. The exchange (docs/replication.md):
+ *
+ *   both:  hello { tracker, nonce }      who I am, and a challenge for you
+ *   both:  auth  { mac }                  HMAC of both nonces under the cluster secret
+ *   both:  vector { vector }              the highest sequence I applied from each origin
+ *   both:  ops   { ops }                  what you lack, in my application order (causal)
+ *   both:  ack   { vector }               what I have applied now (flow control, compaction)
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { OpSchema } from './replication-ops.js';
+
+export const REPLICATION_PATH = '/replication';
+export const REPLICATION_PROTOCOL_VERSION = 1;
+
+/** Largest replication frame: a batch may carry a few 10 MiB share_file ops. */
+export const MAX_REPLICATION_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Senders cut batches at this many ops or this many bytes of JSON, whichever comes first. */
+export const MAX_OPS_PER_BATCH = 2_000;
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** HLC timestamp `<15-digit ms>-<6-digit counter>-<5-digit tracker>` (tracker state/hlc.ts). */
+export const HlcSchema = z.string().regex(/^\d{15}-\d{6}-\d{5}$/);
+
+/** An op as it travels between trackers: where it was first written, its place there, its time. */
+export const ReplicatedOpSchema = z.object({
+  origin: z.number().int().min(1),
+  seq: z.number().int().min(1),
+  hlc: HlcSchema,
+  op: OpSchema,
+});
+export type ReplicatedOp = z.infer<typeof ReplicatedOpSchema>;
+
+/** origin tracker number (as a decimal string key) → highest sequence applied from it. */
+export const VectorSchema = z.record(z.string().regex(/^[1-9]\d{0,4}$/), z.number().int().min(0));
+export type Vector = Record<string, number>;
+
+const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
+
+export const ReplicationMessageSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('hello'), version: z.literal(REPLICATION_PROTOCOL_VERSION), tracker: z.number().int().min(1), nonce: hex(32) }),
+  z.object({ t: z.literal('auth'), mac: hex(32) }),
+  z.object({ t: z.literal('vector'), vector: VectorSchema }),
+  z.object({ t: z.literal('ops'), ops: z.array(ReplicatedOpSchema).max(MAX_OPS_PER_BATCH) }),
+  z.object({ t: z.literal('ack'), vector: VectorSchema }),
+]);
+export type ReplicationMessage = z.infer<typeof ReplicationMessageSchema>;
+
+/**
+ * The proof a tracker sends that it knows the cluster secret: an HMAC over both nonces and both
+ * tracker numbers, so it cannot be replayed on another link or in the other direction.
+ */
+export function replicationMac(secret: string, from: number, to: number, fromNonce: string, toNonce: string): string {
+  return createHmac('sha256', secret).update(`groupshare-replication-v1\n${from}\n${to}\n${fromNonce}\n${toNonce}`).digest('hex');
+}
+
+/** Constant-time comparison of two hex MACs. */
+export function macEquals(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}

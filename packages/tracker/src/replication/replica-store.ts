@@ -1,0 +1,26 @@
+/**
+ * What replication needs from a tracker's store. The transport (peer links) depends only on this
+ * interface, so it is tested against an in-memory fake and runs against the real TrackerStore.
+ */
+import type { ReplicatedOp, Vector } from '@groupshare/protocol';
+
+export interface ReplicaStore {
+  /** This tracker's number: the origin of the ops it writes. */
+  readonly origin: number;
+  /** The highest sequence number applied from each origin. */
+  vector(): Promise<Vector>;
+  /**
+   * Ops this tracker has applied that a peer with vector `peer` lacks, in this tracker's own
+   * application order (which respects causality), starting after position `afterIndex` of the
+   * local log (0 for the beginning). Returns at most `limit` ops and the position to continue from.
+   */
+  opsMissing(peer: Vector, afterIndex: number, limit: number): Promise<{ ops: ReplicatedOp[]; nextIndex: number }>;
+  /**
+   * Applies ops received from another tracker, in the given order. An op already applied (its
+   * seq ≤ the vector's entry for its origin) is skipped; an op that would leave a gap stops the
+   * batch (the rest is sent again after the next vector exchange). Returns the ops newly applied.
+   */
+  applyRemote(ops: ReplicatedOp[]): Promise<ReplicatedOp[]>;
+  /** Calls `listener` after ops are committed, locally written or applied from a peer. */
+  onApplied(listener: (ops: ReplicatedOp[]) => void): () => void;
+}

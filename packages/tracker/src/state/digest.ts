@@ -1,0 +1,38 @@
+/**
+ * A digest of the replicated state: SHA-256 over every state row in a canonical order and form.
+ * Two trackers with the same digest hold the same users, sessions, groups, memberships, join
+ * requests, files, shares and conflicts; `status` and `GET /digest` expose it so "in sync" can be
+ * checked. Local bookkeeping (the op log's positions, apply times) is left out on purpose.
+ */
+import { createHash } from 'node:crypto';
+import type { PrismaClient } from '../generated/prisma/client.js';
+
+type Reader = Pick<PrismaClient, 'user' | 'session' | 'group' | 'membership' | 'joinRequest' | 'sharedFile' | 'share' | 'conflict'>;
+
+function canonical(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  return value;
+}
+
+/** Rows as JSON lines with keys in a fixed order, so the text is the same on every tracker. */
+function lines(table: string, rows: Array<Record<string, unknown>>, columns: string[]): string {
+  return rows.map((row) => JSON.stringify([table, ...columns.map((c) => canonical(row[c]))])).join('\n');
+}
+
+export async function stateDigest(db: Reader): Promise<string> {
+  const hash = createHash('sha256');
+  const parts: Array<[string, Promise<Array<Record<string, unknown>>>, string[]]> = [
+    ['user', db.user.findMany({ orderBy: { id: 'asc' } }), ['id', 'passwordHash', 'createdAt', 'createdHlc']],
+    ['session', db.session.findMany({ orderBy: { tokenHash: 'asc' } }), ['tokenHash', 'userId', 'peerAddress', 'createdAt', 'expiresAt']],
+    ['group', db.group.findMany({ orderBy: { id: 'asc' } }), ['id', 'ownerId', 'createdAt']],
+    ['membership', db.membership.findMany({ orderBy: [{ groupId: 'asc' }, { userId: 'asc' }] }), ['groupId', 'userId', 'joinedAt']],
+    ['request', db.joinRequest.findMany({ orderBy: [{ groupId: 'asc' }, { userId: 'asc' }] }), ['groupId', 'userId', 'requestedAt']],
+    ['file', db.sharedFile.findMany({ orderBy: [{ groupId: 'asc' }, { infoHash: 'asc' }] }), ['groupId', 'infoHash', 'name', 'size', 'sha1', 'pieceLength', 'pieces', 'sharedBy', 'createdAt']],
+    ['share', db.share.findMany({ orderBy: [{ groupId: 'asc' }, { infoHash: 'asc' }, { userId: 'asc' }] }), ['groupId', 'infoHash', 'userId', 'peerAddress', 'bitfield', 'complete', 'updatedAt']],
+    ['conflict', db.conflict.findMany({ orderBy: { hlc: 'asc' } }), ['hlc', 'kind', 'userId', 'subject', 'losingHash', 'at']],
+  ];
+  for (const [table, rows, columns] of parts) hash.update(`${lines(table, await rows, columns)}\n`);
+  return hash.digest('hex');
+}

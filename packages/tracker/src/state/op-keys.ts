@@ -1,0 +1,34 @@
+/**
+ * The rows an op reads or writes, named coarsely: `u:<user>`, `g:<group>`, `s:<token hash>`.
+ * Two ops whose keys do not overlap touch disjoint rows, so applying them in either order gives
+ * the same state. The store uses this to apply an op that arrives late (older HLC than ops it
+ * already applied) without replaying the log, whenever it commutes with everything after it.
+ * Keys must over-approximate what apply.ts touches: a missing key would break convergence.
+ */
+import type { Op } from '@groupshare/protocol';
+
+export function opKeys(op: Op): string[] {
+  switch (op.kind) {
+    case 'user_created':
+      return [`u:${op.userId}`];
+    case 'session_opened':
+      return [`u:${op.userId}`, `s:${op.tokenHash}`];
+    case 'session_closed':
+      return [`s:${op.tokenHash}`];
+    case 'group_created':
+      return [`u:${op.ownerId}`, `g:${op.groupId}`];
+    case 'join_resolved':
+      return [`u:${op.by}`, `u:${op.userId}`, `g:${op.groupId}`];
+    case 'join_requested':
+    case 'member_left':
+    case 'file_shared':
+    case 'pieces_updated':
+    case 'share_stopped':
+      return [`u:${op.userId}`, `g:${op.groupId}`];
+  }
+}
+
+/** Whether two ops may touch a common row (so their order matters). */
+export function keysOverlap(a: readonly string[], b: readonly string[]): boolean {
+  return a.some((key) => b.includes(key));
+}

@@ -1,0 +1,159 @@
+// Replicated state depends only on which ops a tracker holds, never on the order they arrived
+// in: random op sets from three origins, delivered in different interleavings and with
+// duplicates, give the same state digest as delivery in HLC order.
+import type { Op, ReplicatedOp } from '@groupshare/protocol';
+import { hashPieces, infoHash, sha1 } from '@groupshare/protocol';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase, type TrackerDatabase } from '../src/db/open-database.js';
+import { stateDigest } from '../src/state/digest.js';
+import { formatHlc } from '../src/state/hlc.js';
+import { TrackerStore } from '../src/state/store.js';
+import { testBytes } from './helpers.js';
+
+/** mulberry32: small, seedable, good enough to pick test cases. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const USERS = ['ann', 'bob', 'cy'];
+const GROUPS = ['g1', 'g2'];
+const FILE = testBytes(40_000, 5);
+const FILE_FIELDS = {
+  size: FILE.length,
+  sha1: sha1(FILE).toString('hex'),
+  pieceLength: 16_384,
+  pieces: hashPieces(FILE, 16_384).toString('hex'),
+};
+
+/**
+ * Ops as three trackers might write them during a partition: every origin registers some users
+ * (so the same id is registered on several origins, with different passwords), then acts at
+ * random as users under one of their registrations. HLCs rise per origin and interleave.
+ */
+function generate(seed: number, count: number): ReplicatedOp[] {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const seqs = [0, 0, 0, 0];
+  const clocks = [0, 1000, 1000, 1000];
+  const incarnations = new Map<string, string[]>(); // user → HLCs of its registrations
+  const out: ReplicatedOp[] = [];
+  const emit = (origin: number, body: Record<string, unknown>) => {
+    clocks[origin]! += 1 + Math.floor(rnd() * 20);
+    const hlc = formatHlc({ wallMs: clocks[origin]!, counter: 0, node: origin });
+    const op = { ...body, at: new Date(clocks[origin]! * 1000).toISOString() } as Op;
+    out.push({ origin, seq: ++seqs[origin]!, hlc, op });
+    return hlc;
+  };
+  for (const user of USERS) {
+    for (const origin of [1, 2, 3]) {
+      if (origin > 1 && rnd() < 0.5) continue;
+      const hlc = emit(origin, { kind: 'user_created', userId: user, passwordHash: `hash-${user}-${origin}` });
+      incarnations.set(user, [...(incarnations.get(user) ?? []), hlc]);
+    }
+  }
+  for (let i = 0; i < count; i++) {
+    const origin = pick([1, 2, 3]);
+    const user = pick(USERS);
+    const account = pick(incarnations.get(user)!);
+    const groupId = pick(GROUPS);
+    const name = pick(['a.bin', 'b.bin']);
+    const hash = infoHash({ name, length: FILE.length, pieceLength: 16_384, pieces: Buffer.from(FILE_FIELDS.pieces, 'hex') });
+    const kind = pick(['group_created', 'join_requested', 'join_resolved', 'member_left', 'file_shared', 'pieces_updated', 'share_stopped', 'session_opened', 'session_closed'] as const);
+    const token = `${pick(['1', '2', '3'])}`.repeat(64);
+    const bodies: Record<typeof kind, Record<string, unknown>> = {
+      group_created: { kind, account, groupId, ownerId: user },
+      join_requested: { kind, account, groupId, userId: user },
+      join_resolved: { kind, account, groupId, userId: pick(USERS), accepted: rnd() < 0.7, by: user },
+      member_left: { kind, account, groupId, userId: user },
+      file_shared: { kind, account, groupId, infoHash: hash, name, ...FILE_FIELDS, userId: user, peerAddress: `127.0.0.1:${6000 + origin}` },
+      pieces_updated: { kind, account, groupId, infoHash: hash, userId: user, peerAddress: '127.0.0.1:7000', bitfield: Buffer.from([pick([0x80, 0xc0, 0xf8])]).toString('base64') },
+      share_stopped: { kind, account, groupId, infoHash: hash, userId: user },
+      session_opened: { kind, account, tokenHash: token, userId: user, peerAddress: null, expiresAt: '2030-01-01T00:00:00.000Z' },
+      session_closed: { kind, tokenHash: token },
+    };
+    emit(origin, bodies[kind]);
+  }
+  return out;
+}
+
+/** A random interleaving that keeps each origin's own order, with some ops delivered twice. */
+function interleave(ops: ReplicatedOp[], seed: number): ReplicatedOp[] {
+  const rnd = prng(seed);
+  const queues = [1, 2, 3].map((o) => ops.filter((op) => op.origin === o));
+  const out: ReplicatedOp[] = [];
+  while (queues.some((q) => q.length > 0)) {
+    const q = queues.filter((x) => x.length > 0);
+    const chosen = q[Math.floor(rnd() * q.length)]!;
+    const op = chosen.shift()!;
+    out.push(op);
+    if (rnd() < 0.1) out.push(op);
+  }
+  return out;
+}
+
+const dirs: string[] = [];
+const open: TrackerDatabase[] = [];
+afterAll(async () => {
+  for (const db of open) await db.close();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function replica(): Promise<{ store: TrackerStore; db: TrackerDatabase }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'groupshare-converge-'));
+  dirs.push(dir);
+  const db = await openDatabase({ file: path.join(dir, 'tracker.db') });
+  open.push(db);
+  const store = new TrackerStore(db.prisma, 9);
+  await store.start();
+  return { store, db };
+}
+
+/** Delivers ops in batches of random size, as links would. */
+async function deliver(store: TrackerStore, ops: ReplicatedOp[], seed: number): Promise<void> {
+  const rnd = prng(seed);
+  for (let i = 0; i < ops.length; ) {
+    const n = 1 + Math.floor(rnd() * 8);
+    await store.applyRemote(ops.slice(i, i + n));
+    i += n;
+  }
+}
+
+describe('convergence', () => {
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    it(`seed ${seed}: any delivery order gives the state of HLC order`, async () => {
+      const ops = generate(seed, 60);
+      const reference = await replica();
+      await deliver(reference.store, [...ops].sort((a, b) => (a.hlc < b.hlc ? -1 : 1)), seed);
+      expect(reference.store.rebuilds).toBe(0); // in HLC order nothing is ever late
+      const expected = await stateDigest(reference.db.reader);
+      // The scenario must exercise something: some groups and conflicts exist at the end.
+      expect(await reference.db.prisma.conflict.count()).toBeGreaterThan(0);
+
+      for (const order of [101, 202, 303]) {
+        const other = await replica();
+        await deliver(other.store, interleave(ops, seed * 1000 + order), order);
+        expect(await other.store.vector(), `seed ${seed} order ${order}`).toEqual(await reference.store.vector());
+        expect(await stateDigest(other.db.reader), `seed ${seed} order ${order}`).toBe(expected);
+      }
+    });
+  }
+
+  it('replaying the whole log changes nothing', async () => {
+    const ops = generate(42, 80);
+    const r = await replica();
+    await deliver(r.store, interleave(ops, 7), 7);
+    const before = await stateDigest(r.db.reader);
+    await r.store.rebuild();
+    expect(await stateDigest(r.db.reader)).toBe(before);
+  });
+});

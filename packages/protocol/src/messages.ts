@@ -156,11 +156,18 @@ export const PeerSchema = z.object({
   complete: z.boolean(),
 });
 
+/**
+ * Something the user should know from while they were away, told at login and resume: today, a
+ * group id they created that lost to the same id created concurrently on another tracker.
+ */
+export const NoticeSchema = z.object({ kind: z.string(), subject: z.string(), at: z.string(), message: z.string() });
+export type Notice = z.infer<typeof NoticeSchema>;
+
 export const ResultSchemas = {
   ping: z.object({ now: z.string() }),
   register: z.object({ userId: z.string() }),
-  login: z.object({ userId: z.string(), token: z.string(), expiresAt: z.string(), peerAddress: z.string().nullable() }),
-  resume: z.object({ userId: z.string(), expiresAt: z.string(), peerAddress: z.string().nullable() }),
+  login: z.object({ userId: z.string(), token: z.string(), expiresAt: z.string(), peerAddress: z.string().nullable(), notices: z.array(NoticeSchema) }),
+  resume: z.object({ userId: z.string(), expiresAt: z.string(), peerAddress: z.string().nullable(), notices: z.array(NoticeSchema) }),
   logout: z.object({}),
   create_group: z.object({ groupId: z.string() }),
   list_groups: z.object({ groups: z.array(GroupSummarySchema) }),
@@ -202,6 +209,11 @@ export const PushSchemas = {
   owner_changed: z.object({ groupId: z.string(), ownerId: z.string() }),
   /** To every member: a file became available in the group. */
   file_shared: z.object({ groupId: z.string(), name: z.string(), infoHash: z.string(), size: z.number(), sharedBy: z.string() }),
+  /**
+   * To a client whose session ended without its asking: its registration lost a conflict with
+   * one made concurrently on another tracker (docs/replication.md). Log in again.
+   */
+  session_ended: z.object({ reason: z.string() }),
   /** To every member: the last peer stopped sharing a file (or left the group). */
   file_withdrawn: z.object({ groupId: z.string(), name: z.string(), infoHash: z.string() }),
 } as const;

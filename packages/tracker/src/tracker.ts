@@ -17,6 +17,7 @@ import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, D
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
+import { stateDigest } from './state/digest.js';
 import { TrackerStore } from './state/store.js';
 
 export interface TrackerInit {
@@ -82,11 +83,14 @@ export class Tracker {
       };
       // Per-request HTTP lines would be noise (health probes, one upgrade per client); the
       // tracker logs its own events instead.
+      // Pushes caused by ops from other trackers reach this tracker's clients too.
+      store.onRemoteEffects = (effects) => hub.deliver(effects);
       const app = Fastify({
         loggerInstance: logger as FastifyBaseLogger,
         logController: new LogController({ disableRequestLogging: true }),
       });
       const tracker = new Tracker(init, app, services, db);
+      store.onRebuilt = () => void tracker.revalidateSessions();
       await app.register(websocket, {
         options: { maxPayload: MAX_MESSAGE_BYTES },
         // Socket errors are the client's doing (an oversized frame, a reset): a one-line warning,
@@ -98,6 +102,7 @@ export class Tracker {
       });
       app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
       app.get('/status', async () => tracker.status());
+      app.get('/digest', async () => ({ tracker: init.trackerNumber, digest: await tracker.digest(), vector: await store.vector() }));
       await app.register(clientSocketRoutes, { services, inFlight: tracker.inFlight });
       return tracker;
     } catch (err) {
@@ -134,6 +139,29 @@ export class Tracker {
       loggedIn: this.services.hub.loggedIn,
       ...counts,
     };
+  }
+
+  /** SHA-256 of the replicated state: equal on trackers that are in sync. */
+  digest(): Promise<string> {
+    return stateDigest(this.db.reader);
+  }
+
+  /**
+   * After the state was rebuilt (a late op from another tracker), a logged-in connection may
+   * belong to a session that no longer exists: its registration lost a conflict. Such clients
+   * are logged out and told why.
+   */
+  async revalidateSessions(): Promise<void> {
+    for (const conn of [...this.services.hub.all()]) {
+      const session = conn.session;
+      if (!session) continue;
+      const row = await this.db.reader.session.findUnique({ where: { tokenHash: session.tokenHash }, include: { user: { select: { createdHlc: true } } } });
+      if (row && row.user.createdHlc === session.account) continue;
+      this.services.hub.setSession(conn, null);
+      const reason = `your registration of "${session.userId}" lost to one made at the same time on another tracker; log in again or register another id`;
+      conn.push({ push: 'session_ended', data: { reason } });
+      this.services.log.warn({ event: 'session_ended', userId: session.userId }, 'session ended by a replication conflict');
+    }
   }
 
   stop(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * register, login, resume, logout, ping.
  */
-import { ProtocolError, formatHostPort, parseHostPort } from '@groupshare/protocol';
+import { ProtocolError, formatHostPort, parseHostPort, type Notice } from '@groupshare/protocol';
 import { QueueFullError } from '../util/limiter.js';
 import { hashToken, newSessionToken } from '../auth/tokens.js';
 import { requireSession, type HandlerContext, type HandlerTable } from './context.js';
@@ -29,6 +29,30 @@ export function resolvePeerAddress(ctx: HandlerContext, announced: string | unde
   const { host, port } = parseHostPort(announced);
   const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
   return formatHostPort({ host: wildcard ? ctx.conn.remoteAddress : host, port });
+}
+
+/**
+ * Whether `password` opens a registration of `userId` that lost to a concurrent one on another
+ * tracker. Only checked after a failed login, and only when such a conflict exists, so it costs
+ * nothing in the usual case; the caller has already counted the failure for throttling.
+ */
+async function lostRegistration(ctx: HandlerContext, userId: string, password: string): Promise<boolean> {
+  const lost = await ctx.services.reader.conflict.findMany({ where: { userId, kind: 'user_id_taken' } });
+  for (const conflict of lost) {
+    if (conflict.losingHash && (await limited(() => ctx.services.hasher.verify(conflict.losingHash!, password)))) return true;
+  }
+  return false;
+}
+
+/** Conflicts that concern the user, as sentences (group ids they created that another took). */
+async function noticesFor(ctx: HandlerContext, userId: string): Promise<Notice[]> {
+  const conflicts = await ctx.services.reader.conflict.findMany({ where: { userId, kind: 'group_id_taken' }, orderBy: { hlc: 'asc' } });
+  return conflicts.map((c) => ({
+    kind: c.kind,
+    subject: c.subject,
+    at: c.at.toISOString(),
+    message: `group "${c.subject}" you created at ${c.at.toISOString()} was created at the same time on another tracker, which came first; yours was not kept`,
+  }));
 }
 
 export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' | 'resume' | 'logout'> = {
@@ -67,6 +91,13 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     const ok = await limited(() => hasher.verify(user?.passwordHash, req.password));
     if (!ok) {
       for (const key of keys) throttle.recordFailure(key, now());
+      if (await lostRegistration(ctx, req.userId, req.password)) {
+        log.warn({ event: 'login_conflict', userId: req.userId, ip: ctx.conn.remoteAddress }, 'login under a registration that lost a conflict');
+        throw new ProtocolError(
+          'ERR_ACCOUNT_CONFLICT',
+          `"${req.userId}" was registered on two trackers at the same time while they could not reach each other; the other registration came first and keeps the id. Register again under another id.`,
+        );
+      }
       log.warn({ event: 'login_failed', userId: req.userId, ip: ctx.conn.remoteAddress }, 'login failed');
       // Same reply for an unknown user and a wrong password.
       throw new ProtocolError('ERR_BAD_CREDENTIALS', 'wrong user id or password');
@@ -79,7 +110,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     await store.mutate((w) => w.commit({ kind: 'session_opened', account, tokenHash, userId: req.userId, peerAddress, expiresAt }));
     hub.setSession(ctx.conn, { userId: req.userId, account, tokenHash, peerAddress, expiresAtMs: Date.parse(expiresAt) });
     log.info({ event: 'login', userId: req.userId, ip: ctx.conn.remoteAddress, peerAddress }, 'login');
-    return { userId: req.userId, token, expiresAt, peerAddress };
+    return { userId: req.userId, token, expiresAt, peerAddress, notices: await noticesFor(ctx, req.userId) };
   },
 
   async resume(ctx, req) {
@@ -94,7 +125,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     const account = session.user.createdHlc;
     hub.setSession(ctx.conn, { userId: session.userId, account, tokenHash, peerAddress, expiresAtMs: session.expiresAt.getTime() });
     log.info({ event: 'session_resumed', userId: session.userId, ip: ctx.conn.remoteAddress }, 'session resumed');
-    return { userId: session.userId, expiresAt: session.expiresAt.toISOString(), peerAddress };
+    return { userId: session.userId, expiresAt: session.expiresAt.toISOString(), peerAddress, notices: await noticesFor(ctx, session.userId) };
   },
 
   async logout(ctx) {

@@ -49,6 +49,8 @@ export class TrackerStore implements ReplicaStore {
   private readonly listeners = new Set<(ops: ReplicatedOp[]) => void>();
   /** Remote pushes are delivered through this (set by the tracker). */
   onRemoteEffects: (effects: Effect[]) => void = () => {};
+  /** Called after a rebuild committed: sessions may have ended, connections must be checked. */
+  onRebuilt: () => void = () => {};
   /** How many times the state was rebuilt from the log (status, tests). */
   rebuilds = 0;
 
@@ -153,7 +155,10 @@ export class TrackerStore implements ReplicaStore {
         { timeout: TRANSACTION_TIMEOUT_MS },
       );
       for (const r of accepted) this.noteApplied(r);
-      if (rebuild) this.rebuilds += 1;
+      if (rebuild) {
+        this.rebuilds += 1;
+        this.onRebuilt();
+      }
       this.onRemoteEffects(effects);
       this.emit(accepted);
       return accepted;

@@ -7,6 +7,7 @@
  *   both:  vector { vector }              the highest sequence I applied from each origin
  *   both:  ops   { ops }                  what you lack, in my application order (causal)
  *   both:  ack   { vector }               what I have applied now (flow control, compaction)
+ *   both:  presence { online }            who is logged in on me (soft state, not logged)
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -20,6 +21,9 @@ export const MAX_REPLICATION_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Senders cut batches at this many ops or this many bytes of JSON, whichever comes first. */
 export const MAX_OPS_PER_BATCH = 2_000;
 export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** Most (user, peer address) pairs one tracker may report online. */
+export const MAX_PRESENCE_ENTRIES = 200_000;
 
 /** HLC timestamp `<15-digit ms>-<6-digit counter>-<5-digit tracker>` (tracker state/hlc.ts). */
 export const HlcSchema = z.string().regex(/^\d{15}-\d{6}-\d{5}$/);
@@ -45,6 +49,11 @@ export const ReplicationMessageSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('vector'), vector: VectorSchema }),
   z.object({ t: z.literal('ops'), ops: z.array(ReplicatedOpSchema).max(MAX_OPS_PER_BATCH) }),
   z.object({ t: z.literal('ack'), vector: VectorSchema }),
+  /**
+   * Soft state, not logged: every (user, peer address) logged in on the sender right now. Sent
+   * whole when the link goes live and after each change; forgotten when the link closes.
+   */
+  z.object({ t: z.literal('presence'), online: z.array(z.tuple([z.string().max(128), z.string().max(300)])).max(MAX_PRESENCE_ENTRIES) }),
 ]);
 export type ReplicationMessage = z.infer<typeof ReplicationMessageSchema>;
 

@@ -25,6 +25,8 @@ export function formatStatus(s: Awaited<ReturnType<Tracker['status']>>): string 
     `tracker ${s.tracker} on ${s.address}, up ${s.uptimeS} s`,
     `clients: ${s.clients} connected, ${s.loggedIn} logged in`,
     `users: ${s.users}  groups: ${s.groups}  files: ${s.files}  shares: ${s.shares}`,
+    `replication: ${s.sync}, state digest ${s.digest.slice(0, 16)}`,
+    ...s.links.map((l) => `  tracker ${l.peer || '?'}: ${l.state}${l.caughtUp ? ', caught up' : ''} (sent ${l.sentOps} ops, received ${l.receivedOps})`),
   ].join('\n');
 }
 

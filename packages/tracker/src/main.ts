@@ -15,6 +15,32 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+const SECRET_ENV = 'GROUPSHARE_CLUSTER_SECRET';
+/** Short secrets are guessable offline from one captured handshake. */
+const MIN_SECRET_LENGTH = 16;
+
+/**
+ * The cluster secret, from --cluster-secret-file or the environment. A lone tracker needs none;
+ * with several, starting without one would leave the replication port open to anybody.
+ */
+function readClusterSecret(file: string | undefined, trackerCount: number): string | undefined {
+  let secret = process.env[SECRET_ENV];
+  if (file !== undefined) {
+    try {
+      secret = readFileSync(file, 'utf8');
+    } catch (err) {
+      fail(`cannot read the cluster secret file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  secret = secret?.trim();
+  if (!secret) {
+    if (trackerCount === 1) return undefined;
+    fail(`tracker_info.txt lists ${trackerCount} trackers: give them a shared secret with --cluster-secret-file or ${SECRET_ENV}`);
+  }
+  if (secret.length < MIN_SECRET_LENGTH) fail(`the cluster secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  return secret;
+}
+
 function parseTrackerNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number (1 for the first line)');
   return Number(value);
@@ -27,6 +53,7 @@ async function main(): Promise<void> {
     .argument('<tracker_info>', 'file listing every tracker, one host:port per line')
     .argument('<n>', 'which line of the file is this tracker (1-based)', parseTrackerNumber)
     .option('--data-dir <dir>', 'where the database and log live (default: ./data/tracker-<n>)')
+    .option('--cluster-secret-file <file>', `file holding the secret every tracker of the cluster shares (or set ${SECRET_ENV})`)
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
     .version('0.1.0')
     .showHelpAfterError()
@@ -34,7 +61,7 @@ async function main(): Promise<void> {
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   program.parse();
   const [infoFile, n] = program.processedArgs as [string, number];
-  const opts = program.opts<{ dataDir?: string; logLevel: string }>();
+  const opts = program.opts<{ dataDir?: string; logLevel: string; clusterSecretFile?: string }>();
 
   let text: string;
   try {
@@ -42,12 +69,15 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(`cannot read ${infoFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  let trackers;
   let me;
   try {
-    me = trackerAt(parseTrackerInfo(text), n);
+    trackers = parseTrackerInfo(text);
+    me = trackerAt(trackers, n);
   } catch (err) {
     fail(`${infoFile}: ${(err as Error).message}`);
   }
+  const secret = readClusterSecret(opts.clusterSecretFile, trackers.length);
 
   const dataDir = path.resolve(opts.dataDir ?? path.join('data', `tracker-${n}`));
   let logger;
@@ -60,7 +90,14 @@ async function main(): Promise<void> {
 
   let tracker: Tracker;
   try {
-    tracker = await Tracker.create({ trackerNumber: n, host: me.host, port: me.port, dataDir, logger });
+    tracker = await Tracker.create({
+      trackerNumber: n,
+      host: me.host,
+      port: me.port,
+      dataDir,
+      logger,
+      cluster: secret === undefined ? undefined : { trackers, secret },
+    });
   } catch (err) {
     logger.fatal({ err }, 'cannot open the database');
     fail(`cannot open the database in ${dataDir}: ${(err as Error).message}`);

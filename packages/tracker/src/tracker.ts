@@ -4,7 +4,7 @@
  * the database; it is idempotent. The process entry point (main.ts) adds the console and signals.
  */
 import websocket from '@fastify/websocket';
-import { MAX_MESSAGE_BYTES } from '@groupshare/protocol';
+import { MAX_MESSAGE_BYTES, type TrackerAddress } from '@groupshare/protocol';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -17,6 +17,8 @@ import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, D
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
+import { ReplicationLinks, registerReplicationRoute } from './replication/peer-links.js';
+import type { PeerLinkStatus } from './replication/peer-link.js';
 import { stateDigest } from './state/digest.js';
 import { TrackerStore } from './state/store.js';
 
@@ -34,6 +36,11 @@ export interface TrackerInit {
   hashConcurrency?: number;
   hashQueue?: number;
   now?: () => number;
+  /**
+   * The other trackers and the shared secret (docs/replication.md). Without it this tracker
+   * runs alone: nothing is replicated.
+   */
+  cluster?: { trackers: readonly Pick<TrackerAddress, 'host' | 'port'>[]; secret: string };
 }
 
 export interface TrackerStatus {
@@ -46,12 +53,19 @@ export interface TrackerStatus {
   groups: number;
   files: number;
   shares: number;
+  digest: string;
+  /** `alone` (no cluster), `catching up` (a live peer had ops we lack), or `in sync`. */
+  sync: 'alone' | 'catching up' | 'in sync' | 'no peer reachable';
+  links: PeerLinkStatus[];
 }
 
 export class Tracker {
   private stopping: Promise<void> | undefined;
   private readonly startedAt = Date.now();
   private readonly inFlight = new Set<Promise<void>>();
+
+  /** Replication links to the other trackers, when this tracker is part of a cluster. */
+  links: ReplicationLinks | undefined;
 
   private constructor(
     readonly init: TrackerInit,
@@ -100,6 +114,19 @@ export class Tracker {
           socket.terminate();
         },
       });
+      if (init.cluster) {
+        const links = new ReplicationLinks({
+          me: init.trackerNumber,
+          trackers: init.cluster.trackers,
+          secret: init.cluster.secret,
+          store,
+          log: logger,
+          presence: { local: () => hub.localPresence(), remote: (link, online) => hub.setRemotePresence(link, online) },
+        });
+        hub.onPresenceChange = () => links.presenceChanged();
+        tracker.links = links;
+        registerReplicationRoute(app, tracker.links);
+      }
       app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
       app.get('/status', async () => tracker.status());
       app.get('/digest', async () => ({ tracker: init.trackerNumber, digest: await tracker.digest(), vector: await store.vector() }));
@@ -114,6 +141,7 @@ export class Tracker {
   /** Listens and returns the bound `host:port`. */
   async start(): Promise<string> {
     await this.app.listen({ host: this.init.host, port: this.init.port });
+    this.links?.start();
     this.services.log.info({ event: 'tracker_started', address: this.address }, `tracker ${this.init.trackerNumber} listening on ${this.address}`);
     return this.address;
   }
@@ -138,7 +166,18 @@ export class Tracker {
       clients: this.services.hub.size,
       loggedIn: this.services.hub.loggedIn,
       ...counts,
+      digest: await this.digest(),
+      sync: this.syncState(),
+      links: this.links?.status() ?? [],
     };
+  }
+
+  private syncState(): TrackerStatus['sync'] {
+    if (!this.links) return 'alone';
+    const links = this.links.status();
+    const live = links.filter((l) => l.state === 'live');
+    if (live.length === 0) return 'no peer reachable';
+    return live.every((l) => l.caughtUp) ? 'in sync' : 'catching up';
   }
 
   /** SHA-256 of the replicated state: equal on trackers that are in sync. */
@@ -168,7 +207,9 @@ export class Tracker {
     this.stopping ??= (async () => {
       const log = this.services.log;
       log.info({ event: 'tracker_stopping' }, 'tracker stopping');
-      // Closing the app closes every client socket (fastify-websocket's preClose) and the port.
+      // Links first, so peers see a clean close (1001) rather than a dropped socket; then the app,
+      // which closes every client socket (fastify-websocket's preClose) and the port.
+      await this.links?.stop();
       await this.app.close();
       await Promise.allSettled([...this.inFlight]);
       await this.services.store.drain();

@@ -55,6 +55,8 @@ export interface Exit {
 }
 
 export interface StartOptions {
+  /** GROUPSHARE_CLUSTER_SECRET for the process (a default test secret if omitted). */
+  secret?: string;
   /** 1-based tracker number; default 1. */
   n?: number;
   /** Path of tracker_info.txt. */
@@ -219,9 +221,11 @@ export class ProcessSandbox {
     if (opts.dataDir !== undefined) args.push('--data-dir', opts.dataDir);
     args.push(...(opts.args ?? []));
     const cwd = opts.cwd ?? (await this.tempDir('groupshare-cwd-'));
+    // Trackers of a multi-line tracker_info.txt need a cluster secret; each test's cluster gets one.
+    const env = { ...process.env, GROUPSHARE_CLUSTER_SECRET: opts.secret ?? 'process-test-cluster-secret' };
     const child = opts.viaScript
-      ? spawn(TRACKER_SCRIPT, args, { cwd, stdio: 'pipe' })
-      : spawn(process.execPath, [MAIN_JS, ...args], { cwd, stdio: 'pipe' });
+      ? spawn(TRACKER_SCRIPT, args, { cwd, env, stdio: 'pipe' })
+      : spawn(process.execPath, [MAIN_JS, ...args], { cwd, env, stdio: 'pipe' });
     const proc = new TrackerProcess(child);
     this.processes.push(proc);
     return proc;

@@ -14,6 +14,10 @@ export class ClientHub {
   private readonly connections = new Set<ClientConnection>();
   private readonly byUser = new Map<string, Set<ClientConnection>>();
   private readonly online = new Map<string, number>();
+  /** What each replication link last said is online on its tracker (soft state). */
+  private readonly remote = new Map<object, Set<string>>();
+  /** Called when the set of locally online (user, peer address) pairs changes. */
+  onPresenceChange: () => void = () => {};
 
   add(conn: ClientConnection): void {
     this.connections.add(conn);
@@ -42,8 +46,23 @@ export class ClientHub {
     }
   }
 
+  /** Online here, or on another tracker of the cluster (a client may use any of them). */
   isOnline(userId: string, peerAddress: string): boolean {
-    return (this.online.get(presenceKey(userId, peerAddress)) ?? 0) > 0;
+    const key = presenceKey(userId, peerAddress);
+    if ((this.online.get(key) ?? 0) > 0) return true;
+    for (const set of this.remote.values()) if (set.has(key)) return true;
+    return false;
+  }
+
+  /** This tracker's online pairs, for its replication peers. */
+  localPresence(): Array<[string, string]> {
+    return [...this.online.keys()].map((key) => key.split('\u0000') as [string, string]);
+  }
+
+  /** Replaces (or with null, forgets) what one replication link reports online. */
+  setRemotePresence(link: object, online: Array<[string, string]> | null): void {
+    if (online === null) this.remote.delete(link);
+    else this.remote.set(link, new Set(online.map(([userId, peerAddress]) => presenceKey(userId, peerAddress))));
   }
 
   /** Every connection of the user (a user may be logged in from several clients). */
@@ -81,8 +100,10 @@ export class ClientHub {
   }
 
   private adjustOnline(key: string, delta: number): void {
-    const n = (this.online.get(key) ?? 0) + delta;
+    const before = this.online.get(key) ?? 0;
+    const n = before + delta;
     if (n > 0) this.online.set(key, n);
     else this.online.delete(key);
+    if ((before > 0) !== (n > 0)) this.onPresenceChange();
   }
 }

@@ -18,7 +18,7 @@ export interface ReplicaStore {
   /**
    * Applies ops received from another tracker, in the given order. An op already applied (its
    * seq ≤ the vector's entry for its origin) is skipped; an op that would leave a gap stops the
-   * batch (the rest is sent again after the next vector exchange). Returns the ops newly applied.
+   * batch (the sender resends from the gap as soon as the ack shows it). Returns the ops newly applied.
    */
   applyRemote(ops: ReplicatedOp[]): Promise<ReplicatedOp[]>;
   /** Calls `listener` after ops are committed, locally written or applied from a peer. */

@@ -1,0 +1,538 @@
+/**
+ * TrackerLink: the client's one WebSocket to "whichever tracker answers", with failover between
+ * the trackers of tracker_info.txt and a session that survives it (the trackers replicate
+ * sessions, so a token from one is good on all).
+ *
+ * Connecting. `start()` tries tracker 1 first, then 2, 3, … wrapping around. The order is fixed
+ * rather than random: it is predictable for operators ("clients prefer tracker 1") and for
+ * tests, and the trackers hold the same state, so where a client lands does not matter. When an
+ * established connection breaks, the link goes on at once with the *next* tracker (the one that
+ * just failed comes last). Within a round every tracker is tried without pause; after a whole
+ * round fails the link waits `backoff.initialMs`, doubling per round up to `backoff.maxMs`
+ * (jittered with `random`). Each attempt is cut off after `connectTimeoutMs`, and a connection
+ * that stops answering pings for a `heartbeatMs` interval is abandoned the same way.
+ *
+ * Session. A successful `login` (or `resume`) is remembered: token, user id and the peer address
+ * it was given (the init's `peerAddress` is filled in when the request has none). After every
+ * reconnect the link first sends `resume { token, peerAddress }` and only then releases queued
+ * requests. If the tracker answers ERR_SESSION_INVALID the token is forgotten and `sessionLost`
+ * fires; the queued requests still go out and get ERR_NOT_LOGGED_IN, which is the truth. A
+ * successful `logout`, an ERR_SESSION_INVALID reply to anything, or a `session_ended` push also
+ * forget the token.
+ *
+ * Requests. `request()` waits while no tracker is connected; after `requestTimeoutMs` from the
+ * call it fails with TrackerUnavailableError (never sent) or RequestTimeoutError (sent, not
+ * answered). A request that was sent on a connection that then broke is re-sent once on the next
+ * connection, after the resume, if repeating it cannot apply a change twice; otherwise it fails
+ * with ConnectionLostError, whose message says how to check whether it happened
+ * (RECONNECT_POLICY in retry-policy.ts):
+ *
+ * | type                             | after a break | why                                                     |
+ * | -------------------------------- | ------------- | ------------------------------------------------------- |
+ * | ping, list_groups, list_requests,| re-sent once  | read-only                                               |
+ * | list_members, list_files,        |               |                                                         |
+ * | get_file, get_peers              |               |                                                         |
+ * | resume                           | re-sent once  | binds the new connection only; if the link already      |
+ * |                                  |               | resumed that token there, it answers with that result   |
+ * | logout                           | re-sent once  | ending a session twice ends it once; if the automatic   |
+ * |                                  |               | resume finds the session gone, the logout succeeded     |
+ * | share_file                       | re-sent once  | sharing a file you already seed from this address is a  |
+ * |                                  |               | no-op (`alreadyShared` may then be true for a share     |
+ * |                                  |               | that the lost attempt made)                             |
+ * | update_pieces                    | re-sent once  | pieces are merged and never un-had                      |
+ * | register                         | fails         | 2nd try says ERR_USER_EXISTS even if the 1st made it    |
+ * | login                            | fails         | failed logins are throttled; a lost token is useless    |
+ * | create_group                     | fails         | 2nd try says ERR_GROUP_EXISTS even if the 1st made it   |
+ * | join_group                       | fails         | 2nd try says ERR_ALREADY_REQUESTED                      |
+ * | leave_group                      | fails         | 2nd try says ERR_NOT_MEMBER; ownership may have moved   |
+ * | accept_request, reject_request   | fails         | 2nd try says ERR_NO_SUCH_REQUEST, or rejects a request  |
+ * |                                  |               | made again in between                                   |
+ * | stop_share                       | fails         | 2nd try says ERR_NO_SUCH_FILE; `withdrawn` would be lost |
+ *
+ * "Once" is deliberate: a request that breaks two trackers in a row is not carried to a third.
+ *
+ * Known limit: a session is only as good on the next tracker as replication has made it. If a
+ * tracker dies within moments of a login, before the session reached the others, the resume
+ * there is refused and `sessionLost` asks the user to log in again.
+ *
+ * Events and errors. Nothing thrown by a socket handler or by an event listener escapes into
+ * `ws`: it is passed to `error` listeners (emitted only while one is attached, because an
+ * unheard `error` event would throw). Frames that are not JSON or fit no message are dropped
+ * with a `badFrame` event.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  ProtocolError,
+  formatHostPort,
+  type HostPort,
+  type Push,
+  type RequestInput,
+  type RequestType,
+  type Result,
+} from '@groupshare/protocol';
+import { WebSocket } from 'ws';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import * as C from './constants.js';
+import {
+  BadReplyError,
+  ConnectionLostError,
+  LinkStoppedError,
+  RequestTimeoutError,
+  TrackerUnavailableError,
+} from './errors.js';
+import { parseResult } from './frames.js';
+import { reconnectPolicy } from './retry-policy.js';
+import { TrackerConnection, type Reply, type TrackerRef } from './tracker-connection.js';
+
+export type { TrackerRef } from './tracker-connection.js';
+
+export interface TrackerLinkInit {
+  /** From parseTrackerInfo(); entry i is tracker number i + 1. At least one. */
+  trackers: readonly HostPort[];
+  /** Where this client's peer server listens; added to `login`/`resume` requests that give none. */
+  peerAddress?: string;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  resumeTimeoutMs?: number;
+  heartbeatMs?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** For backoff jitter; Math.random by default. */
+  random?: () => number;
+  /** Clock in ms, to tell stable connections from flapping ones; Date.now by default. */
+  now?: () => number;
+  /** The WebSocket class (`ws` by default); for tests and instrumentation. */
+  WebSocketImpl?: typeof WebSocket;
+}
+
+export interface TrackerLinkEvents {
+  /** A tracker is connected and the session (if any) resumed; queued requests have been sent. */
+  connected: [info: TrackerRef];
+  /** An attempt to connect failed (refused, timed out, resume refused); the next follows. */
+  connectFailed: [info: TrackerRef & { reason: string }];
+  /** An established connection broke. */
+  disconnected: [info: TrackerRef & { reason: string }];
+  /** Connected to a different tracker than last time (fires just before `connected`). */
+  failover: [info: { from: TrackerRef; to: TrackerRef }];
+  /** The automatic resume after a reconnect succeeded; `result.notices` may need showing. */
+  sessionResumed: [info: TrackerRef & { result: Result<'resume'> }];
+  /** The remembered session is gone (expired, ended elsewhere): log in again. */
+  sessionLost: [info: { reason: string }];
+  /** A server push, from whichever tracker is connected. */
+  push: [push: Push];
+  /** A frame from the tracker was not understood and was ignored. */
+  badFrame: [info: TrackerRef & { reason: string }];
+  /** An exception from a listener or a bug, caught so it cannot break the socket handling. */
+  error: [err: unknown];
+}
+
+/** A request's own fields: everything but the envelope's `id` and `type`. */
+export type RequestFields<T extends RequestType> = Omit<RequestInput<T>, 'id' | 'type'>;
+
+/** The session the link resumes after each reconnect. */
+export interface LinkSession {
+  userId: string;
+  token: string;
+  /** Sent with every automatic resume; undefined lets the tracker use the one from login. */
+  peerAddress: string | undefined;
+}
+
+interface PendingRequest {
+  readonly seq: number;
+  readonly type: RequestType;
+  readonly fields: Record<string, unknown>;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (err: Error) => void;
+  deadline: NodeJS.Timeout | undefined;
+  /** The connection it was last sent on and its id there; undefined while queued. */
+  sentOn: TrackerConnection | undefined;
+  id: number | undefined;
+  /** Already re-queued once after a break. */
+  retried: boolean;
+}
+
+/** See the module comment. Events: {@link TrackerLinkEvents}. */
+export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
+  private readonly trackers: readonly TrackerRef[];
+  private readonly peerAddress: string | undefined;
+  private readonly connectTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly resumeTimeoutMs: number;
+  private readonly heartbeatMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly WebSocketImpl: typeof WebSocket;
+
+  private state: 'idle' | 'running' | 'stopped' = 'idle';
+  private stopping: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Connection attempts since the last stable connection (drives the backoff). */
+  private attempts = 0;
+  private lastReady: number | undefined;
+  private lastFailure: string | undefined;
+  private currentSession: LinkSession | undefined;
+
+  /** The current connection, and how far it got: open → (resume) → ready. */
+  private conn: TrackerConnection | undefined;
+  private connIndex = 0;
+  private phase: 'opening' | 'resuming' | 'ready' = 'opening';
+  private resumeTimer: NodeJS.Timeout | undefined;
+  /** What the automatic resume on `conn` got, to answer a re-sent `resume` of the same token. */
+  private resumed: { token: string; result: Result<'resume'> } | undefined;
+
+  /** Pending requests by sequence number: Map order is call order, which sending keeps. */
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextSeq = 1;
+  private nextId = 1;
+
+  constructor(init: TrackerLinkInit) {
+    super();
+    if (init.trackers.length === 0) throw new RangeError('TrackerLink needs at least one tracker');
+    this.trackers = init.trackers.map((t, i) => ({ tracker: i + 1, address: formatHostPort(t) }));
+    this.peerAddress = init.peerAddress;
+    this.connectTimeoutMs = init.connectTimeoutMs ?? C.DEFAULT_CONNECT_TIMEOUT_MS;
+    this.requestTimeoutMs = init.requestTimeoutMs ?? C.DEFAULT_REQUEST_TIMEOUT_MS;
+    this.resumeTimeoutMs = init.resumeTimeoutMs ?? C.DEFAULT_RESUME_TIMEOUT_MS;
+    this.heartbeatMs = init.heartbeatMs ?? C.DEFAULT_HEARTBEAT_MS;
+    this.backoff = { ...C.DEFAULT_BACKOFF, ...init.backoff };
+    this.random = init.random ?? Math.random;
+    this.now = init.now ?? Date.now;
+    this.WebSocketImpl = init.WebSocketImpl ?? WebSocket;
+  }
+
+  /** The tracker in use, once connected and resumed; undefined while (re)connecting. */
+  get connectedTracker(): TrackerRef | undefined {
+    return this.conn !== undefined && this.phase === 'ready' ? this.conn.ref : undefined;
+  }
+
+  /** The remembered session, if logged in. The token is a secret: never print it. */
+  get session(): Readonly<LinkSession> | undefined {
+    return this.currentSession;
+  }
+
+  /** Starts connecting (tracker 1 first) in the background. Requests may be made at once. */
+  start(): void {
+    if (this.state === 'stopped') throw new LinkStoppedError('a stopped tracker link cannot be started again');
+    if (this.state === 'running') return;
+    this.state = 'running';
+    this.scheduleNext(0);
+  }
+
+  /**
+   * Stops for good: rejects every pending request with LinkStoppedError, closes the socket and
+   * stops reconnecting. Idempotent; resolves once the socket is closed.
+   */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.state = 'stopped';
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.resumeTimer);
+    for (const p of [...this.pending.values()]) {
+      const policy = reconnectPolicy(p.type);
+      const unknown = p.sentOn !== undefined && !policy.retry ? `; it may or may not have happened — ${policy.check}` : '';
+      this.finish(p);
+      p.reject(new LinkStoppedError(`the tracker link was stopped before ${p.type} was answered${unknown}`));
+    }
+    const conn = this.conn;
+    this.conn = undefined;
+    this.stopping = conn ? conn.stop() : Promise.resolve();
+    return this.stopping;
+  }
+
+  /**
+   * Sends a request and resolves with its result, or rejects with the tracker's ProtocolError
+   * (`code` from the reply) or one of the link's errors (errors.ts).
+   */
+  request<T extends RequestType>(
+    type: T,
+    ...args: {} extends RequestFields<T> ? [fields?: RequestFields<T>] : [fields: RequestFields<T>]
+  ): Promise<Result<T>> {
+    if (this.state !== 'running') {
+      const why = this.state === 'idle' ? 'is not started' : 'is stopped';
+      return Promise.reject(new LinkStoppedError(`cannot send ${type}: the tracker link ${why}`));
+    }
+    const fields: Record<string, unknown> = { ...(args[0] as object | undefined) };
+    if ((type === 'login' || type === 'resume') && fields.peerAddress === undefined && this.peerAddress !== undefined) {
+      fields.peerAddress = this.peerAddress;
+    }
+    return new Promise<Result<T>>((resolve, reject) => {
+      const p: PendingRequest = {
+        seq: this.nextSeq++,
+        type,
+        fields,
+        resolve: resolve as (result: unknown) => void,
+        reject,
+        deadline: undefined,
+        sentOn: undefined,
+        id: undefined,
+        retried: false,
+      };
+      p.deadline = setTimeout(this.guard(() => this.expire(p)), this.requestTimeoutMs);
+      this.pending.set(p.seq, p);
+      if (this.conn !== undefined && this.phase === 'ready') this.send(p, this.conn);
+    });
+  }
+
+  // ---- connecting ---------------------------------------------------------------------------
+
+  private scheduleNext(index: number): void {
+    if (this.state !== 'running') return;
+    const n = this.trackers.length;
+    // A whole round without a stable connection earns a pause before the next round.
+    const delay = this.attempts > 0 && this.attempts % n === 0 ? backoffDelay(this.attempts / n, this.backoff, this.random) : 0;
+    this.attempts++;
+    this.retryTimer = setTimeout(this.guard(() => this.connect(index % n)), delay);
+  }
+
+  private connect(index: number): void {
+    if (this.state !== 'running') return;
+    const ref = this.trackers[index] as TrackerRef;
+    const conn: TrackerConnection = new TrackerConnection({
+      ref,
+      WebSocketImpl: this.WebSocketImpl,
+      connectTimeoutMs: this.connectTimeoutMs,
+      heartbeatMs: this.heartbeatMs,
+      now: this.now,
+      nextId: () => this.nextId++,
+      onOpen: () => this.onOpen(conn),
+      onPush: (push) => this.onPush(push),
+      onBadFrame: (reason) => this.fire('badFrame', { ...ref, reason }),
+      onClose: (reason) => this.dropped(conn, reason),
+      onError: (err) => this.reportError(err),
+    });
+    this.conn = conn;
+    this.connIndex = index;
+    this.phase = 'opening';
+    this.resumed = undefined;
+    conn.start();
+  }
+
+  private onOpen(conn: TrackerConnection): void {
+    if (conn !== this.conn) return;
+    const session = this.currentSession;
+    if (!session) {
+      this.ready(conn);
+      return;
+    }
+    // Resume before anything else, so that queued requests run inside the session.
+    this.phase = 'resuming';
+    this.resumeTimer = setTimeout(
+      this.guard(() => conn.close(`resume not answered within ${this.resumeTimeoutMs} ms`)),
+      this.resumeTimeoutMs,
+    );
+    const fields = session.peerAddress === undefined ? { token: session.token } : { token: session.token, peerAddress: session.peerAddress };
+    conn.send('resume', fields, (reply) => this.onResumeReply(conn, session, reply));
+  }
+
+  private onResumeReply(conn: TrackerConnection, session: LinkSession, reply: Reply): void {
+    clearTimeout(this.resumeTimer);
+    if (conn !== this.conn) return;
+    if (reply.kind === 'success') {
+      const parsed = parseResult('resume', reply.result);
+      if (!parsed.ok) {
+        this.fire('badFrame', { ...conn.ref, reason: parsed.reason });
+        conn.close(`resume answered with a malformed result (${parsed.reason})`);
+        return;
+      }
+      this.resumed = { token: session.token, result: parsed.result };
+      this.ready(conn, () => this.fire('sessionResumed', { ...conn.ref, result: parsed.result }));
+      return;
+    }
+    if (reply.kind === 'failure' && reply.error.code === 'ERR_SESSION_INVALID') {
+      if (this.currentSession === session) this.currentSession = undefined;
+      // A logout that was in flight when the old connection broke evidently took effect.
+      const logout = [...this.pending.values()].find((p) => p.type === 'logout' && p.retried && !p.sentOn);
+      if (logout) {
+        this.finish(logout);
+        logout.resolve({});
+        this.ready(conn);
+      } else {
+        const reason = reply.error.message;
+        this.ready(conn, () => this.fire('sessionLost', { reason }));
+      }
+      return;
+    }
+    // ERR_BUSY, ERR_INTERNAL, a malformed reply: this tracker cannot serve us now; try the next.
+    const why = reply.kind === 'failure' ? `${reply.error.code}: ${reply.error.message}` : reply.reason;
+    conn.close(`resume refused (${why})`);
+  }
+
+  /** The connection is usable: send what waited, in call order, then tell listeners. */
+  private ready(conn: TrackerConnection, then?: () => void): void {
+    this.phase = 'ready';
+    const previous = this.lastReady;
+    this.lastReady = this.connIndex;
+    const resumed = this.resumed;
+    for (const p of [...this.pending.values()]) {
+      if (this.conn !== conn) return; // the socket failed meanwhile; the next one will send
+      if (p.sentOn) continue;
+      if (p.type === 'resume' && p.retried && resumed !== undefined && resumed.token === p.fields.token) {
+        this.finish(p);
+        p.resolve(resumed.result);
+        continue;
+      }
+      this.send(p, conn);
+    }
+    if (previous !== undefined && previous !== this.connIndex) {
+      this.fire('failover', { from: this.trackers[previous] as TrackerRef, to: conn.ref });
+    }
+    this.fire('connected', conn.ref);
+    then?.();
+  }
+
+  /** The connection is gone: settle what was sent on it, then try the next tracker. */
+  private dropped(conn: TrackerConnection, reason: string): void {
+    if (conn !== this.conn) return; // replaced, or the link is stopping
+    this.conn = undefined;
+    clearTimeout(this.resumeTimer);
+    if (conn.openedAt !== undefined && this.now() - conn.openedAt >= C.STABLE_CONNECTION_MS) this.attempts = 0;
+    this.lastFailure = `${conn.ref.address}: ${reason}`;
+    for (const p of [...this.pending.values()]) {
+      if (p.sentOn !== conn) continue;
+      p.sentOn = undefined;
+      p.id = undefined;
+      const policy = reconnectPolicy(p.type);
+      if (policy.retry && !p.retried) {
+        p.retried = true; // stays pending; ready() sends it again after the resume
+        continue;
+      }
+      this.finish(p);
+      p.reject(
+        new ConnectionLostError(
+          policy.retry
+            ? `the tracker connection broke twice before ${p.type} was answered; try again`
+            : `the tracker connection broke before ${p.type} was answered; it may or may not have happened — ${policy.check}`,
+        ),
+      );
+    }
+    this.fire(conn.openedAt !== undefined ? 'disconnected' : 'connectFailed', { ...conn.ref, reason });
+    this.scheduleNext(this.connIndex + 1);
+  }
+
+  // ---- requests -----------------------------------------------------------------------------
+
+  private send(p: PendingRequest, conn: TrackerConnection): void {
+    let id: number | undefined;
+    try {
+      id = conn.send(p.type, p.fields, (reply) => this.settle(p, conn, reply));
+    } catch (err) {
+      this.finish(p);
+      p.reject(new TypeError(`${p.type}: the request cannot be encoded as JSON`, { cause: err }));
+      return;
+    }
+    // Undefined: the socket is closing; the request stays queued for the next connection.
+    if (id === undefined) return;
+    p.sentOn = conn;
+    p.id = id;
+  }
+
+  private settle(p: PendingRequest, conn: TrackerConnection, reply: Reply): void {
+    p.id = undefined; // the connection no longer awaits it
+    this.finish(p);
+    const from = `tracker ${conn.ref.tracker} (${conn.ref.address})`;
+    if (reply.kind === 'badReply') {
+      this.fire('badFrame', { ...conn.ref, reason: reply.reason });
+      p.reject(new BadReplyError(`${from} answered ${p.type} with a malformed reply: ${reply.reason}`));
+      return;
+    }
+    if (reply.kind === 'failure') {
+      const { code, message, retryAfterMs } = reply.error;
+      // The tracker logs a connection out when its session expires; a refused resume of some
+      // other token says nothing about ours.
+      if (code === 'ERR_SESSION_INVALID' && (p.type !== 'resume' || p.fields.token === this.currentSession?.token)) {
+        this.loseSession(message);
+      }
+      p.reject(new ProtocolError(code, message, retryAfterMs));
+      return;
+    }
+    const parsed = parseResult(p.type, reply.result);
+    if (!parsed.ok) {
+      this.fire('badFrame', { ...conn.ref, reason: parsed.reason });
+      p.reject(new BadReplyError(`${from} answered ${p.type} with a malformed result: ${parsed.reason}`));
+      return;
+    }
+    this.noteSession(p, parsed.result);
+    p.resolve(parsed.result);
+  }
+
+  /** Remembers or forgets the session after a successful login, resume or logout. */
+  private noteSession(p: PendingRequest, result: unknown): void {
+    const peerAddress = typeof p.fields.peerAddress === 'string' ? p.fields.peerAddress : undefined;
+    if (p.type === 'login') {
+      const r = result as Result<'login'>;
+      this.currentSession = { userId: r.userId, token: r.token, peerAddress };
+    } else if (p.type === 'resume') {
+      const r = result as Result<'resume'>;
+      this.currentSession = { userId: r.userId, token: String(p.fields.token), peerAddress };
+    } else if (p.type === 'logout') {
+      this.currentSession = undefined;
+    }
+  }
+
+  private onPush(push: Push): void {
+    this.fire('push', push);
+    // Compared as a string: this push is new in protocol, and builds without it must compile.
+    const kind: string = push.push;
+    if (kind === 'session_ended') this.loseSession('the tracker ended the session');
+  }
+
+  private loseSession(reason: string): void {
+    if (!this.currentSession) return;
+    this.currentSession = undefined;
+    this.fire('sessionLost', { reason });
+  }
+
+  /** Forgets a pending request: its deadline, its place in the queue, its awaited reply. */
+  private finish(p: PendingRequest): void {
+    clearTimeout(p.deadline);
+    this.pending.delete(p.seq);
+    if (p.sentOn && p.id !== undefined) p.sentOn.forget(p.id);
+  }
+
+  private expire(p: PendingRequest): void {
+    if (!this.pending.has(p.seq)) return;
+    const conn = p.sentOn;
+    this.finish(p);
+    const ms = this.requestTimeoutMs;
+    if (conn) {
+      const policy = reconnectPolicy(p.type);
+      const unknown = policy.retry ? '' : `; it may or may not have happened — ${policy.check}`;
+      p.reject(new RequestTimeoutError(`tracker ${conn.ref.tracker} (${conn.ref.address}) did not answer ${p.type} within ${ms} ms${unknown}`));
+      return;
+    }
+    const what = p.retried ? `${p.type} could not be sent again after its tracker failed` : `${p.type} was not sent`;
+    const last = this.lastFailure === undefined ? '' : ` (last failure: ${this.lastFailure})`;
+    p.reject(new TrackerUnavailableError(`no tracker could be reached within ${ms} ms, so ${what}${last}`));
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  /** Emits without letting a listener's exception into the state machine or the socket. */
+  private fire<K extends keyof TrackerLinkEvents>(event: K, ...args: TrackerLinkEvents[K]): void {
+    try {
+      (this.emit as (event: K, ...args: TrackerLinkEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      this.reportError(err);
+    }
+  }
+
+  private reportError(err: unknown): void {
+    if (this.listenerCount('error') === 0) return; // an unheard 'error' would throw
+    try {
+      this.emit('error', err);
+    } catch {
+      // An error listener that throws has nowhere left to report to.
+    }
+  }
+
+  /** Wraps a timer callback so that nothing it throws escapes. */
+  private guard(fn: () => void): () => void {
+    return () => {
+      try {
+        fn();
+      } catch (err) {
+        this.reportError(err);
+      }
+    };
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * One authenticated replication link to one other tracker, over a `ws` socket that either side
+ * opened. Why it is shaped this way:
+ *
+ * - Handshake (hello → auth): both sides prove they know the cluster secret with an HMAC over
+ *   both nonces and both numbers (`replicationMac`), so a stranger, a replay, or a reflected MAC
+ *   gets nothing; nothing but hello and auth is sent before the peer's MAC verifies.
+ * - After it, each side sends its vector, and an OpPump (op-pump.ts) streams what the peer
+ *   lacks; received `ops` are applied and acknowledged with the new vector.
+ * - Received messages are handled one at a time in order (store writes must not interleave),
+ *   and nothing that arrives can throw out of an event handler: every frame is parsed with the
+ *   protocol schema, and a bad one closes the link (4000) with a log line.
+ * - A ping each HEARTBEAT_MS drops a peer that vanished without closing its TCP connection, so
+ *   the dialer redials instead of keeping a dead link "live".
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  REPLICATION_PROTOCOL_VERSION,
+  ReplicationMessageSchema,
+  macEquals,
+  replicationMac,
+  type ReplicatedOp,
+  type ReplicationMessage,
+  type Vector,
+} from '@groupshare/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import { WebSocket, type RawData } from 'ws';
+import { lacks, mergeVector } from './batches.js';
+import * as C from './constants.js';
+import { OpPump } from './op-pump.js';
+import type { ReplicaStore } from './replica-store.js';
+
+/** The logging the transport needs; a pino logger or fastify's `app.log` fits. */
+export type ReplicationLog = Pick<FastifyBaseLogger, 'debug' | 'info' | 'warn' | 'error'> & {
+  child(bindings: Record<string, unknown>): ReplicationLog;
+};
+
+export type PeerLinkState = 'connecting' | 'handshaking' | 'live' | 'closed';
+
+export interface PeerLinkStatus {
+  /** The peer's tracker number; 0 on an accepted link whose hello has not arrived yet. */
+  peer: number;
+  direction: 'dial' | 'accept';
+  state: PeerLinkState;
+  /** Ops sent / received / newly applied on this link (a new link starts from 0). */
+  sentOps: number;
+  receivedOps: number;
+  appliedOps: number;
+  /**
+   * Whether this tracker has applied everything the peer had when the link went live (its
+   * first vector): a restarted tracker is "catching up" until every link says true.
+   */
+  caughtUp: boolean;
+  /** Local time (ms) of the last ack from the peer, null before the first. */
+  lastAckAt: number | null;
+  remoteAddress: string | undefined;
+}
+
+/** Who is online here, and where to put what a peer says is online there. */
+export interface PresenceExchange {
+  local(): Array<[string, string]>;
+  /** `online` null: the link closed, forget what it said. */
+  remote(link: object, online: Array<[string, string]> | null): void;
+}
+
+export interface PeerLinkInit {
+  socket: WebSocket;
+  me: number;
+  /** The tracker dialed; omitted on an accepted socket (any known tracker but me may answer). */
+  expectedPeer?: number;
+  /** Whether `n` is a tracker of the cluster other than me (checked on accepted sockets). */
+  isKnownPeer: (n: number) => boolean;
+  secret: string;
+  store: ReplicaStore;
+  log: ReplicationLog;
+  remoteAddress?: string;
+  handshakeTimeoutMs?: number;
+  heartbeatMs?: number;
+  now?: () => number;
+  /** Soft-state presence exchange (docs/replication.md); absent in transport-only tests. */
+  presence?: PresenceExchange;
+  /** Called once, when the peer has authenticated. */
+  onLive?: (link: PeerLink) => void;
+  /** Called once, when the link closes for any reason (after onLive, or instead of it). */
+  onClosed?: (link: PeerLink, code: number, reason: string) => void;
+}
+
+export class PeerLink {
+  readonly direction: 'dial' | 'accept';
+  private state: PeerLinkState = 'connecting';
+  private peer: number;
+  private log: ReplicationLog;
+  private readonly socket: WebSocket;
+  private readonly myNonce = randomBytes(32).toString('hex');
+  private peerNonce: string | undefined;
+  private readonly acked: Vector = {};
+  private peerStartVector: Vector | undefined;
+  private caughtUp = false;
+  private readonly pump: OpPump;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private counts = { receivedOps: 0, appliedOps: 0 };
+  private lastAckAt: number | null = null;
+  private unsubscribe: (() => void) | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private alive = true;
+  private readonly socketClosed: Promise<void>;
+  private readonly now: () => number;
+
+  constructor(private readonly init: PeerLinkInit) {
+    this.socket = init.socket;
+    this.direction = init.expectedPeer === undefined ? 'accept' : 'dial';
+    this.peer = init.expectedPeer ?? 0;
+    this.now = init.now ?? Date.now;
+    this.log = init.log.child(this.direction === 'dial' ? { peer: this.peer } : { remote: init.remoteAddress });
+    this.pump = new OpPump({
+      store: init.store,
+      send: (frame) => this.send(frame),
+      bufferedAmount: () => this.socket.bufferedAmount,
+      onError: (err) => this.fail(err),
+      onResync: (vector, expected) => this.log.warn({ vector, expected }, `tracker ${this.peer} did not apply a whole batch; resending from its vector`),
+    });
+    this.socketClosed = new Promise((resolve) => this.socket.once('close', () => resolve()));
+    this.socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    this.socket.on('close', (code, reason) => this.onSocketClose(code, reason.toString()));
+    // Accepted sockets also have fastify's error handler; a dialed one has only this, and an
+    // 'error' event without a listener would crash the process.
+    this.socket.on('error', (err) => this.log.debug({ err: err.message }, 'replication socket error'));
+    this.socket.on('pong', () => (this.alive = true));
+    this.handshakeTimer = setTimeout(() => this.close(C.CloseCode.HANDSHAKE_TIMEOUT, 'handshake timeout'), init.handshakeTimeoutMs ?? C.HANDSHAKE_TIMEOUT_MS);
+    if (this.socket.readyState === WebSocket.OPEN) this.onOpen();
+    else if (this.socket.readyState === WebSocket.CONNECTING) this.socket.once('open', () => this.onOpen());
+    else queueMicrotask(() => this.finish(1006, 'socket already closed'));
+  }
+
+  /** The peer's tracker number (0 until an accepted peer has said hello). */
+  get peerNumber(): number {
+    return this.peer;
+  }
+
+  get isLive(): boolean {
+    return this.state === 'live';
+  }
+
+  /** The latest vector the peer reported (vector and ack messages): safe to compact below. */
+  get peerAckedVector(): Readonly<Vector> {
+    return { ...this.acked };
+  }
+
+  status(): PeerLinkStatus {
+    return { peer: this.peer, direction: this.direction, state: this.state, sentOps: this.pump.sentOps, ...this.counts, caughtUp: this.caughtUp, lastAckAt: this.lastAckAt, remoteAddress: this.init.remoteAddress };
+  }
+
+  /** Closes the link with `code` (idempotent); the socket is destroyed if the peer lingers. */
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.finish(code, reason);
+    if (this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.terminate();
+    } else if (this.socket.readyState === WebSocket.OPEN) {
+      try {
+        this.socket.close(code, reason);
+        this.graceTimer = setTimeout(() => this.socket.terminate(), C.CLOSE_GRACE_MS);
+      } catch {
+        this.socket.terminate(); // an invalid code or reason must not leave the socket open
+      }
+    }
+  }
+
+  /** Closes with 1001 and resolves once the socket is gone. Idempotent. */
+  async stop(): Promise<void> {
+    this.close(C.CloseCode.GOING_AWAY, 'tracker stopping');
+    if (this.socket.readyState !== WebSocket.CLOSED) await this.socketClosed;
+  }
+
+  // --- receiving -------------------------------------------------------------------------------
+
+  private onOpen(): void {
+    if (this.state === 'closed') return;
+    this.state = 'handshaking';
+    this.send({ t: 'hello', version: REPLICATION_PROTOCOL_VERSION, tracker: this.init.me, nonce: this.myNonce });
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    this.alive = true;
+    if (isBinary) return this.reject('binary frame');
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return this.reject('invalid JSON');
+    }
+    const parsed = ReplicationMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return this.reject(`invalid message: ${issue ? `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}` : 'schema'}`);
+    }
+    if (++this.queued > C.MAX_QUEUED_MESSAGES) return this.reject('too many unprocessed messages');
+    const msg = parsed.data;
+    this.queue = this.queue
+      .then(() => this.handle(msg))
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => this.queued--);
+  }
+
+  private async handle(msg: ReplicationMessage): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.peerNonce === undefined) {
+      return msg.t === 'hello' ? this.onHello(msg.tracker, msg.nonce) : this.reject(`expected hello, got ${msg.t}`);
+    }
+    if (this.state !== 'live') {
+      return msg.t === 'auth' ? this.onAuth(msg.mac) : this.reject(`expected auth, got ${msg.t}`);
+    }
+    switch (msg.t) {
+      case 'hello':
+      case 'auth':
+        return this.reject(`unexpected ${msg.t} after the handshake`);
+      case 'vector':
+        return this.onVector(msg.vector);
+      case 'ops':
+        return this.onOps(msg.ops);
+      case 'ack':
+        return this.onAck(msg.vector);
+      case 'presence':
+        return this.init.presence?.remote(this, msg.online);
+    }
+  }
+
+  private onHello(tracker: number, nonce: string): void {
+    const ok = this.direction === 'dial' ? tracker === this.init.expectedPeer : this.init.isKnownPeer(tracker);
+    if (!ok) {
+      const expected = this.direction === 'dial' ? `tracker ${this.init.expectedPeer}` : 'a tracker of the cluster';
+      this.log.warn({ said: tracker, remote: this.init.remoteAddress }, `replication peer is not ${expected}`);
+      return this.close(C.CloseCode.UNKNOWN_TRACKER, 'unexpected tracker number');
+    }
+    if (this.direction === 'accept') {
+      this.peer = tracker;
+      this.log = this.init.log.child({ peer: tracker, remote: this.init.remoteAddress });
+    }
+    this.peerNonce = nonce;
+    this.send({ t: 'auth', mac: replicationMac(this.init.secret, this.init.me, tracker, this.myNonce, nonce) });
+  }
+
+  private async onAuth(mac: string): Promise<void> {
+    const expected = replicationMac(this.init.secret, this.peer, this.init.me, this.peerNonce as string, this.myNonce);
+    if (!macEquals(mac, expected)) {
+      this.log.warn({ remote: this.init.remoteAddress }, `replication peer ${this.peer} failed authentication: bad cluster secret`);
+      return this.close(C.CloseCode.BAD_SECRET, 'bad cluster secret');
+    }
+    this.state = 'live';
+    clearTimeout(this.handshakeTimer);
+    this.heartbeat = setInterval(() => this.beat(), this.init.heartbeatMs ?? C.HEARTBEAT_MS);
+    this.unsubscribe = this.init.store.onApplied(() => this.pump.schedule());
+    this.log.info({ event: 'replication_link_live', direction: this.direction }, `replication link to tracker ${this.peer} is live`);
+    this.init.onLive?.(this);
+    const vector = await this.init.store.vector();
+    this.send({ t: 'vector', vector });
+    this.sendPresence();
+  }
+
+  /** Sends this tracker's whole presence set (after going live and after each change). */
+  sendPresence(): void {
+    if (this.state === 'live' && this.init.presence) this.send({ t: 'presence', online: this.init.presence.local() });
+  }
+
+  private async onVector(vector: Vector): Promise<void> {
+    mergeVector(this.acked, vector);
+    this.pump.peerVector(vector);
+    if (this.peerStartVector !== undefined) return;
+    this.peerStartVector = vector;
+    this.noteVector(await this.init.store.vector());
+  }
+
+  private async onOps(ops: ReplicatedOp[]): Promise<void> {
+    this.counts.receivedOps += ops.length;
+    // Before applying: once applied they are in the log, and the pump must not echo them.
+    this.pump.peerHas(ops);
+    const applied = await this.init.store.applyRemote(ops);
+    this.counts.appliedOps += applied.length;
+    if (this.state !== 'live') return;
+    const vector = await this.init.store.vector();
+    this.send({ t: 'ack', vector });
+    this.noteVector(vector);
+  }
+
+  private noteVector(mine: Vector): void {
+    if (!this.caughtUp && this.peerStartVector !== undefined && !lacks(mine, this.peerStartVector)) {
+      this.caughtUp = true;
+      this.log.info({ event: 'replication_caught_up' }, `caught up with tracker ${this.peer}`);
+    }
+  }
+
+  private onAck(vector: Vector): void {
+    if (!this.pump.ack(vector)) return this.reject('ack without a batch');
+    this.lastAckAt = this.now();
+    mergeVector(this.acked, vector);
+  }
+
+  // --- sending and closing ---------------------------------------------------------------------
+
+  /** Sends a message, or an already encoded frame; a no-op once the socket is closing. */
+  private send(msg: ReplicationMessage | string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  }
+
+  private beat(): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return; // closing: the 'close' event is coming
+    if (!this.alive) {
+      this.log.warn(`replication peer ${this.peer} stopped answering pings`);
+      this.finish(1006, 'heartbeat timeout');
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  /** A protocol violation by the peer: log it and close 4000. */
+  private reject(why: string): void {
+    this.log.warn({ remote: this.init.remoteAddress, why }, `closing replication link to tracker ${this.peer || '?'}: ${why}`);
+    // A close reason must fit 123 bytes or ws throws; `why` may quote the peer's input.
+    this.close(C.CloseCode.BAD_MESSAGE, why.replace(/[^\x20-\x7e]/g, '?').slice(0, 120));
+  }
+
+  /** A local failure (store error, op too large): log it and close 1011; the dialer retries. */
+  private fail(err: unknown): void {
+    if (this.state === 'closed') return;
+    this.log.error({ err }, `replication link to tracker ${this.peer} failed`);
+    this.close(C.CloseCode.INTERNAL_ERROR, 'internal error');
+  }
+
+  private onSocketClose(code: number, reason: string): void {
+    clearTimeout(this.graceTimer);
+    if (this.state !== 'closed') this.finish(code, reason);
+  }
+
+  private finish(code: number, reason: string): void {
+    if (this.state === 'closed') return;
+    const wasLive = this.state === 'live';
+    this.state = 'closed';
+    clearTimeout(this.handshakeTimer);
+    clearInterval(this.heartbeat);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.pump.stop();
+    this.init.presence?.remote(this, null);
+    const fields = { event: 'replication_link_closed', code, reason };
+    if (wasLive) this.log.info(fields, `replication link to tracker ${this.peer} closed (${code} ${reason})`);
+    else this.log.debug(fields, 'replication link closed before going live');
+    this.init.onClosed?.(this, code, reason);
+  }
+}

@@ -8,6 +8,7 @@
  *   both:  ops   { ops }                  what you lack, in my application order (causal)
  *   both:  ack   { vector }               what I have applied now (flow control, compaction)
  *   both:  presence { online }            who is logged in on me (soft state, not logged)
+ *   both:  snapshot { horizon, vector, … } compacted state, for a peer that lacks compacted ops
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -28,17 +29,20 @@ export const MAX_PRESENCE_ENTRIES = 200_000;
 /** HLC timestamp `<15-digit ms>-<6-digit counter>-<5-digit tracker>` (tracker state/hlc.ts). */
 export const HlcSchema = z.string().regex(/^\d{15}-\d{6}-\d{5}$/);
 
-/** An op as it travels between trackers: where it was first written, its place there, its time. */
+/**
+ * Origins are chosen at random per database (tracker state/store.ts), so they are any positive
+ * 31-bit integer; the tracker *number* is in the HLC instead.
+ */
 export const ReplicatedOpSchema = z.object({
-  origin: z.number().int().min(1),
+  origin: z.number().int().min(1).max(2 ** 31 - 1),
   seq: z.number().int().min(1),
   hlc: HlcSchema,
   op: OpSchema,
 });
 export type ReplicatedOp = z.infer<typeof ReplicatedOpSchema>;
 
-/** origin tracker number (as a decimal string key) → highest sequence applied from it. */
-export const VectorSchema = z.record(z.string().regex(/^[1-9]\d{0,4}$/), z.number().int().min(0));
+/** origin (as a decimal string key) → highest sequence applied from it. */
+export const VectorSchema = z.record(z.string().regex(/^[1-9]\d{0,9}$/), z.number().int().min(0));
 export type Vector = Record<string, number>;
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
@@ -46,9 +50,24 @@ const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 
 export const ReplicationMessageSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('hello'), version: z.literal(REPLICATION_PROTOCOL_VERSION), tracker: z.number().int().min(1), nonce: hex(32) }),
   z.object({ t: z.literal('auth'), mac: hex(32) }),
-  z.object({ t: z.literal('vector'), vector: VectorSchema }),
+  // `clock`: the sender's HLC, read just before the vector, so any op it writes later has a
+  // later HLC. Trackers use it to know when a range of the log is safe to compact.
+  z.object({ t: z.literal('vector'), vector: VectorSchema, clock: HlcSchema.optional() }),
   z.object({ t: z.literal('ops'), ops: z.array(ReplicatedOpSchema).max(MAX_OPS_PER_BATCH) }),
-  z.object({ t: z.literal('ack'), vector: VectorSchema }),
+  z.object({ t: z.literal('ack'), vector: VectorSchema, clock: HlcSchema.optional() }),
+  /**
+   * The sender compacted ops the receiver lacks: its snapshot (state as of `horizon`, covering
+   * `vector`), in parts of at most MAX_BATCH_BYTES of rows; the receiver installs it after the
+   * last part and answers with a fresh `vector`.
+   */
+  z.object({
+    t: z.literal('snapshot'),
+    horizon: HlcSchema,
+    vector: VectorSchema,
+    part: z.number().int().min(0),
+    last: z.boolean(),
+    rows: z.string().max(2 * MAX_BATCH_BYTES),
+  }),
   /**
    * Soft state, not logged: every (user, peer address) logged in on the sender right now. Sent
    * whole when the link goes live and after each change; forgotten when the link closes.

@@ -19,3 +19,11 @@ export const DEFAULT_LOGIN_THROTTLE = {
 /** argon2 hashes at once (this machine has 2 cores) and how many may wait before ERR_BUSY. */
 export const DEFAULT_HASH_CONCURRENCY = 2;
 export const DEFAULT_HASH_QUEUE = 64;
+
+/**
+ * Op-log compaction: look every minute; fold the stable prefix once it holds 10,000 ops (a
+ * compaction replays the retained log, so doing it for a handful of ops would cost more than
+ * it saves).
+ */
+export const DEFAULT_COMPACTION = { intervalMs: 60_000, minOps: 10_000 };
+

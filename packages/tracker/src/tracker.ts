@@ -13,12 +13,13 @@ import type { TrackerServices } from './api/context.js';
 import { ClientHub } from './api/hub.js';
 import { LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
-import { DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
+import { DEFAULT_COMPACTION, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
 import { ReplicationLinks, registerReplicationRoute } from './replication/peer-links.js';
 import type { PeerLinkStatus } from './replication/peer-link.js';
+import { Compactor } from './replication/compactor.js';
 import { stateDigest } from './state/digest.js';
 import { TrackerStore } from './state/store.js';
 
@@ -41,6 +42,8 @@ export interface TrackerInit {
    * runs alone: nothing is replicated.
    */
   cluster?: { trackers: readonly Pick<TrackerAddress, 'host' | 'port'>[]; secret: string };
+  /** How often to try compacting the op log, and the fewest ops worth it (docs/replication.md). */
+  compaction?: { intervalMs?: number; minOps?: number };
 }
 
 export interface TrackerStatus {
@@ -66,6 +69,7 @@ export class Tracker {
 
   /** Replication links to the other trackers, when this tracker is part of a cluster. */
   links: ReplicationLinks | undefined;
+  compactor!: Compactor;
 
   private constructor(
     readonly init: TrackerInit,
@@ -127,6 +131,13 @@ export class Tracker {
         tracker.links = links;
         registerReplicationRoute(app, tracker.links);
       }
+      tracker.compactor = new Compactor({
+        store,
+        ...(tracker.links ? { links: tracker.links } : {}),
+        log: logger,
+        intervalMs: init.compaction?.intervalMs ?? DEFAULT_COMPACTION.intervalMs,
+        minOps: init.compaction?.minOps ?? DEFAULT_COMPACTION.minOps,
+      });
       app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
       app.get('/status', async () => tracker.status());
       app.get('/digest', async () => ({ tracker: init.trackerNumber, digest: await tracker.digest(), vector: await store.vector() }));
@@ -142,6 +153,8 @@ export class Tracker {
   async start(): Promise<string> {
     await this.app.listen({ host: this.init.host, port: this.init.port });
     this.links?.start();
+    this.compactor.start();
+
     this.services.log.info({ event: 'tracker_started', address: this.address }, `tracker ${this.init.trackerNumber} listening on ${this.address}`);
     return this.address;
   }
@@ -209,6 +222,7 @@ export class Tracker {
       log.info({ event: 'tracker_stopping' }, 'tracker stopping');
       // Links first, so peers see a clean close (1001) rather than a dropped socket; then the app,
       // which closes every client socket (fastify-websocket's preClose) and the port.
+      await this.compactor.stop();
       await this.links?.stop();
       await this.app.close();
       await Promise.allSettled([...this.inFlight]);

@@ -148,6 +148,32 @@ describe('convergence', () => {
     });
   }
 
+  it('compaction keeps the state; a fresh replica catches up from the snapshot plus the rest of the log', async () => {
+    const ops = generate(7, 80);
+    const ordered = [...ops].sort((a, b) => (a.hlc < b.hlc ? -1 : 1));
+    const full = await replica();
+    await deliver(full.store, interleave(ops, 3), 3);
+    const expected = await stateDigest(full.db.reader);
+    // Compact the older half (a lone store: every op it holds is stable).
+    const horizon = ordered[40]!.hlc;
+    expect(await full.store.compact(horizon)).toBe(41);
+    expect(await full.db.prisma.opLog.count()).toBe(ops.length - 41);
+    expect(await stateDigest(full.db.reader)).toBe(expected);
+    await full.store.rebuild(); // now from the snapshot
+    expect(await stateDigest(full.db.reader)).toBe(expected);
+
+    const fresh = await replica();
+    expect(full.store.needsSnapshot(await fresh.store.vector())).toBe(true);
+    expect(await fresh.store.installSnapshot((await full.store.exportSnapshot())!)).toBe(true);
+    const { ops: rest } = await full.store.opsMissing(await fresh.store.vector(), 0, 10_000);
+    expect(rest).toHaveLength(ops.length - 41);
+    await fresh.store.applyRemote(rest);
+    expect(await stateDigest(fresh.db.reader)).toBe(expected);
+    expect(await fresh.store.vector()).toEqual(await full.store.vector());
+    // A replica that already has everything ignores the snapshot.
+    expect(await fresh.store.installSnapshot((await full.store.exportSnapshot())!)).toBe(false);
+  });
+
   it('replaying the whole log changes nothing', async () => {
     const ops = generate(42, 80);
     const r = await replica();

@@ -14,10 +14,10 @@
  *
  * It knows nothing of sockets: the link gives it `send` and `bufferedAmount`.
  */
-import { MAX_OPS_PER_BATCH, type ReplicatedOp, type Vector } from '@groupshare/protocol';
+import { MAX_BATCH_BYTES, MAX_OPS_PER_BATCH, type ReplicatedOp, type Vector } from '@groupshare/protocol';
 import { coverOps, covers, encodeBatches, lacks, mergeVector } from './batches.js';
 import { MAX_UNACKED_BATCHES, SEND_HIGH_WATER_BYTES, SEND_POLL_MS } from './constants.js';
-import type { ReplicaStore } from './replica-store.js';
+import type { ReplicaStore, Snapshot } from './replica-store.js';
 
 export interface OpPumpInit {
   store: ReplicaStore;
@@ -108,6 +108,17 @@ export class OpPump {
       this.again = false;
       const epoch = this.epoch;
       const stale = (): boolean => this.stopped || epoch !== this.epoch;
+      if (this.init.store.needsSnapshot?.(this.known)) {
+        // The peer lacks ops that were compacted here: the snapshot stands in for them.
+        const snapshot = await this.init.store.exportSnapshot!();
+        if (stale() || !snapshot) return;
+        for (const frame of encodeSnapshot(snapshot)) {
+          await this.waitForRoom();
+          if (stale()) return;
+          this.init.send(frame);
+        }
+        mergeVector(this.known, snapshot.vector);
+      }
       const { ops, nextIndex } = await this.init.store.opsMissing({ ...this.known }, this.cursor, MAX_OPS_PER_BATCH);
       if (stale()) return;
       // `known` may have risen while the store was read (acks, ops from the peer).
@@ -150,4 +161,25 @@ export class OpPump {
       this.wake = undefined;
     }
   }
+}
+
+/** A snapshot as `snapshot` frames of at most MAX_BATCH_BYTES of rows each (whole lines). */
+export function encodeSnapshot(snapshot: Snapshot): string[] {
+  const lines = snapshot.rows === '' ? [] : snapshot.rows.split('\n');
+  const parts: string[] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    if (current.length > 0 && size + line.length + 1 > MAX_BATCH_BYTES) {
+      parts.push(current.join('\n'));
+      current = [];
+      size = 0;
+    }
+    current.push(line);
+    size += line.length + 1;
+  }
+  parts.push(current.join('\n'));
+  return parts.map((rows, part) =>
+    JSON.stringify({ t: 'snapshot', horizon: snapshot.horizon, vector: snapshot.vector, part, last: part === parts.length - 1, rows }),
+  );
 }

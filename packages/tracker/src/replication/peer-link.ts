@@ -94,6 +94,10 @@ export class PeerLink {
   private readonly myNonce = randomBytes(32).toString('hex');
   private peerNonce: string | undefined;
   private readonly acked: Vector = {};
+  /** The peer's HLC clock from its latest vector or ack. */
+  private peerClock: string | undefined;
+  /** Parts of a snapshot being received. */
+  private snapshotParts: string[] = [];
   private peerStartVector: Vector | undefined;
   private caughtUp = false;
   private readonly pump: OpPump;
@@ -220,13 +224,15 @@ export class PeerLink {
       case 'auth':
         return this.reject(`unexpected ${msg.t} after the handshake`);
       case 'vector':
-        return this.onVector(msg.vector);
+        return this.onVector(msg.vector, msg.clock);
       case 'ops':
         return this.onOps(msg.ops);
       case 'ack':
-        return this.onAck(msg.vector);
+        return this.onAck(msg.vector, msg.clock);
       case 'presence':
         return this.init.presence?.remote(this, msg.online);
+      case 'snapshot':
+        return this.onSnapshotPart(msg);
     }
   }
 
@@ -257,9 +263,32 @@ export class PeerLink {
     this.unsubscribe = this.init.store.onApplied(() => this.pump.schedule());
     this.log.info({ event: 'replication_link_live', direction: this.direction }, `replication link to tracker ${this.peer} is live`);
     this.init.onLive?.(this);
-    const vector = await this.init.store.vector();
-    this.send({ t: 'vector', vector });
+    this.send({ t: 'vector', ...(await this.progress()) });
     this.sendPresence();
+  }
+
+  /** This tracker's vector, with its clock when the store can tell it (compaction needs it). */
+  private async progress(): Promise<{ vector: Vector; clock?: string }> {
+    if (this.init.store.progress) return this.init.store.progress();
+    return { vector: await this.init.store.vector() };
+  }
+
+  /** The latest vector and clock the peer reported, for the compaction horizon (horizon.ts). */
+  get peerProgress(): { vector: Vector; clock: string } | undefined {
+    return this.peerClock === undefined ? undefined : { vector: { ...this.acked }, clock: this.peerClock };
+  }
+
+  private async onSnapshotPart(msg: Extract<ReplicationMessage, { t: 'snapshot' }>): Promise<void> {
+    if (msg.part !== this.snapshotParts.length) return this.reject(`snapshot part ${msg.part} out of order`);
+    this.snapshotParts.push(msg.rows);
+    if (!msg.last) return;
+    const rows = this.snapshotParts.filter((part) => part !== '').join('\n');
+    this.snapshotParts = [];
+    if (!this.init.store.installSnapshot) return this.reject('this tracker cannot install snapshots');
+    const installed = await this.init.store.installSnapshot({ horizon: msg.horizon, vector: msg.vector, rows });
+    if (installed) this.log.info({ event: 'snapshot_installed', horizon: msg.horizon }, `caught up from tracker ${this.peer}'s snapshot`);
+    // Either way, tell the peer where this tracker now stands; its pump restarts from there.
+    if (this.state === 'live') this.send({ t: 'vector', ...(await this.progress()) });
   }
 
   /** Sends this tracker's whole presence set (after going live and after each change). */
@@ -267,7 +296,8 @@ export class PeerLink {
     if (this.state === 'live' && this.init.presence) this.send({ t: 'presence', online: this.init.presence.local() });
   }
 
-  private async onVector(vector: Vector): Promise<void> {
+  private async onVector(vector: Vector, clock?: string): Promise<void> {
+    if (clock !== undefined) this.peerClock = clock;
     mergeVector(this.acked, vector);
     this.pump.peerVector(vector);
     if (this.peerStartVector !== undefined) return;
@@ -282,9 +312,9 @@ export class PeerLink {
     const applied = await this.init.store.applyRemote(ops);
     this.counts.appliedOps += applied.length;
     if (this.state !== 'live') return;
-    const vector = await this.init.store.vector();
-    this.send({ t: 'ack', vector });
-    this.noteVector(vector);
+    const progress = await this.progress();
+    this.send({ t: 'ack', ...progress });
+    this.noteVector(progress.vector);
   }
 
   private noteVector(mine: Vector): void {
@@ -294,8 +324,9 @@ export class PeerLink {
     }
   }
 
-  private onAck(vector: Vector): void {
+  private onAck(vector: Vector, clock?: string): void {
     if (!this.pump.ack(vector)) return this.reject('ack without a batch');
+    if (clock !== undefined) this.peerClock = clock;
     this.lastAckAt = this.now();
     mergeVector(this.acked, vector);
   }

@@ -12,7 +12,7 @@
  * so it is the real peer; the stale one is closed with 4004.
  */
 import { EventEmitter } from 'node:events';
-import { MAX_REPLICATION_MESSAGE_BYTES, REPLICATION_PATH, formatHostPort, type TrackerAddress } from '@groupshare/protocol';
+import { MAX_REPLICATION_MESSAGE_BYTES, REPLICATION_PATH, formatHostPort, type TrackerAddress, type Vector } from '@groupshare/protocol';
 import type { WebsocketHandler } from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { WebSocket } from 'ws';
@@ -65,6 +65,7 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
   private readonly live = new Map<number, PeerLink>();
   private started = false;
   private stopped = false;
+  private readonly progress = new Map<number, { vector: Vector; clock: string }>();
   private presenceTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly init: ReplicationLinksInit) {
@@ -132,6 +133,22 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
     }, PRESENCE_DEBOUNCE_MS);
   }
 
+  /**
+   * What `peer` last reported holding, with its clock: from the live link, else remembered from
+   * an earlier one (a tracker that is down still holds what it acknowledged). Undefined until the
+   * peer was heard from since this tracker started, which holds compaction back.
+   */
+  peerProgress(peer: number): { vector: Vector; clock: string } | undefined {
+    const live = this.live.get(peer)?.peerProgress;
+    if (live) this.progress.set(peer, live);
+    return this.progress.get(peer);
+  }
+
+  /** Every other tracker's number. */
+  get peers(): number[] {
+    return this.init.trackers.map((_, i) => i + 1).filter((n) => n !== this.init.me);
+  }
+
   /** The live link to `peer`, if any (compaction reads its `peerAckedVector`). */
   liveLink(peer: number): PeerLink | undefined {
     return this.live.get(peer);
@@ -191,6 +208,8 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
 
   private onClosed(link: PeerLink, code: number, reason: string): void {
     const peer = link.peerNumber;
+    const progress = link.peerProgress;
+    if (progress && this.live.get(peer) === link) this.progress.set(peer, progress);
     if (this.live.get(peer) === link) this.live.delete(peer);
     this.accepted.delete(link);
     this.emit('closed', link.status(), code, reason);

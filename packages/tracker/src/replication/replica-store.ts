@@ -4,6 +4,13 @@
  */
 import type { ReplicatedOp, Vector } from '@groupshare/protocol';
 
+/** The state as of `horizon` (every op at or below it, covering `vector`), as text rows. */
+export interface Snapshot {
+  horizon: string;
+  vector: Vector;
+  rows: string;
+}
+
 export interface ReplicaStore {
   /** This tracker's number: the origin of the ops it writes. */
   readonly origin: number;
@@ -21,6 +28,13 @@ export interface ReplicaStore {
    * batch (the sender resends from the gap as soon as the ack shows it). Returns the ops newly applied.
    */
   applyRemote(ops: ReplicatedOp[]): Promise<ReplicatedOp[]>;
+  /** Clock then vector, for peers deciding what is safe to compact (optional: tests' stores). */
+  progress?(): Promise<{ clock: string; vector: Vector }>;
+  /** Whether a peer with this vector lacks ops this store compacted away. */
+  needsSnapshot?(peer: Vector): boolean;
+  exportSnapshot?(): Promise<Snapshot | undefined>;
+  /** Installs a peer's snapshot if this store lacks ops it covers; false if it needs none. */
+  installSnapshot?(snapshot: Snapshot): Promise<boolean>;
   /** Calls `listener` after ops are committed, locally written or applied from a peer. */
   onApplied(listener: (ops: ReplicatedOp[]) => void): () => void;
 }

@@ -10,6 +10,7 @@
  * result never depends on the order ops arrived in (docs/replication.md).
  */
 import type { Op, ReplicatedOp, Vector } from '@groupshare/protocol';
+import { randomInt } from 'node:crypto';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { ReplicaStore } from '../replication/replica-store.js';
 import { Mutex } from '../util/limiter.js';
@@ -17,6 +18,7 @@ import { applyOp } from './apply.js';
 import type { Effect } from './effects.js';
 import { HybridClock, parseHlc } from './hlc.js';
 import { keysOverlap, opKeys } from './op-keys.js';
+import { clearState, dumpState, loadState } from './snapshot.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -53,22 +55,47 @@ export class TrackerStore implements ReplicaStore {
   onRebuilt: () => void = () => {};
   /** How many times the state was rebuilt from the log (status, tests). */
   rebuilds = 0;
+  /** The compaction snapshot's horizon and vector, if the log was ever compacted. */
+  private snapshot: { horizon: string; vector: Vector } | undefined;
+
+  /** This database's origin in the replication log (the Replica row), known after start(). */
+  origin = 0;
 
   constructor(
     readonly prisma: PrismaClient,
-    /** This tracker's number in tracker_info.txt: the origin of the ops it writes. */
-    readonly origin: number,
-    readonly clock: HybridClock = new HybridClock(origin),
+    /** This tracker's number in tracker_info.txt: the HLC's tie-break. */
+    readonly trackerNumber: number,
+    readonly clock: HybridClock = new HybridClock(trackerNumber),
   ) {}
 
   /** Reads where the log left off, so sequence numbers and the clock continue across restarts. */
   async start(): Promise<void> {
+    this.origin = await this.loadOrigin();
     const rows = await this.prisma.opLog.groupBy({ by: ['origin'], _max: { seq: true } });
     for (const row of rows) this.applied.set(row.origin, row._max.seq ?? 0);
+    const snapshot = await this.prisma.snapshot.findUnique({ where: { id: 1 }, select: { horizon: true, vector: true } });
+    if (snapshot) {
+      this.snapshot = { horizon: snapshot.horizon, vector: JSON.parse(snapshot.vector) as Vector };
+      for (const [origin, seq] of Object.entries(this.snapshot.vector)) {
+        this.applied.set(Number(origin), Math.max(this.applied.get(Number(origin)) ?? 0, seq));
+      }
+    }
     const newest = await this.prisma.opLog.findFirst({ orderBy: { hlc: 'desc' } });
-    this.maxHlc = newest?.hlc ?? '';
+    this.maxHlc = [newest?.hlc ?? '', snapshot?.horizon ?? ''].sort().at(-1)!;
     // Never issue a timestamp older than one already logged, even if the wall clock went back.
-    if (newest) this.clock.observe(newest.hlc);
+    if (this.maxHlc) this.clock.observe(this.maxHlc);
+  }
+
+  /** The Replica row's origin, created at random with the database (see schema.prisma). */
+  private async loadOrigin(): Promise<number> {
+    const row = await this.prisma.replica.findUnique({ where: { id: 1 } });
+    if (row) return row.origin;
+    for (;;) {
+      const origin = randomInt(1, 2 ** 31 - 1);
+      if (await this.prisma.opLog.findFirst({ where: { origin } })) continue; // never reuse one seen
+      await this.prisma.replica.create({ data: { id: 1, origin } });
+      return origin;
+    }
   }
 
   mutate<T>(fn: (writer: Writer) => Promise<T>): Promise<MutationResult<T>> {
@@ -138,6 +165,13 @@ export class TrackerStore implements ReplicaStore {
             if (r.seq <= have) continue; // already applied (duplicates are harmless)
             if (r.seq !== have + 1) break; // a gap: the rest comes again after the next vector exchange
             this.clock.observe(r.hlc);
+            if (this.snapshot && r.hlc <= this.snapshot.horizon) {
+              // Cannot happen while every tracker acknowledges before compaction (horizon.ts);
+              // counted as received so the stream goes on, applied nowhere, so nobody diverges.
+              vector.set(r.origin, r.seq);
+              accepted.push(r);
+              continue;
+            }
             if (!rebuild) {
               if (r.hlc > maxHlc || (await this.commutesWithLater(tx, r))) effects.push(...(await applyOp(tx, r.op, { hlc: r.hlc })));
               else rebuild = true; // everything from here on is covered by the rebuild
@@ -163,6 +197,100 @@ export class TrackerStore implements ReplicaStore {
       this.emit(accepted);
       return accepted;
     });
+  }
+
+  /** The clock, then the vector: any op this tracker writes later has an HLC above `clock`. */
+  async progress(): Promise<{ clock: string; vector: Vector }> {
+    const clock = this.clock.now();
+    return { clock, vector: await this.vector() };
+  }
+
+  get horizon(): string | undefined {
+    return this.snapshot?.horizon;
+  }
+
+  /** Whether a peer with vector `peer` lacks ops that were compacted away here. */
+  needsSnapshot(peer: Vector): boolean {
+    if (!this.snapshot) return false;
+    return Object.entries(this.snapshot.vector).some(([origin, seq]) => (peer[origin] ?? 0) < seq);
+  }
+
+  /** The snapshot as sent to a peer that lacks compacted ops. */
+  async exportSnapshot(): Promise<{ horizon: string; vector: Vector; rows: string } | undefined> {
+    const row = await this.prisma.snapshot.findUnique({ where: { id: 1 } });
+    return row ? { horizon: row.horizon, vector: JSON.parse(row.vector) as Vector, rows: row.rows } : undefined;
+  }
+
+  /**
+   * Folds every logged op with an HLC at or below `horizon` into the snapshot and deletes them
+   * from the log. The caller guarantees every tracker has them (horizon.ts). Returns how many
+   * ops were compacted.
+   */
+  compact(horizon: string): Promise<number> {
+    return this.mutex.run(async () => {
+      if (this.snapshot && horizon <= this.snapshot.horizon) return 0;
+      const result = await this.prisma.$transaction(
+        async (tx) => {
+          const folded = await tx.opLog.findMany({ where: { hlc: { lte: horizon } }, select: { origin: true, seq: true } });
+          if (folded.length === 0) return { count: 0, vector: this.snapshot?.vector ?? {} };
+          await rebuildState(tx, horizon);
+          const vector: Vector = { ...(this.snapshot?.vector ?? {}) };
+          for (const op of folded) vector[String(op.origin)] = Math.max(vector[String(op.origin)] ?? 0, op.seq);
+          const data = { horizon, vector: JSON.stringify(vector), rows: await dumpState(tx) };
+          await tx.snapshot.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
+          await tx.opLog.deleteMany({ where: { hlc: { lte: horizon } } });
+          await replay(tx, horizon, undefined);
+          return { count: folded.length, vector };
+        },
+        { timeout: TRANSACTION_TIMEOUT_MS },
+      );
+      if (result.count > 0) this.snapshot = { horizon, vector: result.vector };
+      return result.count;
+    });
+  }
+
+  /**
+   * Installs a peer's snapshot when this tracker lacks ops that were compacted there (it is new,
+   * or lost its data). Ops it holds that the snapshot covers are dropped; the rest are replayed
+   * on top. Returns false (and changes nothing) if this tracker already has everything in it.
+   */
+  installSnapshot(snapshot: { horizon: string; vector: Vector; rows: string }): Promise<boolean> {
+    return this.mutex.run(async () => {
+      const mine = await this.vector();
+      if (!Object.entries(snapshot.vector).some(([origin, seq]) => (mine[origin] ?? 0) < seq)) return false;
+      await this.prisma.$transaction(
+        async (tx) => {
+          for (const [origin, seq] of Object.entries(snapshot.vector)) {
+            await tx.opLog.deleteMany({ where: { origin: Number(origin), seq: { lte: seq } } });
+          }
+          // Anything still at or below the horizon cannot be placed relative to the snapshot.
+          await tx.opLog.deleteMany({ where: { hlc: { lte: snapshot.horizon } } });
+          const data = { horizon: snapshot.horizon, vector: JSON.stringify(snapshot.vector), rows: snapshot.rows };
+          await tx.snapshot.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
+          await rebuildState(tx);
+        },
+        { timeout: TRANSACTION_TIMEOUT_MS },
+      );
+      this.snapshot = { horizon: snapshot.horizon, vector: snapshot.vector };
+      for (const [origin, seq] of Object.entries(snapshot.vector)) {
+        this.applied.set(Number(origin), Math.max(this.applied.get(Number(origin)) ?? 0, seq));
+      }
+      if (snapshot.horizon > this.maxHlc) this.maxHlc = snapshot.horizon;
+      this.clock.observe(snapshot.horizon);
+      this.rebuilds += 1;
+      this.onRebuilt();
+      return true;
+    });
+  }
+
+  /** HLC of the logged op (origin, seq), if still in the log (horizon.ts). */
+  async hlcOf(origin: number, seq: number): Promise<string | undefined> {
+    return (await this.prisma.opLog.findUnique({ where: { origin_seq: { origin, seq } }, select: { hlc: true } }))?.hlc;
+  }
+
+  /** Logged ops at or below `limit`, in HLC order (horizon.ts). */
+  async opsUpTo(limit: string): Promise<Array<{ origin: number; seq: number; hlc: string }>> {
+    return this.prisma.opLog.findMany({ where: { hlc: { lte: limit } }, orderBy: { hlc: 'asc' }, select: { origin: true, seq: true, hlc: true } });
   }
 
   onApplied(listener: (ops: ReplicatedOp[]) => void): () => void {
@@ -205,25 +333,25 @@ export class TrackerStore implements ReplicaStore {
   }
 }
 
-/** Empties every state table and applies the whole log again in HLC order. */
-async function rebuildState(tx: Tx): Promise<void> {
-  await tx.share.deleteMany();
-  await tx.sharedFile.deleteMany();
-  await tx.joinRequest.deleteMany();
-  await tx.membership.deleteMany();
-  await tx.group.deleteMany();
-  await tx.session.deleteMany();
-  await tx.conflict.deleteMany();
-  await tx.user.deleteMany();
-  let after: { hlc: string } | undefined;
+/**
+ * Resets the state to the snapshot (or to nothing) and applies the retained log in HLC order,
+ * up to and including `upTo` when given.
+ */
+async function rebuildState(tx: Tx, upTo?: string): Promise<void> {
+  await clearState(tx);
+  const snapshot = await tx.snapshot.findUnique({ where: { id: 1 } });
+  if (snapshot) await loadState(tx, snapshot.rows);
+  await replay(tx, snapshot?.horizon, upTo);
+}
+
+/** Applies the logged ops with HLC in (after, upTo] in HLC order. */
+async function replay(tx: Tx, after: string | undefined, upTo: string | undefined): Promise<void> {
+  let cursor = after;
   for (;;) {
-    const rows = await tx.opLog.findMany({
-      where: after ? { hlc: { gt: after.hlc } } : {},
-      orderBy: { hlc: 'asc' },
-      take: REBUILD_PAGE,
-    });
+    const hlc = { ...(cursor === undefined ? {} : { gt: cursor }), ...(upTo === undefined ? {} : { lte: upTo }) };
+    const rows = await tx.opLog.findMany({ where: { hlc }, orderBy: { hlc: 'asc' }, take: REBUILD_PAGE });
     if (rows.length === 0) break;
     for (const row of rows) await applyOp(tx, JSON.parse(row.op) as Op, { hlc: row.hlc });
-    after = rows[rows.length - 1];
+    cursor = rows[rows.length - 1]!.hlc;
   }
 }

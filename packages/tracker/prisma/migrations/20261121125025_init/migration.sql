@@ -96,6 +96,20 @@ CREATE TABLE "Conflict" (
     "at" DATETIME NOT NULL
 );
 
+-- CreateTable
+CREATE TABLE "Snapshot" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "horizon" TEXT NOT NULL,
+    "vector" TEXT NOT NULL,
+    "rows" TEXT NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "Replica" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "origin" INTEGER NOT NULL
+);
+
 -- CreateIndex
 CREATE INDEX "Session_userId_idx" ON "Session"("userId");
 

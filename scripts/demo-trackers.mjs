@@ -4,6 +4,7 @@
 // keeps them running until you type `quit` (or press Ctrl-C). Data lives in data/demo-*.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +15,17 @@ const infoFile = path.join(root, 'tracker_info.txt.example');
 const addresses = ['127.0.0.1:7001', '127.0.0.1:7002'];
 const say = (text) => process.stdout.write(`\x1b[1m[demo]\x1b[0m ${text}\n`);
 
+// The trackers of a cluster share a secret (docs/replication.md); the demo makes one once.
+const secretFile = path.join(root, 'data', 'demo-cluster-secret');
+if (!existsSync(secretFile)) {
+  mkdirSync(path.dirname(secretFile), { recursive: true });
+  writeFileSync(secretFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+}
+
 const trackers = addresses.map((address, i) => {
   const n = i + 1;
-  const child = spawn(path.join(root, 'tracker'), [infoFile, String(n), '--data-dir', path.join(root, 'data', `demo-tracker-${n}`), '--log-level', 'warn'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const args = [infoFile, String(n), '--data-dir', path.join(root, 'data', `demo-tracker-${n}`), '--cluster-secret-file', secretFile, '--log-level', 'warn'];
+  const child = spawn(path.join(root, 'tracker'), args, { stdio: ['pipe', 'pipe', 'inherit'] });
   readline.createInterface({ input: child.stdout }).on('line', (line) => process.stdout.write(`[tracker ${n}] ${line}\n`));
   child.on('exit', (code, signal) => say(`tracker ${n} exited (${signal ?? code})`));
   return { n, address, child };
@@ -47,14 +54,14 @@ function session(url) {
   const opened = new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   return {
     opened,
-    async request(type, fields = {}) {
+    async request(type, fields = {}, show = true) {
       const msgId = ++id;
       const reply = new Promise((resolve) => pending.set(msgId, resolve));
       ws.send(JSON.stringify({ id: msgId, type, ...fields }));
       const r = await reply;
       // The session token is a secret even in a demo: show its shape, not its value.
       const shown = r.ok ? JSON.stringify(r.result, (k, v) => (k === "token" ? `<${v.length}-character token>` : v)) : `${r.error.code}: ${r.error.message}`;
-      say(`  ${type} → ${shown}`);
+      if (show) say(`  ${type} → ${shown}`);
       return r;
     },
     close: () => ws.close(),
@@ -88,6 +95,18 @@ try {
   await s.request('list_files', { groupId: `${user}-group` });
   await s.request('list_groups');
   s.close();
+  say(`the same user on tracker 2 (ws://${addresses[1]}/ws): replicated, no new registration needed:`);
+  const s2 = session(`ws://${addresses[1]}/ws`);
+  await s2.opened;
+  for (let i = 0; i < 50; i++) {
+    const r = await s2.request('login', { userId: user, password: 'correct horse battery' }, i === 0 || i === 49);
+    if (r.ok) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await s2.request('list_files', { groupId: `${user}-group` });
+  s2.close();
+  const digests = await Promise.all(addresses.map(async (a) => (await (await fetch(`http://${a}/digest`)).json()).digest.slice(0, 16)));
+  say(`state digests: tracker 1 ${digests[0]}, tracker 2 ${digests[1]}${digests[0] === digests[1] ? ' (in sync)' : ''}`);
   say('both trackers keep running. Type "status" to ask them, "quit" (or Ctrl-C) to stop both.');
   const rl = readline.createInterface({ input: process.stdin });
   rl.on('line', (line) => {

@@ -1,9 +1,32 @@
 /**
  * What the tracker link does with a request that was sent but not answered when the connection
  * broke. Either it is sent once more on the next connection (after the session is resumed), or
- * it fails with ConnectionLostError, whose message says how to find out what happened. The
- * reasons are in the table in tracker-link.ts; `satisfies Record<RequestType, …>` makes every new
- * request type take a decision here before the engine compiles.
+ * it fails with ConnectionLostError, whose message says how to find out what happened.
+ * `satisfies Record<RequestType, …>` makes every new request type take a decision here before
+ * the engine compiles.
+ *
+ * | type                             | after a break | why                                                     |
+ * | -------------------------------- | ------------- | ------------------------------------------------------- |
+ * | ping, list_groups, list_requests,| re-sent once  | read-only                                               |
+ * | list_members, list_files,        |               |                                                         |
+ * | get_file, get_peers              |               |                                                         |
+ * | resume                           | re-sent once  | binds the new connection only; if the link already      |
+ * |                                  |               | resumed that token there, it answers with that result   |
+ * | logout                           | re-sent once  | ending a session twice ends it once; if the automatic   |
+ * |                                  |               | resume finds the session gone, the logout succeeded     |
+ * | share_file                       | re-sent once  | sharing a file you already seed from this address is a  |
+ * |                                  |               | no-op (`alreadyShared` may then be true for a share     |
+ * |                                  |               | that the lost attempt made)                             |
+ * | update_pieces                    | re-sent once  | pieces are merged and never un-had                      |
+ * | register                         | fails         | 2nd try says ERR_USER_EXISTS even if the 1st made it    |
+ * | login                            | fails         | failed logins are throttled; a lost token is useless    |
+ * | create_group                     | fails         | 2nd try says ERR_GROUP_EXISTS even if the 1st made it   |
+ * | join_group                       | fails         | 2nd try says ERR_ALREADY_REQUESTED                      |
+ * | leave_group                      | fails         | 2nd try says ERR_NOT_MEMBER; ownership may have moved   |
+ * | accept_request, reject_request   | fails         | 2nd try says ERR_NO_SUCH_REQUEST, or rejects a request  |
+ * |                                  |               | made again in between                                   |
+ * | stop_share                       | fails         | 2nd try says ERR_NO_SUCH_FILE; `withdrawn` would be lost |
+ *
  */
 import type { RequestType } from '@groupshare/protocol';
 

@@ -27,3 +27,6 @@ export const DEFAULT_HASH_QUEUE = 64;
  */
 export const DEFAULT_COMPACTION = { intervalMs: 60_000, minOps: 10_000 };
 
+
+/** A peer that has not acknowledged replicated ops for this long makes status say `lagging`. */
+export const LAGGING_AFTER_MS = 1_000;

@@ -13,7 +13,7 @@ import type { TrackerServices } from './api/context.js';
 import { ClientHub } from './api/hub.js';
 import { LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
-import { DEFAULT_COMPACTION, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
+import { LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
@@ -57,8 +57,12 @@ export interface TrackerStatus {
   files: number;
   shares: number;
   digest: string;
-  /** `alone` (no cluster), `catching up` (a live peer had ops we lack), or `in sync`. */
-  sync: 'alone' | 'catching up' | 'in sync' | 'no peer reachable';
+  /**
+   * `alone` (no cluster); `no peer reachable`; `catching up` (a peer had ops this tracker still
+   * lacks); `lagging` (a peer has not acknowledged ops for over a second: a silent partition or
+   * a stuck peer); else `in sync`.
+   */
+  sync: 'alone' | 'catching up' | 'in sync' | 'lagging' | 'no peer reachable';
   links: PeerLinkStatus[];
 }
 
@@ -190,7 +194,8 @@ export class Tracker {
     const links = this.links.status();
     const live = links.filter((l) => l.state === 'live');
     if (live.length === 0) return 'no peer reachable';
-    return live.every((l) => l.caughtUp) ? 'in sync' : 'catching up';
+    if (!live.every((l) => l.caughtUp)) return 'catching up';
+    return live.some((l) => l.unackedMs > LAGGING_AFTER_MS) ? 'lagging' : 'in sync';
   }
 
   /** SHA-256 of the replicated state: equal on trackers that are in sync. */

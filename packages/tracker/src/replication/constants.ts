@@ -46,9 +46,10 @@ export const MAX_SENT_FRAME_BYTES = Math.min(MAX_MESSAGE_BYTES, MAX_REPLICATION_
 
 /**
  * Ping interval; a link that has not answered one ping by the next is dropped, so a peer that
- * vanished without closing its TCP connection is redialed instead of kept "live" forever.
+ * vanished without closing its TCP connection is redialed instead of kept "live" forever
+ * (within 10 s: pings are tiny, and a silent partition should not look healthy for long).
  */
-export const HEARTBEAT_MS = 15_000;
+export const HEARTBEAT_MS = 5_000;
 
 /** How long stop() waits for the closing handshake before destroying the socket. */
 export const CLOSE_GRACE_MS = 1_000;

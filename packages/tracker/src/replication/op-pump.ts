@@ -40,13 +40,22 @@ export class OpPump {
   private cursor = 0;
   /** Bumped on a restart; a run from an older epoch stops at its next step. */
   private epoch = 0;
-  private readonly unacked: Array<{ epoch: number; maxima: Vector }> = [];
+  private readonly unacked: Array<{ epoch: number; maxima: Vector; sentAt: number }> = [];
   private running = false;
   private again = false;
   private wake: (() => void) | undefined;
   private sent = 0;
 
   constructor(private readonly init: OpPumpInit) {}
+
+  /**
+   * How long the oldest batch has waited for its ack (0 when none is outstanding). A peer that
+   * stops acking while the socket looks open is behind a silent partition, or stuck.
+   */
+  unackedForMs(now = Date.now()): number {
+    const oldest = this.unacked[0];
+    return oldest ? now - oldest.sentAt : 0;
+  }
 
   /** Ops sent so far. */
   get sentOps(): number {
@@ -126,7 +135,7 @@ export class OpPump {
         await this.waitForRoom();
         if (stale()) return;
         this.init.send(batch.frame);
-        this.unacked.push({ epoch, maxima: batch.maxima });
+        this.unacked.push({ epoch, maxima: batch.maxima, sentAt: Date.now() });
         coverOps(this.known, batch.ops);
         this.sent += batch.ops.length;
       }

@@ -51,6 +51,8 @@ export interface PeerLinkStatus {
    * first vector): a restarted tracker is "catching up" until every link says true.
    */
   caughtUp: boolean;
+  /** Age of the oldest batch sent and not yet acknowledged (0 if none). */
+  unackedMs: number;
   /** Local time (ms) of the last ack from the peer, null before the first. */
   lastAckAt: number | null;
   remoteAddress: string | undefined;
@@ -154,7 +156,17 @@ export class PeerLink {
   }
 
   status(): PeerLinkStatus {
-    return { peer: this.peer, direction: this.direction, state: this.state, sentOps: this.pump.sentOps, ...this.counts, caughtUp: this.caughtUp, lastAckAt: this.lastAckAt, remoteAddress: this.init.remoteAddress };
+    return {
+      peer: this.peer,
+      direction: this.direction,
+      state: this.state,
+      sentOps: this.pump.sentOps,
+      ...this.counts,
+      caughtUp: this.caughtUp,
+      lastAckAt: this.lastAckAt,
+      unackedMs: this.pump.unackedForMs(),
+      remoteAddress: this.init.remoteAddress,
+    };
   }
 
   /** Closes the link with `code` (idempotent); the socket is destroyed if the peer lingers. */

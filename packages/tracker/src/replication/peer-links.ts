@@ -116,7 +116,7 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
       if (peer === this.init.me) continue;
       const candidates = [this.live.get(peer), this.dialers.get(peer)?.link, ...[...this.accepted].filter((l) => l.peerNumber === peer)];
       const best = candidates.find((l) => l?.isLive) ?? candidates.find((l) => l !== undefined);
-      out.push(best?.status() ?? { peer, direction: peer > this.init.me ? 'dial' : 'accept', state: 'closed', sentOps: 0, receivedOps: 0, appliedOps: 0, caughtUp: false, lastAckAt: null, remoteAddress: undefined });
+      out.push(best?.status() ?? { peer, direction: peer > this.init.me ? 'dial' : 'accept', state: 'closed', sentOps: 0, receivedOps: 0, appliedOps: 0, caughtUp: false, lastAckAt: null, unackedMs: 0, remoteAddress: undefined });
     }
     return out;
   }

@@ -182,8 +182,9 @@ export class TrackerStore implements ReplicaStore {
             accepted.push(r);
           }
           if (rebuild) {
-            await rebuildState(tx);
-            effects = []; // a replay re-derives old events; pushing them again would mislead
+            // The replay re-derives every op's events: keep those of the ops received just now
+            // (in their HLC-order form), drop the old ones, which were pushed when they happened.
+            effects = await rebuildState(tx, undefined, new Set(accepted.map(opId)));
           }
         },
         { timeout: TRANSACTION_TIMEOUT_MS },
@@ -333,25 +334,34 @@ export class TrackerStore implements ReplicaStore {
   }
 }
 
+function opId(r: { origin: number; seq: number }): string {
+  return `${r.origin}:${r.seq}`;
+}
+
 /**
  * Resets the state to the snapshot (or to nothing) and applies the retained log in HLC order,
- * up to and including `upTo` when given.
+ * up to and including `upTo` when given. Returns the events of the ops named in `collect`.
  */
-async function rebuildState(tx: Tx, upTo?: string): Promise<void> {
+async function rebuildState(tx: Tx, upTo?: string, collect?: ReadonlySet<string>): Promise<Effect[]> {
   await clearState(tx);
   const snapshot = await tx.snapshot.findUnique({ where: { id: 1 } });
   if (snapshot) await loadState(tx, snapshot.rows);
-  await replay(tx, snapshot?.horizon, upTo);
+  return replay(tx, snapshot?.horizon, upTo, collect);
 }
 
 /** Applies the logged ops with HLC in (after, upTo] in HLC order. */
-async function replay(tx: Tx, after: string | undefined, upTo: string | undefined): Promise<void> {
+async function replay(tx: Tx, after: string | undefined, upTo: string | undefined, collect?: ReadonlySet<string>): Promise<Effect[]> {
+  const effects: Effect[] = [];
   let cursor = after;
   for (;;) {
     const hlc = { ...(cursor === undefined ? {} : { gt: cursor }), ...(upTo === undefined ? {} : { lte: upTo }) };
     const rows = await tx.opLog.findMany({ where: { hlc }, orderBy: { hlc: 'asc' }, take: REBUILD_PAGE });
     if (rows.length === 0) break;
-    for (const row of rows) await applyOp(tx, JSON.parse(row.op) as Op, { hlc: row.hlc });
+    for (const row of rows) {
+      const events = await applyOp(tx, JSON.parse(row.op) as Op, { hlc: row.hlc });
+      if (collect?.has(opId(row))) effects.push(...events);
+    }
     cursor = rows[rows.length - 1]!.hlc;
   }
+  return effects;
 }

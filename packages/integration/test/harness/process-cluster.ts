@@ -1,0 +1,350 @@
+/**
+ * ProcessCluster: N real tracker processes (`node packages/tracker/dist/main.js <info> <n>
+ * --data-dir <dir>`) on 127.0.0.1, the way an operator runs them, in one temp directory that
+ * `stop()` removes. A test can kill one with any signal, restart it on the same data directory
+ * and port, read its `/digest` and `/status`, and wait until trackers hold the same state.
+ *
+ * Each tracker reads `tracker_info.txt` from the temp directory, unless the test gave it a file
+ * of its own (`setTrackerInfo`): that is how a TcpProxy goes between two trackers. The lower
+ * number dials the higher one (docs/replication.md), so tracker 1's file lists the proxy as
+ * tracker 2 while tracker 2's file lists the real addresses.
+ */
+import type { TrackerStatus } from '@groupshare/tracker';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { WsClient } from './ws-client.js';
+
+/** A cluster secret long enough for the tracker's 16-character minimum. */
+export const TEST_CLUSTER_SECRET = 'integration-test-cluster-secret';
+
+/** Output kept per stream for failure messages; a tracker logs a JSON line per event. */
+const OUTPUT_TAIL_CHARS = 64 * 1024;
+
+/**
+ * The built tracker program: the `groupshare-tracker` bin of @groupshare/tracker's package.json
+ * (`./dist/main.js`). The package is found through module resolution rather than a path into
+ * the tree; which file resolution lands on depends on the export conditions (vitest resolves
+ * the `source` one), so we walk up from it to the package.json.
+ */
+export function trackerMainJs(): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve('@groupshare/tracker'));
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; bin?: Record<string, string> };
+      if (pkg.name === '@groupshare/tracker') {
+        const bin = pkg.bin?.['groupshare-tracker'];
+        if (bin === undefined) throw new Error(`${manifest} has no groupshare-tracker bin`);
+        const main = path.resolve(dir, bin);
+        if (!existsSync(main)) throw new Error(`${main} is missing: build the tracker first (pnpm run build)`);
+        return main;
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the package.json of @groupshare/tracker');
+    dir = parent;
+  }
+}
+
+/** A TCP port that was free a moment ago (listen on 0, read it, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close((err) => (err ? reject(err) : resolve(port)));
+    });
+  });
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One tracker child process, with the tail of its output for failure messages. */
+export class TrackerProcess {
+  stdout = '';
+  stderr = '';
+  exit: Exit | undefined;
+  readonly exited: Promise<Exit>;
+
+  constructor(
+    readonly n: number,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout = (this.stdout + chunk).slice(-OUTPUT_TAIL_CHARS)));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr = (this.stderr + chunk).slice(-OUTPUT_TAIL_CHARS)));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+    });
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Resolves with the exit, or rejects after `timeoutMs` (leaving the process running). */
+  async waitForExit(timeoutMs = 5_000): Promise<Exit> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`tracker ${this.n} did not exit within ${timeoutMs} ms\n${this.describe()}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  describe(): string {
+    const exit = this.exit ? ` (exited: code ${this.exit.code}, signal ${this.exit.signal})` : '';
+    return `--- tracker ${this.n}${exit} stdout (tail) ---\n${this.stdout.slice(-3000)}\n--- stderr ---\n${this.stderr.slice(-3000)}`;
+  }
+}
+
+export interface ProcessClusterInit {
+  /** How many trackers tracker_info.txt lists (all of them are started by `startAll`). */
+  size: number;
+  /** GROUPSHARE_CLUSTER_SECRET for every tracker; `null` starts them without any secret. */
+  secret?: string | null;
+}
+
+/** What `GET /digest` answers. */
+export interface DigestReply {
+  tracker: number;
+  digest: string;
+  /** Highest op sequence applied per origin tracker. */
+  vector: Record<string, number>;
+}
+
+export class ProcessCluster implements AsyncDisposable {
+  /** Tracker n listens on `ports[n - 1]`. */
+  readonly ports: number[];
+  private readonly processes = new Map<number, TrackerProcess>();
+  /** Every process ever started (restarts included), so that stop() misses none. */
+  private readonly everyProcess: TrackerProcess[] = [];
+  private readonly clients: WsClient[] = [];
+  private readonly infoFiles = new Map<number, string>();
+  private readonly mainJs = trackerMainJs();
+
+  private constructor(
+    readonly root: string,
+    ports: number[],
+    private readonly secret: string | null,
+  ) {
+    this.ports = ports;
+  }
+
+  /** Picks the ports and writes tracker_info.txt; starts nothing (see `startAll`). */
+  static async create(init: ProcessClusterInit): Promise<ProcessCluster> {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'groupshare-integration-'));
+    const ports: number[] = [];
+    // One at a time and distinct: two quick listen-on-0 calls can return the same port.
+    while (ports.length < init.size) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    const cluster = new ProcessCluster(root, ports, init.secret === undefined ? TEST_CLUSTER_SECRET : init.secret);
+    await cluster.writeInfo(path.join(root, 'tracker_info.txt'), cluster.addresses());
+    return cluster;
+  }
+
+  /** `127.0.0.1:<port>` of tracker n. */
+  address(n: number): string {
+    return `127.0.0.1:${this.port(n)}`;
+  }
+
+  addresses(): string[] {
+    return this.ports.map((port) => `127.0.0.1:${port}`);
+  }
+
+  /** Client WebSocket URL of tracker n. */
+  url(n: number): string {
+    return `ws://${this.address(n)}/ws`;
+  }
+
+  dataDir(n: number): string {
+    return path.join(this.root, `t${n}`);
+  }
+
+  infoFile(n: number): string {
+    return this.infoFiles.get(n) ?? path.join(this.root, 'tracker_info.txt');
+  }
+
+  /** Gives tracker n its own tracker_info.txt listing `addresses` (used from its next start). */
+  async setTrackerInfo(n: number, addresses: string[]): Promise<void> {
+    const file = path.join(this.root, `tracker_info-${n}.txt`);
+    await this.writeInfo(file, addresses);
+    this.infoFiles.set(n, file);
+  }
+
+  /** The current (or last) process of tracker n. */
+  process(n: number): TrackerProcess {
+    const proc = this.processes.get(n);
+    if (!proc) throw new Error(`tracker ${n} was never started`);
+    return proc;
+  }
+
+  running(n: number): boolean {
+    return this.processes.get(n)?.running ?? false;
+  }
+
+  /** Spawns tracker n without waiting for it (for start-up failures). */
+  spawn(n: number): TrackerProcess {
+    if (this.running(n)) throw new Error(`tracker ${n} is already running`);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (this.secret === null) delete env.GROUPSHARE_CLUSTER_SECRET;
+    else env.GROUPSHARE_CLUSTER_SECRET = this.secret;
+    // stdin is /dev/null: the console sees EOF at once and the tracker runs on as a service.
+    const child = spawn(process.execPath, [this.mainJs, this.infoFile(n), String(n), '--data-dir', this.dataDir(n)], {
+      cwd: this.root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = new TrackerProcess(n, child);
+    this.processes.set(n, proc);
+    this.everyProcess.push(proc);
+    return proc;
+  }
+
+  /** Starts tracker n (on its data directory, so a second start is a restart) and waits for /health. */
+  async start(n: number, timeoutMs = 15_000): Promise<TrackerProcess> {
+    const proc = this.spawn(n);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!proc.running) throw new Error(`tracker ${n} exited during start-up\n${proc.describe()}`);
+      try {
+        const health = (await this.get(n, '/health', 500)) as { status?: string; tracker?: number };
+        if (health.status === 'ok' && health.tracker === n) return proc;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`tracker ${n} did not answer /health within ${timeoutMs} ms\n${proc.describe()}`);
+      await sleep(25);
+    }
+  }
+
+  /** Starts every tracker, in parallel. */
+  async startAll(): Promise<void> {
+    await Promise.all(this.ports.map((_, i) => this.start(i + 1)));
+  }
+
+  /** Sends `signal` (SIGKILL by default: no clean shutdown) and waits for the process to go. */
+  async kill(n: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<Exit> {
+    const proc = this.process(n);
+    if (proc.running) proc.child.kill(signal);
+    return proc.waitForExit(10_000);
+  }
+
+  /** Starts tracker n again on the same data directory and port. */
+  async restart(n: number): Promise<TrackerProcess> {
+    if (this.running(n)) await this.kill(n);
+    return this.start(n);
+  }
+
+  async digest(n: number): Promise<DigestReply> {
+    return (await this.get(n, '/digest')) as DigestReply;
+  }
+
+  async status(n: number): Promise<TrackerStatus> {
+    return (await this.get(n, '/status')) as TrackerStatus;
+  }
+
+  /**
+   * Resolves once every tracker in `trackers` (all running ones by default) reports the same
+   * digest and the same vector: the same ops applied, folded into the same state. Returns the
+   * digest and how long it took.
+   */
+  async waitConverged(trackers?: number[], timeoutMs = 10_000): Promise<{ digest: string; ms: number }> {
+    const which = trackers ?? [...this.processes.keys()].filter((n) => this.running(n)).sort((a, b) => a - b);
+    const started = Date.now();
+    let last: DigestReply[] = [];
+    for (;;) {
+      try {
+        last = await Promise.all(which.map((n) => this.digest(n)));
+        const digests = new Set(last.map((d) => d.digest));
+        const vectors = new Set(last.map((d) => canonicalVector(d.vector)));
+        if (digests.size === 1 && vectors.size === 1) return { digest: last[0]!.digest, ms: Date.now() - started };
+      } catch {
+        // a tracker between requests (restarting): try again
+      }
+      if (Date.now() - started > timeoutMs) {
+        const seen = last.map((d) => `tracker ${d.tracker}: ${d.digest.slice(0, 12)} ${canonicalVector(d.vector)}`).join('; ');
+        throw new Error(`trackers ${which.join(', ')} did not converge within ${timeoutMs} ms (${seen})`);
+      }
+      await sleep(25);
+    }
+  }
+
+  /** A client connection to tracker n, closed by stop(). */
+  async connect(n: number): Promise<WsClient> {
+    const client = await WsClient.connect(this.url(n));
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Output of tracker n, for failure messages. */
+  describe(n: number): string {
+    return this.processes.get(n)?.describe() ?? `tracker ${n} was never started`;
+  }
+
+  /** Kills every process (SIGKILL), closes every client and removes the temp directory. */
+  async stop(): Promise<void> {
+    for (const client of this.clients.splice(0)) client.terminate();
+    await Promise.all(
+      this.everyProcess.splice(0).map(async (proc) => {
+        if (proc.running) proc.child.kill('SIGKILL');
+        await proc.exited;
+      }),
+    );
+    await rm(this.root, { recursive: true, force: true });
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  private port(n: number): number {
+    const port = this.ports[n - 1];
+    if (port === undefined) throw new RangeError(`there is no tracker ${n} in a cluster of ${this.ports.length}`);
+    return port;
+  }
+
+  private async get(n: number, route: string, timeoutMs = 3_000): Promise<unknown> {
+    const res = await fetch(`http://${this.address(n)}${route}`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`GET ${route} on tracker ${n}: HTTP ${res.status}`);
+    return res.json();
+  }
+
+  private async writeInfo(file: string, addresses: string[]): Promise<void> {
+    await writeFile(file, `# groupshare trackers (integration test)\n\n${addresses.join('\n')}\n`);
+  }
+}
+
+/** A vector as text with its origins in order, so equal vectors compare equal. */
+function canonicalVector(vector: Record<string, number>): string {
+  return JSON.stringify(Object.entries(vector).sort(([a], [b]) => Number(a) - Number(b)));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` every 25 ms until it returns true; throws `what` after `timeoutMs`. */
+export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(25);
+  }
+}

@@ -14,3 +14,4 @@ export * from './tracker-info.js';
 export * from './hex.js';
 export * from './replication-ops.js';
 export * from './replication-messages.js';
+export * from './tickets.js';

@@ -166,8 +166,10 @@ export type Notice = z.infer<typeof NoticeSchema>;
 export const ResultSchemas = {
   ping: z.object({ now: z.string() }),
   register: z.object({ userId: z.string() }),
-  login: z.object({ userId: z.string(), token: z.string(), expiresAt: z.string(), peerAddress: z.string().nullable(), notices: z.array(NoticeSchema) }),
-  resume: z.object({ userId: z.string(), expiresAt: z.string(), peerAddress: z.string().nullable(), notices: z.array(NoticeSchema) }),
+  // `ticketKey`: the trackers' Ed25519 public key (32 bytes, base64), to verify other peers'
+  // tickets with (tickets.ts).
+  login: z.object({ userId: z.string(), token: z.string(), expiresAt: z.string(), peerAddress: z.string().nullable(), notices: z.array(NoticeSchema), ticketKey: z.string() }),
+  resume: z.object({ userId: z.string(), expiresAt: z.string(), peerAddress: z.string().nullable(), notices: z.array(NoticeSchema), ticketKey: z.string() }),
   logout: z.object({}),
   create_group: z.object({ groupId: z.string() }),
   list_groups: z.object({ groups: z.array(GroupSummarySchema) }),
@@ -180,7 +182,8 @@ export const ResultSchemas = {
   share_file: z.object({ file: FileSummarySchema, alreadyShared: z.boolean() }),
   list_files: z.object({ files: z.array(FileSummarySchema) }),
   get_file: z.object({ file: FileDetailSchema }),
-  get_peers: z.object({ peers: z.array(PeerSchema) }),
+  // `ticket`: proves to those peers that the caller may fetch this file (tickets.ts).
+  get_peers: z.object({ peers: z.array(PeerSchema), ticket: z.string(), ticketExpiresAt: z.string() }),
   update_pieces: z.object({ count: z.number().int(), complete: z.boolean() }),
   stop_share: z.object({ withdrawn: z.boolean() }),
 } as const satisfies Record<RequestType, z.ZodType>;

@@ -13,6 +13,7 @@ import type { TrackerServices } from './api/context.js';
 import { ClientHub } from './api/hub.js';
 import { LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
+import { TicketIssuer } from './auth/tickets.js';
 import { LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
@@ -102,6 +103,7 @@ export class Tracker {
         log: logger,
         sessionTtlMs: init.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
         now: init.now ?? Date.now,
+        tickets: TicketIssuer.load({ dataDir: init.dataDir, ...(init.cluster ? { clusterSecret: init.cluster.secret } : {}) }),
       };
       // Per-request HTTP lines would be noise (health probes, one upgrade per client); the
       // tracker logs its own events instead.

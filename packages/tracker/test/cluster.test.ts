@@ -1,6 +1,7 @@
 // Trackers of one cluster stay in sync over their replication links: writes on any tracker
 // reach the others, clients see the same groups, files and online seeders wherever they
 // connect, and a tracker that was down catches up.
+import { ticketPublicKey, verifyTicket } from '@groupshare/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shareFields, testBytes } from './helpers.js';
 import { eventually, startCluster, type TestCluster } from './cluster-helpers.js';
@@ -42,6 +43,11 @@ describe('a cluster of trackers', () => {
     expect(status).toMatchObject({ users: 2, groups: 1, files: 1, digest, sync: 'in sync' });
     expect(status.links).toHaveLength(1);
     expect(status.links[0]).toMatchObject({ peer: 2, state: 'live' });
+
+    // A ticket from tracker 2 verifies with the key tracker 1 gave alice: one key per cluster.
+    const ticket = (await bob.ok('get_peers', { groupId: 'lab', infoHash: file.infoHash })).ticket;
+    const key = ticketPublicKey((await (await cluster.connect(1)).ok('login', { userId: 'alice', password: 'alice-password' })).ticketKey);
+    expect(verifyTicket(ticket, key, { groupId: 'lab', infoHash: file.infoHash, nowMs: Date.now() }).ok).toBe(true);
 
     // Alice logs out on tracker 1: tracker 2 sees her share go offline.
     await alice.ok('logout');

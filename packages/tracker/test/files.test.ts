@@ -1,5 +1,5 @@
 // Shared files over a real WebSocket: identity, seeders, piece maps, availability, withdrawal.
-import { Bitfield, infoHash } from '@groupshare/protocol';
+import { Bitfield, infoHash, ticketPublicKey, verifyTicket } from '@groupshare/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { groupWith, loggedIn, shareFields, startTestTracker, testBytes, type TestTracker } from './helpers.js';
 
@@ -147,6 +147,28 @@ describe('peers and piece maps', () => {
     await alice.ok('logout');
     const listed = (await bob.ok('list_files', { groupId: 'lab' })).files.find((f: { name: string }) => f.name === 'empty.txt');
     expect(listed).toMatchObject({ seeders: 0, available: false });
+  });
+
+  it('get_peers hands out a short-lived ticket for that file that verifies with the key from login', async () => {
+    t = await startTestTracker();
+    const alice = await loggedIn(t, 'alice', '127.0.0.1:6001');
+    const bob = await t.connect();
+    await bob.ok('register', { userId: 'bob', password: 'bob-secret-pw' });
+    const { ticketKey } = await bob.ok('login', { userId: 'bob', password: 'bob-secret-pw', peerAddress: '127.0.0.1:6002' });
+    await groupWith('lab', alice, [[bob, 'bob']]);
+    const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
+    const { ticket, ticketExpiresAt } = await bob.ok('get_peers', { groupId: 'lab', infoHash: file.infoHash });
+    const key = ticketPublicKey(ticketKey);
+    const check = verifyTicket(ticket, key, { groupId: 'lab', infoHash: file.infoHash, nowMs: Date.now() });
+    expect(check).toMatchObject({ ok: true, payload: { u: 'bob', g: 'lab', h: file.infoHash } });
+    expect(Date.parse(ticketExpiresAt) - Date.now()).toBeLessThanOrEqual(10 * 60 * 1000);
+    expect(verifyTicket(ticket, key, { groupId: 'lab', infoHash: file.infoHash, nowMs: Date.parse(ticketExpiresAt) + 1 }).ok).toBe(false);
+    // The key survives a restart (a lone tracker keeps it in its data directory).
+    await t.tracker.stop();
+    const again = await startTestTracker({ dataDir: t.dataDir });
+    const c = await again.connect();
+    expect((await c.ok('login', { userId: 'bob', password: 'bob-secret-pw' })).ticketKey).toBe(ticketKey);
+    await again.stop();
   });
 
   it('stop_share withdraws a file when its last peer stops; leaving a group stops your shares there', async () => {

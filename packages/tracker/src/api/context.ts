@@ -5,6 +5,7 @@ import { ProtocolError, type Request, type RequestType, type Result } from '@gro
 import type { FastifyBaseLogger } from 'fastify';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { PasswordHasher } from '../auth/passwords.js';
+import type { TicketIssuer } from '../auth/tickets.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { TrackerQueries } from '../state/queries.js';
 import type { TrackerStore, Tx } from '../state/store.js';
@@ -22,6 +23,7 @@ export interface TrackerServices {
   log: FastifyBaseLogger;
   sessionTtlMs: number;
   now: () => number;
+  tickets: TicketIssuer;
 }
 
 export interface HandlerContext {

@@ -110,7 +110,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     await store.mutate((w) => w.commit({ kind: 'session_opened', account, tokenHash, userId: req.userId, peerAddress, expiresAt }));
     hub.setSession(ctx.conn, { userId: req.userId, account, tokenHash, peerAddress, expiresAtMs: Date.parse(expiresAt) });
     log.info({ event: 'login', userId: req.userId, ip: ctx.conn.remoteAddress, peerAddress }, 'login');
-    return { userId: req.userId, token, expiresAt, peerAddress, notices: await noticesFor(ctx, req.userId) };
+    return { userId: req.userId, token, expiresAt, peerAddress, notices: await noticesFor(ctx, req.userId), ticketKey: ctx.services.tickets.publicKey };
   },
 
   async resume(ctx, req) {
@@ -125,7 +125,13 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     const account = session.user.createdHlc;
     hub.setSession(ctx.conn, { userId: session.userId, account, tokenHash, peerAddress, expiresAtMs: session.expiresAt.getTime() });
     log.info({ event: 'session_resumed', userId: session.userId, ip: ctx.conn.remoteAddress }, 'session resumed');
-    return { userId: session.userId, expiresAt: session.expiresAt.toISOString(), peerAddress, notices: await noticesFor(ctx, session.userId) };
+    return {
+      userId: session.userId,
+      expiresAt: session.expiresAt.toISOString(),
+      peerAddress,
+      notices: await noticesFor(ctx, session.userId),
+      ticketKey: ctx.services.tickets.publicKey,
+    };
   },
 
   async logout(ctx) {

@@ -86,7 +86,9 @@ export const fileHandlers: FileHandlers = {
     await requireMember(ctx.services.reader, req.groupId, session.userId);
     const peers = await ctx.services.queries.getPeers(req.groupId, req.infoHash, session);
     if (!peers) throw noSuchFile(req.groupId, `with info-hash ${req.infoHash}`);
-    return { peers };
+    // The peers will ask for this before sending any piece (the caller is a member: checked above).
+    const { ticket, expiresAt } = ctx.services.tickets.issue(session.userId, req.groupId, req.infoHash, ctx.services.now());
+    return { peers, ticket, ticketExpiresAt: expiresAt };
   },
 
   async update_pieces(ctx, req) {

@@ -7,3 +7,6 @@ export * from './errors.js';
 export * from './retry-policy.js';
 export * from './constants.js';
 export type { BackoffOptions } from './backoff.js';
+export * from './wire/index.js';
+export * from './storage/index.js';
+export * from './picker/index.js';

@@ -8,6 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
+/** Any 32 bytes, base64: the fake signs no tickets. */
+const FAKE_TICKET_KEY = Buffer.alloc(32, 7).toString('base64');
+
 /** What the trackers of a fake cluster share, as replication would make them. */
 export class FakeCluster {
   /** token → user id */
@@ -125,14 +128,14 @@ export class FakeTracker {
         const userId = String(msg.userId);
         this.cluster.sessions.set(token, userId);
         Object.assign(state, { userId, token });
-        return ok({ userId, token, expiresAt, peerAddress, notices: [] });
+        return ok({ userId, token, expiresAt, peerAddress, notices: [], ticketKey: FAKE_TICKET_KEY });
       }
       case 'resume': {
         if (state.userId !== undefined) return fail('ERR_ALREADY_LOGGED_IN', 'already logged in');
         const userId = this.cluster.sessions.get(String(msg.token));
         if (userId === undefined) return fail('ERR_SESSION_INVALID', 'this session has ended; log in again');
         Object.assign(state, { userId, token: msg.token });
-        return ok({ userId, expiresAt, peerAddress, notices: [] });
+        return ok({ userId, expiresAt, peerAddress, notices: [], ticketKey: FAKE_TICKET_KEY });
       }
       case 'logout':
         if (!needLogin()) return;

@@ -1,0 +1,62 @@
+/**
+ * Rarest first over one peer's bitfield, rather than over the whole rarity map.
+ *
+ * Why: `Availability.rarest` walks pieces in rarity order and skips those the peer lacks. For a
+ * peer that has most pieces that costs O(pieces taken), but for a peer with a handful of pieces
+ * in a large file (a new leecher) it visits every piece: 262,144 checks per pick. So once the
+ * walk exceeds its budget the picker comes here: scan the bitfields a byte at a time for pieces
+ * the peer has and we lack (O(pieceCount/8), zero bytes skipped), group the eligible ones by
+ * count (O(candidates)), then yield group by group in ascending count, each group in random
+ * order (a lazy Fisher–Yates shuffle). Same policy as the walk: strictly rarest first, uniform
+ * random tie-breaks, and the same pieces considered (available, not excluded, eligible).
+ */
+import type { Bitfield } from '@groupshare/protocol';
+
+import { randomIndex, type Availability } from './availability.js';
+
+/** Inputs to {@link rarestInField}. Bitfields must all describe `availability.pieceCount` pieces. */
+export interface RarestInFieldInit {
+  availability: Availability;
+  /** Pieces the peer has. */
+  peerHas: Bitfield;
+  /** Pieces we have (never yielded). */
+  have: Bitfield;
+  /** Pieces wanted; default all. */
+  want?: Bitfield | undefined;
+  /** Further filter (not started, not banned), checked when grouping and again before each yield. */
+  eligible: (index: number) => boolean;
+  rng: () => number;
+}
+
+/**
+ * Yields pieces in `peerHas` ∖ `have` (∩ `want`) that some peer has, are not excluded and pass
+ * `eligible`, rarest first with random tie-breaks.
+ * Cost: O(pieceCount/8 + candidates + distinct counts · log) before the first yield.
+ */
+export function* rarestInField(init: RarestInFieldInit): Generator<number, void, undefined> {
+  const { availability, peerHas, have, want, eligible, rng } = init;
+  const groups = new Map<number, number[]>();
+  for (let byte = 0; byte < peerHas.bytes.length; byte++) {
+    let bits = (peerHas.bytes[byte] as number) & ~(have.bytes[byte] as number);
+    if (want !== undefined) bits &= want.bytes[byte] as number;
+    for (let bit = 0; bits !== 0 && bit < 8; bit++) {
+      if ((bits & (0x80 >> bit)) === 0) continue;
+      const i = byte * 8 + bit;
+      const c = availability.count(i);
+      if (c === 0 || availability.isExcluded(i) || !eligible(i)) continue;
+      const group = groups.get(c);
+      if (group === undefined) groups.set(c, [i]);
+      else group.push(i);
+    }
+  }
+  for (const c of [...groups.keys()].sort((a, b) => a - b)) {
+    const group = groups.get(c) as number[];
+    for (let j = 0; j < group.length; j++) {
+      const r = j + randomIndex(rng, group.length - j);
+      const piece = group[r] as number;
+      group[r] = group[j] as number;
+      group[j] = piece;
+      if (eligible(piece)) yield piece;
+    }
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The on-disk store of one download (DESIGN.md, Client engine → Integrity and Durability).
+ *
+ * Blocks are written at their offset in a sparse partial file (`<dir>/.<name>.groupshare-part`),
+ * never buffered whole. A piece counts only once its SHA-1 matches, and only verified pieces are
+ * served to others. Which pieces are verified is persisted (batched) in a resume state file, so a
+ * killed client resumes without refetching them. When every piece is verified, `finish()` checks
+ * the whole-file SHA-1 and moves the file into place, never over an existing different file.
+ *
+ * Resume trusts nothing: every piece the state claims is re-hashed on open. That costs one read
+ * of the verified part of the file (about as long as hashing it for sharing), and in exchange a
+ * truncated partial file, bytes changed on disk, or writes lost in a crash before the data
+ * reached the disk all show up as pieces to fetch again instead of a corrupt file at the end.
+ *
+ * Operations on one piece (writes, verification) run one after another, so a block arriving
+ * while its piece is being verified cannot slip in after the check; blocks for a piece that is
+ * already verified (endgame duplicates) are dropped. Path safety: see safe-path.ts.
+ */
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+
+import { Bitfield, SHA1_LENGTH, pieceCount, pieceSize } from '@groupshare/protocol';
+
+import { blockOffset } from './block-range.js';
+import {
+  DownloadIncompleteError,
+  FileHashMismatchError,
+  PieceNotVerifiedError,
+  StoreClosedError,
+} from './errors.js';
+import { hashRange, readExactly, writeFully } from './file-io.js';
+import { checkDestination, placeFile } from './place-file.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { normaliseInit, openPartFile, type PieceStoreInit, type ResumeReport } from './piece-store-init.js';
+import { decodeState, encodeState, readStateFile } from './resume-state.js';
+import { downloadPaths, fsyncDir, refuseUnsafe, type DownloadPaths } from './safe-path.js';
+import { StateSaver } from './state-saver.js';
+
+/** The partial file, resume state and verified-piece set of one download. */
+export class PieceStore {
+  /** Pieces verified so far. Live: read it, do not modify it. */
+  readonly have: Bitfield;
+  /** Number of pieces in the file. */
+  readonly pieceCount: number;
+  /** How the previous state was found on open. */
+  readonly resume: ResumeReport;
+  private readonly queue = new KeyedQueue<number>();
+  private readonly saver: StateSaver;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private finishing: Promise<string> | undefined;
+
+  private constructor(
+    private readonly init: Required<PieceStoreInit>,
+    /** Absolute paths of the destination, partial and state files. */
+    readonly paths: DownloadPaths,
+    private readonly handle: FileHandle,
+    have: Bitfield,
+    resume: ResumeReport,
+  ) {
+    this.have = have;
+    this.pieceCount = have.pieceCount;
+    this.resume = resume;
+    this.saver = new StateSaver({
+      dir: paths.dir,
+      path: paths.state,
+      encode: () => encodeState(init, have),
+      beforeWrite: () => handle.datasync(), // the pieces must be on disk before the state claims them
+      delayMs: init.stateFlushMs,
+    });
+  }
+
+  /**
+   * Opens (creating or resuming) the store for a download, re-hashing every piece the resume
+   * state claims. A missing or unusable state means starting over, never an error.
+   *
+   * @throws {BadFileNameError | UnsafePathError} for an unsafe name or a symlink, hard link or
+   *   non-regular file at the partial, state or destination path.
+   * @throws {DestinationExistsError} if a file of another size or a directory is at the destination.
+   * @throws {FileNotFoundError} if `dir` does not exist.
+   * @throws protocol's geometry errors or {@link PiecesMismatchError} for inconsistent metadata.
+   */
+  static async open(init: PieceStoreInit): Promise<PieceStore> {
+    const full = normaliseInit(init);
+    const { size, pieceLength } = full;
+    const paths = await downloadPaths(init.dir, init.name);
+    await checkDestination(paths.dest, size);
+    await refuseUnsafe(paths.state, 'resume state');
+    const text = await readStateFile(paths.state);
+    const { handle, stats } = await openPartFile(paths.part);
+    const decoded = text === undefined ? undefined : decodeState(text, full);
+    const have = decoded?.ok ? decoded.have : new Bitfield(pieceCount(size, pieceLength));
+    const store = new PieceStore(full, paths, handle, have, {
+      state: decoded === undefined ? 'none' : decoded.ok ? 'loaded' : 'ignored',
+      ...(decoded?.ok === false ? { reason: decoded.reason } : {}),
+      kept: 0,
+      dropped: [],
+    });
+    try {
+      store.resume.dropped = await store.recheck();
+      store.resume.kept = have.count();
+      if (stats.size !== size) await handle.truncate(size); // sparse: unwritten ranges read as 0
+      // Rewrite a state that was wrong (pieces dropped) or garbage (replace it with a valid one).
+      if (store.resume.dropped.length > 0 || decoded?.ok === false) {
+        store.saver.markDirty();
+        await store.flush();
+      }
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    return store;
+  }
+
+  /**
+   * Writes `data` at byte `begin` of piece `index`. Returns false, writing nothing, if the piece
+   * is already verified (a duplicate from another peer must not touch served data).
+   *
+   * @throws {BlockRangeError} if the block is empty or does not lie inside the piece.
+   * @throws {StoreClosedError} after `close()`.
+   */
+  async writeBlock(index: number, begin: number, data: Uint8Array): Promise<boolean> {
+    const offset = this.blockOffset(index, begin, data.length);
+    return this.queue.run(index, async () => {
+      if (this.have.has(index)) return false;
+      await writeFully(this.handle, data, offset);
+      return true;
+    });
+  }
+
+  /**
+   * Reads piece `index` back from disk and checks its SHA-1. On a match the piece is marked in
+   * `have` and the state is persisted soon (see `flush`); on a mismatch nothing is marked and
+   * the caller fetches the piece again. True at once for an already verified piece.
+   */
+  async verifyPiece(index: number): Promise<boolean> {
+    this.blockOffset(index, 0, 1); // validates the index
+    return this.queue.run(index, async () => {
+      if (this.have.has(index)) return true;
+      if (!(await this.pieceMatches(index))) return false;
+      this.have.set(index);
+      this.saver.changed();
+      return true;
+    });
+  }
+
+  /**
+   * Reads `length` bytes at `begin` of a verified piece, for serving it to other peers.
+   *
+   * @throws {PieceNotVerifiedError} if the piece is not verified.
+   * @throws {BlockRangeError} if the block is not inside the piece.
+   */
+  async readBlock(index: number, begin: number, length: number): Promise<Buffer> {
+    const offset = this.blockOffset(index, begin, length);
+    if (!this.have.has(index)) throw new PieceNotVerifiedError(`piece ${index} is not verified yet`);
+    return readExactly(this.handle, offset, length, this.paths.part);
+  }
+
+  /** True when every piece is verified (at once for an empty file). */
+  complete(): boolean {
+    return this.have.isComplete();
+  }
+
+  /**
+   * Re-hashes every verified piece and unmarks those that no longer match (the partial file was
+   * truncated or altered). Returns the unmarked indices.
+   */
+  async recheck(): Promise<number[]> {
+    const dropped: number[] = [];
+    for (const index of this.have.indices()) {
+      await this.queue.run(index, async () => {
+        if (await this.pieceMatches(index)) return;
+        this.have.clear(index);
+        dropped.push(index);
+        this.saver.markDirty();
+      });
+    }
+    return dropped;
+  }
+
+  /** Persists the verified pieces now (data fsync'd first). A no-op if nothing changed. */
+  flush(): Promise<void> {
+    return this.saver.flush();
+  }
+
+  /**
+   * Checks the whole-file SHA-1 and moves the file to `<dir>/<name>`, then removes the state and
+   * closes the store. If an identical file is already there the partial is simply removed.
+   * Returns the destination path. On failure the store stays open and finish can be retried.
+   *
+   * @throws {DownloadIncompleteError} if a piece is missing.
+   * @throws {FileHashMismatchError} if the pieces verify but the file hash does not (after
+   *   a recheck, so pieces changed on disk are unmarked and can be fetched again).
+   * @throws {DestinationExistsError | UnsafePathError} if a different file, a directory or a
+   *   symlink is at the destination; nothing there is ever overwritten.
+   */
+  async finish(): Promise<string> {
+    this.assertOpen();
+    this.finishing ??= this.doFinish().finally(() => {
+      this.finishing = undefined;
+    });
+    return this.finishing;
+  }
+
+  /** Persists the state and closes the partial file. Idempotent; later calls wait for the first. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      await this.finishing?.catch(() => undefined);
+      await this.queue.idle();
+      try {
+        await this.flush();
+      } finally {
+        await this.handle.close();
+      }
+    })();
+    return this.closing;
+  }
+
+  private async doFinish(): Promise<string> {
+    if (!this.complete()) {
+      throw new DownloadIncompleteError(`${this.have.count()} of ${this.pieceCount} pieces verified; cannot finish yet`);
+    }
+    const { size, sha1 } = this.init;
+    await this.handle.datasync();
+    const { digest, bytesRead } = await hashRange(this.handle, 0, size);
+    if (bytesRead !== size || digest.toString('hex') !== sha1) {
+      const dropped = await this.recheck();
+      await this.flush();
+      throw new FileHashMismatchError(
+        dropped.length > 0
+          ? `${this.paths.part} changed on disk; ${dropped.length} piece(s) must be fetched again`
+          : `every piece verifies but the file's SHA-1 is ${digest.toString('hex')}, not ${sha1}: the shared metadata is inconsistent`,
+      );
+    }
+    await this.saver.flush(); // no state write may still be in flight when the file is removed
+    await placeFile(this.paths.part, this.paths.dest, size, sha1);
+    this.closed = true;
+    this.closing = Promise.resolve();
+    this.saver.cancel();
+    await this.handle.close();
+    await fsp.rm(this.paths.state, { force: true });
+    await fsyncDir(this.paths.dir);
+    return this.paths.dest;
+  }
+
+  private async pieceMatches(index: number): Promise<boolean> {
+    const { size, pieceLength, pieces } = this.init;
+    const length = pieceSize(index, size, pieceLength);
+    const { digest, bytesRead } = await hashRange(this.handle, index * pieceLength, length);
+    const expected = pieces.subarray(index * SHA1_LENGTH, (index + 1) * SHA1_LENGTH);
+    return bytesRead === length && digest.equals(expected);
+  }
+
+  /** Validates a block (see block-range.ts) and returns its byte offset in the file. */
+  private blockOffset(index: number, begin: number, length: number): number {
+    this.assertOpen();
+    return blockOffset(index, begin, length, this.init.size, this.init.pieceLength);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError(`the store for ${this.paths.dest} is closed`);
+  }
+}

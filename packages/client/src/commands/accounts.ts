@@ -1,0 +1,86 @@
+/**
+ * Accounts and sessions: create_user, login, logout. The session itself (token, resume after a
+ * failover) belongs to the engine's tracker link; these commands only start and end it and
+ * tell the user what happened. The token is never printed.
+ */
+import { CommandError } from '../errors.js';
+import { safeText } from '../render.js';
+import { checkId, checkNewPassword, passwordFrom } from './checks.js';
+import type { CommandContext, CommandSpec } from './types.js';
+
+/** Prints the login/resume notices (things that happened while the user was away). */
+export function printNotices(ctx: Pick<CommandContext, 'out'>, notices: readonly { message: string }[]): void {
+  for (const n of notices) ctx.out.info(`notice: ${safeText(n.message)}`);
+}
+
+export const createUser: CommandSpec = {
+  name: 'create_user',
+  args: [
+    { name: 'user_id', kind: 'user' },
+    { name: 'password', kind: 'password', optional: true },
+  ],
+  summary: 'register a new account (does not log in)',
+  details: [
+    'User ids are 1-32 characters of a-z, 0-9, ".", "_" and "-" and ignore case.',
+    'Passwords need at least 8 characters. Without one on the line, you are asked twice, hidden.',
+    'example: create_user alice',
+  ],
+  async run(ctx, [userArg, passwordArg]) {
+    const userId = checkId('user id', userArg as string);
+    let password: string;
+    if (passwordArg !== undefined) {
+      password = checkNewPassword(passwordArg);
+    } else {
+      password = checkNewPassword(await passwordFrom(ctx, undefined, `new password for ${userId}:`));
+      const again = await ctx.askPassword('the same password again:');
+      if (again !== password) throw new CommandError('the two passwords differ; nothing was created');
+    }
+    const result = await ctx.link.request('register', { userId, password });
+    ctx.out.info(`created user ${safeText(result.userId)}; log in with: login ${safeText(result.userId)}`);
+  },
+};
+
+export const login: CommandSpec = {
+  name: 'login',
+  args: [
+    { name: 'user_id', kind: 'user' },
+    { name: 'password', kind: 'password', optional: true },
+  ],
+  summary: 'log in; the session survives a tracker failing over',
+  details: [
+    'Without a password on the line you are asked for it, hidden.',
+    "The tracker records this client's peer address, so other members can fetch what you share.",
+    'example: login alice',
+  ],
+  async run(ctx, [userArg, passwordArg]) {
+    const userId = checkId('user id', userArg as string);
+    const current = ctx.link.session;
+    if (current !== undefined) {
+      throw new CommandError(`you are logged in as ${safeText(current.userId)}; logout first`);
+    }
+    const password = await passwordFrom(ctx, passwordArg, `password for ${userId}:`);
+    const result = await ctx.link.request('login', { userId, password, peerAddress: ctx.peerAddress });
+    const address = result.peerAddress === null ? 'no peer address' : `peer address ${safeText(result.peerAddress)}`;
+    ctx.out.info(`logged in as ${safeText(result.userId)} (${address})`);
+    printNotices(ctx, result.notices);
+    // Fill the completion cache with the groups there are; it is only a convenience, so a
+    // failure here is not the login's failure.
+    try {
+      const { groups } = await ctx.link.request('list_groups');
+      ctx.cache.setGroups(groups.map((g) => g.groupId));
+    } catch {
+      // The next list_groups will try again and report.
+    }
+  },
+};
+
+export const logout: CommandSpec = {
+  name: 'logout',
+  args: [],
+  summary: 'end the session on every tracker',
+  async run(ctx) {
+    const who = ctx.link.session?.userId;
+    await ctx.link.request('logout');
+    ctx.out.info(who === undefined ? 'logged out' : `logged out ${safeText(who)}`);
+  },
+};

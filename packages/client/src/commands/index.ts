@@ -1,0 +1,42 @@
+/**
+ * The shell's commands, in the order `help` lists them. The names and arguments of the
+ * original specification are fixed (DESIGN.md, Commands); the others (reject_request,
+ * list_members, help, exit/quit) are additions beside them.
+ */
+import { createUser, login, logout } from './accounts.js';
+import { downloadFile, listFiles, showDownloads, stopShare, uploadFile } from './files.js';
+import {
+  acceptRequest,
+  createGroup,
+  joinGroup,
+  leaveGroup,
+  listGroups,
+  listMembers,
+  listRequests,
+  rejectRequest,
+} from './groups.js';
+import { exit, help } from './meta.js';
+import type { CommandSpec } from './types.js';
+
+export const COMMANDS: readonly CommandSpec[] = [
+  createUser,
+  login,
+  logout,
+  createGroup,
+  listGroups,
+  joinGroup,
+  leaveGroup,
+  listMembers,
+  listRequests,
+  acceptRequest,
+  rejectRequest,
+  listFiles,
+  uploadFile,
+  downloadFile,
+  showDownloads,
+  stopShare,
+  help,
+  exit,
+];
+
+export { commandNames, findCommand, usage, type CommandContext, type CommandSpec } from './types.js';

@@ -1,0 +1,159 @@
+/**
+ * `./client <ip>:<port> <tracker_info>` as a function: parses the arguments, reserves the peer
+ * listener, starts the tracker link, runs the shell, and cleans up, resolving with the exit
+ * status. The streams and the terminal flag are parameters, so tests run a whole client
+ * in-process on PassThrough streams, and main.ts is only process glue.
+ *
+ * Exit status: 0 on success and for --help/--version; 1 when piped input had a failed
+ * command (shell.ts); 2 for a start-up problem (bad arguments, unreadable or malformed
+ * tracker_info, an address that cannot be bound), always with a one-line reason on stderr.
+ */
+import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TrackerLink, type TrackerLinkInit } from '@groupshare/engine';
+import { formatHostPort, parseHostPort, parseTrackerInfo, type HostPort, type TrackerAddress } from '@groupshare/protocol';
+import { Command, CommanderError } from 'commander';
+import { INPUT_NOTES } from './commands/meta.js';
+import { HistoryFile } from './history.js';
+import { PeerListener } from './peer-listener.js';
+import { Shell } from './shell.js';
+
+export interface RunShellInit {
+  /** The user's arguments, as `process.argv.slice(2)`. */
+  argv: readonly string[];
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  /** Terminal mode; by default when stdin and stdout are both terminals. */
+  interactive?: boolean;
+  /** Colours; by default in terminal mode unless NO_COLOR is set. */
+  colour?: boolean;
+  /** For relative paths (default process.cwd()). */
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Overrides for the tracker link (tests: shorter timeouts). */
+  link?: Partial<Omit<TrackerLinkInit, 'trackers' | 'peerAddress'>>;
+}
+
+/** This package's version, from its package.json (one level above src/ and dist/ alike). */
+export function clientVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** A start-up problem: reported as `client: <message>`, exit status 2. */
+class StartupError extends Error {}
+
+interface Options {
+  dataDir?: string;
+  color: boolean;
+}
+
+function program(init: RunShellInit): Command {
+  return new Command()
+    .name('client')
+    .description('The groupshare client shell: join groups and share files with their members.')
+    .argument('<ip:port>', "where this peer's server listens, e.g. 0.0.0.0:6881 (other peers connect there)")
+    .argument('<tracker_info>', 'file listing the trackers, one host:port per line (the first that answers is used)')
+    .option('--data-dir <dir>', 'where history and client state live (default: ./data/client-<port>)')
+    .option('--no-color', 'no colours even on a terminal (NO_COLOR=1 does the same)')
+    .version(clientVersion())
+    .addHelpText(
+      'after',
+      ['', 'Type help at the prompt for the commands.', ...INPUT_NOTES, '', 'examples:', '  ./client 0.0.0.0:6881 tracker_info.txt', "  printf 'login alice pw12345678\\nlist_groups\\n' | ./client 0.0.0.0:6881 tracker_info.txt"].join('\n'),
+    )
+    .showHelpAfterError('(./client --help shows the usage)')
+    .configureOutput({
+      writeOut: (s) => init.stdout.write(s),
+      writeErr: (s) => init.stderr.write(s),
+    })
+    .exitOverride();
+}
+
+function readTrackers(file: string): TrackerAddress[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new StartupError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return parseTrackerInfo(text);
+  } catch (err) {
+    throw new StartupError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+function parsePeerAddress(value: string): HostPort {
+  try {
+    // Port 0 asks for any free port (tests); the real one is used from then on.
+    return parseHostPort(value, { allowPortZero: true });
+  } catch (err) {
+    throw new StartupError(`<ip:port>: ${(err as Error).message} (expected e.g. 0.0.0.0:6881)`);
+  }
+}
+
+/** Runs the client; resolves with its exit status. Never calls process.exit. */
+export async function runShell(init: RunShellInit): Promise<number> {
+  const cmd = program(init);
+  try {
+    cmd.parse([...init.argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  const [addressArg, infoArg] = cmd.processedArgs as [string, string];
+  const opts = cmd.opts<Options>();
+  const env = init.env ?? process.env;
+  const cwd = init.cwd ?? process.cwd();
+  const interactive = init.interactive ?? (init.stdin.isTTY === true && init.stdout.isTTY === true);
+  const colour = init.colour ?? (interactive && opts.color && !env.NO_COLOR);
+
+  let listener: PeerListener | undefined;
+  let link: TrackerLink | undefined;
+  try {
+    const wanted = parsePeerAddress(addressArg);
+    const trackers = readTrackers(path.resolve(cwd, infoArg));
+    try {
+      listener = await PeerListener.open(wanted);
+    } catch (err) {
+      throw new StartupError((err as Error).message);
+    }
+    const peerAddress = formatHostPort(listener.address);
+    const dataDir = path.resolve(cwd, opts.dataDir ?? path.join('data', `client-${listener.address.port}`));
+    try {
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new StartupError(`cannot create the data directory ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+
+    link = new TrackerLink({ trackers, peerAddress, ...init.link });
+    const shell = new Shell({
+      link,
+      input: init.stdin,
+      stdout: init.stdout,
+      stderr: init.stderr,
+      interactive,
+      colour,
+      peerAddress,
+      ...(interactive ? { history: new HistoryFile(path.join(dataDir, 'history')) } : {}),
+      banner: `groupshare client ${clientVersion()}: peer address ${peerAddress}, ${trackers.length} tracker${trackers.length === 1 ? '' : 's'}. Type help for the commands.`,
+    });
+    link.start();
+    return await shell.run();
+  } catch (err) {
+    if (err instanceof StartupError) {
+      init.stderr.write(`client: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    await link?.stop();
+    await listener?.close();
+  }
+}

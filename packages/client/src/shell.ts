@@ -1,0 +1,181 @@
+/**
+ * The REPL: reads lines (LineReader), splits them like a shell (line-split.ts), finds the
+ * command, checks its arity, runs it, and prints one clear sentence when it fails. Commands run
+ * one at a time, in the order typed or piped; the next line is read only when the previous
+ * command has finished, so a script's `login` always precedes its `create_group`.
+ *
+ * Exit status: interactive sessions end with 0 (the user saw every failure). In piped mode the
+ * status is for the script that ran us: 1 if any command failed (an unknown command, a usage
+ * error, a refusal by the tracker), else 0.
+ *
+ * The Shell does not own the tracker link: runShell starts it before and stops it after.
+ */
+import type { TrackerLink } from '@groupshare/engine';
+import { COMMANDS, commandNames, findCommand, usage, type CommandContext, type CommandSpec } from './commands/index.js';
+import { complete } from './completion.js';
+import { describeError } from './errors.js';
+import type { HistoryFile } from './history.js';
+import { LineReader } from './line-reader.js';
+import { splitLine } from './line-split.js';
+import { attachLinkEvents } from './link-events.js';
+import { Output } from './output.js';
+import { askPassword } from './password.js';
+import { safeText } from './render.js';
+import { CompletionCache } from './state.js';
+import { orList, suggest } from './suggest.js';
+
+export interface ShellInit {
+  link: TrackerLink;
+  input: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Terminal mode: prompt, history, completion, hidden password prompts. */
+  interactive: boolean;
+  colour: boolean;
+  /** Sent with login. */
+  peerAddress: string;
+  /** Interactive only. */
+  history?: HistoryFile;
+  /** Printed before the first prompt (interactive). */
+  banner?: string;
+  commands?: readonly CommandSpec[];
+}
+
+export class Shell {
+  readonly out: Output;
+  readonly cache = new CompletionCache();
+  private readonly commands: readonly CommandSpec[];
+  private readonly reader: LineReader;
+  private readonly ctx: CommandContext;
+  private failures = 0;
+  private exitRequested = false;
+  private busy = false;
+
+  constructor(private readonly init: ShellInit) {
+    this.commands = init.commands ?? COMMANDS;
+    this.out = new Output({ stdout: init.stdout, stderr: init.stderr, colour: init.colour });
+    this.reader = new LineReader({
+      input: init.input,
+      output: init.stdout,
+      interactive: init.interactive,
+      out: this.out,
+      ...(init.history ? { history: init.history } : {}),
+      completer: (line) => complete(line, this.commands, this.cache),
+    });
+    this.reader.onInterruptHint = (busy) =>
+      this.out.warn(busy ? '(waiting for the tracker; press Ctrl-C again to leave anyway)' : '(to leave, type exit or press Ctrl-C again)');
+    this.reader.onInterruptExit = () => this.requestExit(true);
+    this.ctx = {
+      link: init.link,
+      out: this.out,
+      cache: this.cache,
+      peerAddress: init.peerAddress,
+      interactive: init.interactive,
+      commands: this.commands,
+      askPassword: (message) => this.askPassword(message),
+      exit: () => this.requestExit(false),
+    };
+  }
+
+  /** Runs until `exit`, Ctrl-D or the end of piped input; resolves with the exit status. */
+  async run(): Promise<number> {
+    const detach = attachLinkEvents({
+      link: this.init.link,
+      out: this.out,
+      cache: this.cache,
+      announceConnect: this.init.interactive,
+      onSessionChange: () => this.updatePrompt(),
+    });
+    try {
+      // Before the first await, so it comes before anything the link has to say.
+      if (this.init.interactive && this.init.banner) this.out.info(this.out.dim(this.init.banner));
+      await this.reader.start();
+      this.updatePrompt();
+      while (!this.exitRequested) {
+        const line = await this.reader.next();
+        if (line === undefined) break;
+        this.busy = true;
+        if (!(await this.execute(line))) this.failures++;
+        this.busy = false;
+        this.updatePrompt();
+      }
+      // Ctrl-D leaves the cursor after the prompt; end the line so the terminal's prompt is clean.
+      if (this.init.interactive && !this.exitRequested) this.out.info('');
+    } finally {
+      await this.reader.close();
+      detach();
+    }
+    return !this.init.interactive && this.failures > 0 ? 1 : 0;
+  }
+
+  /** Runs one line; false if it failed. Blank and comment lines succeed. */
+  async execute(line: string): Promise<boolean> {
+    let words: string[];
+    try {
+      words = splitLine(line);
+    } catch (err) {
+      this.out.error(describeError(err));
+      return false;
+    }
+    const [name, ...args] = words;
+    if (name === undefined) return true;
+    const spec = findCommand(this.commands, name);
+    if (spec === undefined) {
+      const close = suggest(name, commandNames(this.commands));
+      const hint = close.length > 0 ? `; did you mean ${orList(close)}?` : '; type help for the list';
+      this.out.error(`unknown command '${safeText(name)}'${hint}`);
+      return false;
+    }
+    const arityProblem = spec.available === false ? undefined : checkArity(spec, args.length);
+    if (arityProblem !== undefined) {
+      this.out.error(`${spec.name}: ${arityProblem}; usage: ${usage(spec)}`);
+      return false;
+    }
+    try {
+      await spec.run(this.ctx, args);
+      return true;
+    } catch (err) {
+      this.out.error(`${spec.name}: ${describeError(err)}`);
+      return false;
+    }
+  }
+
+  private updatePrompt(): void {
+    const user = this.init.link.session?.userId;
+    this.reader.setPrompt(user === undefined ? 'groupshare> ' : `groupshare(${safeText(user)})> `);
+  }
+
+  private async askPassword(message: string): Promise<string> {
+    this.reader.suspend();
+    try {
+      return await askPassword(message, { input: this.init.input, output: this.init.stdout });
+    } finally {
+      this.reader.resume();
+    }
+  }
+
+  /**
+   * `exit` ends the shell after the current command. A double Ctrl-C during a command that
+   * waits for the tracker stops the link as well, which fails that request at once.
+   */
+  private requestExit(interrupt: boolean): void {
+    this.exitRequested = true;
+    this.reader.end();
+    if (interrupt && this.busy) void this.init.link.stop();
+  }
+}
+
+/** Why `count` arguments do not fit `spec`, or undefined if they do. */
+function checkArity(spec: CommandSpec, count: number): string | undefined {
+  const required = spec.args.filter((a) => !a.optional);
+  if (count < required.length) {
+    const missing = required.slice(count).map((a) => `<${a.name}>`);
+    return `missing ${missing.join(' ')}`;
+  }
+  if (count > spec.args.length) {
+    return spec.args.length === 0
+      ? 'takes no arguments'
+      : 'too many arguments (put names with spaces in quotes)';
+  }
+  return undefined;
+}

@@ -10,3 +10,4 @@ export type { BackoffOptions } from './backoff.js';
 export * from './wire/index.js';
 export * from './storage/index.js';
 export * from './picker/index.js';
+export * from './share/index.js';

@@ -183,7 +183,7 @@ export class ShareManager extends EventEmitter<T.ShareManagerEvents> {
    *
    * @throws {NoUserError} if no user is known; {@link BadUserIdError}; {@link ShareManagerStoppedError}.
    */
-  async resumeAll(userId?: string): Promise<T.ResumeReport> {
+  async resumeAll(userId?: string): Promise<T.SharesResumeReport> {
     if (this.stopping) throw new ShareManagerStoppedError('the share manager is stopped');
     const id = userId === undefined ? this.userId : R.checkUserId(userId);
     if (id !== this.userId) {

@@ -101,7 +101,7 @@ export interface ShareFailure {
 }
 
 /** What `resumeAll()` did. */
-export interface ResumeReport {
+export interface SharesResumeReport {
   resumed: SharedFileInfo[];
   failed: ShareFailure[];
 }

@@ -11,3 +11,4 @@ export * from './wire/index.js';
 export * from './storage/index.js';
 export * from './picker/index.js';
 export * from './share/index.js';
+export * from './peer/index.js';

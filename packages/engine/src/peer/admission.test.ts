@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+
+import { admitRemote, type AdmissionInput } from './admission.js';
+import { GROUP, TICKET_KEY, ticketFor } from './test-harness.js';
+
+const HASH = Buffer.alloc(20, 0xab);
+const base = (extra: Partial<AdmissionInput>): AdmissionInput => ({
+  ticket: undefined, ticketKey: TICKET_KEY, groupId: GROUP, infoHash: HASH, nowMs: Date.now(), weFetch: false, ...extra,
+});
+
+describe('admitRemote', () => {
+  it('authorizes a valid ticket and names its user', () => {
+    expect(admitRemote(base({ ticket: ticketFor(GROUP, HASH.toString('hex'), { user: 'carol' }) }))).toEqual({
+      authorized: true, user: 'carol',
+    });
+  });
+
+  it('keeps a remote without a ticket only when we came to fetch from it', () => {
+    expect(admitRemote(base({ weFetch: true }))).toEqual({ authorized: false });
+    expect(admitRemote(base({ weFetch: false }))).toMatchObject({ code: 'ERR_PEER_NO_TICKET' });
+  });
+
+  it('refuses a bad ticket even when we came to fetch', () => {
+    const expired = ticketFor(GROUP, HASH.toString('hex'), { expSec: 1000 });
+    expect(admitRemote(base({ ticket: expired, weFetch: true }))).toMatchObject({ code: 'ERR_PEER_TICKET_REFUSED', reason: expect.stringMatching(/expired/) });
+    expect(admitRemote(base({ ticket: 'x'.repeat(5000) }))).toMatchObject({ code: 'ERR_PEER_TICKET_REFUSED', reason: expect.stringMatching(/not a ticket/) });
+  });
+
+  it('checks expiry against the injected clock', () => {
+    const ticket = ticketFor(GROUP, HASH.toString('hex'), { expSec: 2_000 });
+    expect(admitRemote(base({ ticket, nowMs: 1_999_000 }))).toMatchObject({ authorized: true });
+    expect(admitRemote(base({ ticket, nowMs: 2_000_000 }))).toMatchObject({ code: 'ERR_PEER_TICKET_REFUSED' });
+  });
+});

@@ -4,9 +4,8 @@
  * clear start-up error instead of a surprise at the first upload, and it is the address the
  * tracker hands to other peers from login on.
  *
- * Until the peer wire server exists (a later build takes this listener over), every connection
- * is accepted and closed at once: a peer that tries us sees a clean close rather than a
- * hang, and nothing is ever read from it.
+ * While nobody is logged in no peer server is attached, and every connection is accepted and
+ * closed at once: a peer that tries us sees a clean close rather than a hang.
  */
 import net from 'node:net';
 import { formatHostPort, type HostPort } from '@groupshare/protocol';
@@ -29,7 +28,8 @@ export class PeerListener {
   private closing: Promise<void> | undefined;
 
   private constructor(
-    private readonly server: net.Server,
+    /** The bound server; a PeerServer attaches to it while a user is logged in. */
+    readonly server: net.Server,
     /** Where it listens; the port is the real one when 0 was asked for. */
     readonly address: HostPort,
   ) {}
@@ -40,8 +40,11 @@ export class PeerListener {
    * @throws {PeerListenerError} naming the address and the reason.
    */
   static async open(at: HostPort): Promise<PeerListener> {
-    // Placeholder until the peer wire server: accept, then close (see the module comment).
-    const server = net.createServer((socket) => socket.destroy());
+    // While no peer server is attached (nobody logged in), accept and close at once; an attached
+    // PeerServer adds its own 'connection' listener and takes every socket.
+    const server = net.createServer((socket) => {
+      if (server.listenerCount('connection') === 1) socket.destroy();
+    });
     server.on('error', () => {}); // after listening, errors would only concern accepted sockets
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => {

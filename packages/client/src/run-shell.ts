@@ -11,7 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TrackerLink, type TrackerLinkInit } from '@groupshare/engine';
+import { PeerNode, TrackerLink, type TrackerLinkInit } from '@groupshare/engine';
 import { formatHostPort, parseHostPort, parseTrackerInfo, type HostPort, type TrackerAddress } from '@groupshare/protocol';
 import { Command, CommanderError } from 'commander';
 import { INPUT_NOTES } from './commands/meta.js';
@@ -116,6 +116,7 @@ export async function runShell(init: RunShellInit): Promise<number> {
 
   let listener: PeerListener | undefined;
   let link: TrackerLink | undefined;
+  let node: PeerNode | undefined;
   try {
     const wanted = parsePeerAddress(addressArg);
     const trackers = readTrackers(path.resolve(cwd, infoArg));
@@ -133,8 +134,10 @@ export async function runShell(init: RunShellInit): Promise<number> {
     }
 
     link = new TrackerLink({ trackers, peerAddress, ...init.link });
+    node = new PeerNode({ link, dataDir, server: listener.server });
     const shell = new Shell({
       link,
+      node,
       input: init.stdin,
       stdout: init.stdout,
       stderr: init.stderr,
@@ -153,6 +156,7 @@ export async function runShell(init: RunShellInit): Promise<number> {
     }
     throw err;
   } finally {
+    await node?.stop();
     await link?.stop();
     await listener?.close();
   }

@@ -10,7 +10,7 @@
  *
  * The Shell does not own the tracker link: runShell starts it before and stops it after.
  */
-import type { TrackerLink } from '@groupshare/engine';
+import type { PeerNode, TrackerLink } from '@groupshare/engine';
 import { COMMANDS, commandNames, findCommand, usage, type CommandContext, type CommandSpec } from './commands/index.js';
 import { complete } from './completion.js';
 import { describeError } from './errors.js';
@@ -26,6 +26,8 @@ import { orList, suggest } from './suggest.js';
 
 export interface ShellInit {
   link: TrackerLink;
+  /** Serving and sharing for the logged-in user (absent in tests that only talk to trackers). */
+  node?: PeerNode;
   input: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
@@ -67,6 +69,7 @@ export class Shell {
     this.reader.onInterruptExit = () => this.requestExit(true);
     this.ctx = {
       link: init.link,
+      ...(init.node ? { node: init.node } : {}),
       out: this.out,
       cache: this.cache,
       peerAddress: init.peerAddress,

@@ -12,3 +12,4 @@ export * from './storage/index.js';
 export * from './picker/index.js';
 export * from './share/index.js';
 export * from './peer/index.js';
+export * from './peer-node.js';

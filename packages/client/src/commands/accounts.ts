@@ -63,6 +63,12 @@ export const login: CommandSpec = {
     const address = result.peerAddress === null ? 'no peer address' : `peer address ${safeText(result.peerAddress)}`;
     ctx.out.info(`logged in as ${safeText(result.userId)} (${address})`);
     printNotices(ctx, result.notices);
+    if (ctx.node) {
+      // Serve again everything this user shared before (each file checked for changes first).
+      const { resumed, failed } = await ctx.node.login(result.userId, result.ticketKey);
+      if (resumed.length > 0) ctx.out.info(`sharing again: ${resumed.map((r) => `${safeText(r.name)} in ${safeText(r.groupId)}`).join(', ')}`);
+      for (const f of failed) ctx.out.warn(`not sharing ${safeText(f.name)} in ${safeText(f.groupId)} any more: ${safeText(describeFailure(f.reason))}`);
+    }
     // Fill the completion cache with the groups there are; it is only a convenience, so a
     // failure here is not the login's failure.
     try {
@@ -80,7 +86,25 @@ export const logout: CommandSpec = {
   summary: 'end the session on every tracker',
   async run(ctx) {
     const who = ctx.link.session?.userId;
+    // Stop serving first: after logout nobody should fetch from us until the next login.
+    await ctx.node?.logout();
     await ctx.link.request('logout');
     ctx.out.info(who === undefined ? 'logged out' : `logged out ${safeText(who)}`);
   },
 };
+
+/** Why a remembered share could not be resumed, in the user's terms. */
+function describeFailure(reason: string): string {
+  switch (reason) {
+    case 'missing':
+      return 'the file is gone';
+    case 'changed':
+      return 'the file changed since it was shared; upload_file it again to share the new content';
+    case 'unreadable':
+      return 'the file cannot be read now (it stays remembered)';
+    case 'refused':
+      return 'the tracker refused it (no longer a member, or the name is taken)';
+    default:
+      return 'the tracker could not be reached (it stays remembered for the next login)';
+  }
+}

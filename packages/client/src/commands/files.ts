@@ -1,12 +1,14 @@
 /**
- * Files in a group: list_files and stop_share talk to the tracker today. upload_file,
- * download_file and show_downloads need the peer engine (hashing, peer wire, piece store),
- * which is not in this build: they are listed in help and completed like the others, so
- * users see the whole command set, but they refuse plainly, with a failure status, rather than
- * pretend.
+ * Files in a group. upload_file hashes the file and shares it through the peer node (it keeps
+ * serving while you are logged in, and again after the next login); stop_share withdraws it.
+ * download_file and show_downloads need the download manager, which is not in this build: they
+ * are listed in help and completed like the others, so users see the whole command set, but
+ * they refuse plainly, with a failure status, rather than pretend.
  */
 import { CommandError } from '../errors.js';
-import { renderFiles, safeText } from '../render.js';
+import path from 'node:path';
+import { pieceCount } from '@groupshare/protocol';
+import { humanSize, renderFiles, safeText } from '../render.js';
 import { checkFileName, checkId } from './checks.js';
 import type { CommandSpec } from './types.js';
 
@@ -37,7 +39,8 @@ export const stopShare: CommandSpec = {
   async run(ctx, [g, f]) {
     const groupId = checkId('group id', g as string);
     const name = checkFileName(f as string);
-    const { withdrawn } = await ctx.link.request('stop_share', { groupId, name });
+    // Through the node when there is one, so the local copy stops being served and is forgotten.
+    const { withdrawn } = ctx.node ? await ctx.node.shares.stopShare(groupId, name) : await ctx.link.request('stop_share', { groupId, name });
     const what = `${safeText(name)} in ${safeText(groupId)}`;
     ctx.out.info(withdrawn ? `stopped sharing ${what}; nobody shares it now, so it was withdrawn` : `stopped sharing ${what}; others still share it`);
   },
@@ -56,15 +59,47 @@ function notAvailable(spec: Omit<CommandSpec, 'run' | 'available'>): CommandSpec
   };
 }
 
-export const uploadFile = notAvailable({
+export const uploadFile: CommandSpec = {
   name: 'upload_file',
   args: [
     { name: 'file_path', kind: 'path' },
     { name: 'group_id', kind: 'group' },
   ],
-  summary: 'share a file with a group',
-  details: ['example: upload_file "my file.txt" lab'],
-});
+  summary: 'share a file with a group (the bytes stay here; members fetch them from you)',
+  details: [
+    'The file is hashed once (whole-file and per-piece SHA-1), registered with the tracker, and',
+    'served while you are logged in. Sharing the same unchanged file again changes nothing.',
+    'example: upload_file "my file.txt" lab',
+  ],
+  async run(ctx, [p, g]) {
+    if (!ctx.node) throw new CommandError(NOT_AVAILABLE);
+    if (!ctx.link.session) throw new CommandError('log in first');
+    const groupId = checkId('group id', g as string);
+    const file = path.resolve(p as string);
+    const started = Date.now();
+    let shown = 0;
+    const onHashing = (info: { path: string; bytesDone: number; total: number }): void => {
+      // Progress for long hashes only, and on a terminal, at most every 10%.
+      const pct = info.total === 0 ? 100 : Math.floor((100 * info.bytesDone) / info.total);
+      if (ctx.interactive && info.path === file && Date.now() - started > 1_000 && pct >= shown + 10) {
+        shown = pct;
+        ctx.out.info(`hashing ${safeText(path.basename(file))}: ${pct}%`);
+      }
+    };
+    ctx.node.shares.on('hashing', onHashing);
+    try {
+      const result = await ctx.node.shares.share(file, groupId);
+      const what = `${safeText(result.name)} in ${safeText(result.groupId)}`;
+      ctx.out.info(
+        result.alreadyShared
+          ? `already sharing ${what}`
+          : `sharing ${what}: ${humanSize(result.size)}, ${pieceCount(result.size, result.pieceLength)} pieces, info-hash ${result.infoHash.slice(0, 12)}…`,
+      );
+    } finally {
+      ctx.node.shares.off('hashing', onHashing);
+    }
+  },
+};
 
 export const downloadFile = notAvailable({
   name: 'download_file',

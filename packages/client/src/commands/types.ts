@@ -5,7 +5,7 @@
  * (CommandError for what the shell detects itself; the link's and tracker's errors as they
  * come), and success by returning.
  */
-import type { TrackerLink } from '@groupshare/engine';
+import type { PeerNode, TrackerLink } from '@groupshare/engine';
 import type { Output } from '../output.js';
 import type { CompletionCache } from '../state.js';
 
@@ -22,6 +22,8 @@ export interface ArgSpec {
 /** Everything a command may use. Commands never touch process.* or the raw streams. */
 export interface CommandContext {
   readonly link: TrackerLink;
+  /** This peer's server and shares; absent when the shell runs without a peer (tests). */
+  readonly node?: PeerNode;
   readonly out: Output;
   readonly cache: CompletionCache;
   /** This peer's `host:port` as given on the command line (sent with login). */

@@ -1,0 +1,46 @@
+// upload_file through the shell: the tracker lists the file with this peer as its seeder while
+// the user is logged in; logout takes it offline; login shares it again; stop_share withdraws it.
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { hashPieces, infoHash } from '@groupshare/protocol';
+import { describe, expect, it } from 'vitest';
+import { startWorld, TestShell } from './helpers.js';
+
+describe('sharing from the shell', () => {
+  it('upload_file, logout, login again, stop_share: what the tracker lists follows', async () => {
+    await using world = await startWorld();
+    const data = randomBytes(700_000);
+    const file = path.join(world.dir, 'report v2.pdf');
+    await writeFile(file, data);
+    const pieceLength = 262_144; // choosePieceLength for < 512 MiB
+    const expectedHash = infoHash({ name: 'report v2.pdf', length: data.length, pieceLength, pieces: hashPieces(data, pieceLength) });
+
+    const alice = TestShell.start(world, 'alice');
+    alice.send('create_user alice alice-password', 'login alice alice-password', 'create_group lab', `upload_file "${file}" lab`, `upload_file "${file}" lab`, 'list_files lab');
+    await alice.waitFor('already sharing report v2.pdf in lab');
+    await alice.waitFor(/report v2\.pdf\s+684 KiB\s+1\s+0\s+yes/);
+    expect(alice.out).toContain(`info-hash ${expectedHash.slice(0, 12)}`);
+
+    alice.send('logout', 'login alice alice-password', 'list_files lab', 'stop_share lab "report v2.pdf"', 'list_files lab');
+    await alice.waitFor('sharing again: report v2.pdf in lab');
+    await alice.waitFor('stopped sharing report v2.pdf in lab; nobody shares it now, so it was withdrawn');
+    expect(await alice.end()).toBe(0);
+    expect(alice.out).toContain('no files shared in lab yet');
+  });
+
+  it('a file that changed while logged out is not shared again, and the user is told why', async () => {
+    await using world = await startWorld();
+    const file = path.join(world.dir, 'notes.txt');
+    await writeFile(file, 'first version of the notes\n');
+    const alice = TestShell.start(world, 'alice');
+    alice.send('create_user alice alice-password', 'login alice alice-password', 'create_group lab', `upload_file ${file} lab`, 'logout');
+    await alice.waitFor('logged out alice');
+    await new Promise((r) => setTimeout(r, 20));
+    await writeFile(file, 'second, longer version of the notes\n');
+    alice.send('login alice alice-password', 'list_files lab');
+    await alice.waitFor('no files shared in lab yet');
+    expect(alice.err).toMatch(/not sharing notes\.txt in lab any more: the file changed/);
+    expect(await alice.end()).toBe(0);
+  });
+});

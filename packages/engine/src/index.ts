@@ -13,3 +13,4 @@ export * from './picker/index.js';
 export * from './share/index.js';
 export * from './peer/index.js';
 export * from './peer-node.js';
+export * from './download/index.js';

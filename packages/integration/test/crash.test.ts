@@ -5,6 +5,7 @@
 // replay one).
 import { randomInt } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
+import { seededRng } from '@groupshare/protocol';
 import { Cleanup } from './harness/cleanup.js';
 import { logIn, signUp } from './harness/fixtures.js';
 import { ProcessCluster, sleep } from './harness/process-cluster.js';
@@ -13,21 +14,10 @@ import { ConnectionClosedError, WsClient } from './harness/ws-client.js';
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed from its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 it('kill -9 during a stream of writes loses no acknowledged write and duplicates none', async () => {
   const seed = Number(process.env.GROUPSHARE_TEST_SEED ?? randomInt(2 ** 31));
-  const random = seeded(seed);
+  const random = seededRng(seed);
   const between = (lo: number, hi: number) => Math.round(lo + random() * (hi - lo));
   const killAfterMs = between(300, 900);
   const downMs = between(100, 500);

@@ -15,3 +15,4 @@ export * from './hex.js';
 export * from './replication-ops.js';
 export * from './replication-messages.js';
 export * from './tickets.js';
+export * from './seeded-rng.js';

@@ -2,7 +2,7 @@
 // in: random op sets from three origins, delivered in different interleavings and with
 // duplicates, give the same state digest as delivery in HLC order.
 import type { Op, ReplicatedOp } from '@groupshare/protocol';
-import { hashPieces, infoHash, sha1 } from '@groupshare/protocol';
+import { hashPieces, infoHash, seededRng, sha1 } from '@groupshare/protocol';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,17 +13,6 @@ import { formatHlc } from '../src/state/hlc.js';
 import { TrackerStore } from '../src/state/store.js';
 import { testBytes } from './helpers.js';
 
-/** mulberry32: small, seedable, good enough to pick test cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const USERS = ['ann', 'bob', 'cy'];
 const GROUPS = ['g1', 'g2'];
@@ -41,7 +30,7 @@ const FILE_FIELDS = {
  * random as users under one of their registrations. HLCs rise per origin and interleave.
  */
 function generate(seed: number, count: number): ReplicatedOp[] {
-  const rnd = prng(seed);
+  const rnd = seededRng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const seqs = [0, 0, 0, 0];
   const clocks = [0, 1000, 1000, 1000];
@@ -88,7 +77,7 @@ function generate(seed: number, count: number): ReplicatedOp[] {
 
 /** A random interleaving that keeps each origin's own order, with some ops delivered twice. */
 function interleave(ops: ReplicatedOp[], seed: number): ReplicatedOp[] {
-  const rnd = prng(seed);
+  const rnd = seededRng(seed);
   const queues = [1, 2, 3].map((o) => ops.filter((op) => op.origin === o));
   const out: ReplicatedOp[] = [];
   while (queues.some((q) => q.length > 0)) {
@@ -120,7 +109,7 @@ async function replica(): Promise<{ store: TrackerStore; db: TrackerDatabase }> 
 
 /** Delivers ops in batches of random size, as links would. */
 async function deliver(store: TrackerStore, ops: ReplicatedOp[], seed: number): Promise<void> {
-  const rnd = prng(seed);
+  const rnd = seededRng(seed);
   for (let i = 0; i < ops.length; ) {
     const n = 1 + Math.floor(rnd() * 8);
     await store.applyRemote(ops.slice(i, i + n));

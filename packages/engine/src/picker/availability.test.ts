@@ -2,7 +2,7 @@ import { Bitfield, MAX_PIECES } from '@groupshare/protocol';
 import { describe, expect, it } from 'vitest';
 
 import { Availability } from './availability.js';
-import { seededRng } from './rng.js';
+import { seededRng } from '@groupshare/protocol';
 
 const field = (n: number, pieces: number[]): Bitfield => {
   const f = new Bitfield(n);

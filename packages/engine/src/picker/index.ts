@@ -7,5 +7,4 @@ export * from './blocks.js';
 export * from './constants.js';
 export * from './picker.js';
 export * from './rarest-in-field.js';
-export * from './rng.js';
 export type * from './types.js';

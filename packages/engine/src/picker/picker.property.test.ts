@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DEFAULT_MAX_DUPLICATES } from './constants.js';
 import { PiecePicker } from './picker.js';
-import { seededRng } from './rng.js';
+import { seededRng } from '@groupshare/protocol';
 
 interface SimPeer {
   readonly id: string;

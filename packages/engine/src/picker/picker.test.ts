@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { RARITY_WALK_BASE, RARITY_WALK_DIVISOR } from './constants.js';
 import { PiecePicker, type PickRequest } from './picker.js';
-import { seededRng } from './rng.js';
+import { seededRng } from '@groupshare/protocol';
 import type { BlockRequest } from './types.js';
 
 // Pieces of two blocks each, so "started" and "finished" differ.

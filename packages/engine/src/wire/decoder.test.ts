@@ -5,18 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 import { WireDecoder, type WireFrame } from './decoder.js';
 import { WireError, encodeHandshake, encodeMessage, type WireMessage } from './messages.js';
+import { seededRng } from '@groupshare/protocol';
 
-/** mulberry32: small and seedable, so a failing case replays from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randomBytes = (rnd: () => number, n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256)));
 
 const infoHash = Buffer.alloc(20, 0x11);
@@ -41,7 +31,7 @@ const SAMPLES: WireMessage[] = [
   { type: 'have', index: 0xfffffffe },
   { type: 'bitfield', bytes: Buffer.from([0b10110000]) },
   { type: 'request', index: 5, begin: 0x4000, length: 0x4000 },
-  { type: 'piece', index: 5, begin: 0x4000, block: randomBytes(prng(1), 16384) },
+  { type: 'piece', index: 5, begin: 0x4000, block: randomBytes(seededRng(1), 16384) },
   { type: 'cancel', index: 5, begin: 0x4000, length: 0x4000 },
   { type: 'port', port: 6881 },
   { type: 'suggest', index: 9 },
@@ -92,7 +82,7 @@ describe('WireDecoder: framing', () => {
 
   it('yields the same frames for random chunkings (seeds 1..100)', () => {
     for (let seed = 1; seed <= 100; seed++) {
-      const rnd = prng(seed);
+      const rnd = seededRng(seed);
       const frames = decodeAll(randomChunks(STREAM, rnd, 1 + Math.floor(rnd() * 5000)));
       expect(norm(frames), `seed ${seed}`).toEqual(norm(EXPECTED));
     }
@@ -190,7 +180,7 @@ describe('WireDecoder: fuzz', () => {
   it('only ever yields frames or a WireError (3000 seeded inputs, random chunking)', () => {
     const seen = new Set<string>();
     for (let seed = 1; seed <= 3000; seed++) {
-      const rnd = prng(seed);
+      const rnd = seededRng(seed);
       const decoder = new WireDecoder({ unknownIds: rnd() < 0.5 ? 'ignore' : 'reject' });
       decoder.push(HANDSHAKE);
       for (const chunk of randomChunks(fuzzInput(rnd), rnd, 16)) {

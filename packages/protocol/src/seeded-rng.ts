@@ -1,6 +1,7 @@
 /**
- * A small seeded PRNG, so tests and simulations of the picker are reproducible: the picker only
- * ever sees an `rng: () => number`, and production passes `Math.random`.
+ * A small seeded PRNG, so tests, fuzzers and simulations in every package are reproducible from
+ * a printed seed. Code under test only ever sees an `rng: () => number`; production passes
+ * `Math.random`.
  */
 
 /**

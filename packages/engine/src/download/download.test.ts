@@ -1,0 +1,164 @@
+// The download manager over real loopback: three PeerServers seeding a temp file, a fake tracker
+// answering from test data, and a Download fetching into a temp directory.
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { promises as fsp } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Bitfield, toHex } from '@groupshare/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { createPeerId, seedBlockSource, type BlockSource, type PeerServer } from '../peer/index.js';
+import { GROUP, TICKET_KEY, sharedFile, startServer, ticketFor, type SharedFixture } from '../peer/test-harness.js';
+import type { TrackerLink } from '../tracker-link.js';
+import { Download } from './download.js';
+import type { DownloadInit, TrackerRequester } from './types.js';
+
+const PIECE = 64 * 1024;
+const SIZE = 2 * 1024 * 1024 + 12_345; // 33 pieces, the last one short
+const PIECES = Math.ceil(SIZE / PIECE);
+const BLOCKS = Math.ceil(SIZE / (16 * 1024));
+
+// TrackerLink must satisfy the narrow interface the download uses.
+export const asRequester = (l: TrackerLink): TrackerRequester => l;
+
+let fx: SharedFixture;
+let dest: string;
+const cleanups: (() => Promise<unknown>)[] = [];
+beforeEach(async () => {
+  fx = await sharedFile(SIZE, PIECE);
+  dest = await fsp.mkdtemp(join(tmpdir(), 'gs-dl-'));
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await fx.cleanup();
+  await fsp.rm(dest, { recursive: true, force: true });
+});
+
+/** A seeder serving `source` (default: the whole file). */
+async function seeder(source: BlockSource = seedBlockSource(fx.seed)): Promise<{ server: PeerServer; address: string }> {
+  const file = { groupId: GROUP, size: SIZE, pieceLength: PIECE, source };
+  const { server, port } = await startServer((h) => (h.equals(fx.infoHash) ? file : undefined));
+  cleanups.push(() => server.stop());
+  return { server, address: `127.0.0.1:${port}` };
+}
+
+/** A fake tracker that knows the file and the given seeders; records `update_pieces`. */
+function tracker(addresses: string[]): TrackerRequester & { updates: number[][] } {
+  const h = fx.hashed;
+  const updates: number[][] = [];
+  const request = async (type: string, fields: { have?: number[] }): Promise<unknown> => {
+    if (type === 'get_file') {
+      return { file: { name: 'shared.bin', size: h.size, sha1: h.sha1, pieceLength: h.pieceLength, infoHash: h.infoHash, pieceCount: PIECES, pieces: toHex(h.pieces), sharedBy: 'alice' } };
+    }
+    if (type === 'get_peers') {
+      const bitfield = Bitfield.full(PIECES).toBase64();
+      return { peers: addresses.map((address, i) => ({ userId: `u${i}`, address, bitfield, complete: true })), ticket: ticketFor(GROUP, h.infoHash, { user: 'bob' }), ticketExpiresAt: new Date(Date.now() + 300_000).toISOString() };
+    }
+    updates.push(fields.have ?? []);
+    return { count: 0, complete: false };
+  };
+  return { request, updates } as unknown as TrackerRequester & { updates: number[][] };
+}
+
+function download(link: TrackerRequester, extra: Partial<DownloadInit> = {}): Download {
+  const d = new Download({ link, groupId: GROUP, name: 'shared.bin', dir: dest, peerId: createPeerId(), ticketKey: TICKET_KEY, handshakeTimeoutMs: 2_000, requestTimeoutMs: 2_000, haveBatchMs: 100, ...extra });
+  cleanups.push(() => d.stop());
+  return d;
+}
+
+async function completes(d: Download): Promise<string> {
+  const done = once(d, 'completed') as Promise<[{ path: string }]>;
+  const failed = once(d, 'failed').then(([f]) => { throw new Error(`failed: ${(f as { reason: string }).reason}`); });
+  await d.start();
+  const [{ path }] = await Promise.race([done, failed]);
+  return path;
+}
+
+const sha1Of = async (path: string): Promise<string> => createHash('sha1').update(await fsp.readFile(path)).digest('hex');
+const total = (m: ReadonlyMap<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+
+/** A source that flips one byte of every block it serves. */
+function corrupt(): BlockSource {
+  const good = seedBlockSource(fx.seed);
+  return {
+    have: good.have,
+    readBlock: async (i, b, l) => {
+      const buf = Buffer.from(await good.readBlock(i, b, l));
+      buf[0] = (buf[0] as number) ^ 0xff;
+      return buf;
+    },
+  };
+}
+
+describe('Download', () => {
+  it('fetches a file from three seeders, verifies it and reports pieces to the tracker', async () => {
+    const seeders = await Promise.all([seeder(), seeder(), seeder()]);
+    const link = tracker(seeders.map((s) => s.address));
+    const d = download(link);
+    const verified: number[] = [];
+    d.on('pieceVerified', ({ index }) => verified.push(index));
+    const path = await completes(d);
+    expect(path).toBe(join(dest, 'shared.bin'));
+    expect(await sha1Of(path)).toBe(fx.hashed.sha1);
+    expect(new Set(verified).size).toBe(PIECES);
+    expect([...d.blocksFrom.values()].filter((n) => n > 0).length).toBeGreaterThan(1);
+    expect(total(d.blocksFrom)).toBe(BLOCKS);
+    expect(new Set(link.updates.flat()).size).toBe(PIECES);
+    expect(d.state).toBe('seeding');
+    await expect(fsp.stat(join(dest, '.shared.bin.groupshare-part'))).rejects.toThrow();
+  }, 20_000);
+
+  it('completes correctly despite a seeder serving corrupted data, and drops that seeder', async () => {
+    const bad = await seeder(corrupt());
+    const good = await Promise.all([seeder(), seeder()]);
+    const d = download(tracker([bad.address, ...good.map((s) => s.address)]));
+    const path = await completes(d);
+    expect(await sha1Of(path)).toBe(fx.hashed.sha1);
+    expect(d.bannedPeers.has(bad.address)).toBe(true);
+  }, 20_000);
+
+  it('completes from the others when a seeder dies mid-download', async () => {
+    let served = 0;
+    const good = seedBlockSource(fx.seed);
+    let dying: PeerServer | undefined;
+    const source: BlockSource = {
+      have: good.have,
+      readBlock: async (i, b, l) => {
+        if (++served === 10) void dying?.stop();
+        return good.readBlock(i, b, l);
+      },
+    };
+    const doomed = await seeder(source);
+    dying = doomed.server;
+    const others = await Promise.all([seeder(), seeder()]);
+    const d = download(tracker([doomed.address, ...others.map((s) => s.address)]), { peerRefreshMs: 200 });
+    const path = await completes(d);
+    expect(await sha1Of(path)).toBe(fx.hashed.sha1);
+    expect(served).toBeGreaterThanOrEqual(10);
+  }, 20_000);
+
+  it('resumes after stop() without refetching verified pieces', async () => {
+    const seeders = await Promise.all([seeder(), seeder(), seeder()]);
+    const link = tracker(seeders.map((s) => s.address));
+    const first = download(link);
+    const halfway = new Promise<void>((resolve) => first.on('pieceVerified', () => first.progress().verified >= 10 && resolve()));
+    await first.start();
+    await halfway;
+    await first.stop();
+    await first.stop(); // idempotent
+    const kept = first.progress().verified;
+    expect(kept).toBeGreaterThanOrEqual(10);
+    expect(kept).toBeLessThan(PIECES);
+
+    const second = download(link);
+    const fetched = new Set<number>();
+    second.on('pieceVerified', ({ index }) => fetched.add(index));
+    const path = await completes(second);
+    expect(await sha1Of(path)).toBe(fx.hashed.sha1);
+    expect(fetched.size).toBe(PIECES - kept);
+    const blocksOf = (i: number): number => Math.ceil(Math.min(PIECE, SIZE - i * PIECE) / 16_384);
+    expect(total(second.blocksFrom)).toBe([...fetched].reduce((a, i) => a + blocksOf(i), 0));
+  }, 20_000);
+});

@@ -1,0 +1,231 @@
+/**
+ * The download manager for one file (DESIGN.md, Client engine → Downloading, Integrity, Seeding
+ * each verified piece right away, Durability).
+ *
+ * Life cycle. `start()`: `get_file` gives the metadata; `PieceStore.open` creates or resumes the
+ * partial file (re-hashing what the resume state claims); `get_peers` gives peers with their
+ * piece maps and our ticket; we connect to up to `maxPeers` of them at once (see `swarm.ts` for
+ * the request loop, bad data and time-outs). Every `peerRefreshMs` we ask the tracker again:
+ * new peers are connected with the fresh ticket, peers that left are retried, peers banned for
+ * bad data are not.
+ *
+ * Seeding right away. A verified piece is announced (`have`) to every connected peer, reported
+ * to the tracker in batches (`update_pieces` every second or 32 pieces) so that others see us
+ * as a partial seeder, and served: the connections' block source is the store (only verified
+ * pieces), and `source` / `peerFile()` let the client's peer server serve incoming peers too.
+ *
+ * Completion. When every piece is verified, `PieceStore.finish()` checks the whole-file SHA-1
+ * and renames the file into place (closing the store); the block source then switches to a
+ * `SeedSource` over the final file, the last pieces are reported, and `completed` is emitted.
+ * We keep serving until `stop()`, which is idempotent: connections closed, the store flushed
+ * and closed, so a new Download on the same directory resumes without refetching.
+ */
+import { EventEmitter } from 'node:events';
+import { promises as fsp } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+
+import { Bitfield, fromHex, parseHostPort } from '@groupshare/protocol';
+
+import type { BlockSource, PeerFile } from '../peer/index.js';
+import { PieceStore, SeedSource } from '../storage/index.js';
+import { HaveBatcher } from './rate.js';
+import { Swarm } from './swarm.js';
+import type { DownloadEvents, DownloadInit, DownloadProgress } from './types.js';
+
+// Types are exported by download/index.ts (renamed where they would collide with the share manager's).
+
+interface FileMeta {
+  infoHash: string;
+  size: number;
+  sha1: string;
+  pieceLength: number;
+}
+
+/** One file being downloaded, then seeded. Events: {@link DownloadEvents}. */
+export class Download extends EventEmitter<DownloadEvents> {
+  /** `idle` → `downloading` → `seeding` (complete) or `failed`; `stopped` after `stop()`. */
+  state: 'idle' | 'downloading' | 'seeding' | 'failed' | 'stopped' = 'idle';
+  /** The final path, once complete. */
+  path: string | undefined;
+  private meta: FileMeta | undefined;
+  private store: PieceStore | undefined;
+  private seed: SeedSource | undefined;
+  private swarm: Swarm | undefined;
+  private batcher: HaveBatcher | undefined;
+  private ticket = '';
+  private timers: NodeJS.Timeout[] = [];
+  private readonly now: () => number;
+
+  /** What peers are served from: verified pieces of the store, then the finished file. Use after `start()`. */
+  readonly source: BlockSource;
+
+  constructor(private readonly init: DownloadInit) {
+    super();
+    this.now = init.now ?? Date.now;
+    const self = (): Download => this;
+    this.source = {
+      get have(): Bitfield {
+        return (self().store as PieceStore).have;
+      },
+      readBlock: (index, begin, length) =>
+        this.seed !== undefined ? this.seed.readBlock(index, begin, length) : (this.store as PieceStore).readBlock(index, begin, length),
+    };
+  }
+
+  /** The file as the client's peer server should present it to incoming peers (once started). */
+  peerFile(): PeerFile | undefined {
+    const m = this.meta;
+    return m === undefined ? undefined : { groupId: this.init.groupId, size: m.size, pieceLength: m.pieceLength, source: this.source };
+  }
+
+  /** The info-hash (hex), once started. */
+  get infoHash(): string | undefined {
+    return this.meta?.infoHash;
+  }
+
+  /** Blocks written per peer address (diagnostics and tests). */
+  get blocksFrom(): ReadonlyMap<string, number> {
+    return this.swarm?.blocksFrom ?? new Map();
+  }
+
+  /** Peers dropped for sending bad data. */
+  get bannedPeers(): ReadonlySet<string> {
+    return this.swarm?.bannedPeers ?? new Set();
+  }
+
+  progress(): DownloadProgress {
+    const have = this.store?.have;
+    return {
+      verified: have?.count() ?? 0,
+      total: have?.pieceCount ?? 0,
+      bytesPerSecond: this.swarm?.rate.rate(this.now()) ?? 0,
+      peers: this.swarm?.size ?? 0,
+    };
+  }
+
+  /**
+   * Fetches the metadata, opens the store and connects to the first peers. Resolves once the
+   * download is under way (or complete from a previous run); rejects, after emitting `failed`,
+   * if the metadata or the store cannot be had.
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`the download is ${this.state}`);
+    this.state = 'downloading';
+    const { link, groupId, name, dir } = this.init;
+    try {
+      const { file } = await link.request('get_file', { groupId, name });
+      this.meta = file;
+      const store = await PieceStore.open({ dir, name, size: file.size, pieceLength: file.pieceLength, pieces: fromHex(file.pieces), sha1: file.sha1 });
+      if (this.isStopped()) return void (await store.close());
+      this.store = store;
+      this.batcher = new HaveBatcher(
+        (have) => link.request('update_pieces', { groupId, infoHash: file.infoHash, have }),
+        this.init.haveBatchMs ?? 1_000,
+      );
+      this.swarm = new Swarm({
+        store, source: this.source, infoHash: fromHex(file.infoHash), groupId, size: file.size, pieceLength: file.pieceLength,
+        peerId: this.init.peerId, ticketKey: this.init.ticketKey, connect: this.init.connect ?? ((host, port) => netConnect(port, host)),
+        now: this.now, rng: this.init.rng ?? Math.random, requestTimeoutMs: this.init.requestTimeoutMs ?? 20_000,
+        ...(this.init.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: this.init.handshakeTimeoutMs } : {}),
+        onVerified: (index) => this.onVerified(index),
+        onError: () => undefined, // a connection's bug or a late store write after stop: the connection closes itself
+      });
+      for (const i of store.have.indices()) this.batcher.add(i); // pieces resumed from disk
+      if (store.complete()) return void (await this.complete());
+      await this.refreshPeers(true);
+      this.timers.push(setInterval(() => void this.refreshPeers(false), this.init.peerRefreshMs ?? 10_000));
+      const tick = Math.max(50, Math.min(1_000, (this.init.requestTimeoutMs ?? 20_000) / 4));
+      this.timers.push(setInterval(() => this.swarm?.checkTimeouts(), tick));
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    }
+  }
+
+  /** Closes the connections, stops reporting, flushes and closes the store. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.swarm?.close();
+    await this.batcher?.flush();
+    this.batcher?.cancel();
+    await this.store?.close();
+    await this.seed?.close();
+  }
+
+  private isStopped(): boolean {
+    return this.state === 'stopped';
+  }
+
+  private async refreshPeers(first: boolean): Promise<void> {
+    const { link, groupId, selfAddress } = this.init;
+    const meta = this.meta as FileMeta;
+    let reply;
+    try {
+      reply = await link.request('get_peers', { groupId, infoHash: meta.infoHash });
+    } catch (err) {
+      if (first) throw err;
+      return; // try again at the next refresh
+    }
+    const swarm = this.swarm;
+    if (swarm === undefined || this.state !== 'downloading') return;
+    this.ticket = reply.ticket;
+    const max = this.init.maxPeers ?? 8;
+    const rng = this.init.rng ?? Math.random;
+    const candidates = reply.peers.filter((p) => p.address !== selfAddress && !swarm.peers.has(p.address) && !swarm.bannedPeers.has(p.address));
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [candidates[i], candidates[j]] = [candidates[j] as (typeof candidates)[number], candidates[i] as (typeof candidates)[number]];
+    }
+    for (const p of candidates) {
+      if (swarm.size >= max) break;
+      try {
+        if (!p.complete && Bitfield.fromBase64(p.bitfield, (this.store as PieceStore).pieceCount).count() === 0) continue;
+        const { host, port } = parseHostPort(p.address);
+        swarm.add(p.address, host, port, this.ticket);
+      } catch {
+        // A malformed address or piece map from the tracker: skip that peer.
+      }
+    }
+    this.emit('progress', this.progress());
+  }
+
+  private onVerified(index: number): void {
+    if (this.state !== 'downloading') return;
+    this.swarm?.announce(index);
+    this.batcher?.add(index);
+    this.emit('pieceVerified', { index });
+    this.emit('progress', this.progress());
+    if (this.store?.complete() === true) void this.complete();
+  }
+
+  private async complete(): Promise<void> {
+    if (this.state !== 'downloading') return;
+    this.state = 'seeding';
+    const store = this.store as PieceStore;
+    const meta = this.meta as FileMeta;
+    this.swarm?.completed();
+    try {
+      const path = await store.finish();
+      const stats = await fsp.stat(path);
+      this.seed = await SeedSource.open({ path, size: meta.size, pieceLength: meta.pieceLength, mtimeMs: stats.mtimeMs });
+      this.path = path;
+      await this.batcher?.flush();
+      if (this.isStopped()) return void (await this.seed.close());
+      this.emit('completed', { path });
+    } catch (err) {
+      if (!this.isStopped()) this.fail(err);
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.isStopped()) return;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.swarm?.close();
+    this.state = 'failed';
+    this.emit('failed', { reason: err instanceof Error ? err.message : String(err) });
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * The peers of one download and the request loop over them (DESIGN.md, Client engine →
+ * Downloading and Integrity).
+ *
+ * Each peer is one outgoing `PeerConnection` named by its `host:port`. Its `has` updates feed the
+ * picker's rarity map; whenever a peer may take more requests (ready, unchoked, a block arrived,
+ * a request failed) it is "pumped": the picker chooses up to its pipeline depth minus its
+ * requests in flight, the depth coming from the peer's measured rate and its smallest observed
+ * request latency (`pipelineDepth`, at least 4). Arriving blocks are checked against the ledger,
+ * copied and written to the store; when a piece's last block is written it is verified (the
+ * store orders verification after the piece's writes).
+ *
+ * Bad data: a piece failing its hash is reset; every peer that delivered a block of it is banned
+ * for that piece and penalized, and a peer is dropped (and never reconnected in this download)
+ * at its 4th bad piece, or at once when it alone delivered the failed piece. Should piece bans
+ * leave a piece with no eligible peer, they are lifted. Requests outstanding past the time-out,
+ * rejected, or dropped by a choke or a close go back to the ledger and are asked elsewhere.
+ */
+import { Bitfield } from '@groupshare/protocol';
+
+import { PeerConnection, type BlockSource, type PeerCloseInfo, type ReceivedBlock } from '../peer/index.js';
+import { PiecePicker, pipelineDepth, type BlockRequest } from '../picker/index.js';
+import type { PieceStore } from '../storage/index.js';
+import type { Socket } from 'node:net';
+import type { KeyObject } from 'node:crypto';
+import { RateMeter } from './rate.js';
+
+/** libtorrent drops a peer after this many pieces failed with its data. */
+export const MAX_BAD_PIECES = 4;
+
+export interface SwarmInit {
+  store: PieceStore;
+  source: BlockSource;
+  infoHash: Buffer;
+  groupId: string;
+  size: number;
+  pieceLength: number;
+  peerId: Uint8Array;
+  ticketKey: KeyObject;
+  connect: (host: string, port: number) => Socket;
+  now: () => number;
+  rng: () => number;
+  requestTimeoutMs: number;
+  handshakeTimeoutMs?: number;
+  onVerified: (index: number) => void;
+  onError: (err: unknown) => void;
+}
+
+interface Peer {
+  readonly id: string;
+  readonly conn: PeerConnection;
+  readonly rate: RateMeter;
+  minLatencyMs: number;
+  badPieces: number;
+  blocks: number;
+  holdUntil: number;
+}
+
+export class Swarm {
+  readonly picker: PiecePicker;
+  readonly peers = new Map<string, Peer>();
+  /** Peers dropped for bad data: never reconnected in this download. */
+  readonly bannedPeers = new Set<string>();
+  /** Blocks received (new ones, written) per peer address, over the whole download. */
+  readonly blocksFrom = new Map<string, number>();
+  readonly rate = new RateMeter();
+  private readonly pieceBans = new Set<string>();
+  private stopped = false;
+
+  constructor(private readonly init: SwarmInit) {
+    this.picker = new PiecePicker({ size: init.size, pieceLength: init.pieceLength, banned: (p, i) => this.pieceBans.has(`${p}#${i}`) });
+    for (const i of init.store.have.indices()) this.picker.availability.exclude(i);
+  }
+
+  /** Connects to `host:port` unless already connected or banned. */
+  add(id: string, host: string, port: number, ticket: string): void {
+    if (this.stopped || this.peers.has(id) || this.bannedPeers.has(id)) return;
+    const { init } = this;
+    const conn = new PeerConnection({
+      socket: init.connect(host, port), peerId: init.peerId, ticketKey: init.ticketKey, now: init.now,
+      ...(init.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: init.handshakeTimeoutMs } : {}),
+      infoHash: init.infoHash,
+      file: { groupId: init.groupId, size: init.size, pieceLength: init.pieceLength, source: init.source, ticket },
+    });
+    const peer: Peer = { id, conn, rate: new RateMeter(), minLatencyMs: Infinity, badPieces: 0, blocks: 0, holdUntil: 0 };
+    this.peers.set(id, peer);
+    conn.on('error', (err) => init.onError(err));
+    conn.on('ready', () => {
+      conn.setInterested(!init.store.complete());
+      this.pump(peer);
+    });
+    conn.on('has', (u) => {
+      if (u.type === 'bitfield') this.picker.availability.addPeer(u.bitfield);
+      else this.picker.availability.have(u.index);
+      this.pump(peer);
+    });
+    conn.on('peerChoking', (choking) => {
+      if (choking) this.releaseAll(peer);
+      else this.pump(peer);
+    });
+    conn.on('block', (b) => this.onBlock(peer, b));
+    conn.on('rejected', (r) => {
+      this.picker.blocks.release(id, r.index, r.begin);
+      peer.holdUntil = init.now() + 1_000; // do not ask it again at once
+      this.pumpAll();
+    });
+    conn.on('requestsDropped', (rs) => this.release(peer, rs));
+    conn.on('closed', (info) => this.onClosed(peer, info));
+    conn.start();
+  }
+
+  /** Number of connected (not closed) peers. */
+  get size(): number {
+    return this.peers.size;
+  }
+
+  /** Tries to fill every peer's pipeline. */
+  pumpAll(): void {
+    for (const peer of this.peers.values()) this.pump(peer);
+    this.liftBansIfStuck();
+  }
+
+  /** Gives up requests outstanding for longer than the time-out and asks for them again. */
+  checkTimeouts(): void {
+    const expired = this.picker.blocks.expired(this.init.now(), this.init.requestTimeoutMs);
+    for (const r of expired) {
+      this.picker.blocks.release(r.peer, r.index, r.begin);
+      this.peers.get(r.peer)?.conn.cancel(r.index, r.begin, r.length);
+    }
+    this.pumpAll();
+  }
+
+  /** Sends `have` to every connected peer. */
+  announce(index: number): void {
+    for (const p of this.peers.values()) p.conn.announceHave(index);
+  }
+
+  /** The download is complete: no longer interested in anyone. */
+  completed(): void {
+    for (const p of this.peers.values()) {
+      this.releaseAll(p);
+      p.conn.setInterested(false);
+    }
+  }
+
+  /** Closes every connection. */
+  close(): void {
+    this.stopped = true;
+    for (const p of [...this.peers.values()]) p.conn.close('the download stopped');
+  }
+
+  private pump(peer: Peer): void {
+    const { conn, id } = peer;
+    const now = this.init.now();
+    const peerHas = conn.remoteHas;
+    if (this.stopped || conn.state !== 'open' || conn.peerChoking || peerHas === undefined || now < peer.holdUntil) return;
+    if (this.init.store.complete()) return;
+    const rttMs = Number.isFinite(peer.minLatencyMs) ? peer.minLatencyMs : 0;
+    const depth = pipelineDepth({ bytesPerSecond: peer.rate.rate(now), rttMs, blockSize: conn.blockSize });
+    const count = depth - this.picker.blocks.inFlightCount(id);
+    if (count <= 0) return;
+    const picks = this.picker.pickBlocks({ peer: id, peerHas, have: this.init.store.have, count, now, rng: this.init.rng });
+    for (const r of picks) {
+      if (!conn.request(r.index, r.begin, r.length)) this.picker.blocks.release(id, r.index, r.begin);
+    }
+  }
+
+  private onBlock(peer: Peer, b: ReceivedBlock): void {
+    const now = this.init.now();
+    const { blocks } = this.picker;
+    if (blocks.expectedLength(b.index, b.begin) !== b.length || b.data.length !== b.length) return;
+    const requestedAt = [...blocks.inFlight(b.index)].find((f) => f.begin === b.begin)?.peers.get(peer.id);
+    if (requestedAt !== undefined) peer.minLatencyMs = Math.min(peer.minLatencyMs, Math.max(1, now - requestedAt));
+    peer.rate.add(b.length, now);
+    this.rate.add(b.length, now);
+    const arrival = this.picker.onBlock(b.index, b.begin, peer.id);
+    for (const other of arrival.cancel) this.peers.get(other)?.conn.cancel(b.index, b.begin, b.length);
+    if (arrival.isNew) {
+      peer.blocks++;
+      this.blocksFrom.set(peer.id, (this.blocksFrom.get(peer.id) ?? 0) + 1);
+      const { store } = this.init;
+      // Both calls enqueue synchronously on the piece's queue, so the check follows the writes.
+      store.writeBlock(b.index, b.begin, Buffer.from(b.data)).catch((err: unknown) => this.onStoreError(err));
+      if (blocks.pieceBlocksDone(b.index)) {
+        store.verifyPiece(b.index).then(
+          (ok) => (ok ? this.verified(b.index) : this.failed(b.index)),
+          (err: unknown) => this.onStoreError(err),
+        );
+      }
+    }
+    this.pump(peer);
+  }
+
+  private verified(index: number): void {
+    if (this.stopped) return;
+    // Endgame copies still in flight: cancel them (read before the ledger forgets the piece).
+    const { blocks } = this.picker;
+    for (const { begin, peers } of [...blocks.inFlight(index)]) {
+      const length = blocks.expectedLength(index, begin) as number;
+      for (const id of peers.keys()) this.peers.get(id)?.conn.cancel(index, begin, length);
+    }
+    this.picker.pieceVerified(index);
+    this.init.onVerified(index);
+    this.pumpAll();
+  }
+
+  private failed(index: number): void {
+    if (this.stopped) return;
+    const contributors = this.picker.pieceFailed(index);
+    for (const id of contributors) {
+      this.pieceBans.add(`${id}#${index}`);
+      const peer = this.peers.get(id);
+      if (peer === undefined) continue;
+      peer.badPieces++;
+      if (peer.badPieces >= MAX_BAD_PIECES || contributors.length === 1) {
+        this.bannedPeers.add(id);
+        peer.conn.close(`sent data failing the hash check for ${peer.badPieces} piece(s)`);
+      } else {
+        peer.conn.penalize(`piece ${index} failed its hash check`);
+      }
+    }
+    this.pumpAll();
+  }
+
+  /** If no request is in flight and some piece is wanted only from peers banned for it, unban it. */
+  private liftBansIfStuck(): void {
+    if (this.pieceBans.size === 0 || this.init.store.complete()) return;
+    for (const p of this.peers.values()) if (this.picker.blocks.inFlightCount(p.id) > 0) return;
+    this.pieceBans.clear();
+    for (const peer of this.peers.values()) this.pump(peer);
+  }
+
+  private onStoreError(err: unknown): void {
+    if (!this.stopped) this.init.onError(err);
+  }
+
+  private release(peer: Peer, rs: readonly BlockRequest[]): void {
+    for (const r of rs) this.picker.blocks.release(peer.id, r.index, r.begin);
+    this.pumpAll();
+  }
+
+  private releaseAll(peer: Peer): void {
+    for (const r of this.picker.blocks.requestsOf(peer.id)) {
+      this.picker.blocks.release(peer.id, r.index, r.begin);
+      peer.conn.cancel(r.index, r.begin, r.length);
+    }
+  }
+
+  private onClosed(peer: Peer, _info: PeerCloseInfo): void {
+    this.peers.delete(peer.id);
+    this.picker.peerLeft(peer.id, peer.conn.remoteHas ?? new Bitfield(this.picker.blocks.pieceCount));
+    if (!this.stopped) this.pumpAll();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Shapes of the download manager: the tracker requests it needs (a narrow view of
+ * `TrackerLink.request`, so tests answer them from plain data), its options and its events.
+ */
+import type { Socket } from 'node:net';
+import type { KeyObject } from 'node:crypto';
+
+import type { Result } from '@groupshare/protocol';
+
+/** The three tracker requests a download makes; `TrackerLink` satisfies it. */
+export interface TrackerRequester {
+  request(type: 'get_file', fields: { groupId: string; name: string }): Promise<Result<'get_file'>>;
+  request(type: 'get_peers', fields: { groupId: string; infoHash: string }): Promise<Result<'get_peers'>>;
+  request(type: 'update_pieces', fields: { groupId: string; infoHash: string; have: number[] }): Promise<Result<'update_pieces'>>;
+}
+
+/** What a {@link Download} is started with. */
+export interface DownloadInit {
+  link: TrackerRequester;
+  groupId: string;
+  /** File name in the group; also the name it gets in `dir`. */
+  name: string;
+  /** Destination directory (the partial and resume-state files live there too). */
+  dir: string;
+  /** Our 20-byte peer id (`createPeerId`). */
+  peerId: Uint8Array;
+  /** The trackers' ticket public key. */
+  ticketKey: KeyObject;
+  /** Our own peer address (`host:port`), skipped in peer lists. */
+  selfAddress?: string;
+  /** Opens a TCP connection; default `net.connect`. */
+  connect?: (host: string, port: number) => Socket;
+  /** Clock, ms since the epoch; default `Date.now`. */
+  now?: () => number;
+  /** Uniform numbers in [0, 1); default `Math.random`. */
+  rng?: () => number;
+  /** How often to ask the tracker for peers again; default 10 s. */
+  peerRefreshMs?: number;
+  /** A request unanswered this long is given up and asked elsewhere; default 20 s. */
+  requestTimeoutMs?: number;
+  /** Most peers connected at once; default 8. */
+  maxPeers?: number;
+  /** Delay before verified pieces are reported to the tracker; default 1 s. */
+  haveBatchMs?: number;
+  /** Handshake timeout for peer connections (tests shorten it). */
+  handshakeTimeoutMs?: number;
+}
+
+/** Snapshot for `show_downloads`. */
+export interface DownloadProgress {
+  verified: number;
+  total: number;
+  bytesPerSecond: number;
+  peers: number;
+}
+
+/** Events of a {@link Download}. */
+export interface DownloadEvents {
+  progress: [progress: DownloadProgress];
+  pieceVerified: [info: { index: number }];
+  completed: [info: { path: string }];
+  failed: [info: { reason: string }];
+}

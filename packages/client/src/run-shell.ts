@@ -134,7 +134,7 @@ export async function runShell(init: RunShellInit): Promise<number> {
     }
 
     link = new TrackerLink({ trackers, peerAddress, ...init.link });
-    node = new PeerNode({ link, dataDir, server: listener.server });
+    node = new PeerNode({ link, dataDir, server: listener.server, selfAddress: peerAddress });
     const shell = new Shell({
       link,
       node,
@@ -148,7 +148,14 @@ export async function runShell(init: RunShellInit): Promise<number> {
       banner: `groupshare client ${clientVersion()}: peer address ${peerAddress}, ${trackers.length} tracker${trackers.length === 1 ? '' : 's'}. Type help for the commands.`,
     });
     link.start();
-    return await shell.run();
+    let status = await shell.run();
+    if (!interactive) {
+      // End of piped input: let running downloads finish (documented in docs/client.md); a
+      // failed one makes the exit status 1 like a failed command.
+      const failed = await node.downloadsSettled();
+      if (failed > 0 && status === 0) status = 1;
+    }
+    return status;
   } catch (err) {
     if (err instanceof StartupError) {
       init.stderr.write(`client: ${err.message}\n`);

@@ -1,7 +1,7 @@
 // upload_file through the shell: the tracker lists the file with this peer as its seeder while
 // the user is logged in; logout takes it offline; login shares it again; stop_share withdraws it.
-import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hashPieces, infoHash } from '@groupshare/protocol';
 import { describe, expect, it } from 'vitest';
@@ -42,5 +42,35 @@ describe('sharing from the shell', () => {
     await alice.waitFor('no files shared in lab yet');
     expect(alice.err).toMatch(/not sharing notes\.txt in lab any more: the file changed/);
     expect(await alice.end()).toBe(0);
+  });
+
+  it('download_file fetches a member\'s file peer to peer; show_downloads reports it; the bytes are identical', async () => {
+    await using world = await startWorld();
+    const data = randomBytes(1_500_000);
+    await writeFile(path.join(world.dir, 'dataset.bin'), data);
+    const alice = TestShell.start(world, 'alice');
+    const bob = TestShell.start(world, 'bob');
+    alice.send('create_user alice alice-password', 'create_user bob bob-password', 'login alice alice-password', 'create_group lab', `upload_file "${path.join(world.dir, 'dataset.bin')}" lab`);
+    await alice.waitFor('sharing dataset.bin in lab');
+    bob.send('login bob bob-password', 'join_group lab');
+    await alice.waitFor('bob asked to join lab');
+    alice.send('accept_request lab bob');
+    await bob.waitFor('you are a member now');
+    const dest = path.join(world.dir, 'downloads');
+    bob.send(`download_file lab dataset.bin "${dest}"`);
+    await bob.waitFor('[C] [lab] dataset.bin: complete, SHA-1 verified');
+    bob.send('show_downloads');
+    await bob.waitFor(/^\[C\] \[lab\] dataset\.bin {2}100%/m);
+    expect(createHash('sha1').update(await readFile(path.join(dest, 'dataset.bin'))).digest('hex')).toBe(createHash('sha1').update(data).digest('hex'));
+    expect(await bob.end()).toBe(0);
+    expect(await alice.end()).toBe(0);
+  });
+
+  it('download_file of a file that is not there fails clearly, and so does the exit status', async () => {
+    await using world = await startWorld();
+    const bob = TestShell.start(world, 'bob');
+    bob.send('create_user bob bob-password', 'login bob bob-password', 'create_group lab', `download_file lab missing.bin "${world.dir}"`);
+    expect(await bob.end()).toBe(1);
+    expect(bob.err).toMatch(/download_file: .*no such file/);
   });
 });

@@ -64,7 +64,6 @@ describe('a piped session against a real tracker', () => {
       'create_group: "a b" is not a valid group id: it may only use letters, digits, ".", "_" and "-", and must start with a letter or digit',
       'list_groups: takes no arguments; usage: list_groups',
       'upload_file: log in first',
-      'show_downloads: not available yet in this build: file transfers come with the peer engine',
       'unterminated double quote ("); close it at the end of the name',
       '',
     ]);

@@ -2,13 +2,17 @@
  * One peer as a user runs it: the peer server on the address given at start, and what it
  * serves. Serving follows the session: `login()` verifies tickets with the key the tracker gave
  * and resumes every share the user had; `logout()` stops serving (shares stay in the library for
- * the next login). The shell and a future web UI drive this; it prints nothing.
+ * the next login), and downloads run in the background while logged in. The shell and a future
+ * web UI drive this; it prints nothing.
  *
  * A file the user shares in two groups is served under the first group found for its info-hash:
  * the incoming handshake names only the info-hash, before the ticket says which group.
  */
 import type { Server } from 'node:net';
+import type { KeyObject } from 'node:crypto';
 import { ticketPublicKey } from '@groupshare/protocol';
+import { Download } from './download/download.js';
+import type { TrackerRequester as DownloadTrackerRequester } from './download/types.js';
 import { PeerServer } from './peer/peer-server.js';
 import { createPeerId } from './peer/peer-id.js';
 import { seedBlockSource, type PeerFile } from './peer/types.js';
@@ -16,17 +20,34 @@ import { ShareManager } from './share/share-manager.js';
 import type { SharesResumeReport, TrackerRequester } from './share/types.js';
 
 export interface PeerNodeInit {
-  link: TrackerRequester;
+  /** What sharing and downloading ask the trackers (a TrackerLink is both). */
+  link: TrackerRequester & DownloadTrackerRequester;
   /** Where per-user state lives (share libraries). */
   dataDir: string;
   /** The bound listener of this peer's address; served while a user is logged in. */
   server: Server;
+  /** This peer's address as other peers see it, skipped in peer lists. */
+  selfAddress?: string;
+}
+
+/** One `download_file` of this session, for `show_downloads`. */
+export interface DownloadEntry {
+  groupId: string;
+  name: string;
+  dir: string;
+  download: Download;
+  /** Set when it ended: the final path, or why it failed. */
+  outcome?: { path: string } | { failed: string };
+  /** Resolves when it completed or failed (never rejects). */
+  settled: Promise<void>;
 }
 
 export class PeerNode {
   readonly shares: ShareManager;
   readonly peerId = createPeerId();
   private peerServer: PeerServer | undefined;
+  private session: { userId: string; ticketKey: KeyObject } | undefined;
+  private readonly downloadList: DownloadEntry[] = [];
 
   constructor(private readonly init: PeerNodeInit) {
     this.shares = new ShareManager({ link: init.link, dataDir: init.dataDir });
@@ -35,31 +56,90 @@ export class PeerNode {
   /** After a successful login or resume: serve, with tickets checked against `ticketKey`. */
   async login(userId: string, ticketKey: string): Promise<SharesResumeReport> {
     await this.stopServing();
+    const key = ticketPublicKey(ticketKey);
+    this.session = { userId, ticketKey: key };
     const server = new PeerServer({
       server: this.init.server,
       lookup: (infoHash) => this.lookup(Buffer.from(infoHash).toString('hex')),
-      connection: { peerId: this.peerId, ticketKey: ticketPublicKey(ticketKey) },
+      connection: { peerId: this.peerId, ticketKey: key },
     });
     await server.start();
     this.peerServer = server;
     return this.shares.resumeAll(userId);
   }
 
-  /** Before logging out: stop serving until the next login. */
+  /**
+   * Starts fetching `name` of `groupId` into `dir` in the background; the entry's events and
+   * `settled` tell how it goes. Verified pieces are served to others right away (partial seeding).
+   */
+  async download(groupId: string, name: string, dir: string): Promise<DownloadEntry> {
+    if (!this.session) throw new Error('log in first');
+    const download = new Download({
+      link: this.init.link,
+      groupId,
+      name,
+      dir,
+      peerId: this.peerId,
+      ticketKey: this.session.ticketKey,
+      ...(this.init.selfAddress ? { selfAddress: this.init.selfAddress } : {}),
+    });
+    const entry: DownloadEntry = {
+      groupId,
+      name,
+      dir,
+      download,
+      settled: new Promise<void>((resolve) => {
+        download.once('completed', ({ path }) => {
+          entry.outcome = { path };
+          resolve();
+        });
+        download.once('failed', ({ reason }) => {
+          entry.outcome = { failed: reason };
+          resolve();
+        });
+      }),
+    };
+    await download.start(); // rejects (after 'failed') when the file or the store cannot be had
+    this.downloadList.push(entry);
+    return entry;
+  }
+
+  get downloads(): readonly DownloadEntry[] {
+    return this.downloadList;
+  }
+
+  /** Waits for every running download to complete or fail; resolves with how many failed. */
+  async downloadsSettled(): Promise<number> {
+    await Promise.all(this.downloadList.filter((d) => d.download.state === 'downloading').map((d) => d.settled));
+    return this.downloadList.filter((d) => d.outcome && 'failed' in d.outcome).length;
+  }
+
+  /** Before logging out: stop serving and downloading until the next login (downloads resume from disk). */
   async logout(): Promise<void> {
     await this.stopServing();
+    await this.stopDownloads();
     await this.shares.suspend();
+    this.session = undefined;
   }
 
   async stop(): Promise<void> {
     await this.stopServing();
+    await this.stopDownloads();
     await this.shares.stop();
   }
 
   private lookup(infoHash: string): PeerFile | undefined {
     const served = this.shares.source(infoHash);
-    if (!served) return undefined;
-    return { groupId: served.groupId, size: served.size, pieceLength: served.pieceLength, source: seedBlockSource(served.source) };
+    if (served) return { groupId: served.groupId, size: served.size, pieceLength: served.pieceLength, source: seedBlockSource(served.source) };
+    // A file being downloaded: serve the pieces verified so far.
+    for (const entry of this.downloadList) {
+      if (entry.download.infoHash === infoHash && entry.download.state !== 'stopped') return entry.download.peerFile();
+    }
+    return undefined;
+  }
+
+  private async stopDownloads(): Promise<void> {
+    await Promise.all(this.downloadList.map((d) => d.download.stop()));
   }
 
   private async stopServing(): Promise<void> {

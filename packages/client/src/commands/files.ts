@@ -1,12 +1,13 @@
 /**
  * Files in a group. upload_file hashes the file and shares it through the peer node (it keeps
  * serving while you are logged in, and again after the next login); stop_share withdraws it.
- * download_file and show_downloads need the download manager, which is not in this build: they
- * are listed in help and completed like the others, so users see the whole command set, but
- * they refuse plainly, with a failure status, rather than pretend.
+ * download_file runs a download in the background through the node, and show_downloads lists
+ * this session's downloads in the specification's `[D]`/`[C]` format.
  */
 import { CommandError } from '../errors.js';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { DownloadEntry } from '@groupshare/engine';
 import { pieceCount } from '@groupshare/protocol';
 import { humanSize, renderFiles, safeText } from '../render.js';
 import { checkFileName, checkId } from './checks.js';
@@ -46,18 +47,9 @@ export const stopShare: CommandSpec = {
   },
 };
 
-/** The answer of every command that needs the transfer engine. */
-export const NOT_AVAILABLE = 'not available yet in this build: file transfers come with the peer engine';
+/** The answer when the shell runs without a peer node (tests that only talk to trackers). */
+export const NOT_AVAILABLE = 'not available: this shell runs without a peer (no file transfers)';
 
-function notAvailable(spec: Omit<CommandSpec, 'run' | 'available'>): CommandSpec {
-  return {
-    ...spec,
-    available: false,
-    run() {
-      return Promise.reject(new CommandError(NOT_AVAILABLE));
-    },
-  };
-}
 
 export const uploadFile: CommandSpec = {
   name: 'upload_file',
@@ -101,15 +93,57 @@ export const uploadFile: CommandSpec = {
   },
 };
 
-export const downloadFile = notAvailable({
+export const downloadFile: CommandSpec = {
   name: 'download_file',
   args: [groupArg, fileArg, { name: 'destination_path', kind: 'path' }],
-  summary: 'fetch a file shared in a group from its peers',
-  details: ['example: download_file lab notes.txt downloads/'],
-});
+  summary: 'fetch a file shared in a group from its peers (runs in the background)',
+  details: [
+    'Pieces come from several peers at once, rarest first; each is checked against its SHA-1 and',
+    'shared with others as soon as it is verified. The file appears as <destination_path>/<file_name>',
+    'only when its whole-file SHA-1 matches; an existing different file there is never overwritten.',
+    'A line is printed when it completes or fails; show_downloads shows progress.',
+    'example: download_file lab notes.txt downloads/',
+  ],
+  async run(ctx, [g, f, d]) {
+    if (!ctx.node) throw new CommandError(NOT_AVAILABLE);
+    if (!ctx.link.session) throw new CommandError('log in first');
+    const groupId = checkId('group id', g as string);
+    const name = checkFileName(f as string);
+    const dir = path.resolve(d as string);
+    await mkdir(dir, { recursive: true });
+    const entry = await ctx.node.download(groupId, name, dir);
+    const what = `${safeText(name)} from ${safeText(groupId)}`;
+    ctx.out.info(`downloading ${what} into ${safeText(dir)} (${entry.download.progress().peers} peers so far)`);
+    void entry.settled.then(() => {
+      const outcome = entry.outcome;
+      if (outcome && 'path' in outcome) ctx.out.info(`[C] [${safeText(groupId)}] ${safeText(name)}: complete, SHA-1 verified: ${safeText(outcome.path)}`);
+      else if (outcome) ctx.out.warn(`download of ${what} failed: ${safeText(outcome.failed)}`);
+    });
+  },
+};
 
-export const showDownloads = notAvailable({
+export const showDownloads: CommandSpec = {
   name: 'show_downloads',
   args: [],
   summary: 'downloads of this session: [D] downloading, [C] complete',
-});
+  details: ['Each line: [D] or [C], the group, the file, then progress, speed and connected peers.'],
+  async run(ctx) {
+    const downloads = ctx.node?.downloads ?? [];
+    if (downloads.length === 0) {
+      ctx.out.info('no downloads in this session');
+      return;
+    }
+    for (const entry of downloads) ctx.out.info(downloadLine(entry));
+  },
+};
+
+/** `[D] [group] file  45%  1.2 MiB/s  3 peers`, exactly so at the start (the specification's format). */
+function downloadLine(entry: DownloadEntry): string {
+  const head = `[${safeText(entry.groupId)}] ${safeText(entry.name)}`;
+  const p = entry.download.progress();
+  const pct = p.total === 0 ? 100 : Math.floor((100 * p.verified) / p.total);
+  if (entry.outcome && 'path' in entry.outcome) return `[C] ${head}  100%  ${safeText(entry.outcome.path)}`;
+  if (entry.outcome) return `[F] ${head}  failed: ${safeText(entry.outcome.failed)}`;
+  if (entry.download.state === 'stopped') return `[D] ${head}  ${pct}%  paused (resumes from disk with download_file)`;
+  return `[D] ${head}  ${pct}%  ${humanSize(p.bytesPerSecond)}/s  ${p.peers} peer${p.peers === 1 ? '' : 's'}`;
+}

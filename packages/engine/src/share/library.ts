@@ -22,8 +22,7 @@ import { isAbsolute, join } from 'node:path';
 
 import { assertValidGeometry, fileNameProblem, fromHex, idProblem, infoHash, pieceCount } from '@groupshare/protocol';
 
-import { FileNotFoundError } from '../storage/errors.js';
-import { READ_NOFOLLOW_FLAGS, openRegular } from '../storage/file-io.js';
+import { readSmallFile } from '../storage/file-io.js';
 import { writeStateFile } from '../storage/resume-state.js';
 
 /** Marks a library file and its layout version; any other value is "not a library we know". */
@@ -177,7 +176,7 @@ export class ShareLibrary {
     const lib = new ShareLibrary(dataDir, userId, onProblem);
     let text: string | undefined;
     try {
-      text = await readLibraryFile(lib.path);
+      text = await readSmallFile(lib.path, MAX_LIBRARY_BYTES);
     } catch (err) {
       onProblem({ path: lib.path, reason: `the library file cannot be read (${(err as Error).message}); starting empty` });
       return lib;
@@ -229,19 +228,3 @@ export class ShareLibrary {
   }
 }
 
-/** The library file's text, or undefined if there is none. Never follows a symlink. */
-async function readLibraryFile(path: string): Promise<string | undefined> {
-  let opened;
-  try {
-    opened = await openRegular(path, READ_NOFOLLOW_FLAGS);
-  } catch (err) {
-    if (err instanceof FileNotFoundError) return undefined;
-    throw err;
-  }
-  try {
-    if (opened.stats.size > MAX_LIBRARY_BYTES) return ''; // not ours: treated as garbled
-    return await opened.handle.readFile({ encoding: 'utf8' });
-  } finally {
-    await opened.handle.close();
-  }
-}

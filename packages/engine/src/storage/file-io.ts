@@ -145,3 +145,25 @@ export async function writeFully(handle: FileHandle, data: Uint8Array, position:
     done += bytesWritten;
   }
 }
+
+/**
+ * A small file's text, never through a symlink, or undefined if there is none. A file larger
+ * than `maxBytes` reads as '' (garbage to its parser: ignored, never loaded whole).
+ *
+ * @throws {UnsafePathError} if `path` is a symlink; {@link NotAFileError} if not a regular file.
+ */
+export async function readSmallFile(path: string, maxBytes: number): Promise<string | undefined> {
+  let opened;
+  try {
+    opened = await openRegular(path, READ_NOFOLLOW_FLAGS);
+  } catch (err) {
+    if (err instanceof FileNotFoundError) return undefined;
+    throw err;
+  }
+  try {
+    if (opened.stats.size > maxBytes) return '';
+    return await opened.handle.readFile({ encoding: 'utf8' });
+  } finally {
+    await opened.handle.close();
+  }
+}

@@ -16,8 +16,7 @@ import { constants, promises as fsp } from 'node:fs';
 
 import { Bitfield, pieceCount } from '@groupshare/protocol';
 
-import { FileNotFoundError } from './errors.js';
-import { O_NOFOLLOW, READ_NOFOLLOW_FLAGS, openRegular } from './file-io.js';
+import { O_NOFOLLOW, readSmallFile } from './file-io.js';
 import { TEMP_INFIX, fsyncDir } from './safe-path.js';
 
 /** Marks the file as ours and its layout version; another value means "not a state we know". */
@@ -93,19 +92,7 @@ export function decodeState(text: string, id: DownloadIdentity): DecodedState {
  * @throws {UnsafePathError} if `path` is a symlink; {@link NotAFileError} if not a regular file.
  */
 export async function readStateFile(path: string): Promise<string | undefined> {
-  let opened;
-  try {
-    opened = await openRegular(path, READ_NOFOLLOW_FLAGS);
-  } catch (err) {
-    if (err instanceof FileNotFoundError) return undefined;
-    throw err;
-  }
-  try {
-    if (opened.stats.size > MAX_STATE_BYTES) return '';
-    return await opened.handle.readFile({ encoding: 'utf8' });
-  } finally {
-    await opened.handle.close();
-  }
+  return readSmallFile(path, MAX_STATE_BYTES);
 }
 
 /**

@@ -113,7 +113,8 @@ export const downloadFile: CommandSpec = {
     await mkdir(dir, { recursive: true });
     const entry = await ctx.node.download(groupId, name, dir);
     const what = `${safeText(name)} from ${safeText(groupId)}`;
-    ctx.out.info(`downloading ${what} into ${safeText(dir)} (${entry.download.progress().peers} peers so far)`);
+    const peers = entry.download.progress().peers;
+    ctx.out.info(`downloading ${what} into ${safeText(dir)} (${peers} peer${peers === 1 ? '' : 's'} so far)`);
     void entry.settled.then(() => {
       const outcome = entry.outcome;
       if (outcome && 'path' in outcome) ctx.out.info(`[C] [${safeText(groupId)}] ${safeText(name)}: complete, SHA-1 verified: ${safeText(outcome.path)}`);

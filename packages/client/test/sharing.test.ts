@@ -73,4 +73,27 @@ describe('sharing from the shell', () => {
     expect(await bob.end()).toBe(1);
     expect(bob.err).toMatch(/download_file: .*no such file/);
   });
+
+  it('a download that was running when its user logged out resumes by itself at the next login', async () => {
+    await using world = await startWorld();
+    const data = randomBytes(600_000);
+    await writeFile(path.join(world.dir, 'later.bin'), data);
+    const alice = TestShell.start(world, 'alice');
+    const bob = TestShell.start(world, 'bob');
+    alice.send('create_user alice alice-password', 'create_user bob bob-password', 'login alice alice-password', 'create_group lab', `upload_file "${path.join(world.dir, 'later.bin')}" lab`);
+    await alice.waitFor('sharing later.bin in lab');
+    bob.send('login bob bob-password', 'join_group lab');
+    await alice.waitFor('bob asked to join lab');
+    alice.send('accept_request lab bob', 'logout');
+    await alice.waitFor('logged out alice');
+    // Nobody serves the file now: bob's download waits for a peer.
+    const dest = path.join(world.dir, 'in');
+    bob.send(`download_file lab later.bin "${dest}"`, 'logout', 'login bob bob-password');
+    await bob.waitFor('resuming the download of later.bin from lab (0 of 3 pieces already here)', 'out', 15_000);
+    alice.send('login alice alice-password');
+    await bob.waitFor('[C] [lab] later.bin: complete, SHA-1 verified', 'out', 30_000);
+    expect(createHash('sha1').update(await readFile(path.join(dest, 'later.bin'))).digest('hex')).toBe(createHash('sha1').update(data).digest('hex'));
+    expect(await bob.end()).toBe(0);
+    expect(await alice.end()).toBe(0);
+  });
 });

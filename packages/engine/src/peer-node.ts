@@ -12,6 +12,7 @@ import type { Server } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import { ticketPublicKey } from '@groupshare/protocol';
 import { Download } from './download/download.js';
+import { DownloadList, type RememberedDownload } from './download/download-list.js';
 import type { TrackerRequester as DownloadTrackerRequester } from './download/types.js';
 import { PeerServer } from './peer/peer-server.js';
 import { createPeerId } from './peer/peer-id.js';
@@ -48,9 +49,11 @@ export class PeerNode {
   private peerServer: PeerServer | undefined;
   private session: { userId: string; ticketKey: KeyObject } | undefined;
   private readonly downloadList: DownloadEntry[] = [];
+  private readonly remembered: DownloadList;
 
   constructor(private readonly init: PeerNodeInit) {
     this.shares = new ShareManager({ link: init.link, dataDir: init.dataDir });
+    this.remembered = new DownloadList(init.dataDir);
   }
 
   /** After a successful login or resume: serve, with tickets checked against `ticketKey`. */
@@ -66,6 +69,27 @@ export class PeerNode {
     await server.start();
     this.peerServer = server;
     return this.shares.resumeAll(userId);
+  }
+
+  /**
+   * Starts again the downloads this user had running when the client last stopped (or was
+   * killed); verified pieces are kept. Returns those that started; the others (the file is gone
+   * from the group, the directory is unusable) are forgotten, with the reason.
+   */
+  async resumeDownloads(): Promise<{ resumed: DownloadEntry[]; failed: Array<{ groupId: string; name: string; reason: string }> }> {
+    if (!this.session) return { resumed: [], failed: [] };
+    const resumed: DownloadEntry[] = [];
+    const failed: Array<{ groupId: string; name: string; reason: string }> = [];
+    for (const d of await this.remembered.read(this.session.userId)) {
+      if (this.downloadList.some((e) => e.groupId === d.groupId && e.name === d.name && e.dir === d.dir && e.download.state === 'downloading')) continue;
+      try {
+        resumed.push(await this.download(d.groupId, d.name, d.dir));
+      } catch (err) {
+        failed.push({ ...d, reason: (err as Error).message });
+        await this.forget(d);
+      }
+    }
+    return { resumed, failed };
   }
 
   /**
@@ -101,7 +125,23 @@ export class PeerNode {
     };
     await download.start(); // rejects (after 'failed') when the file or the store cannot be had
     this.downloadList.push(entry);
+    const remembered = { groupId, name, dir };
+    if (download.state === 'downloading') await this.remember(remembered);
+    void entry.settled.then(() => this.forget(remembered));
     return entry;
+  }
+
+  private async remember(d: RememberedDownload): Promise<void> {
+    if (!this.session) return;
+    const list = (await this.remembered.read(this.session.userId)).filter((e) => !(e.groupId === d.groupId && e.name === d.name && e.dir === d.dir));
+    await this.remembered.write(this.session.userId, [...list, d]);
+  }
+
+  private async forget(d: RememberedDownload): Promise<void> {
+    if (!this.session) return;
+    const list = await this.remembered.read(this.session.userId);
+    const kept = list.filter((e) => !(e.groupId === d.groupId && e.name === d.name && e.dir === d.dir));
+    if (kept.length !== list.length) await this.remembered.write(this.session.userId, kept);
   }
 
   get downloads(): readonly DownloadEntry[] {

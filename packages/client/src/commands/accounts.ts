@@ -7,6 +7,7 @@ import { CommandError } from '../errors.js';
 import { safeText } from '../render.js';
 import { checkId, checkNewPassword, passwordFrom } from './checks.js';
 import type { CommandContext, CommandSpec } from './types.js';
+import { announceWhenSettled } from './files.js';
 
 /** Prints the login/resume notices (things that happened while the user was away). */
 export function printNotices(ctx: Pick<CommandContext, 'out'>, notices: readonly { message: string }[]): void {
@@ -68,6 +69,14 @@ export const login: CommandSpec = {
       const { resumed, failed } = await ctx.node.login(result.userId, result.ticketKey);
       if (resumed.length > 0) ctx.out.info(`sharing again: ${resumed.map((r) => `${safeText(r.name)} in ${safeText(r.groupId)}`).join(', ')}`);
       for (const f of failed) ctx.out.warn(`not sharing ${safeText(f.name)} in ${safeText(f.groupId)} any more: ${safeText(describeFailure(f.reason))}`);
+      // Downloads that were running when this client last stopped (even if it was killed).
+      const downloads = await ctx.node.resumeDownloads();
+      for (const d of downloads.resumed) {
+        const p = d.download.progress();
+        ctx.out.info(`resuming the download of ${safeText(d.name)} from ${safeText(d.groupId)} (${p.verified} of ${p.total} pieces already here)`);
+        announceWhenSettled(ctx, d);
+      }
+      for (const f of downloads.failed) ctx.out.warn(`could not resume the download of ${safeText(f.name)} from ${safeText(f.groupId)}: ${safeText(f.reason)}`);
     }
     // Fill the completion cache with the groups there are; it is only a convenience, so a
     // failure here is not the login's failure.

@@ -11,7 +11,7 @@ import type { DownloadEntry } from '@groupshare/engine';
 import { pieceCount } from '@groupshare/protocol';
 import { humanSize, renderFiles, safeText } from '../render.js';
 import { checkFileName, checkId } from './checks.js';
-import type { CommandSpec } from './types.js';
+import type { CommandContext, CommandSpec } from './types.js';
 
 const groupArg = { name: 'group_id', kind: 'group' } as const;
 const fileArg = { name: 'file_name', kind: 'file' } as const;
@@ -115,13 +115,19 @@ export const downloadFile: CommandSpec = {
     const what = `${safeText(name)} from ${safeText(groupId)}`;
     const peers = entry.download.progress().peers;
     ctx.out.info(`downloading ${what} into ${safeText(dir)} (${peers} peer${peers === 1 ? '' : 's'} so far)`);
-    void entry.settled.then(() => {
-      const outcome = entry.outcome;
-      if (outcome && 'path' in outcome) ctx.out.info(`[C] [${safeText(groupId)}] ${safeText(name)}: complete, SHA-1 verified: ${safeText(outcome.path)}`);
-      else if (outcome) ctx.out.warn(`download of ${what} failed: ${safeText(outcome.failed)}`);
-    });
+    announceWhenSettled(ctx, entry);
   },
 };
+
+/** Prints one line when a background download completes or fails. */
+export function announceWhenSettled(ctx: CommandContext, entry: DownloadEntry): void {
+  const what = `${safeText(entry.name)} from ${safeText(entry.groupId)}`;
+  void entry.settled.then(() => {
+    const outcome = entry.outcome;
+    if (outcome && 'path' in outcome) ctx.out.info(`[C] [${safeText(entry.groupId)}] ${safeText(entry.name)}: complete, SHA-1 verified: ${safeText(outcome.path)}`);
+    else if (outcome) ctx.out.warn(`download of ${what} failed: ${safeText(outcome.failed)}`);
+  });
+}
 
 export const showDownloads: CommandSpec = {
   name: 'show_downloads',

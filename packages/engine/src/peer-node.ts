@@ -98,6 +98,9 @@ export class PeerNode {
    */
   async download(groupId: string, name: string, dir: string): Promise<DownloadEntry> {
     if (!this.session) throw new Error('log in first');
+    // One download per destination: a second one would write the same partial file.
+    const running = this.downloadList.find((e) => e.groupId === groupId && e.name === name && e.dir === dir && e.download.state === 'downloading');
+    if (running) return running;
     const download = new Download({
       link: this.init.link,
       groupId,

@@ -111,7 +111,12 @@ export const downloadFile: CommandSpec = {
     const name = checkFileName(f as string);
     const dir = path.resolve(d as string);
     await mkdir(dir, { recursive: true });
+    const before = ctx.node.downloads.length;
     const entry = await ctx.node.download(groupId, name, dir);
+    if (ctx.node.downloads.length === before) {
+      ctx.out.info(`already downloading ${safeText(name)} from ${safeText(groupId)} into ${safeText(dir)}; show_downloads shows how far`);
+      return;
+    }
     const what = `${safeText(name)} from ${safeText(groupId)}`;
     const peers = entry.download.progress().peers;
     ctx.out.info(`downloading ${what} into ${safeText(dir)} (${peers} peer${peers === 1 ? '' : 's'} so far)`);

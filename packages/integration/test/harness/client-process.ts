@@ -1,0 +1,189 @@
+/**
+ * ClientProcess: one real client shell (`node packages/client/dist/main.js <ip:port>
+ * <tracker_info> --data-dir <dir>`) with piped stdin, the way a script drives it: the test
+ * writes command lines whenever it likes, reads everything the shell printed, waits for a line
+ * matching a pattern, and ends it with SIGKILL (a crash) or by closing stdin (the shell then
+ * waits for its running downloads and exits 0 or 1).
+ *
+ * Piped mode runs commands strictly in order, so "write a line, then wait for its answer on the
+ * output that came after it" (`mark` + `waitFor`, or `run`) reads each command's own result.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Exit } from './process-cluster.js';
+
+/**
+ * The built client program: the `groupshare-client` bin of @groupshare/client's package.json
+ * (`./dist/main.js`), found through module resolution like `trackerMainJs`.
+ */
+export function clientMainJs(): string {
+  let dir = path.dirname(createRequire(import.meta.url).resolve('@groupshare/client'));
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; bin?: Record<string, string> };
+      if (pkg.name === '@groupshare/client') {
+        const bin = pkg.bin?.['groupshare-client'];
+        if (bin === undefined) throw new Error(`${manifest} has no groupshare-client bin`);
+        const main = path.resolve(dir, bin);
+        if (!existsSync(main)) throw new Error(`${main} is missing: build the client first (pnpm run build)`);
+        return main;
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the package.json of @groupshare/client');
+    dir = parent;
+  }
+}
+
+export interface ClientProcessInit {
+  /** A name for failure messages ("alice"). */
+  name: string;
+  trackerInfo: string;
+  dataDir: string;
+  /** Where the peer server listens; port 0 picks a free one. */
+  address?: string;
+  cwd?: string;
+}
+
+type Stream = 'stdout' | 'stderr';
+
+/** A position in both outputs: `waitFor` looks only at what came after it. */
+export interface Mark {
+  stdout: number;
+  stderr: number;
+}
+
+export class ClientProcess implements AsyncDisposable {
+  /** Everything the shell printed (a test's clients print a few KiB at most). */
+  stdout = '';
+  stderr = '';
+  exit: Exit | undefined;
+  readonly exited: Promise<Exit>;
+  private readonly wakers = new Set<() => void>();
+
+  private constructor(
+    readonly init: ClientProcessInit,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stdout += chunk;
+      this.wake();
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk;
+      this.wake();
+    });
+    // Writing to a shell that has just died (EPIPE) is not the test's failure: waitFor reports it.
+    child.stdin?.on('error', () => {});
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        this.wake();
+        resolve(this.exit);
+      });
+    });
+  }
+
+  /** Spawns the client; it runs until killed or its stdin ends. */
+  static spawn(init: ClientProcessInit): ClientProcess {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    const child = spawn(process.execPath, [clientMainJs(), init.address ?? '127.0.0.1:0', init.trackerInfo, '--data-dir', init.dataDir, '--no-color'], {
+      cwd: init.cwd ?? path.dirname(init.trackerInfo),
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    return new ClientProcess(init, child);
+  }
+
+  get running(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Sends one command line. */
+  write(line: string): void {
+    if (!this.child.stdin || this.child.stdin.writableEnded) throw new Error(`${this.init.name}: stdin is closed`);
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  /** Ends the input: the shell finishes, waits for its downloads and exits. */
+  end(): void {
+    if (this.child.stdin && !this.child.stdin.writableEnded) this.child.stdin.end();
+  }
+
+  mark(): Mark {
+    return { stdout: this.stdout.length, stderr: this.stderr.length };
+  }
+
+  /**
+   * Resolves with the first line of `stream` (after `since`, if given) matching `pattern`, or
+   * rejects after `timeoutMs` or when the process exits without printing it.
+   */
+  async waitFor(pattern: RegExp, opts: { stream?: Stream; since?: Mark; timeoutMs?: number } = {}): Promise<RegExpMatchArray> {
+    const stream = opts.stream ?? 'stdout';
+    const timeoutMs = opts.timeoutMs ?? 15_000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = this[stream].slice(opts.since?.[stream] ?? 0);
+      for (const line of text.split('\n')) {
+        const match = line.match(pattern);
+        if (match) return match;
+      }
+      const remaining = deadline - Date.now();
+      if (!this.running) throw new Error(`${this.init.name} exited before printing ${pattern} on ${stream}\n${this.describe()}`);
+      if (remaining <= 0) throw new Error(`${this.init.name}: no ${pattern} on ${stream} within ${timeoutMs} ms\n${this.describe()}`);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.wakers.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, remaining);
+        this.wakers.add(done);
+      });
+    }
+  }
+
+  /** Writes `line` and waits for `pattern` in what the shell printed after it. */
+  run(line: string, pattern: RegExp, opts: { stream?: Stream; timeoutMs?: number } = {}): Promise<RegExpMatchArray> {
+    const since = this.mark();
+    this.write(line);
+    return this.waitFor(pattern, { ...opts, since });
+  }
+
+  /** Sends `signal` (SIGKILL by default: no clean shutdown) and waits for the process to go. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<Exit> {
+    if (this.running) this.child.kill(signal);
+    return this.waitForExit(10_000);
+  }
+
+  /** Resolves with the exit, or rejects after `timeoutMs` (leaving the process running). */
+  async waitForExit(timeoutMs = 10_000): Promise<Exit> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${this.init.name} did not exit within ${timeoutMs} ms\n${this.describe()}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  describe(): string {
+    const exit = this.exit ? ` (exited: code ${this.exit.code}, signal ${this.exit.signal})` : '';
+    return `--- client ${this.init.name}${exit} stdout (tail) ---\n${this.stdout.slice(-3000)}\n--- stderr (tail) ---\n${this.stderr.slice(-3000)}`;
+  }
+
+  /** Cleanup: SIGKILL if still running. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.running) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  private wake(): void {
+    for (const w of [...this.wakers]) w();
+  }
+}

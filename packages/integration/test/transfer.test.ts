@@ -1,0 +1,209 @@
+// Real transfers between real client processes: one tracker process, client shells driven
+// through piped stdin on 127.0.0.1 (port 0 each), files of random bytes written to a temp dir
+// and checked by SHA-1 (node:crypto) once downloaded. Swarming and seeding after a download,
+// resume after kill -9 of a downloader, and logout/login stopping and restarting a share.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { Cleanup } from './harness/cleanup.js';
+import { ClientProcess } from './harness/client-process.js';
+import { passwordOf } from './harness/fixtures.js';
+import { ProcessCluster, sleep } from './harness/process-cluster.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const MiB = 1024 * 1024;
+
+/** GROUPSHARE_TEST_SEED reproduces a run; otherwise a fresh seed, printed. */
+const BASE_SEED = Number(process.env.GROUPSHARE_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+console.log(`transfer.test.ts: random file seed ${BASE_SEED} (GROUPSHARE_TEST_SEED=${BASE_SEED} reproduces)`);
+
+/** Seeded pseudo-random bytes (xorshift32): fast enough for tens of MiB. */
+function randomBytesFromSeed(length: number, seed: number): Buffer {
+  const out = Buffer.alloc(length + 3);
+  let x = seed >>> 0 || 0x9e3779b9;
+  for (let i = 0; i < length; i += 4) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out.writeUInt32LE(x, i);
+  }
+  return out.subarray(0, length);
+}
+
+function sha1(data: Buffer): string {
+  return createHash('sha1').update(data).digest('hex');
+}
+
+async function sha1OfFile(file: string): Promise<string> {
+  return sha1(await readFile(file));
+}
+
+/** Writes `size` random bytes as `<root>/src/<name>`; returns the path and its SHA-1. */
+async function randomFile(root: string, name: string, size: number, seed: number): Promise<{ file: string; sha1: string }> {
+  const data = randomBytesFromSeed(size, seed);
+  const dir = path.join(root, 'src');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, name);
+  await writeFile(file, data);
+  return { file, sha1: sha1(data) };
+}
+
+async function newCluster(): Promise<ProcessCluster> {
+  const cluster = cleanup.add(await ProcessCluster.create({ size: 1 }));
+  await cluster.startAll();
+  return cluster;
+}
+
+/** Spawns a client shell for `user` with its own data dir under the cluster's temp dir. */
+function spawnClient(cluster: ProcessCluster, user: string, dataDir = path.join(cluster.root, `client-${user}`)): ClientProcess {
+  return cleanup.add(ClientProcess.spawn({ name: user, trackerInfo: cluster.infoFile(1), dataDir }));
+}
+
+async function logIn(client: ClientProcess, user: string): Promise<void> {
+  await client.run(`login ${user} ${passwordOf(user)}`, new RegExp(`^logged in as ${user}\\b`));
+}
+
+/** A client for a new account, logged in. */
+async function newUser(cluster: ProcessCluster, user: string): Promise<ClientProcess> {
+  const client = spawnClient(cluster, user);
+  await client.run(`create_user ${user} ${passwordOf(user)}`, new RegExp(`^created user ${user}\\b`));
+  await logIn(client, user);
+  return client;
+}
+
+/** `member` asks to join `group`, `owner` accepts. */
+async function join(owner: ClientProcess, member: ClientProcess, memberId: string, group: string): Promise<void> {
+  await member.run(`join_group ${group}`, new RegExp(`^asked to join ${group}\\b`));
+  await owner.run(`accept_request ${group} ${memberId}`, new RegExp(`^${memberId} is now a member of ${group}`));
+}
+
+async function share(client: ClientProcess, file: string, group: string): Promise<void> {
+  await client.run(`upload_file ${file} ${group}`, new RegExp(`^sharing ${path.basename(file)} in ${group}:`), { timeoutMs: 30_000 });
+}
+
+/** Starts `download_file` and waits for the shell to say it is running. */
+async function startDownload(client: ClientProcess, group: string, name: string, dir: string): Promise<void> {
+  await client.run(`download_file ${group} ${name} ${dir}`, new RegExp(`^downloading ${name} from ${group} into`));
+}
+
+function completion(group: string, name: string): RegExp {
+  return new RegExp(`^\\[C\\] \\[${group}\\] ${name.replace('.', '\\.')}: complete, SHA-1 verified: (.+)$`);
+}
+
+it('two members download a 20 MiB file at once; with the uploader killed, a third gets it from them', async () => {
+  const started = Date.now();
+  const cluster = await newCluster();
+  const { file, sha1: want } = await randomFile(cluster.root, 'big.bin', 20 * MiB, BASE_SEED + 1);
+
+  const [a, b, c, d] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((u) => newUser(cluster, u)));
+  await a!.run('create_group lab', /^created group lab\b/);
+  for (const [client, id] of [[b!, 'bob'], [c!, 'carol'], [d!, 'dave']] as const) await join(a!, client, id, 'lab');
+  await share(a!, file, 'lab');
+
+  const bDir = path.join(cluster.root, 'dl-bob');
+  const cDir = path.join(cluster.root, 'dl-carol');
+  const sinceB = b!.mark();
+  const sinceC = c!.mark();
+  await Promise.all([startDownload(b!, 'lab', 'big.bin', bDir), startDownload(c!, 'lab', 'big.bin', cDir)]);
+  const [doneB, doneC] = await Promise.all([
+    b!.waitFor(completion('lab', 'big.bin'), { since: sinceB, timeoutMs: 30_000 }),
+    c!.waitFor(completion('lab', 'big.bin'), { since: sinceC, timeoutMs: 30_000 }),
+  ]);
+  expect(doneB[1]).toBe(path.join(bDir, 'big.bin'));
+  expect(doneC[1]).toBe(path.join(cDir, 'big.bin'));
+  expect(await sha1OfFile(path.join(bDir, 'big.bin'))).toBe(want);
+  expect(await sha1OfFile(path.join(cDir, 'big.bin'))).toBe(want);
+  console.log(`test 1: bob and carol complete ${Date.now() - started} ms after start`);
+
+  // The uploader crashes; bob and carol stay logged in (stdin open) and serve what they have.
+  await a!.kill('SIGKILL');
+  const dDir = path.join(cluster.root, 'dl-dave');
+  const sinceD = d!.mark();
+  await startDownload(d!, 'lab', 'big.bin', dDir);
+  const doneD = await d!.waitFor(completion('lab', 'big.bin'), { since: sinceD, timeoutMs: 30_000 });
+  expect(doneD[1]).toBe(path.join(dDir, 'big.bin'));
+  expect(await sha1OfFile(path.join(dDir, 'big.bin'))).toBe(want);
+  expect([b!.running, c!.running]).toEqual([true, true]);
+  console.log(`test 1: dave complete from bob and carol ${Date.now() - started} ms after start`);
+});
+
+it('a downloader killed with SIGKILL mid-download resumes from disk after a restart on the same data dir', async () => {
+  const started = Date.now();
+  const cluster = await newCluster();
+  const { file, sha1: want } = await randomFile(cluster.root, 'huge.bin', 40 * MiB, BASE_SEED + 2);
+  const [a, b] = await Promise.all(['alice', 'bob'].map((u) => newUser(cluster, u)));
+  await a!.run('create_group lab', /^created group lab\b/);
+  await join(a!, b!, 'bob', 'lab');
+  await share(a!, file, 'lab');
+
+  const dir = path.join(cluster.root, 'dl-bob');
+  await startDownload(b!, 'lab', 'huge.bin', dir);
+  // Poll show_downloads until some progress shows, then crash the downloader.
+  let pct = 0;
+  const deadline = Date.now() + 15_000;
+  while (pct === 0) {
+    if (Date.now() > deadline) throw new Error(`no download progress within 15 s\n${b!.describe()}`);
+    const m = await b!.run('show_downloads', /^\[([DCF])\] \[lab\] huge\.bin {2}(\d+)%/);
+    if (m[1] !== 'D') throw new Error(`download ended before it could be interrupted: ${m[0]}\n${b!.describe()}`);
+    pct = Number(m[2]);
+    if (pct === 0) await sleep(50);
+  }
+  await b!.kill('SIGKILL');
+  console.log(`test 2: bob killed at ${pct}% (${Date.now() - started} ms after start)`);
+  expect(existsSync(path.join(dir, 'huge.bin'))).toBe(false);
+  // What a restart resumes from: the partial file and its state, in the destination directory.
+  const left = await readdir(dir);
+  console.log(`test 2: left in the destination dir after the kill: ${left.join(', ')}`);
+  expect(left.length).toBeGreaterThan(0);
+
+  // The restarted client remembers the download (its data directory) and resumes it at login.
+  const b2 = spawnClient(cluster, 'bob', path.join(cluster.root, 'client-bob'));
+  const since = b2.mark();
+  await logIn(b2, 'bob');
+  await b2.waitFor(/^resuming the download of huge\.bin from lab/, { since, timeoutMs: 15_000 });
+  // Asking again does not start a second download over the same partial file.
+  await b2.run(`download_file lab huge.bin ${dir}`, /^already downloading huge\.bin from lab/);
+  const resumedAt = await b2.run('show_downloads', /^\[[DC]\] \[lab\] huge\.bin {2}(\d+)%/);
+  console.log(`test 2: after the restart show_downloads says ${resumedAt[0]}`);
+  const done = await b2.waitFor(completion('lab', 'huge.bin'), { since, timeoutMs: 30_000 });
+  expect(done[1]).toBe(path.join(dir, 'huge.bin'));
+  expect(await sha1OfFile(path.join(dir, 'huge.bin'))).toBe(want);
+  console.log(`test 2: resumed download complete ${Date.now() - started} ms after start`);
+});
+
+it('logout stops serving a share; the next login shares it again and a waiting download completes', async () => {
+  const started = Date.now();
+  const cluster = await newCluster();
+  const { file, sha1: want } = await randomFile(cluster.root, 'notes.bin', 1 * MiB, BASE_SEED + 3);
+  const [a, b] = await Promise.all(['alice', 'bob'].map((u) => newUser(cluster, u)));
+  await a!.run('create_group lab', /^created group lab\b/);
+  await join(a!, b!, 'bob', 'lab');
+  await share(a!, file, 'lab');
+  await b!.run('list_files lab', /^notes\.bin\s+\S+ \S+\s+1\s+\d+\s+yes\b/);
+
+  await a!.run('logout', /^logged out alice\b/);
+  // The tracker no longer counts alice: nobody online has the file.
+  await b!.run('list_files lab', /^notes\.bin\s+\S+ \S+\s+0\s+0\s+no\b/);
+
+  const dir = path.join(cluster.root, 'dl-bob');
+  const since = b!.mark();
+  await startDownload(b!, 'lab', 'notes.bin', dir);
+  await sleep(3_000);
+  expect(b!.stdout.slice(since.stdout)).not.toMatch(completion('lab', 'notes.bin'));
+  expect(existsSync(path.join(dir, 'notes.bin'))).toBe(false);
+  const waiting = await b!.run('show_downloads', /^\[[DCF]\] \[lab\] notes\.bin .*$/);
+  expect(waiting[0]).toMatch(/^\[D\] \[lab\] notes\.bin {2}0%/);
+
+  await a!.run('login alice alice-password', /^sharing again: notes\.bin in lab\b/);
+  // The running download asks the tracker for peers every 10 s.
+  const done = await b!.waitFor(completion('lab', 'notes.bin'), { since, timeoutMs: 25_000 });
+  expect(done[1]).toBe(path.join(dir, 'notes.bin'));
+  expect(await sha1OfFile(path.join(dir, 'notes.bin'))).toBe(want);
+  console.log(`test 3: complete ${Date.now() - started} ms after start`);
+});

@@ -9,33 +9,13 @@
  * output that came after it" (`mark` + `waitFor`, or `run`) reads each command's own result.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { nextWake, workspaceBin } from './bins.js';
 import type { Exit } from './process-cluster.js';
 
-/**
- * The built client program: the `groupshare-client` bin of @groupshare/client's package.json
- * (`./dist/main.js`), found through module resolution like `trackerMainJs`.
- */
+/** The built client program (its `groupshare-client` bin). */
 export function clientMainJs(): string {
-  let dir = path.dirname(createRequire(import.meta.url).resolve('@groupshare/client'));
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; bin?: Record<string, string> };
-      if (pkg.name === '@groupshare/client') {
-        const bin = pkg.bin?.['groupshare-client'];
-        if (bin === undefined) throw new Error(`${manifest} has no groupshare-client bin`);
-        const main = path.resolve(dir, bin);
-        if (!existsSync(main)) throw new Error(`${main} is missing: build the client first (pnpm run build)`);
-        return main;
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the package.json of @groupshare/client');
-    dir = parent;
-  }
+  return workspaceBin('@groupshare/client', 'groupshare-client');
 }
 
 export interface ClientProcessInit {
@@ -134,15 +114,7 @@ export class ClientProcess implements AsyncDisposable {
       const remaining = deadline - Date.now();
       if (!this.running) throw new Error(`${this.init.name} exited before printing ${pattern} on ${stream}\n${this.describe()}`);
       if (remaining <= 0) throw new Error(`${this.init.name}: no ${pattern} on ${stream} within ${timeoutMs} ms\n${this.describe()}`);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.wakers.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, remaining);
-        this.wakers.add(done);
-      });
+      await nextWake(this.wakers, remaining);
     }
   }
 

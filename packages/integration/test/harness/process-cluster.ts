@@ -11,13 +11,12 @@
  */
 import type { TrackerStatus } from '@groupshare/tracker';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { WsClient } from './ws-client.js';
+import { workspaceBin } from './bins.js';
 
 /** A cluster secret long enough for the tracker's 16-character minimum. */
 export const TEST_CLUSTER_SECRET = 'integration-test-cluster-secret';
@@ -25,30 +24,9 @@ export const TEST_CLUSTER_SECRET = 'integration-test-cluster-secret';
 /** Output kept per stream for failure messages; a tracker logs a JSON line per event. */
 const OUTPUT_TAIL_CHARS = 64 * 1024;
 
-/**
- * The built tracker program: the `groupshare-tracker` bin of @groupshare/tracker's package.json
- * (`./dist/main.js`). The package is found through module resolution rather than a path into
- * the tree; which file resolution lands on depends on the export conditions (vitest resolves
- * the `source` one), so we walk up from it to the package.json.
- */
+/** The built tracker program (its `groupshare-tracker` bin). */
 export function trackerMainJs(): string {
-  let dir = path.dirname(createRequire(import.meta.url).resolve('@groupshare/tracker'));
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; bin?: Record<string, string> };
-      if (pkg.name === '@groupshare/tracker') {
-        const bin = pkg.bin?.['groupshare-tracker'];
-        if (bin === undefined) throw new Error(`${manifest} has no groupshare-tracker bin`);
-        const main = path.resolve(dir, bin);
-        if (!existsSync(main)) throw new Error(`${main} is missing: build the tracker first (pnpm run build)`);
-        return main;
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the package.json of @groupshare/tracker');
-    dir = parent;
-  }
+  return workspaceBin('@groupshare/tracker', 'groupshare-tracker');
 }
 
 /** A TCP port that was free a moment ago (listen on 0, read it, close). */

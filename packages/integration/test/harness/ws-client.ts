@@ -10,6 +10,7 @@
 import type { RequestFields } from '@groupshare/engine';
 import type { ErrorBody, Push, PushType, RequestType, Result } from '@groupshare/protocol';
 import { WebSocket } from 'ws';
+import { nextWake } from './bins.js';
 
 export type Outcome<T extends RequestType> = { ok: true; result: Result<T> } | { ok: false; error: ErrorBody };
 
@@ -89,15 +90,7 @@ export class WsClient {
         const seen = this.pushes.map((p) => p.push).join(', ') || 'none';
         throw new Error(`no ${type} push from ${this.url} within ${timeoutMs} ms (pushes seen: ${seen})`);
       }
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.wakers.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, remaining);
-        this.wakers.add(done);
-      });
+      await nextWake(this.wakers, remaining);
     }
   }
 

@@ -24,6 +24,7 @@ import { assertValidGeometry, fileNameProblem, fromHex, idProblem, infoHash, pie
 
 import { readSmallFile } from '../storage/file-io.js';
 import { writeStateFile } from '../storage/resume-state.js';
+import type { SharedFileInfo } from './types.js';
 
 /** Marks a library file and its layout version; any other value is "not a library we know". */
 export const LIBRARY_FORMAT = 'groupshare-shares/1';
@@ -39,23 +40,7 @@ const SHA1_HEX = /^[0-9a-f]{40}$/;
 const HEX = /^(?:[0-9a-f]{40})*$/;
 
 /** One shared file in one group: everything needed to serve it and to register it again. */
-export interface ShareRecord {
-  /** Group id, normalised (lower case). */
-  groupId: string;
-  /** File name as shared (NFC). */
-  name: string;
-  /** BEP 3 info-hash, lowercase hex. */
-  infoHash: string;
-  /** Absolute path of the shared file. */
-  path: string;
-  /** Size in bytes when hashed. */
-  size: number;
-  /** Modification time when hashed (ms since the epoch). */
-  mtimeMs: number;
-  /** Bytes per piece. */
-  pieceLength: number;
-  /** Whole-file SHA-1, lowercase hex. */
-  sha1: string;
+export interface ShareRecord extends Omit<SharedFileInfo, 'pieceCount'> {
   /** Concatenated piece SHA-1s, lowercase hex (as `share_file` sends them). */
   pieces: string;
 }

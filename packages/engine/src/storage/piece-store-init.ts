@@ -40,9 +40,16 @@ export interface ResumeReport {
   state: 'none' | 'loaded' | 'ignored';
   /** Why the state was ignored. */
   reason?: string;
-  /** Pieces the state claimed that still hash correctly (now in `have`). */
+  /** Pieces the journal named beyond the state (verified in the last second before a kill). */
+  journaled: number;
+  /**
+   * True when every piece of an existing partial file was hashed because there was no usable
+   * state to say which were verified (garbled, deleted, or killed before the first write).
+   */
+  scanned: boolean;
+  /** Pieces found verified on open (now in `have`). */
   kept: number;
-  /** Pieces the state claimed that failed the re-hash (to fetch again). */
+  /** Pieces the state or journal claimed that failed the re-hash (to fetch again). */
   dropped: number[];
 }
 

@@ -59,7 +59,7 @@ describe('PieceStore', () => {
   it('writes blocks out of order, verifies, finishes into place and cleans up', async () => {
     const { data, init } = download();
     const store = await openStore(init);
-    expect(store.resume).toEqual({ state: 'none', kept: 0, dropped: [] });
+    expect(store.resume).toEqual({ state: 'none', journaled: 0, scanned: false, kept: 0, dropped: [] });
     expect(await fsp.readdir(dir)).toContain('.movie.mkv.groupshare-part');
     await fetchAll(store, data);
     await store.flush();
@@ -167,7 +167,7 @@ describe('PieceStore resume', () => {
     await first.close();
     const second = await openStore(init);
     expect(second.have.indices()).toEqual([0, 2, 5]);
-    expect(second.resume).toEqual({ state: 'loaded', kept: 3, dropped: [] });
+    expect(second.resume).toEqual({ state: 'loaded', journaled: 0, scanned: false, kept: 3, dropped: [] });
     for (const i of [1, 3, 4]) {
       await writePiece(second, data, i);
       expect(await second.verifyPiece(i)).toBe(true);
@@ -227,16 +227,76 @@ describe('PieceStore resume', () => {
     ['truncated JSON', (text: string) => text.slice(0, text.length / 2)],
     ['an edited piece list', (text: string) => text.replace(/"have":"[^"]*"/, '"have":"/w=="')],
     ['a JSON array', () => '[1,2,3]'],
-  ])('ignores a state file holding %s and starts over without crashing', async (_what, garble) => {
+  ])('ignores a state file holding %s and finds the good pieces by scanning the partial file', async (_what, garble) => {
     const { init, part } = await verifiedAndClosed();
     const statePath = part.replace(/part$/, 'state.json');
     await fsp.writeFile(statePath, garble(await fsp.readFile(statePath, 'utf8')));
+    const handle = await fsp.open(part, 'r+');
+    await handle.write(Buffer.from([0x55]), 0, 1, 2 * PIECE + 9); // and piece 2 damaged
+    await handle.close();
     const store = await openStore(init);
-    expect(store.resume.state).toBe('ignored');
-    expect(store.resume.reason).toMatch(/state file/);
-    expect(store.have.count()).toBe(0);
-    // The garbage was replaced by a valid (empty) state.
-    expect(decodeState(await fsp.readFile(statePath, 'utf8'), init).ok).toBe(true);
+    expect(store.resume).toMatchObject({ state: 'ignored', reason: expect.stringMatching(/state file/), scanned: true, kept: 5 });
+    expect(store.have.indices()).toEqual([0, 1, 3, 4, 5]); // only the damaged piece is fetched again
+    // The garbage was replaced by a valid state naming what the scan found.
+    const state = decodeState(await fsp.readFile(statePath, 'utf8'), init);
+    expect(state.ok && state.have.indices()).toEqual([0, 1, 3, 4, 5]);
+  });
+
+  it('keeps the pieces verified after the last state write (kill -9 before the flush) through the journal', async () => {
+    const { data, init } = download();
+    const first = await openStore({ ...init, stateFlushMs: 60_000 });
+    await writePiece(first, data, 0);
+    await first.verifyPiece(0);
+    await first.flush(); // the state now holds piece 0
+    for (const i of [1, 3]) {
+      await writePiece(first, data, i);
+      await first.verifyPiece(i);
+    }
+    await writePiece(first, data, 4); // written, never verified
+    // No flush and no close: the process "dies" here. Opening again sees what a restart sees.
+    const second = await PieceStore.open(init);
+    try {
+      expect(second.resume).toEqual({ state: 'loaded', journaled: 2, scanned: false, kept: 3, dropped: [] });
+      expect(second.have.indices()).toEqual([0, 1, 3]);
+      const state = decodeState(await fsp.readFile(second.paths.state, 'utf8'), init);
+      expect(state.ok && state.have.indices()).toEqual([0, 1, 3]); // the journal's pieces moved into the state
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('scans the partial file when killed before the first state write', async () => {
+    const { data, init } = download();
+    const first = await openStore({ ...init, stateFlushMs: 60_000 });
+    for (const i of [2, 5]) {
+      await writePiece(first, data, i);
+      await first.verifyPiece(i);
+    }
+    await fsp.rm(first.paths.journal); // even without the journal nothing verified is lost
+    const second = await PieceStore.open(init);
+    try {
+      expect(second.resume).toMatchObject({ state: 'none', scanned: true, kept: 2 });
+      expect(second.have.indices()).toEqual([2, 5]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('ignores a journal left by a different file of the same name', async () => {
+    const { data, init } = download();
+    const first = await openStore({ ...init, stateFlushMs: 60_000 });
+    await first.flush();
+    await writePiece(first, data, 1);
+    await first.verifyPiece(1);
+    await first.close();
+    const journal = await fsp.readFile(first.paths.journal);
+    const other = download();
+    await fsp.rm(first.paths.part);
+    const again = await openStore(other.init); // a new partial file; plant the old journal
+    await again.close();
+    await fsp.writeFile(again.paths.journal, journal);
+    const third = await openStore(other.init);
+    expect(third.resume).toMatchObject({ journaled: 0, kept: 0, dropped: [] });
   });
 
   it('ignores a state left by a different file of the same name', async () => {

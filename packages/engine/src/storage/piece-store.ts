@@ -3,14 +3,17 @@
  *
  * Blocks are written at their offset in a sparse partial file (`<dir>/.<name>.groupshare-part`),
  * never buffered whole. A piece counts only once its SHA-1 matches, and only verified pieces are
- * served to others. Which pieces are verified is persisted (batched) in a resume state file, so a
- * killed client resumes without refetching them. When every piece is verified, `finish()` checks
- * the whole-file SHA-1 and moves the file into place, never over an existing different file.
+ * served to others. Which pieces are verified is persisted (batched, fsync'd) in a resume state
+ * file, and each piece is appended to a journal before it counts, so a client killed with kill -9
+ * resumes without refetching any piece it had verified. When every piece is verified, `finish()`
+ * checks the whole-file SHA-1 and moves the file into place, never over an existing different file.
  *
- * Resume trusts nothing: every piece the state claims is re-hashed on open. That costs one read
- * of the verified part of the file (about as long as hashing it for sharing), and in exchange a
- * truncated partial file, bytes changed on disk, or writes lost in a crash before the data
- * reached the disk all show up as pieces to fetch again instead of a corrupt file at the end.
+ * Resume trusts nothing: every piece the state or journal claims is re-hashed on open. That costs
+ * one read of the verified part of the file (about as long as hashing it for sharing), and in
+ * exchange a truncated partial file, bytes changed on disk, or writes lost in a crash before the
+ * data reached the disk all show up as pieces to fetch again instead of a corrupt file at the end.
+ * Without a usable state (garbled, deleted) an existing partial file is scanned piece by piece,
+ * as libtorrent checks files without resume data: only what is damaged or missing is fetched.
  *
  * Operations on one piece (writes, verification) run one after another, so a block arriving
  * while its piece is being verified cannot slip in after the check; blocks for a piece that is
@@ -32,7 +35,8 @@ import { hashRange, readExactly, writeFully } from './file-io.js';
 import { checkDestination, placeFile } from './place-file.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { normaliseInit, openPartFile, type PieceStoreInit, type ResumeReport } from './piece-store-init.js';
-import { decodeState, encodeState, readStateFile } from './resume-state.js';
+import { PieceJournal, removeJournal } from './piece-journal.js';
+import { decodeState, encodeState, identityDigest, readStateFile } from './resume-state.js';
 import { downloadPaths, fsyncDir, refuseUnsafe, type DownloadPaths } from './safe-path.js';
 import { StateSaver } from './state-saver.js';
 
@@ -55,6 +59,7 @@ export class PieceStore {
     /** Absolute paths of the destination, partial and state files. */
     readonly paths: DownloadPaths,
     private readonly handle: FileHandle,
+    private readonly journal: PieceJournal,
     have: Bitfield,
     resume: ResumeReport,
   ) {
@@ -86,26 +91,43 @@ export class PieceStore {
     const paths = await downloadPaths(init.dir, init.name);
     await checkDestination(paths.dest, size);
     await refuseUnsafe(paths.state, 'resume state');
+    await refuseUnsafe(paths.journal, 'piece journal');
     const text = await readStateFile(paths.state);
     const { handle, stats } = await openPartFile(paths.part);
+    let journal: PieceJournal;
+    let claimed: number[];
+    try {
+      ({ journal, claimed } = await PieceJournal.open(paths.journal, identityDigest(full), pieceCount(size, pieceLength)));
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
     const decoded = text === undefined ? undefined : decodeState(text, full);
     const have = decoded?.ok ? decoded.have : new Bitfield(pieceCount(size, pieceLength));
-    const store = new PieceStore(full, paths, handle, have, {
+    const stateBits = have.count();
+    for (const index of claimed) have.set(index);
+    const scan = !decoded?.ok && stats.size > 0;
+    const store = new PieceStore(full, paths, handle, journal, have, {
       state: decoded === undefined ? 'none' : decoded.ok ? 'loaded' : 'ignored',
       ...(decoded?.ok === false ? { reason: decoded.reason } : {}),
+      journaled: have.count() - stateBits,
+      scanned: scan,
       kept: 0,
       dropped: [],
     });
     try {
       store.resume.dropped = await store.recheck();
+      if (scan) await store.scanUnclaimed();
       store.resume.kept = have.count();
       if (stats.size !== size) await handle.truncate(size); // sparse: unwritten ranges read as 0
-      // Rewrite a state that was wrong (pieces dropped) or garbage (replace it with a valid one).
-      if (store.resume.dropped.length > 0 || decoded?.ok === false) {
+      // The journal was emptied on open: the state must now hold every piece found. It is also
+      // rewritten when it was wrong (pieces dropped) or garbage (replaced with a valid one).
+      if (store.resume.journaled > 0 || scan || store.resume.dropped.length > 0 || decoded?.ok === false) {
         store.saver.markDirty();
         await store.flush();
       }
     } catch (err) {
+      await journal.close().catch(() => undefined);
       await handle.close();
       throw err;
     }
@@ -129,15 +151,18 @@ export class PieceStore {
   }
 
   /**
-   * Reads piece `index` back from disk and checks its SHA-1. On a match the piece is marked in
-   * `have` and the state is persisted soon (see `flush`); on a mismatch nothing is marked and
-   * the caller fetches the piece again. True at once for an already verified piece.
+   * Reads piece `index` back from disk and checks its SHA-1. On a match the piece is journaled,
+   * then marked in `have`, and the state is persisted soon (see `flush`); on a mismatch nothing
+   * is marked and the caller fetches the piece again. True at once for an already verified piece.
    */
   async verifyPiece(index: number): Promise<boolean> {
     this.blockOffset(index, 0, 1); // validates the index
     return this.queue.run(index, async () => {
       if (this.have.has(index)) return true;
       if (!(await this.pieceMatches(index))) return false;
+      // Journaled before anyone hears of it, so a kill cannot lose a piece peers were told of.
+      // A failed append (disk full) costs at most a refetch after a crash; the state still has it.
+      await this.journal.append(index).catch(() => undefined);
       this.have.set(index);
       this.saver.changed();
       return true;
@@ -178,6 +203,13 @@ export class PieceStore {
     return dropped;
   }
 
+  /** Hashes every piece not yet marked and marks those that match (a partial file without state). */
+  private async scanUnclaimed(): Promise<void> {
+    for (let index = 0; index < this.pieceCount; index++) {
+      if (!this.have.has(index) && (await this.pieceMatches(index))) this.have.set(index);
+    }
+  }
+
   /** Persists the verified pieces now (data fsync'd first). A no-op if nothing changed. */
   flush(): Promise<void> {
     return this.saver.flush();
@@ -211,6 +243,7 @@ export class PieceStore {
       try {
         await this.flush();
       } finally {
+        await this.journal.close().catch(() => undefined);
         await this.handle.close();
       }
     })();
@@ -238,8 +271,10 @@ export class PieceStore {
     this.closed = true;
     this.closing = Promise.resolve();
     this.saver.cancel();
+    await this.journal.close().catch(() => undefined);
     await this.handle.close();
     await fsp.rm(this.paths.state, { force: true });
+    await removeJournal(this.paths.journal);
     await fsyncDir(this.paths.dir);
     return this.paths.dest;
   }

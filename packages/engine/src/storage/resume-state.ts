@@ -45,6 +45,11 @@ function identityFields(id: DownloadIdentity): [string, number, number, string] 
   return [id.sha1, id.size, id.pieceLength, createHash('sha1').update(id.pieces).digest('hex')];
 }
 
+/** A 20-byte digest of the download's identity, binding the piece journal to one download. */
+export function identityDigest(id: DownloadIdentity): Buffer {
+  return createHash('sha1').update(JSON.stringify([STATE_FORMAT, ...identityFields(id)])).digest();
+}
+
 function checksum(fields: unknown[]): string {
   return createHash('sha1').update(JSON.stringify(fields)).digest('hex');
 }

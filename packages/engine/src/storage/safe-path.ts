@@ -25,6 +25,8 @@ import { errnoCode } from './file-io.js';
 export const PART_SUFFIX = '.groupshare-part';
 /** Suffix of the resume state: `<dir>/.<name>.groupshare-state.json`. */
 export const STATE_SUFFIX = '.groupshare-state.json';
+/** Suffix of the verified-piece journal: `<dir>/.<name>.groupshare-journal`. */
+export const JOURNAL_SUFFIX = '.groupshare-journal';
 /** Suffix added to the state path for its temporary file, followed by 16 random hex digits. */
 export const TEMP_INFIX = '.tmp-';
 const LONGEST_AUX_SUFFIX = STATE_SUFFIX.length + TEMP_INFIX.length + 16;
@@ -39,6 +41,8 @@ export interface DownloadPaths {
   part: string;
   /** The resume state (which pieces are verified). */
   state: string;
+  /** Pieces verified since the state was last known complete (see piece-journal.ts). */
+  journal: string;
 }
 
 /**
@@ -71,8 +75,9 @@ export async function downloadPaths(dir: string, name: string): Promise<Download
     dest: join(real, name),
     part: join(real, base + PART_SUFFIX),
     state: join(real, base + STATE_SUFFIX),
+    journal: join(real, base + JOURNAL_SUFFIX),
   };
-  for (const p of [paths.dest, paths.part, paths.state]) assertDirectlyInside(real, p);
+  for (const p of [paths.dest, paths.part, paths.state, paths.journal]) assertDirectlyInside(real, p);
   return paths;
 }
 

@@ -21,7 +21,7 @@ import { Bitfield } from '@groupshare/protocol';
 import { PeerConnection, type BlockSource, type PeerCloseInfo, type ReceivedBlock } from '../peer/index.js';
 import { PiecePicker, pipelineDepth, type BlockRequest } from '../picker/index.js';
 import type { PieceStore } from '../storage/index.js';
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import { RateMeter } from './rate.js';
 
@@ -37,7 +37,7 @@ export interface SwarmInit {
   pieceLength: number;
   peerId: Uint8Array;
   ticketKey: KeyObject;
-  connect: (host: string, port: number) => Socket;
+  connect: (host: string, port: number) => Duplex;
   now: () => number;
   rng: () => number;
   requestTimeoutMs: number;

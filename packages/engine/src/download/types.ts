@@ -2,8 +2,8 @@
  * Shapes of the download manager: the tracker requests it needs (a narrow view of
  * `TrackerLink.request`, so tests answer them from plain data), its options and its events.
  */
-import type { Socket } from 'node:net';
 import type { KeyObject } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 
 import type { Result } from '@groupshare/protocol';
 
@@ -28,8 +28,8 @@ export interface DownloadInit {
   ticketKey: KeyObject;
   /** Our own peer address (`host:port`), skipped in peer lists. */
   selfAddress?: string;
-  /** Opens a TCP connection; default `net.connect`. */
-  connect?: (host: string, port: number) => Socket;
+  /** Opens a connection to a peer; default `net.connect`. Any Duplex will do (tests pass in-memory pairs). */
+  connect?: (host: string, port: number) => Duplex;
   /** Clock, ms since the epoch; default `Date.now`. */
   now?: () => number;
   /** Uniform numbers in [0, 1); default `Math.random`. */

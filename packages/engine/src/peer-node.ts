@@ -10,10 +10,11 @@
  */
 import type { Server } from 'node:net';
 import type { KeyObject } from 'node:crypto';
-import { ticketPublicKey } from '@groupshare/protocol';
+import { parseHostPort, ticketPublicKey } from '@groupshare/protocol';
 import { Download } from './download/download.js';
 import { DownloadList, type RememberedDownload } from './download/download-list.js';
 import type { TrackerRequester as DownloadTrackerRequester } from './download/types.js';
+import type { PeerConnection } from './peer/peer-connection.js';
 import { PeerServer } from './peer/peer-server.js';
 import { createPeerId } from './peer/peer-id.js';
 import { seedBlockSource, type PeerFile } from './peer/types.js';
@@ -61,11 +62,14 @@ export class PeerNode {
     await this.stopServing();
     const key = ticketPublicKey(ticketKey);
     this.session = { userId, ticketKey: key };
+    const listenPort = this.init.selfAddress === undefined ? undefined : parseHostPort(this.init.selfAddress).port;
     const server = new PeerServer({
       server: this.init.server,
       lookup: (infoHash) => this.lookup(Buffer.from(infoHash).toString('hex')),
-      connection: { peerId: this.peerId, ticketKey: key },
+      connection: { peerId: this.peerId, ticketKey: key, ...(listenPort !== undefined ? { listenPort } : {}) },
     });
+    // A peer that dialled us about a file we are downloading: fetch over that connection too.
+    server.on('connection', (conn) => conn.once('ready', () => this.adoptIncoming(conn)));
     await server.start();
     this.peerServer = server;
     return this.shares.resumeAll(userId);
@@ -169,6 +173,12 @@ export class PeerNode {
     await this.stopServing();
     await this.stopDownloads();
     await this.shares.stop();
+  }
+
+  private adoptIncoming(conn: PeerConnection): void {
+    const infoHash = conn.infoHash?.toString('hex');
+    const entry = this.downloadList.find((e) => e.download.infoHash === infoHash && e.download.state === 'downloading');
+    entry?.download.adopt(conn);
   }
 
   private lookup(infoHash: string): PeerFile | undefined {

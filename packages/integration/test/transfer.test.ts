@@ -120,6 +120,15 @@ it('two members download a 20 MiB file at once; with the uploader killed, a thir
   expect(await sha1OfFile(path.join(bDir, 'big.bin'))).toBe(want);
   expect(await sha1OfFile(path.join(cDir, 'big.bin'))).toBe(want);
   console.log(`test 1: bob and carol complete ${Date.now() - started} ms after start`);
+  // Each got blocks from more than one peer (the sharer and the other downloader): the engine's
+  // per-peer counters, as the shell prints them under the completion line.
+  const [fromB, fromC] = await Promise.all([
+    b!.waitFor(/^ {2}blocks from (\d+) peers?: (.*)$/, { since: sinceB }),
+    c!.waitFor(/^ {2}blocks from (\d+) peers?: (.*)$/, { since: sinceC }),
+  ]);
+  console.log(`test 1: bob's blocks from ${fromB[2]}; carol's from ${fromC[2]}`);
+  expect(Number(fromB[1])).toBeGreaterThanOrEqual(2);
+  expect(Number(fromC[1])).toBeGreaterThanOrEqual(2);
 
   // The uploader crashes; bob and carol stay logged in (stdin open) and serve what they have.
   await a!.kill('SIGKILL');

@@ -132,15 +132,17 @@ describe('peers and piece maps', () => {
     expect(listed).toMatchObject({ seeders: 1, partialPeers: 1 });
   });
 
-  it('a peer with no pieces is not a peer; an empty file is available only while someone shares it', async () => {
+  it('a downloader with no pieces is listed by get_peers but not counted as a holder; an empty file is available only while someone shares it', async () => {
     t = await startTestTracker();
     const alice = await loggedIn(t, 'alice', '127.0.0.1:6001');
     const bob = await loggedIn(t, 'bob', '127.0.0.1:6002');
     await groupWith('lab', alice, [[bob, 'bob']]);
     const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
     expect(await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] })).toEqual({ count: 0, complete: false });
-    expect((await alice.ok('get_peers', { groupId: 'lab', infoHash: file.infoHash })).peers).toEqual([]);
-    expect((await alice.ok('list_files', { groupId: 'lab' })).files[0]).toMatchObject({ seeders: 1, partialPeers: 0 });
+    const { peers } = await alice.ok('get_peers', { groupId: 'lab', infoHash: file.infoHash });
+    expect(peers).toEqual([{ userId: 'bob', address: '127.0.0.1:6002', bitfield: expect.any(String), complete: false }]);
+    expect(Buffer.from(peers[0].bitfield, 'base64').every((b: number) => b === 0)).toBe(true);
+    expect((await alice.ok('list_files', { groupId: 'lab' })).files[0]).toMatchObject({ seeders: 1, partialPeers: 0, available: true });
 
     const empty = await alice.ok('share_file', shareFields('lab', 'empty.txt', Buffer.alloc(0)));
     expect(empty.file).toMatchObject({ size: 0, pieceCount: 0, seeders: 1, available: true });

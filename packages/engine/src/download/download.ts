@@ -5,9 +5,11 @@
  * Life cycle. `start()`: `get_file` gives the metadata; `PieceStore.open` creates or resumes the
  * partial file (re-hashing what the resume state claims); `get_peers` gives peers with their
  * piece maps and our ticket; we connect to up to `maxPeers` of them at once (see `swarm.ts` for
- * the request loop, bad data and time-outs). Every `peerRefreshMs` we ask the tracker again:
- * new peers are connected with the fresh ticket, peers that left are retried, peers banned for
- * bad data are not.
+ * the request loop, bad data and time-outs). We ask the tracker again after 1, 2, 4, 8 s, then
+ * every `peerRefreshMs`: new peers are connected with the fresh ticket, peers that left are
+ * retried, peers banned for bad data are not. The quick first refreshes matter when several
+ * members start downloading together: each becomes visible to the others with its first verified
+ * piece, and they should trade pieces from then on rather than all pull from the sharer.
  *
  * Seeding right away. A verified piece is announced (`have`) to every connected peer, reported
  * to the tracker in batches (`update_pieces` every second or 32 pieces) so that others see us
@@ -26,7 +28,7 @@ import { connect as netConnect } from 'node:net';
 
 import { Bitfield, fromHex, parseHostPort } from '@groupshare/protocol';
 
-import type { BlockSource, PeerFile } from '../peer/index.js';
+import type { BlockSource, PeerConnection, PeerFile } from '../peer/index.js';
 import { PieceStore, SeedSource } from '../storage/index.js';
 import { HaveBatcher } from './rate.js';
 import { Swarm } from './swarm.js';
@@ -72,10 +74,25 @@ export class Download extends EventEmitter<DownloadEvents> {
     };
   }
 
-  /** The file as the client's peer server should present it to incoming peers (once started). */
+  /**
+   * The file as the client's peer server should present it to incoming peers (once started).
+   * While downloading it carries our ticket, so the peer admits us and we can fetch over the
+   * same connection (see `adopt`).
+   */
   peerFile(): PeerFile | undefined {
     const m = this.meta;
-    return m === undefined ? undefined : { groupId: this.init.groupId, size: m.size, pieceLength: m.pieceLength, source: this.source };
+    if (m === undefined) return undefined;
+    const file: PeerFile = { groupId: this.init.groupId, size: m.size, pieceLength: m.pieceLength, source: this.source };
+    return this.state === 'downloading' && this.ticket !== '' ? { ...file, ticket: this.ticket } : file;
+  }
+
+  /**
+   * Fetches also over `conn`, a connection a peer opened to our peer server for this file, once
+   * it is ready. False when it is not used for fetching (not downloading, or that peer is
+   * already connected); it keeps being served either way.
+   */
+  adopt(conn: PeerConnection): boolean {
+    return this.state === 'downloading' && this.swarm !== undefined && this.swarm.adopt(conn);
   }
 
   /** The info-hash (hex), once started. */
@@ -127,13 +144,16 @@ export class Download extends EventEmitter<DownloadEvents> {
         peerId: this.init.peerId, ticketKey: this.init.ticketKey, connect: this.init.connect ?? ((host, port) => netConnect(port, host)),
         now: this.now, rng: this.init.rng ?? Math.random, requestTimeoutMs: this.init.requestTimeoutMs ?? 20_000,
         ...(this.init.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: this.init.handshakeTimeoutMs } : {}),
+        ...(this.init.selfAddress !== undefined ? { listenPort: parseHostPort(this.init.selfAddress).port } : {}),
         onVerified: (index) => this.onVerified(index),
         onError: () => undefined, // a connection's bug or a late store write after stop: the connection closes itself
       });
       for (const i of store.have.indices()) this.batcher.add(i); // pieces resumed from disk
+      // With nothing yet, register anyway (BitTorrent's "started"): others downloading now find us.
+      if (store.have.count() === 0) void link.request('update_pieces', { groupId, infoHash: file.infoHash, have: [] }).catch(() => undefined);
       if (store.complete()) return void (await this.complete());
       await this.refreshPeers(true);
-      this.timers.push(setInterval(() => void this.refreshPeers(false), this.init.peerRefreshMs ?? 10_000));
+      this.scheduleRefresh(1_000);
       const tick = Math.max(50, Math.min(1_000, (this.init.requestTimeoutMs ?? 20_000) / 4));
       this.timers.push(setInterval(() => this.swarm?.checkTimeouts(), tick));
     } catch (err) {
@@ -159,6 +179,19 @@ export class Download extends EventEmitter<DownloadEvents> {
     return this.state === 'stopped';
   }
 
+  /** Asks for peers after `delayMs` (capped by `peerRefreshMs`), then again after twice as long. */
+  private scheduleRefresh(delayMs: number): void {
+    const every = this.init.peerRefreshMs ?? 10_000;
+    const timer = setTimeout(() => {
+      this.timers = this.timers.filter((t) => t !== timer);
+      if (this.state !== 'downloading') return;
+      void this.refreshPeers(false).finally(() => {
+        if (this.state === 'downloading') this.scheduleRefresh(delayMs * 2);
+      });
+    }, Math.min(delayMs, every));
+    this.timers.push(timer);
+  }
+
   private async refreshPeers(first: boolean): Promise<void> {
     const { link, groupId, selfAddress } = this.init;
     const meta = this.meta as FileMeta;
@@ -179,10 +212,13 @@ export class Download extends EventEmitter<DownloadEvents> {
       const j = Math.floor(rng() * (i + 1));
       [candidates[i], candidates[j]] = [candidates[j] as (typeof candidates)[number], candidates[i] as (typeof candidates)[number]];
     }
+    // Slots go to seeders first, then to the peers with the most pieces (random among equals);
+    // downloaders with nothing yet come last: they are worth a connection for what they will get.
+    const held = new Map(candidates.map((p) => [p, p.complete ? Infinity : piecesIn(p.bitfield, (this.store as PieceStore).pieceCount)]));
+    candidates.sort((a, b) => (held.get(b) as number) - (held.get(a) as number));
     for (const p of candidates) {
       if (swarm.size >= max) break;
       try {
-        if (!p.complete && Bitfield.fromBase64(p.bitfield, (this.store as PieceStore).pieceCount).count() === 0) continue;
         const { host, port } = parseHostPort(p.address);
         swarm.add(p.address, host, port, this.ticket);
       } catch {
@@ -227,5 +263,14 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.swarm?.close();
     this.state = 'failed';
     this.emit('failed', { reason: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+/** Pieces set in a base64 bitfield from the tracker (0 if it is malformed: such a peer goes last). */
+function piecesIn(bitfieldBase64: string, pieceCount: number): number {
+  try {
+    return Bitfield.fromBase64(bitfieldBase64, pieceCount).count();
+  } catch {
+    return 0;
   }
 }

@@ -27,11 +27,16 @@ export class RateMeter {
   }
 }
 
-/** Collects verified piece indices and sends them in one call every `delayMs` or `maxBatch` pieces. */
+/**
+ * Collects verified piece indices and sends them in one call every `delayMs` or `maxBatch` pieces.
+ * The very first piece goes out at once: until the tracker has it, other downloaders of the same
+ * file cannot find this one, and leechers that start together should trade from the start.
+ */
 export class HaveBatcher {
   private pending: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> = Promise.resolve();
+  private sentAny = false;
 
   constructor(
     private readonly send: (have: number[]) => Promise<unknown>,
@@ -41,7 +46,7 @@ export class HaveBatcher {
 
   add(index: number): void {
     this.pending.push(index);
-    if (this.pending.length >= this.maxBatch) void this.flush();
+    if (this.pending.length >= this.maxBatch || !this.sentAny) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
   }
 
@@ -51,6 +56,7 @@ export class HaveBatcher {
     this.timer = undefined;
     const have = this.pending.splice(0);
     if (have.length > 0) {
+      this.sentAny = true;
       this.sending = this.sending.then(() => this.send(have)).then(() => undefined, () => undefined);
     }
     return this.sending;

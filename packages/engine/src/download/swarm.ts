@@ -2,7 +2,11 @@
  * The peers of one download and the request loop over them (DESIGN.md, Client engine →
  * Downloading and Integrity).
  *
- * Each peer is one outgoing `PeerConnection` named by its `host:port`. Its `has` updates feed the
+ * Each peer is one `PeerConnection` named by the `host:port` its peer server listens on: one we
+ * dialled (`add`), or one the peer dialled to us and our peer server handed over (`adopt`),
+ * named from its address and the listen port in its BEP 10 handshake. As in BitTorrent, one
+ * connection carries both directions, so a peer that found us first is not dialled again and two
+ * members who start together trade over it from the start. Its `has` updates feed the
  * picker's rarity map; whenever a peer may take more requests (ready, unchoked, a block arrived,
  * a request failed) it is "pumped": the picker chooses up to its pipeline depth minus its
  * requests in flight, the depth coming from the peer's measured rate and its smallest observed
@@ -42,6 +46,8 @@ export interface SwarmInit {
   rng: () => number;
   requestTimeoutMs: number;
   handshakeTimeoutMs?: number;
+  /** Our peer server's port, told to the peers we dial (see PeerConnectionOptions.listenPort). */
+  listenPort?: number;
   onVerified: (index: number) => void;
   onError: (err: unknown) => void;
 }
@@ -79,16 +85,40 @@ export class Swarm {
     const conn = new PeerConnection({
       socket: init.connect(host, port), peerId: init.peerId, ticketKey: init.ticketKey, now: init.now,
       ...(init.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: init.handshakeTimeoutMs } : {}),
+      ...(init.listenPort !== undefined ? { listenPort: init.listenPort } : {}),
       infoHash: init.infoHash,
       file: { groupId: init.groupId, size: init.size, pieceLength: init.pieceLength, source: init.source, ticket },
     });
-    const peer: Peer = { id, conn, rate: new RateMeter(), minLatencyMs: Infinity, badPieces: 0, blocks: 0, holdUntil: 0 };
-    this.peers.set(id, peer);
-    conn.on('error', (err) => init.onError(err));
+    const peer = this.track(id, conn);
     conn.on('ready', () => {
       conn.setInterested(!init.store.complete());
       this.pump(peer);
     });
+    conn.start();
+  }
+
+  /**
+   * Fetches over a connection the peer opened to us, once it is ready (both sides admitted).
+   * False, leaving it to serve only, if we are stopped, it is banned, or we already have a
+   * connection to that peer.
+   */
+  adopt(conn: PeerConnection): boolean {
+    const id = incomingPeerId(conn);
+    if (this.stopped || conn.state !== 'open' || this.peers.has(id) || this.bannedPeers.has(id)) return false;
+    const peer = this.track(id, conn);
+    const known = conn.remoteHas;
+    if (known !== undefined && known.count() > 0) this.picker.availability.addPeer(known); // a bitfield that came first
+    conn.setInterested(!this.init.store.complete());
+    this.pump(peer);
+    return true;
+  }
+
+  /** Adds `conn` to the peers and routes its events to the request loop. */
+  private track(id: string, conn: PeerConnection): Peer {
+    const { init } = this;
+    const peer: Peer = { id, conn, rate: new RateMeter(), minLatencyMs: Infinity, badPieces: 0, blocks: 0, holdUntil: 0 };
+    this.peers.set(id, peer);
+    conn.on('error', (err) => init.onError(err));
     conn.on('has', (u) => {
       if (u.type === 'bitfield') this.picker.availability.addPeer(u.bitfield);
       else this.picker.availability.have(u.index);
@@ -106,7 +136,7 @@ export class Swarm {
     });
     conn.on('requestsDropped', (rs) => this.release(peer, rs));
     conn.on('closed', (info) => this.onClosed(peer, info));
-    conn.start();
+    return peer;
   }
 
   /** Number of connected (not closed) peers. */
@@ -251,4 +281,14 @@ export class Swarm {
     this.picker.peerLeft(peer.id, peer.conn.remoteHas ?? new Bitfield(this.picker.blocks.pieceCount));
     if (!this.stopped) this.pumpAll();
   }
+}
+
+/**
+ * The name of a peer that connected to us: `ip:port` of its peer server when its handshake said
+ * the port (so it matches the tracker's listing), else its connection's own address.
+ */
+function incomingPeerId(conn: PeerConnection): string {
+  const ip = (conn.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+  const port = conn.remoteExtended?.listenPort ?? conn.remotePort ?? 0;
+  return `${ip}:${port}`;
 }

@@ -26,7 +26,7 @@ export interface DownloadInit {
   peerId: Uint8Array;
   /** The trackers' ticket public key. */
   ticketKey: KeyObject;
-  /** Our own peer address (`host:port`), skipped in peer lists. */
+  /** Our own peer address (`host:port`): skipped in peer lists; its port is told to the peers we dial (BEP 10 `p`). */
   selfAddress?: string;
   /** Opens a connection to a peer; default `net.connect`. Any Duplex will do (tests pass in-memory pairs). */
   connect?: (host: string, port: number) => Duplex;

@@ -268,6 +268,7 @@ export class PeerConnection extends PeerTransport {
     return extendedHandshakeMessage({
       extensions: new Map(), client: C.CLIENT_NAME, ticket: this.#file?.ticket, maxBlock: this.#maxBlock,
       maxRequests: this.#init.maxQueuedRequests ?? C.DEFAULT_MAX_QUEUED_REQUESTS,
+      ...(this.#init.listenPort !== undefined ? { listenPort: this.#init.listenPort } : {}),
     });
   }
 

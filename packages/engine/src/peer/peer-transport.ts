@@ -67,6 +67,11 @@ export abstract class PeerTransport extends EventEmitter<PeerConnectionEvents> {
     return (this.#socket as Partial<Socket>).remoteAddress;
   }
 
+  /** The remote port, when the transport is a socket. */
+  get remotePort(): number | undefined {
+    return (this.#socket as Partial<Socket>).remotePort;
+  }
+
   /** Attaches to the socket and starts the timers, then calls {@link onStart}. Idempotent. */
   start(): void {
     if (this.#started || this.closed) return;

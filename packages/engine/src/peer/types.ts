@@ -143,6 +143,11 @@ export interface PeerConnectionOptions {
   maxQueuedRequests?: number;
   /** The `gs_block` we advertise (16 KiB–1 MiB). */
   maxBlock?: number;
+  /**
+   * Our peer server's port, sent as BEP 10 `p`: a peer that receives our connection can tell it
+   * is the peer the tracker lists at our address, and use it instead of dialling us again.
+   */
+  listenPort?: number;
   /** Violations tolerated before closing. */
   maxViolations?: number;
 }

@@ -110,7 +110,8 @@ export const fileHandlers: FileHandlers = {
         bits.set(index);
       }
       const after = bits.toBase64();
-      const unchanged = share ? after === before && share.peerAddress === peerAddress : bits.count() === 0;
+      // A first report with no pieces registers a downloader, so get_peers can list it to others.
+      const unchanged = share !== null && after === before && share.peerAddress === peerAddress;
       if (unchanged) return { count: bits.count(), complete: bits.isComplete() };
       await w.commit({ kind: 'pieces_updated', account, ...key, userId, peerAddress, bitfield: after });
       return { count: bits.count(), complete: bits.isComplete() };

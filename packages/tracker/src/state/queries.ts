@@ -51,7 +51,10 @@ export class TrackerQueries {
   async getPeers(groupId: string, infoHash: string, except: { userId: string; peerAddress: string | null }): Promise<PeerInfo[] | null> {
     const file = await this.prisma.sharedFile.findUnique({ where: { groupId_infoHash: { groupId, infoHash } }, include: { shares: true } });
     if (!file) return null;
-    return this.onlineShares(file.shares)
+    // Downloaders with no piece yet are listed too (not counted as holders in list_files): members
+    // who start a download together find each other at once and trade from their first pieces.
+    return file.shares
+      .filter((s) => this.isOnline(s.userId, s.peerAddress))
       .filter((s) => !(s.userId === except.userId && s.peerAddress === except.peerAddress))
       .map((s) => ({ userId: s.userId, address: s.peerAddress, bitfield: Buffer.from(s.bitfield).toString('base64'), complete: s.complete }));
   }

@@ -1,0 +1,91 @@
+/**
+ * RawPeer: a hand-driven BitTorrent wire endpoint for tests against a real client process. It
+ * sends exactly the frames a test asks for (no admission, no ticket unless given) and records
+ * every frame it receives, so a test can assert what a misbehaving or unauthorised peer got.
+ * Built on the engine's exported wire codec, the same one the client speaks.
+ */
+import { once } from 'node:events';
+import { connect as netConnect, type Socket } from 'node:net';
+
+import {
+  WireDecoder, createPeerId, encodeHandshake, encodeMessage, extendedHandshakeMessage, type ExtendedHandshakeInit,
+  type WireFrame, type WireMessage,
+} from '@groupshare/engine';
+
+export class RawPeer implements AsyncDisposable {
+  readonly frames: WireFrame[] = [];
+  readonly closed: Promise<void>;
+  private readonly decoder = new WireDecoder();
+  private readonly wakers = new Set<() => void>();
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.frames.push(...this.decoder.push(chunk).frames);
+      } catch {
+        socket.destroy(); // what the client sent does not parse: the test sees a closed connection
+      }
+      this.wake();
+    });
+    socket.on('error', () => {}); // a reset is an outcome the test looks at via `closed`
+    this.closed = new Promise((resolve) => socket.once('close', () => {
+      this.wake();
+      resolve();
+    }));
+  }
+
+  /** Connects to `address` (`host:port`). */
+  static async connect(address: string): Promise<RawPeer> {
+    const at = address.lastIndexOf(':');
+    const socket = netConnect(Number(address.slice(at + 1)), address.slice(0, at));
+    await once(socket, 'connect');
+    return new RawPeer(socket);
+  }
+
+  /** The BEP 3 handshake, then (when `ext` is given) a BEP 10 extended handshake carrying it. */
+  handshake(infoHash: Uint8Array, ext?: ExtendedHandshakeInit): void {
+    this.socket.write(encodeHandshake({ infoHash, peerId: createPeerId(), fast: true, extended: ext !== undefined }));
+    if (ext !== undefined) this.send(extendedHandshakeMessage(ext));
+  }
+
+  send(...messages: WireMessage[]): void {
+    if (!this.socket.destroyed) this.socket.write(Buffer.concat(messages.map(encodeMessage)));
+  }
+
+  /** Types of the frames received so far. */
+  types(): string[] {
+    return this.frames.map((f) => f.type);
+  }
+
+  /** Resolves once a frame matching `pred` has arrived (true), or the connection closed or `timeoutMs` passed (false). */
+  async waitFor(pred: (f: WireFrame) => boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let closed = false;
+    void this.closed.then(() => (closed = true));
+    while (!this.frames.some(pred)) {
+      if (closed || Date.now() >= deadline) return this.frames.some(pred);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.wakers.add(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      await Promise.resolve(); // let `closed` settle first
+    }
+    return true;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.destroy();
+  }
+
+  private wake(): void {
+    for (const w of [...this.wakers]) w();
+    this.wakers.clear();
+  }
+}

@@ -1,0 +1,92 @@
+// A real client process serves a group's file only to peers showing a tracker-signed ticket for
+// that group and file. A raw wire peer (test/harness/raw-peer.ts) plays a stock client, a member
+// and several impostors against alice's client; the member's fetch is the control that proves
+// the raw peer would see data if the client handed it out.
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { deriveTicketSeed, fromHex, signTicket, ticketPrivateKey } from '@groupshare/protocol';
+import { afterEach, expect, it } from 'vitest';
+import { Cleanup } from './harness/cleanup.js';
+import { ClientProcess } from './harness/client-process.js';
+import { fileFixture, passwordOf, signUp, testBytes } from './harness/fixtures.js';
+import { ProcessCluster } from './harness/process-cluster.js';
+import { RawPeer } from './harness/raw-peer.js';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const BLOCK = 16 * 1024;
+/** How long an impostor waits for data that must never come (the client usually closes at once). */
+const WAIT_MS = 1_500;
+
+const isData = (f: { type: string }): boolean => ['bitfield', 'have_all', 'have', 'piece', 'unchoke'].includes(f.type);
+
+it('a peer without a valid ticket for that group and file gets no data; a member with one does', async () => {
+  const cluster = cleanup.add(await ProcessCluster.create({ size: 1 }));
+  await cluster.startAll();
+  const src = path.join(cluster.root, 'src');
+  await mkdir(src, { recursive: true });
+  await writeFile(path.join(src, 'secret.bin'), testBytes(1024 * 1024, 7));
+
+  const alice = cleanup.add(ClientProcess.spawn({ name: 'alice', trackerInfo: cluster.infoFile(1), dataDir: path.join(cluster.root, 'client-alice') }));
+  await alice.run(`create_user alice ${passwordOf('alice')}`, /^created user alice\b/);
+  await alice.run(`login alice ${passwordOf('alice')}`, /^logged in as alice\b/);
+  await alice.run('create_group lab', /^created group lab\b/);
+  await alice.run(`upload_file ${path.join(src, 'secret.bin')} lab`, /^sharing secret\.bin in lab:/);
+
+  // bob, a member: the tracker gives him alice's address and a ticket.
+  const bob = await cluster.connect(1);
+  await signUp(bob, 'bob', '127.0.0.1:9');
+  await bob.ok('join_group', { groupId: 'lab' });
+  await alice.run('accept_request lab bob', /^bob is now a member of lab/);
+  const [file] = (await bob.ok('list_files', { groupId: 'lab' })).files;
+  const infoHash = fromHex(file!.infoHash);
+  const { peers, ticket } = await bob.ok('get_peers', { groupId: 'lab', infoHash: file!.infoHash });
+  expect(peers.map((p) => p.userId)).toEqual(['alice']);
+  const aliceAddress = peers[0]!.address;
+
+  // mallory is no member of lab: get_peers is refused, so she tries what she can get.
+  const mallory = await cluster.connect(1);
+  await signUp(mallory, 'mallory', '127.0.0.1:10');
+  expect((await mallory.request('get_peers', { groupId: 'lab', infoHash: file!.infoHash })).ok).toBe(false);
+  await mallory.ok('create_group', { groupId: 'other' });
+  const own = fileFixture('other', 'own.bin', randomBytes(40_000));
+  await mallory.ok('share_file', own.share);
+  const otherTicket = (await mallory.ok('get_peers', { groupId: 'other', infoHash: own.infoHash })).ticket; // valid, for another group and file
+  const exp = Math.floor(Date.now() / 1000) + 300;
+  const forged = signTicket({ v: 1, g: 'lab', h: file!.infoHash, u: 'mallory', exp }, ticketPrivateKey(deriveTicketSeed('a guessed secret')));
+  const [body, signature] = ticket.split('.') as [string, string];
+  const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>;
+  const relabelled = `${Buffer.from(JSON.stringify({ ...claims, u: 'mallory', exp: exp + 3600 })).toString('base64url')}.${signature}`;
+
+  const impostors: Array<[string, (peer: RawPeer) => void]> = [
+    ['a stock client (no BEP 10, so no ticket)', (p) => p.handshake(infoHash)],
+    ['an extended handshake without a ticket', (p) => p.handshake(infoHash, {})],
+    ['a ticket signed with a guessed key', (p) => p.handshake(infoHash, { ticket: forged })],
+    ["bob's ticket with its claims edited (signature no longer matches)", (p) => p.handshake(infoHash, { ticket: relabelled })],
+    ["a valid ticket for another group's file", (p) => p.handshake(infoHash, { ticket: otherTicket })],
+    ['garbage in the ticket field', (p) => p.handshake(infoHash, { ticket: 'x'.repeat(200) })],
+  ];
+  for (const [what, greet] of impostors) {
+    const peer = cleanup.add(await RawPeer.connect(aliceAddress));
+    greet(peer);
+    // Asks anyway, as a greedy client would.
+    peer.send({ type: 'interested' }, { type: 'request', index: 0, begin: 0, length: BLOCK });
+    const gotData = await peer.waitFor(isData, WAIT_MS);
+    expect({ what, gotData, frames: peer.types().filter((t) => t !== 'handshake' && t !== 'extended') }).toEqual({ what, gotData: false, frames: [] });
+    peer.destroy();
+  }
+
+  // The control: bob's own ticket gets the piece map, an unchoke and the block.
+  const member = cleanup.add(await RawPeer.connect(aliceAddress));
+  member.handshake(infoHash, { ticket });
+  expect(await member.waitFor((f) => f.type === 'have_all' || f.type === 'bitfield', 5_000)).toBe(true);
+  member.send({ type: 'interested' });
+  expect(await member.waitFor((f) => f.type === 'unchoke', 5_000)).toBe(true);
+  member.send({ type: 'request', index: 0, begin: 0, length: BLOCK });
+  expect(await member.waitFor((f) => f.type === 'piece', 5_000)).toBe(true);
+  const piece = member.frames.find((f) => f.type === 'piece') as { block: Buffer } | undefined;
+  expect(Buffer.from(piece!.block).equals(testBytes(1024 * 1024, 7).subarray(0, BLOCK))).toBe(true);
+  expect(alice.running).toBe(true);
+});

@@ -4,7 +4,7 @@
 // resume after kill -9 of a downloader, and logout/login stopping and restarting a share.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { Cleanup } from './harness/cleanup.js';
@@ -221,4 +221,44 @@ it('logout stops serving a share; the next login shares it again and a waiting d
   expect(done[1]).toBe(path.join(dir, 'notes.bin'));
   expect(await sha1OfFile(path.join(dir, 'notes.bin'))).toBe(want);
   console.log(`test 3: complete ${Date.now() - started} ms after start`);
+});
+
+it('a peer serving corrupted data is dropped and the download still completes correctly from the others', async () => {
+  const started = Date.now();
+  const cluster = await newCluster();
+  const size = 8 * MiB;
+  const { file, sha1: want } = await randomFile(cluster.root, 'rot.bin', size, BASE_SEED + 4);
+  const [a, b, c] = await Promise.all(['alice', 'bob', 'carol'].map((u) => newUser(cluster, u)));
+  await a!.run('create_group lab', /^created group lab\b/);
+  await join(a!, b!, 'bob', 'lab');
+  await join(a!, c!, 'carol', 'lab');
+  await share(a!, file, 'lab');
+  const bDir = path.join(cluster.root, 'dl-bob');
+  const sinceB = b!.mark();
+  await startDownload(b!, 'lab', 'rot.bin', bDir);
+  await b!.waitFor(completion('lab', 'rot.bin'), { since: sinceB, timeoutMs: 30_000 });
+
+  // Bit rot on alice's disk: one byte flipped in every 64 KiB, size and mtime as they were, so
+  // her client cannot tell and serves the bad bytes. Bob (seeding a verified copy) serves good ones.
+  const before = await stat(file);
+  const handle = await open(file, 'r+');
+  for (let at = 1000; at < size; at += 64 * 1024) {
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, at);
+    byte[0] = byte[0]! ^ 0x5a;
+    await handle.write(byte, 0, 1, at);
+  }
+  await handle.close();
+  await utimes(file, before.atime, before.mtime);
+
+  const cDir = path.join(cluster.root, 'dl-carol');
+  const sinceC = c!.mark();
+  await startDownload(c!, 'lab', 'rot.bin', cDir);
+  await c!.waitFor(completion('lab', 'rot.bin'), { since: sinceC, timeoutMs: 30_000 });
+  expect(await sha1OfFile(path.join(cDir, 'rot.bin'))).toBe(want);
+  const sources = await c!.waitFor(/^ {2}blocks from .*$/, { since: sinceC });
+  console.log(`test 4: carol's ${sources[0].trim()} (${Date.now() - started} ms after start)`);
+  // The one peer dropped is alice: bob, the only other downloader, fetched from her alone.
+  const bobSources = await b!.waitFor(/^ {2}blocks from 1 peer: (\S+) 100%$/, { since: sinceB });
+  expect(sources[0]).toMatch(new RegExp(`; dropped for bad data: ${bobSources[1]!.replaceAll('.', '\\.')}$`));
 });

@@ -131,19 +131,23 @@ export function announceWhenSettled(ctx: CommandContext, entry: DownloadEntry): 
     const outcome = entry.outcome;
     if (outcome && 'path' in outcome) {
       ctx.out.info(`[C] [${safeText(entry.groupId)}] ${safeText(entry.name)}: complete, SHA-1 verified: ${safeText(outcome.path)}`);
-      const sources = sourcesLine(entry.download.blocksFrom);
+      const sources = sourcesLine(entry.download.blocksFrom, entry.download.bannedPeers);
       if (sources !== undefined) ctx.out.info(sources);
     } else if (outcome) ctx.out.warn(`download of ${what} failed: ${safeText(outcome.failed)}`);
   });
 }
 
-/** `  blocks from 2 peers: 127.0.0.1:4001 61%, 127.0.0.1:4002 39%` (this session's blocks), or undefined if none. */
-export function sourcesLine(blocksFrom: ReadonlyMap<string, number>): string | undefined {
+/**
+ * `  blocks from 2 peers: 127.0.0.1:4001 61%, 127.0.0.1:4002 39%; dropped for bad data: 127.0.0.1:4003`
+ * (this session's blocks, bad ones included), or undefined if no block came.
+ */
+export function sourcesLine(blocksFrom: ReadonlyMap<string, number>, banned: ReadonlySet<string> = new Set()): string | undefined {
   const counts = [...blocksFrom].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
   const total = counts.reduce((sum, [, n]) => sum + n, 0);
   if (total === 0) return undefined;
   const parts = counts.map(([address, n]) => `${safeText(address)} ${Math.round((100 * n) / total)}%`);
-  return `  blocks from ${counts.length} peer${counts.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
+  const dropped = banned.size === 0 ? '' : `; dropped for bad data: ${[...banned].map(safeText).join(', ')}`;
+  return `  blocks from ${counts.length} peer${counts.length === 1 ? '' : 's'}: ${parts.join(', ')}${dropped}`;
 }
 
 export const showDownloads: CommandSpec = {

@@ -79,14 +79,14 @@ async function completes(d: Download): Promise<string> {
 const sha1Of = async (path: string): Promise<string> => createHash('sha1').update(await fsp.readFile(path)).digest('hex');
 const total = (m: ReadonlyMap<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
-/** A source that flips one byte of every block it serves. */
-function corrupt(): BlockSource {
+/** A source that flips one byte of every block it serves, or only of blocks where `rotten(index, begin)`. */
+function corrupt(rotten: (index: number, begin: number) => boolean = () => true): BlockSource {
   const good = seedBlockSource(fx.seed);
   return {
     have: good.have,
     readBlock: async (i, b, l) => {
       const buf = Buffer.from(await good.readBlock(i, b, l));
-      buf[0] = (buf[0] as number) ^ 0xff;
+      if (rotten(i, b)) buf[0] = (buf[0] as number) ^ 0xff;
       return buf;
     },
   };
@@ -117,6 +117,20 @@ describe('Download', () => {
     const path = await completes(d);
     expect(await sha1Of(path)).toBe(fx.hashed.sha1);
     expect(d.bannedPeers.has(bad.address)).toBe(true);
+  }, 20_000);
+
+  it.each([
+    ['every block', () => true],
+    ['one block in four (bit rot)', (_i: number, begin: number) => begin === 16 * 1024],
+  ])('drops only the corrupting seeder when pieces mix its blocks with an honest one\'s (%s bad)', async (_what, rotten) => {
+    // Pieces of 4 blocks fetched from both peers at once fail with both as contributors: a strike
+    // against each would drop the honest one too (it did, before the smart ban).
+    const bad = await seeder(corrupt(rotten));
+    const good = await seeder();
+    const d = download(tracker([bad.address, good.address]), { peerRefreshMs: 200 });
+    const path = await completes(d);
+    expect(await sha1Of(path)).toBe(fx.hashed.sha1);
+    expect([...d.bannedPeers]).toEqual([bad.address]);
   }, 20_000);
 
   it('completes from the others when a seeder dies mid-download', async () => {

@@ -14,12 +14,20 @@
  * copied and written to the store; when a piece's last block is written it is verified (the
  * store orders verification after the piece's writes).
  *
- * Bad data: a piece failing its hash is reset; every peer that delivered a block of it is banned
- * for that piece and penalized, and a peer is dropped (and never reconnected in this download)
- * at its 4th bad piece, or at once when it alone delivered the failed piece. Should piece bans
- * leave a piece with no eligible peer, they are lifted. Requests outstanding past the time-out,
- * rejected, or dropped by a choke or a close go back to the ledger and are asked elsewhere.
+ * Bad data (libtorrent's smart ban). A piece failing its hash is reset and fetched again. When
+ * one peer alone delivered it, that peer is dropped at once (and never reconnected in this
+ * download). When several did, blocks are usually fine and one is bad: counting a strike against
+ * each would drop honest peers with the guilty one (a test saw a corrupting and an honest seeder
+ * both dropped after four mixed pieces). Instead the failed piece's blocks are read back and a
+ * digest of each is kept with the peer that sent it; the piece is retried from one of those peers
+ * (the others are banned for that piece) and from anyone else. Once it verifies, every peer whose
+ * remembered block differs from the good bytes is proven to have sent bad data and is dropped.
+ * Should piece bans leave a piece with no eligible peer, they are lifted. Requests outstanding
+ * past the time-out, rejected, or dropped by a choke or a close go back to the ledger and are
+ * asked elsewhere.
  */
+import { createHash } from 'node:crypto';
+
 import { Bitfield } from '@groupshare/protocol';
 
 import { PeerConnection, type BlockSource, type PeerCloseInfo, type ReceivedBlock } from '../peer/index.js';
@@ -29,8 +37,13 @@ import type { Duplex } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import { RateMeter } from './rate.js';
 
-/** libtorrent drops a peer after this many pieces failed with its data. */
-export const MAX_BAD_PIECES = 4;
+/** A block of a failed piece as it was received: who sent it and the SHA-1 of its bytes. */
+interface Evidence {
+  begin: number;
+  length: number;
+  peer: string;
+  digest: Buffer;
+}
 
 export interface SwarmInit {
   store: PieceStore;
@@ -57,7 +70,6 @@ interface Peer {
   readonly conn: PeerConnection;
   readonly rate: RateMeter;
   minLatencyMs: number;
-  badPieces: number;
   blocks: number;
   holdUntil: number;
 }
@@ -71,6 +83,10 @@ export class Swarm {
   readonly blocksFrom = new Map<string, number>();
   readonly rate = new RateMeter();
   private readonly pieceBans = new Set<string>();
+  /** Who sent each block written so far of pieces not yet verified: piece → begin → peer. */
+  private readonly senders = new Map<number, Map<number, string>>();
+  /** Blocks of pieces that failed, kept until the piece verifies and shows who was wrong. */
+  private readonly evidence = new Map<number, Evidence[]>();
   private stopped = false;
 
   constructor(private readonly init: SwarmInit) {
@@ -116,7 +132,7 @@ export class Swarm {
   /** Adds `conn` to the peers and routes its events to the request loop. */
   private track(id: string, conn: PeerConnection): Peer {
     const { init } = this;
-    const peer: Peer = { id, conn, rate: new RateMeter(), minLatencyMs: Infinity, badPieces: 0, blocks: 0, holdUntil: 0 };
+    const peer: Peer = { id, conn, rate: new RateMeter(), minLatencyMs: Infinity, blocks: 0, holdUntil: 0 };
     this.peers.set(id, peer);
     conn.on('error', (err) => init.onError(err));
     conn.on('has', (u) => {
@@ -208,6 +224,9 @@ export class Swarm {
     if (arrival.isNew) {
       peer.blocks++;
       this.blocksFrom.set(peer.id, (this.blocksFrom.get(peer.id) ?? 0) + 1);
+      let sent = this.senders.get(b.index);
+      if (sent === undefined) this.senders.set(b.index, (sent = new Map()));
+      sent.set(b.begin, peer.id);
       const { store } = this.init;
       // Both calls enqueue synchronously on the piece's queue, so the check follows the writes.
       store.writeBlock(b.index, b.begin, Buffer.from(b.data)).catch((err: unknown) => this.onStoreError(err));
@@ -230,26 +249,60 @@ export class Swarm {
       for (const id of peers.keys()) this.peers.get(id)?.conn.cancel(index, begin, length);
     }
     this.picker.pieceVerified(index);
+    this.senders.delete(index);
+    const evidence = this.evidence.get(index);
+    if (evidence !== undefined) {
+      this.evidence.delete(index);
+      this.convict(index, evidence).catch((err: unknown) => this.onStoreError(err));
+    }
     this.init.onVerified(index);
     this.pumpAll();
   }
 
   private failed(index: number): void {
     if (this.stopped) return;
+    const sent = this.senders.get(index) ?? new Map<number, string>();
+    this.senders.delete(index);
     const contributors = this.picker.pieceFailed(index);
-    for (const id of contributors) {
-      this.pieceBans.add(`${id}#${index}`);
-      const peer = this.peers.get(id);
-      if (peer === undefined) continue;
-      peer.badPieces++;
-      if (peer.badPieces >= MAX_BAD_PIECES || contributors.length === 1) {
-        this.bannedPeers.add(id);
-        peer.conn.close(`sent data failing the hash check for ${peer.badPieces} piece(s)`);
-      } else {
-        peer.conn.penalize(`piece ${index} failed its hash check`);
-      }
+    for (const id of contributors) this.pieceBans.add(`${id}#${index}`);
+    if (contributors.length === 1) {
+      this.ban(contributors[0] as string, `it alone sent piece ${index}, which failed its hash check`);
+    } else if (contributors.length > 1) {
+      // Read the blocks back before any retry can overwrite them (the store orders this read
+      // before later writes of the piece), then retry from one contributor and from others.
+      this.keepEvidence(index, sent).catch((err: unknown) => this.onStoreError(err));
+      const retry = contributors[Math.floor(this.init.rng() * contributors.length)] as string;
+      this.pieceBans.delete(`${retry}#${index}`);
+      for (const id of contributors) if (id !== retry) this.peers.get(id)?.conn.penalize(`piece ${index} failed its hash check`);
     }
     this.pumpAll();
+  }
+
+  private async keepEvidence(index: number, sent: ReadonlyMap<number, string>): Promise<void> {
+    const bytes = await this.init.store.readPieceEvidence(index);
+    const kept = this.evidence.get(index) ?? [];
+    for (const [begin, peer] of sent) {
+      const length = this.picker.blocks.expectedLength(index, begin) ?? 0;
+      kept.push({ begin, length, peer, digest: blockDigest(bytes, begin, length) });
+    }
+    this.evidence.set(index, kept);
+  }
+
+  /** Piece `index` verified: drops every peer that had sent one of its blocks with other bytes. */
+  private async convict(index: number, evidence: readonly Evidence[]): Promise<void> {
+    const good = await this.init.store.readPieceEvidence(index);
+    for (const e of evidence) {
+      if (!blockDigest(good, e.begin, e.length).equals(e.digest)) {
+        this.ban(e.peer, `it sent a corrupt block of piece ${index} (the verified piece differs there)`);
+      }
+    }
+  }
+
+  /** Drops `id` for bad data: closed now, never reconnected in this download. */
+  private ban(id: string, reason: string): void {
+    if (this.bannedPeers.has(id)) return;
+    this.bannedPeers.add(id);
+    this.peers.get(id)?.conn.close(`dropped for bad data: ${reason}`);
   }
 
   /** If no request is in flight and some piece is wanted only from peers banned for it, unban it. */
@@ -291,4 +344,8 @@ function incomingPeerId(conn: PeerConnection): string {
   const ip = (conn.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
   const port = conn.remoteExtended?.listenPort ?? conn.remotePort ?? 0;
   return `${ip}:${port}`;
+}
+
+function blockDigest(piece: Buffer, begin: number, length: number): Buffer {
+  return createHash('sha1').update(piece.subarray(begin, begin + length)).digest();
 }

@@ -181,6 +181,17 @@ export class PieceStore {
     return readExactly(this.handle, offset, length, this.paths.part);
   }
 
+  /**
+   * The bytes now in the partial file for piece `index`, verified or not, read after the writes
+   * already queued for that piece and before any queued later. Evidence for telling which peer
+   * sent the bad block of a piece that failed its check (see swarm.ts); never served.
+   */
+  async readPieceEvidence(index: number): Promise<Buffer> {
+    const offset = this.blockOffset(index, 0, 1);
+    const length = pieceSize(index, this.init.size, this.init.pieceLength);
+    return this.queue.run(index, () => readExactly(this.handle, offset, length, this.paths.part));
+  }
+
   /** True when every piece is verified (at once for an empty file). */
   complete(): boolean {
     return this.have.isComplete();
@@ -255,6 +266,7 @@ export class PieceStore {
       throw new DownloadIncompleteError(`${this.have.count()} of ${this.pieceCount} pieces verified; cannot finish yet`);
     }
     const { size, sha1 } = this.init;
+    await this.queue.idle(); // reads queued for a piece (evidence) finish before the file moves
     await this.handle.datasync();
     const { digest, bytesRead } = await hashRange(this.handle, 0, size);
     if (bytesRead !== size || digest.toString('hex') !== sha1) {

@@ -27,6 +27,7 @@ describe('humanSize', () => {
   it('uses binary units with one decimal below 10', () => {
     expect(humanSize(0)).toBe('0 B');
     expect(humanSize(1023)).toBe('1023 B');
+    expect(humanSize(819.1573248794151)).toBe('819 B'); // a rate
     expect(humanSize(1024)).toBe('1 KiB');
     expect(humanSize(1536)).toBe('1.5 KiB');
     expect(humanSize(12 * 1024 * 1024)).toBe('12 MiB');

@@ -43,7 +43,7 @@ export function humanSize(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  if (unit === 0) return `${bytes} B`;
+  if (unit === 0) return `${Math.round(bytes)} B`; // rates are fractional
   const shown = value < 10 ? value.toFixed(1).replace(/\.0$/, '') : Math.round(value).toString();
   return `${shown} ${UNITS[unit] as string}`;
 }

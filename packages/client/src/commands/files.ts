@@ -124,9 +124,28 @@ export const downloadFile: CommandSpec = {
   },
 };
 
-/** Prints one line when a background download completes or fails. */
+/** On a terminal, a long download's progress is shown at each quarter, after this long. */
+const PROGRESS_AFTER_MS = 2_000;
+
+/**
+ * Prints one line when a background download completes or fails, and on a terminal a
+ * `show_downloads` line at 25, 50 and 75 % of a download that takes more than a moment
+ * (printed above the prompt, which stays usable).
+ */
 export function announceWhenSettled(ctx: CommandContext, entry: DownloadEntry): void {
   const what = `${safeText(entry.name)} from ${safeText(entry.groupId)}`;
+  if (ctx.interactive) {
+    const started = Date.now();
+    let quarter = Math.floor((4 * entry.download.progress().verified) / Math.max(1, entry.download.progress().total));
+    const onProgress = ({ verified, total }: { verified: number; total: number }): void => {
+      const now = Math.floor((4 * verified) / Math.max(1, total));
+      if (now <= quarter || now >= 4) return;
+      quarter = now;
+      if (Date.now() - started >= PROGRESS_AFTER_MS) ctx.out.event(downloadLine(entry));
+    };
+    entry.download.on('progress', onProgress);
+    void entry.settled.then(() => entry.download.off('progress', onProgress));
+  }
   void entry.settled.then(() => {
     const outcome = entry.outcome;
     if (outcome && 'path' in outcome) {

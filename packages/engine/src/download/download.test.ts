@@ -1,18 +1,16 @@
 // The download manager over real loopback: three PeerServers seeding a temp file, a fake tracker
 // answering from test data, and a Download fetching into a temp directory.
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Bitfield, toHex } from '@groupshare/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { createPeerId, seedBlockSource, type BlockSource, type PeerServer } from '../peer/index.js';
-import { GROUP, TICKET_KEY, sharedFile, startServer, ticketFor, type SharedFixture } from '../peer/test-harness.js';
+import { seedBlockSource, type BlockSource, type PeerServer } from '../peer/index.js';
+import { sharedFile, type SharedFixture } from '../peer/test-harness.js';
 import type { TrackerLink } from '../tracker-link.js';
-import { Download } from './download.js';
+import type { Download } from './download.js';
+import { completes, corruptSource, fakeTracker, sha1Of, startSeeder, testDownload, total } from './test-support.js';
 import type { DownloadInit, TrackerRequester } from './types.js';
 
 const PIECE = 64 * 1024;
@@ -37,65 +35,22 @@ afterEach(async () => {
 });
 
 /** A seeder serving `source` (default: the whole file). */
-async function seeder(source: BlockSource = seedBlockSource(fx.seed)): Promise<{ server: PeerServer; address: string }> {
-  const file = { groupId: GROUP, size: SIZE, pieceLength: PIECE, source };
-  const { server, port } = await startServer((h) => (h.equals(fx.infoHash) ? file : undefined));
-  cleanups.push(() => server.stop());
-  return { server, address: `127.0.0.1:${port}` };
-}
-
-/** A fake tracker that knows the file and the given seeders; records `update_pieces`. */
-function tracker(addresses: string[]): TrackerRequester & { updates: number[][] } {
-  const h = fx.hashed;
-  const updates: number[][] = [];
-  const request = async (type: string, fields: { have?: number[] }): Promise<unknown> => {
-    if (type === 'get_file') {
-      return { file: { name: 'shared.bin', size: h.size, sha1: h.sha1, pieceLength: h.pieceLength, infoHash: h.infoHash, pieceCount: PIECES, pieces: toHex(h.pieces), sharedBy: 'alice' } };
-    }
-    if (type === 'get_peers') {
-      const bitfield = Bitfield.full(PIECES).toBase64();
-      return { peers: addresses.map((address, i) => ({ userId: `u${i}`, address, bitfield, complete: true })), ticket: ticketFor(GROUP, h.infoHash, { user: 'bob' }), ticketExpiresAt: new Date(Date.now() + 300_000).toISOString() };
-    }
-    updates.push(fields.have ?? []);
-    return { count: 0, complete: false };
-  };
-  return { request, updates } as unknown as TrackerRequester & { updates: number[][] };
+async function seeder(source?: BlockSource): Promise<{ server: PeerServer; address: string }> {
+  const s = await startSeeder(fx, source);
+  cleanups.push(() => s.server.stop());
+  return s;
 }
 
 function download(link: TrackerRequester, extra: Partial<DownloadInit> = {}): Download {
-  const d = new Download({ link, groupId: GROUP, name: 'shared.bin', dir: dest, peerId: createPeerId(), ticketKey: TICKET_KEY, handshakeTimeoutMs: 2_000, requestTimeoutMs: 2_000, haveBatchMs: 100, ...extra });
+  const d = testDownload(link, dest, { haveBatchMs: 100, ...extra });
   cleanups.push(() => d.stop());
   return d;
-}
-
-async function completes(d: Download): Promise<string> {
-  const done = once(d, 'completed') as Promise<[{ path: string }]>;
-  const failed = once(d, 'failed').then(([f]) => { throw new Error(`failed: ${(f as { reason: string }).reason}`); });
-  await d.start();
-  const [{ path }] = await Promise.race([done, failed]);
-  return path;
-}
-
-const sha1Of = async (path: string): Promise<string> => createHash('sha1').update(await fsp.readFile(path)).digest('hex');
-const total = (m: ReadonlyMap<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
-
-/** A source that flips one byte of every block it serves, or only of blocks where `rotten(index, begin)`. */
-function corrupt(rotten: (index: number, begin: number) => boolean = () => true): BlockSource {
-  const good = seedBlockSource(fx.seed);
-  return {
-    have: good.have,
-    readBlock: async (i, b, l) => {
-      const buf = Buffer.from(await good.readBlock(i, b, l));
-      if (rotten(i, b)) buf[0] = (buf[0] as number) ^ 0xff;
-      return buf;
-    },
-  };
 }
 
 describe('Download', () => {
   it('fetches a file from three seeders, verifies it and reports pieces to the tracker', async () => {
     const seeders = await Promise.all([seeder(), seeder(), seeder()]);
-    const link = tracker(seeders.map((s) => s.address));
+    const link = fakeTracker(fx, seeders);
     const d = download(link);
     const verified: number[] = [];
     d.on('pieceVerified', ({ index }) => verified.push(index));
@@ -111,9 +66,9 @@ describe('Download', () => {
   }, 20_000);
 
   it('completes correctly despite a seeder serving corrupted data, and drops that seeder', async () => {
-    const bad = await seeder(corrupt());
+    const bad = await seeder(corruptSource(fx));
     const good = await Promise.all([seeder(), seeder()]);
-    const d = download(tracker([bad.address, ...good.map((s) => s.address)]));
+    const d = download(fakeTracker(fx, [bad, ...good]));
     const path = await completes(d);
     expect(await sha1Of(path)).toBe(fx.hashed.sha1);
     expect(d.bannedPeers.has(bad.address)).toBe(true);
@@ -125,9 +80,9 @@ describe('Download', () => {
   ])('drops only the corrupting seeder when pieces mix its blocks with an honest one\'s (%s bad)', async (_what, rotten) => {
     // Pieces of 4 blocks fetched from both peers at once fail with both as contributors: a strike
     // against each would drop the honest one too (it did, before the smart ban).
-    const bad = await seeder(corrupt(rotten));
+    const bad = await seeder(corruptSource(fx, rotten));
     const good = await seeder();
-    const d = download(tracker([bad.address, good.address]), { peerRefreshMs: 200 });
+    const d = download(fakeTracker(fx, [bad, good]), { peerRefreshMs: 200 });
     const path = await completes(d);
     expect(await sha1Of(path)).toBe(fx.hashed.sha1);
     expect([...d.bannedPeers]).toEqual([bad.address]);
@@ -147,7 +102,7 @@ describe('Download', () => {
     const doomed = await seeder(source);
     dying = doomed.server;
     const others = await Promise.all([seeder(), seeder()]);
-    const d = download(tracker([doomed.address, ...others.map((s) => s.address)]), { peerRefreshMs: 200 });
+    const d = download(fakeTracker(fx, [doomed, ...others]), { peerRefreshMs: 200 });
     const path = await completes(d);
     expect(await sha1Of(path)).toBe(fx.hashed.sha1);
     expect(served).toBeGreaterThanOrEqual(10);
@@ -155,7 +110,7 @@ describe('Download', () => {
 
   it('resumes after stop() without refetching verified pieces', async () => {
     const seeders = await Promise.all([seeder(), seeder(), seeder()]);
-    const link = tracker(seeders.map((s) => s.address));
+    const link = fakeTracker(fx, seeders);
     const first = download(link);
     const halfway = new Promise<void>((resolve) => first.on('pieceVerified', () => first.progress().verified >= 10 && resolve()));
     await first.start();

@@ -2,20 +2,19 @@
 // each lack a third of the pieces, so the file can only be had by combining them. Each seeder is
 // an incoming PeerConnection on one end of a duplexPair; the Download gets the other end through
 // `DownloadInit.connect`. A tap on each seeder's end decodes what the Download asked for.
-import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 
-import { BLOCK_SIZE, Bitfield, seededRng, toHex } from '@groupshare/protocol';
+import { BLOCK_SIZE, Bitfield, seededRng } from '@groupshare/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { PeerConnection, createPeerId, type BlockSource } from '../peer/index.js';
-import { GROUP, TICKET_KEY, duplexPair, options, sharedFile, ticketFor, type SharedFixture } from '../peer/test-harness.js';
+import { PeerConnection, type BlockSource } from '../peer/index.js';
+import { GROUP, duplexPair, options, sharedFile, type SharedFixture } from '../peer/test-harness.js';
 import { WireDecoder } from '../wire/index.js';
-import { Download } from './download.js';
+import type { Download } from './download.js';
+import { completes, fakeTracker, sha1Of, testDownload, total } from './test-support.js';
 import type { DownloadInit, TrackerRequester } from './types.js';
 
 const PIECE = 2 * BLOCK_SIZE;
@@ -105,44 +104,11 @@ function connector(seeders: PartialSeeder[]): (host: string, port: number) => Du
   };
 }
 
-/** A fake tracker listing the seeders with their piece maps; records `update_pieces`. */
-function tracker(seeders: PartialSeeder[]): TrackerRequester & { updates: number[][] } {
-  const h = fx.hashed;
-  const updates: number[][] = [];
-  const request = async (type: string, fields: { have?: number[] }): Promise<unknown> => {
-    if (type === 'get_file') {
-      return { file: { name: 'shared.bin', size: h.size, sha1: h.sha1, pieceLength: h.pieceLength, infoHash: h.infoHash, pieceCount: PIECES, pieces: toHex(h.pieces), sharedBy: 'alice' } };
-    }
-    if (type === 'get_peers') {
-      const peers = seeders.map((s, i) => ({ userId: `u${i}`, address: s.address, bitfield: s.have.toBase64(), complete: false }));
-      return { peers, ticket: ticketFor(GROUP, h.infoHash, { user: 'bob' }), ticketExpiresAt: new Date(Date.now() + 300_000).toISOString() };
-    }
-    updates.push(fields.have ?? []);
-    return { count: 0, complete: false };
-  };
-  return { request, updates } as unknown as TrackerRequester & { updates: number[][] };
-}
-
 function download(seeders: PartialSeeder[], link: TrackerRequester, extra: Partial<DownloadInit> = {}): Download {
-  const d = new Download({
-    link, groupId: GROUP, name: 'shared.bin', dir: dest, peerId: createPeerId(), ticketKey: TICKET_KEY,
-    connect: connector(seeders), rng: seededRng(0x5eed), handshakeTimeoutMs: 2_000, requestTimeoutMs: 2_000, haveBatchMs: 50,
-    ...extra,
-  });
+  const d = testDownload(link, dest, { connect: connector(seeders), rng: seededRng(0x5eed), haveBatchMs: 50, ...extra });
   cleanups.push(() => d.stop());
   return d;
 }
-
-async function completes(d: Download): Promise<string> {
-  const done = once(d, 'completed') as Promise<[{ path: string }]>;
-  const failed = once(d, 'failed').then(([f]) => { throw new Error(`failed: ${(f as { reason: string }).reason}`); });
-  await d.start();
-  const [{ path }] = await Promise.race([done, failed]);
-  return path;
-}
-
-const sha1Of = async (path: string): Promise<string> => createHash('sha1').update(await fsp.readFile(path)).digest('hex');
-const total = (m: ReadonlyMap<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 /** No seeder was asked for, or read, a piece it lacks, and none counted a violation. */
 function expectOnlyHeldPiecesAsked(seeders: PartialSeeder[]): void {
@@ -162,7 +128,7 @@ describe('Download from partial seeders (in-memory pairs)', () => {
     // The layout is what the test claims: every piece somewhere, no seeder with all of them.
     for (const s of seeders) expect(s.have.count()).toBeLessThan(PIECES);
     expect(ALL.every((i) => seeders.some((s) => s.have.has(i)))).toBe(true);
-    const link = tracker(seeders);
+    const link = fakeTracker(fx, seeders);
     const d = download(seeders, link);
 
     const path = await completes(d);
@@ -182,7 +148,7 @@ describe('Download from partial seeders (in-memory pairs)', () => {
   it('completes from the other two when a seeder disconnects halfway, its pieces being held elsewhere too', async () => {
     const seeders = MOD3.map((lacks, n) => partialSeeder(n, lacks));
     const doomed = seeders[0] as PartialSeeder;
-    const link = tracker(seeders);
+    const link = fakeTracker(fx, seeders);
     // Should the Download ask the tracker again and retry the vanished seeder, that connection fails.
     const d = download(seeders, link, { peerRefreshMs: 100 });
     let fromDoomed: number | undefined;

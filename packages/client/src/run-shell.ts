@@ -18,6 +18,7 @@ import { INPUT_NOTES } from './commands/meta.js';
 import { HistoryFile } from './history.js';
 import { PeerListener } from './peer-listener.js';
 import { Shell } from './shell.js';
+import { PeerLog } from './peer-log.js';
 
 export interface RunShellInit {
   /** The user's arguments, as `process.argv.slice(2)`. */
@@ -117,6 +118,7 @@ export async function runShell(init: RunShellInit): Promise<number> {
   let listener: PeerListener | undefined;
   let link: TrackerLink | undefined;
   let node: PeerNode | undefined;
+  let peerLog: PeerLog | undefined;
   try {
     const wanted = parsePeerAddress(addressArg);
     const trackers = readTrackers(path.resolve(cwd, infoArg));
@@ -134,7 +136,8 @@ export async function runShell(init: RunShellInit): Promise<number> {
     }
 
     link = new TrackerLink({ trackers, peerAddress, ...init.link });
-    node = new PeerNode({ link, dataDir, server: listener.server, selfAddress: peerAddress });
+    const log = (peerLog = PeerLog.open(path.join(dataDir, 'client.log')));
+    node = new PeerNode({ link, dataDir, server: listener.server, selfAddress: peerAddress, onPeerEvent: (e) => log.write(e) });
     const shell = new Shell({
       link,
       node,
@@ -166,5 +169,6 @@ export async function runShell(init: RunShellInit): Promise<number> {
     await node?.stop();
     await link?.stop();
     await listener?.close();
+    await peerLog?.close();
   }
 }

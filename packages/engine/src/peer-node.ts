@@ -15,6 +15,7 @@ import { Download } from './download/download.js';
 import { DownloadList, type RememberedDownload } from './download/download-list.js';
 import type { TrackerRequester as DownloadTrackerRequester } from './download/types.js';
 import type { PeerConnection } from './peer/peer-connection.js';
+import { remoteName, watchPeer, type PeerEventSink } from './peer/peer-events.js';
 import { PeerServer } from './peer/peer-server.js';
 import { createPeerId } from './peer/peer-id.js';
 import { seedBlockSource, type PeerFile } from './peer/types.js';
@@ -30,6 +31,8 @@ export interface PeerNodeInit {
   server: Server;
   /** This peer's address as other peers see it, skipped in peer lists. */
   selfAddress?: string;
+  /** Where every peer connection's violations and unusual closes are reported (the client's log). */
+  onPeerEvent?: PeerEventSink;
 }
 
 /** One `download_file` of this session, for `show_downloads`. */
@@ -69,7 +72,11 @@ export class PeerNode {
       connection: { peerId: this.peerId, ticketKey: key, ...(listenPort !== undefined ? { listenPort } : {}) },
     });
     // A peer that dialled us about a file we are downloading: fetch over that connection too.
-    server.on('connection', (conn) => conn.once('ready', () => this.adoptIncoming(conn)));
+    server.on('connection', (conn) => {
+      const sink = this.init.onPeerEvent;
+      if (sink !== undefined) watchPeer(conn, remoteName(conn), sink);
+      conn.once('ready', () => this.adoptIncoming(conn));
+    });
     await server.start();
     this.peerServer = server;
     return this.shares.resumeAll(userId);
@@ -113,6 +120,7 @@ export class PeerNode {
       peerId: this.peerId,
       ticketKey: this.session.ticketKey,
       ...(this.init.selfAddress ? { selfAddress: this.init.selfAddress } : {}),
+      ...(this.init.onPeerEvent ? { onPeerEvent: this.init.onPeerEvent } : {}),
     });
     const entry: DownloadEntry = {
       groupId,

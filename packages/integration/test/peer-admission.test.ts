@@ -1,9 +1,10 @@
 // A real client process serves a group's file only to peers showing a tracker-signed ticket for
-// that group and file. A raw wire peer (test/harness/raw-peer.ts) plays a stock client, a member
+// that group and file, and a peer that breaks the wire rules is cut off with a line in the
+// client's log, harming nothing else. A raw wire peer (test/harness/raw-peer.ts) plays a stock client, a member
 // and several impostors against alice's client; the member's fetch is the control that proves
 // the raw peer would see data if the client handed it out.
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deriveTicketSeed, fromHex, signTicket, ticketPrivateKey } from '@groupshare/protocol';
 import { afterEach, expect, it } from 'vitest';
@@ -88,5 +89,81 @@ it('a peer without a valid ticket for that group and file gets no data; a member
   expect(await member.waitFor((f) => f.type === 'piece', 5_000)).toBe(true);
   const piece = member.frames.find((f) => f.type === 'piece') as { block: Buffer } | undefined;
   expect(Buffer.from(piece!.block).equals(testBytes(1024 * 1024, 7).subarray(0, BLOCK))).toBe(true);
+  expect(alice.running).toBe(true);
+});
+
+it('hostile wire input closes that connection with a line in client.log; the client keeps serving others', async () => {
+  const cluster = cleanup.add(await ProcessCluster.create({ size: 1 }));
+  await cluster.startAll();
+  const src = path.join(cluster.root, 'src');
+  await mkdir(src, { recursive: true });
+  const data = randomBytes(16 * 1024 * 1024); // 1,024 blocks: enough for a flood of distinct requests
+  await writeFile(path.join(src, 'data.bin'), data);
+  const aliceDir = path.join(cluster.root, 'client-alice');
+  const alice = cleanup.add(ClientProcess.spawn({ name: 'alice', trackerInfo: cluster.infoFile(1), dataDir: aliceDir }));
+  await alice.run(`create_user alice ${passwordOf('alice')}`, /^created user alice\b/);
+  await alice.run(`login alice ${passwordOf('alice')}`, /^logged in as alice\b/);
+  await alice.run('create_group lab', /^created group lab\b/);
+  await alice.run(`upload_file ${path.join(src, 'data.bin')} lab`, /^sharing data\.bin in lab:/);
+  const bob = await cluster.connect(1);
+  await signUp(bob, 'bob', '127.0.0.1:9');
+  await bob.ok('join_group', { groupId: 'lab' });
+  await alice.run('accept_request lab bob', /^bob is now a member of lab/);
+  const [file] = (await bob.ok('list_files', { groupId: 'lab' })).files;
+  const infoHash = fromHex(file!.infoHash);
+  const { peers, ticket } = await bob.ok('get_peers', { groupId: 'lab', infoHash: file!.infoHash });
+  const aliceAddress = peers[0]!.address;
+  const pieces = file!.pieceCount;
+
+  /** Whether alice's client.log has (or gets within 2 s: the log is written asynchronously) a matching line. */
+  const logShows = async (pattern: RegExp): Promise<boolean> => {
+    for (const deadline = Date.now() + 2_000; ; await new Promise((r) => setTimeout(r, 50))) {
+      if (pattern.test(await readFile(path.join(aliceDir, 'client.log'), 'utf8').catch(() => ''))) return true;
+      if (Date.now() > deadline) return false;
+    }
+  };
+  /** A member's connection (valid ticket) that then misbehaves. */
+  const admitted = async (): Promise<RawPeer> => {
+    const peer = cleanup.add(await RawPeer.connect(aliceAddress));
+    peer.handshake(infoHash, { ticket });
+    expect(await peer.waitFor((f) => f.type === 'have_all' || f.type === 'bitfield', 5_000)).toBe(true);
+    return peer;
+  };
+  const unrequested = Array.from({ length: 25 }, (_, i) => ({ type: 'piece' as const, index: 0, begin: i * BLOCK, block: Buffer.alloc(BLOCK) }));
+  const cases: Array<[string, RegExp, (p: RawPeer) => void]> = [
+    ['a frame over 1 MiB', /closed ERR_WIRE_TOO_LARGE/, (p) => p.writeRaw(Buffer.from([0x00, 0x20, 0x00, 0x01, 7]))],
+    ['a request above the 16 KiB block size', /closed ERR_PEER_REQUEST_TOO_LARGE/, (p) => p.send({ type: 'interested' }, { type: 'request', index: 0, begin: 0, length: 4 * BLOCK })],
+    ['a request past the last piece', /closed ERR_PEER_REQUEST_OUT_OF_RANGE/, (p) => p.send({ type: 'interested' }, { type: 'request', index: pieces + 5, begin: 0, length: BLOCK })],
+    ['a bitfield of the wrong size', /closed ERR_PEER_BAD_BITFIELD/, (p) => p.send({ type: 'bitfield', bytes: Buffer.alloc(Math.ceil(pieces / 8) + 3) })],
+    ['25 unsolicited pieces', /closed ERR_PEER_TOO_MANY_VIOLATIONS/, (p) => p.send(...unrequested)],
+  ];
+  for (const [what, logged, misbehave] of cases) {
+    const peer = await admitted();
+    misbehave(peer);
+    await Promise.race([peer.closed, new Promise((r) => setTimeout(r, 5_000))]);
+    expect({ what, closed: peer.isClosed }).toEqual({ what, closed: true });
+    expect({ what, logged: await logShows(logged) }).toEqual({ what, logged: true });
+  }
+
+  // A flood: 700 distinct requests at once, beyond the 500 alice advertises (reqq), is cut off.
+  const flooder = await admitted();
+  flooder.send({ type: 'interested' });
+  expect(await flooder.waitFor((f) => f.type === 'unchoke', 5_000)).toBe(true);
+  const perPiece = file!.pieceLength / BLOCK;
+  flooder.send(...Array.from({ length: 700 }, (_, i) => ({ type: 'request' as const, index: Math.floor(i / perPiece), begin: (i % perPiece) * BLOCK, length: BLOCK })));
+  await Promise.race([flooder.closed, new Promise((r) => setTimeout(r, 5_000))]);
+  expect(flooder.isClosed).toBe(true);
+  expect(await logShows(/violation request_queue_full: .* beyond our reqq of 500/)).toBe(true);
+  expect(await logShows(/closed ERR_PEER_TOO_MANY_VIOLATIONS: .*beyond our reqq/)).toBe(true);
+  const log = await readFile(path.join(aliceDir, 'client.log'), 'utf8');
+  console.log(`peer-admission.test.ts: alice's client.log has ${log.split('\n').length - 1} lines, e.g.\n${log.split('\n').filter((l) => / closed /.test(l)).join('\n')}`);
+
+  const member = await admitted();
+  member.send({ type: 'interested' });
+  expect(await member.waitFor((f) => f.type === 'unchoke', 5_000)).toBe(true);
+  member.send({ type: 'request', index: 1, begin: 0, length: BLOCK });
+  expect(await member.waitFor((f) => f.type === 'piece', 5_000)).toBe(true);
+  const piece = member.frames.find((f) => f.type === 'piece') as { index: number; block: Buffer };
+  expect(Buffer.from(piece.block).equals(data.subarray(piece.index * file!.pieceLength, piece.index * file!.pieceLength + BLOCK))).toBe(true);
   expect(alice.running).toBe(true);
 });

@@ -145,6 +145,7 @@ export class Download extends EventEmitter<DownloadEvents> {
         now: this.now, rng: this.init.rng ?? Math.random, requestTimeoutMs: this.init.requestTimeoutMs ?? 20_000,
         ...(this.init.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: this.init.handshakeTimeoutMs } : {}),
         ...(this.init.selfAddress !== undefined ? { listenPort: parseHostPort(this.init.selfAddress).port } : {}),
+        ...(this.init.onPeerEvent !== undefined ? { onPeerEvent: this.init.onPeerEvent } : {}),
         onVerified: (index) => this.onVerified(index),
         onError: () => undefined, // a connection's bug or a late store write after stop: the connection closes itself
       });

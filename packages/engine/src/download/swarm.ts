@@ -30,7 +30,7 @@ import { createHash } from 'node:crypto';
 
 import { Bitfield } from '@groupshare/protocol';
 
-import { PeerConnection, type BlockSource, type PeerCloseInfo, type ReceivedBlock } from '../peer/index.js';
+import { PeerConnection, watchPeer, type BlockSource, type PeerCloseInfo, type PeerEventSink, type ReceivedBlock } from '../peer/index.js';
 import { PiecePicker, pipelineDepth, type BlockRequest } from '../picker/index.js';
 import type { PieceStore } from '../storage/index.js';
 import type { Duplex } from 'node:stream';
@@ -61,6 +61,8 @@ export interface SwarmInit {
   handshakeTimeoutMs?: number;
   /** Our peer server's port, told to the peers we dial (see PeerConnectionOptions.listenPort). */
   listenPort?: number;
+  /** Where each connection's violations and unusual close are reported (the client's log). */
+  onPeerEvent?: PeerEventSink;
   onVerified: (index: number) => void;
   onError: (err: unknown) => void;
 }
@@ -134,6 +136,7 @@ export class Swarm {
     const { init } = this;
     const peer: Peer = { id, conn, rate: new RateMeter(), minLatencyMs: Infinity, blocks: 0, holdUntil: 0 };
     this.peers.set(id, peer);
+    if (init.onPeerEvent !== undefined) watchPeer(conn, id, init.onPeerEvent);
     conn.on('error', (err) => init.onError(err));
     conn.on('has', (u) => {
       if (u.type === 'bitfield') this.picker.availability.addPeer(u.bitfield);

@@ -2,6 +2,7 @@
  * Shapes of the download manager: the tracker requests it needs (a narrow view of
  * `TrackerLink.request`, so tests answer them from plain data), its options and its events.
  */
+import type { PeerEventSink } from '../peer/index.js';
 import type { KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 
@@ -34,6 +35,8 @@ export interface DownloadInit {
   now?: () => number;
   /** Uniform numbers in [0, 1); default `Math.random`. */
   rng?: () => number;
+  /** Where peer connections' violations and unusual closes are reported (the client's log). */
+  onPeerEvent?: PeerEventSink;
   /** How often to ask the tracker for peers again; default 10 s. */
   peerRefreshMs?: number;
   /** A request unanswered this long is given up and asked elsewhere; default 20 s. */

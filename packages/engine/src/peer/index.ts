@@ -25,3 +25,4 @@ export {
   DEFAULT_REMOTE_REQQ,
   DEFAULT_UPLOAD_SLOTS,
 } from './constants.js';
+export { remoteName, watchPeer, type PeerEvent, type PeerEventSink } from './peer-events.js';

@@ -48,6 +48,16 @@ export class RawPeer implements AsyncDisposable {
     if (ext !== undefined) this.send(extendedHandshakeMessage(ext));
   }
 
+  /** Bytes as they are, e.g. a frame no encoder would produce. */
+  writeRaw(bytes: Uint8Array): void {
+    if (!this.socket.destroyed) this.socket.write(bytes);
+  }
+
+  /** True once the connection has closed. */
+  get isClosed(): boolean {
+    return this.socket.destroyed || this.socket.closed;
+  }
+
   send(...messages: WireMessage[]): void {
     if (!this.socket.destroyed) this.socket.write(Buffer.concat(messages.map(encodeMessage)));
   }

@@ -88,6 +88,17 @@ describe('Download', () => {
     expect([...d.bannedPeers]).toEqual([bad.address]);
   }, 20_000);
 
+  it('is not stalled by a seeder that advertises every piece, unchokes, and never sends a block', async () => {
+    const good = seedBlockSource(fx.seed);
+    const blackHole = await seeder({ have: good.have, readBlock: () => new Promise<Buffer>(() => undefined) });
+    const honest = await seeder();
+    const d = download(fakeTracker(fx, [{ address: blackHole.address }, { address: honest.address }]), { requestTimeoutMs: 500 });
+    const path = await completes(d);
+    expect(await sha1Of(path)).toBe(fx.hashed.sha1);
+    expect(d.blocksFrom.get(blackHole.address) ?? 0).toBe(0);
+    expect(d.blocksFrom.get(honest.address)).toBe(BLOCKS);
+  }, 20_000);
+
   it('completes from the others when a seeder dies mid-download', async () => {
     let served = 0;
     const good = seedBlockSource(fx.seed);

@@ -8,18 +8,18 @@
  * connection carries both directions, so a peer that found us first is not dialled again and two
  * members who start together trade over it from the start. Its `has` updates feed the
  * picker's rarity map; whenever a peer may take more requests (ready, unchoked, a block arrived,
- * a request failed) it is "pumped": the picker chooses up to its pipeline depth minus its
- * requests in flight, the depth coming from the peer's measured rate and its smallest observed
- * request latency (`pipelineDepth`, at least 4). Arriving blocks are checked against the ledger,
- * copied and written to the store; when a piece's last block is written it is verified (the
- * store orders verification after the piece's writes).
+ * a request failed) it is "pumped": once a quarter of its pipeline is free, the picker chooses up
+ * to its pipeline depth minus its requests in flight, the depth coming from the peer's measured
+ * rate and its smallest observed request latency (`pipelineDepth`). Arriving blocks are checked
+ * against the ledger and copied into the piece being assembled in memory; the complete piece is
+ * hashed there and, only if it matches, written to the store in one write.
  *
  * Bad data (libtorrent's smart ban). A piece failing its hash is reset and fetched again. When
  * one peer alone delivered it, that peer is dropped at once (and never reconnected in this
  * download). When several did, blocks are usually fine and one is bad: counting a strike against
  * each would drop honest peers with the guilty one (a test saw a corrupting and an honest seeder
- * both dropped after four mixed pieces). Instead the failed piece's blocks are read back and a
- * digest of each is kept with the peer that sent it; the piece is retried from one of those peers
+ * both dropped after four mixed pieces). Instead a digest of each block of the failed piece is
+ * kept with the peer that sent it; the piece is retried from one of those peers
  * (the others are banned for that piece) and from anyone else. Once it verifies, every peer whose
  * remembered block differs from the good bytes is proven to have sent bad data and is dropped.
  * Should piece bans leave a piece with no eligible peer, they are lifted. Requests outstanding
@@ -28,7 +28,7 @@
  */
 import { createHash } from 'node:crypto';
 
-import { Bitfield } from '@groupshare/protocol';
+import { Bitfield, pieceSize } from '@groupshare/protocol';
 
 import { PeerConnection, watchPeer, type BlockSource, type PeerCloseInfo, type PeerEventSink, type ReceivedBlock } from '../peer/index.js';
 import { PiecePicker, pipelineDepth, type BlockRequest } from '../picker/index.js';
@@ -36,6 +36,9 @@ import type { PieceStore } from '../storage/index.js';
 import type { Duplex } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import { RateMeter } from './rate.js';
+
+/** The least time's worth of data (at a peer's rate) kept requested from it; see `pump`. */
+export const MIN_QUEUE_MS = 50;
 
 /** A block of a failed piece as it was received: who sent it and the SHA-1 of its bytes. */
 interface Evidence {
@@ -87,12 +90,18 @@ export class Swarm {
   private readonly pieceBans = new Set<string>();
   /** Who sent each block written so far of pieces not yet verified: piece → begin → peer. */
   private readonly senders = new Map<number, Map<number, string>>();
+  /**
+   * Pieces being received, assembled in memory and written whole once complete and verified: one
+   * write per piece and no read-back (per-block writes and re-reading each piece to hash it were
+   * most of a download's CPU). Bounded by the pieces in flight, each at most one piece long.
+   */
+  private readonly assembling = new Map<number, Buffer>();
   /** Blocks of pieces that failed, kept until the piece verifies and shows who was wrong. */
   private readonly evidence = new Map<number, Evidence[]>();
   private stopped = false;
 
   constructor(private readonly init: SwarmInit) {
-    this.picker = new PiecePicker({ size: init.size, pieceLength: init.pieceLength, banned: (p, i) => this.pieceBans.has(`${p}#${i}`) });
+    this.picker = new PiecePicker({ size: init.size, pieceLength: init.pieceLength, banned: (p, i) => this.pieceBans.size > 0 && this.pieceBans.has(`${p}#${i}`) });
     for (const i of init.store.have.indices()) this.picker.availability.exclude(i);
   }
 
@@ -195,6 +204,7 @@ export class Swarm {
   /** Closes every connection. */
   close(): void {
     this.stopped = true;
+    this.assembling.clear();
     for (const p of [...this.peers.values()]) p.conn.close('the download stopped');
   }
 
@@ -204,10 +214,15 @@ export class Swarm {
     const peerHas = conn.remoteHas;
     if (this.stopped || conn.state !== 'open' || conn.peerChoking || peerHas === undefined || now < peer.holdUntil) return;
     if (this.init.store.complete()) return;
-    const rttMs = Number.isFinite(peer.minLatencyMs) ? peer.minLatencyMs : 0;
+    // At least 50 ms: the smallest latency seen on a fast link (under 1 ms on a LAN) leaves no
+    // room for the seeder's disk reads and queueing, and the link idles (libtorrent queues 3 s).
+    const rttMs = Number.isFinite(peer.minLatencyMs) ? Math.max(peer.minLatencyMs, MIN_QUEUE_MS) : 0;
     const depth = pipelineDepth({ bytesPerSecond: peer.rate.rate(now), rttMs, blockSize: conn.blockSize });
-    const count = depth - this.picker.blocks.inFlightCount(id);
-    if (count <= 0) return;
+    const inFlight = this.picker.blocks.inFlightCount(id);
+    const count = depth - inFlight;
+    // Top the pipeline up in batches (a quarter of it), not one block per arrival: one pick and
+    // one write of requests per batch instead of per block.
+    if (count <= 0 || (inFlight > 0 && count < Math.max(1, depth >> 2))) return;
     const picks = this.picker.pickBlocks({ peer: id, peerHas, have: this.init.store.have, count, now, rng: this.init.rng });
     for (const r of picks) {
       if (!conn.request(r.index, r.begin, r.length)) this.picker.blocks.release(id, r.index, r.begin);
@@ -230,12 +245,13 @@ export class Swarm {
       let sent = this.senders.get(b.index);
       if (sent === undefined) this.senders.set(b.index, (sent = new Map()));
       sent.set(b.begin, peer.id);
-      const { store } = this.init;
-      // Both calls enqueue synchronously on the piece's queue, so the check follows the writes.
-      store.writeBlock(b.index, b.begin, Buffer.from(b.data)).catch((err: unknown) => this.onStoreError(err));
+      let piece = this.assembling.get(b.index);
+      if (piece === undefined) this.assembling.set(b.index, (piece = Buffer.allocUnsafe(pieceSize(b.index, this.init.size, this.init.pieceLength))));
+      piece.set(b.data, b.begin);
       if (blocks.pieceBlocksDone(b.index)) {
-        store.verifyPiece(b.index).then(
-          (ok) => (ok ? this.verified(b.index) : this.failed(b.index)),
+        this.assembling.delete(b.index);
+        this.init.store.writePiece(b.index, piece).then(
+          (ok) => (ok ? this.verified(b.index, piece) : this.failed(b.index, piece)),
           (err: unknown) => this.onStoreError(err),
         );
       }
@@ -243,7 +259,7 @@ export class Swarm {
     this.pump(peer);
   }
 
-  private verified(index: number): void {
+  private verified(index: number, piece: Buffer): void {
     if (this.stopped) return;
     // Endgame copies still in flight: cancel them (read before the ledger forgets the piece).
     const { blocks } = this.picker;
@@ -256,13 +272,13 @@ export class Swarm {
     const evidence = this.evidence.get(index);
     if (evidence !== undefined) {
       this.evidence.delete(index);
-      this.convict(index, evidence).catch((err: unknown) => this.onStoreError(err));
+      this.convict(index, piece, evidence);
     }
     this.init.onVerified(index);
     this.pumpAll();
   }
 
-  private failed(index: number): void {
+  private failed(index: number, piece: Buffer): void {
     if (this.stopped) return;
     const sent = this.senders.get(index) ?? new Map<number, string>();
     this.senders.delete(index);
@@ -271,9 +287,8 @@ export class Swarm {
     if (contributors.length === 1) {
       this.ban(contributors[0] as string, `it alone sent piece ${index}, which failed its hash check`);
     } else if (contributors.length > 1) {
-      // Read the blocks back before any retry can overwrite them (the store orders this read
-      // before later writes of the piece), then retry from one contributor and from others.
-      this.keepEvidence(index, sent).catch((err: unknown) => this.onStoreError(err));
+      // Keep a digest of each block with its sender, then retry from one contributor and others.
+      this.keepEvidence(index, piece, sent);
       const retry = contributors[Math.floor(this.init.rng() * contributors.length)] as string;
       this.pieceBans.delete(`${retry}#${index}`);
       for (const id of contributors) if (id !== retry) this.peers.get(id)?.conn.penalize(`piece ${index} failed its hash check`);
@@ -281,8 +296,7 @@ export class Swarm {
     this.pumpAll();
   }
 
-  private async keepEvidence(index: number, sent: ReadonlyMap<number, string>): Promise<void> {
-    const bytes = await this.init.store.readPieceEvidence(index);
+  private keepEvidence(index: number, bytes: Buffer, sent: ReadonlyMap<number, string>): void {
     const kept = this.evidence.get(index) ?? [];
     for (const [begin, peer] of sent) {
       const length = this.picker.blocks.expectedLength(index, begin) ?? 0;
@@ -292,8 +306,7 @@ export class Swarm {
   }
 
   /** Piece `index` verified: drops every peer that had sent one of its blocks with other bytes. */
-  private async convict(index: number, evidence: readonly Evidence[]): Promise<void> {
-    const good = await this.init.store.readPieceEvidence(index);
+  private convict(index: number, good: Buffer, evidence: readonly Evidence[]): void {
     for (const e of evidence) {
       if (!blockDigest(good, e.begin, e.length).equals(e.digest)) {
         this.ban(e.peer, `it sent a corrupt block of piece ${index} (the verified piece differs there)`);

@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
-import { WireDecoder, encodeMessage, type WireFrame, type WireMessage } from '../wire/index.js';
+import { WireDecoder, encodeMessage, encodePieceHeader, type WireFrame, type WireMessage } from '../wire/index.js';
 import * as C from './constants.js';
 import type { PeerCloseInfo } from './errors.js';
 import type { PeerConnectionEvents, PeerStats } from './types.js';
@@ -37,6 +37,7 @@ export abstract class PeerTransport extends EventEmitter<PeerConnectionEvents> {
   #state: PeerConnectionState = 'handshake';
   #closeInfo: PeerCloseInfo | undefined;
   #started = false;
+  #corked = false;
   #timers: { handshake?: NodeJS.Timeout; idle?: NodeJS.Timeout; keepAlive?: NodeJS.Timeout } = {};
   readonly #socket: Duplex;
   readonly #decoder: WireDecoder;
@@ -112,15 +113,34 @@ export abstract class PeerTransport extends EventEmitter<PeerConnectionEvents> {
     this.#timers.keepAlive = this.#timer(keepAliveMs, () => this.send({ type: 'keep_alive' }));
   }
 
-  /** Encodes and writes a message; a no-op once closed. */
+  /** Encodes and writes a message; a no-op once closed. A block is written as is, not copied. */
   protected send(msg: WireMessage): void {
-    if (!this.closed) this.write(encodeMessage(msg));
+    if (this.closed) return;
+    if (msg.type === 'piece') {
+      this.write(encodePieceHeader(msg.index, msg.begin, msg.block.length));
+      this.write(msg.block);
+    } else {
+      this.write(encodeMessage(msg));
+    }
   }
 
-  /** Writes raw bytes (the handshake); a no-op once closed. */
-  protected write(bytes: Buffer): void {
+  /**
+   * Writes raw bytes (the handshake); a no-op once closed. Writes of one tick go out together:
+   * the socket is corked at the first and uncorked on the next tick, so a burst of requests or
+   * of blocks is one writev system call instead of one each.
+   */
+  protected write(bytes: Uint8Array): void {
     if (this.closed) return;
     this.stats.bytesUp += bytes.length;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(() => {
+        if (!this.#corked) return; // already uncorked by end()
+        this.#corked = false;
+        this.#socket.uncork();
+      });
+    }
     this.#socket.write(bytes);
     this.#timers.keepAlive?.refresh();
     if (this.#socket.writableLength > C.MAX_SEND_BUFFER_BYTES) {
@@ -143,6 +163,10 @@ export abstract class PeerTransport extends EventEmitter<PeerConnectionEvents> {
       this.onClosing();
     } catch (err) {
       this.fire('error', err);
+    }
+    if (this.#corked) {
+      this.#corked = false;
+      this.#socket.uncork(); // last words written this tick still go out
     }
     this.#socket.destroy();
     this.fire('closed', info);

@@ -72,6 +72,23 @@ describe('PieceStore', () => {
     await expect(store.writeBlock(0, 0, data.subarray(0, 10))).rejects.toMatchObject({ code: 'ERR_STORE_CLOSED' });
   });
 
+  it('writePiece checks a piece assembled in memory and writes it only when it matches', async () => {
+    const { data, init } = download();
+    const store = await openStore(init);
+    const piece = (i: number): Buffer => Buffer.from(data.subarray(i * PIECE, Math.min(data.length, (i + 1) * PIECE)));
+    const bad = piece(2);
+    bad[7] ^= 1;
+    expect(await store.writePiece(2, bad)).toBe(false);
+    expect(store.have.has(2)).toBe(false);
+    expect((await fsp.readFile(store.paths.part)).subarray(2 * PIECE, 3 * PIECE).equals(bad)).toBe(false); // nothing written
+    await expect(store.writePiece(2, piece(2).subarray(1))).rejects.toThrow(/bytes/);
+    for (let i = 0; i < store.pieceCount; i++) expect(await store.writePiece(i, piece(i))).toBe(true);
+    expect(await store.writePiece(3, piece(3))).toBe(true); // a duplicate: already verified
+    expect((await store.readBlock(5, 0, 100)).equals(data.subarray(5 * PIECE, 5 * PIECE + 100))).toBe(true);
+    await store.finish();
+    expect((await fsp.readFile(join(dir, 'movie.mkv'))).equals(data)).toBe(true);
+  });
+
   it('handles an empty file: complete at once, finishes to an empty file', async () => {
     const { init } = download(0);
     const store = await openStore(init);

@@ -19,6 +19,7 @@
  * while its piece is being verified cannot slip in after the check; blocks for a piece that is
  * already verified (endgame duplicates) are dropped. Path safety: see safe-path.ts.
  */
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
@@ -26,6 +27,7 @@ import { Bitfield, SHA1_LENGTH, pieceCount, pieceSize } from '@groupshare/protoc
 
 import { blockOffset } from './block-range.js';
 import {
+  BlockRangeError,
   DownloadIncompleteError,
   FileHashMismatchError,
   PieceNotVerifiedError,
@@ -34,6 +36,7 @@ import {
 import { hashRange, readExactly, writeFully } from './file-io.js';
 import { checkDestination, placeFile } from './place-file.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { PieceCache } from './piece-cache.js';
 import { normaliseInit, openPartFile, type PieceStoreInit, type ResumeReport } from './piece-store-init.js';
 import { PieceJournal, removeJournal } from './piece-journal.js';
 import { decodeState, encodeState, identityDigest, readStateFile } from './resume-state.js';
@@ -49,6 +52,8 @@ export class PieceStore {
   /** How the previous state was found on open. */
   readonly resume: ResumeReport;
   private readonly queue = new KeyedQueue<number>();
+  /** Verified pieces recently written or served, for serving their blocks without a read each. */
+  private readonly cache: PieceCache;
   private readonly saver: StateSaver;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -66,6 +71,8 @@ export class PieceStore {
     this.have = have;
     this.pieceCount = have.pieceCount;
     this.resume = resume;
+    const length = (index: number): number => pieceSize(index, init.size, init.pieceLength);
+    this.cache = new PieceCache((index) => readExactly(handle, index * init.pieceLength, length(index), paths.part), length);
     this.saver = new StateSaver({
       dir: paths.dir,
       path: paths.state,
@@ -176,20 +183,34 @@ export class PieceStore {
    * @throws {BlockRangeError} if the block is not inside the piece.
    */
   async readBlock(index: number, begin: number, length: number): Promise<Buffer> {
-    const offset = this.blockOffset(index, begin, length);
+    this.blockOffset(index, begin, length); // validates the block
     if (!this.have.has(index)) throw new PieceNotVerifiedError(`piece ${index} is not verified yet`);
-    return readExactly(this.handle, offset, length, this.paths.part);
+    return this.cache.block(index, begin, length);
   }
 
   /**
-   * The bytes now in the partial file for piece `index`, verified or not, read after the writes
-   * already queued for that piece and before any queued later. Evidence for telling which peer
-   * sent the bad block of a piece that failed its check (see swarm.ts); never served.
+   * Checks a whole piece assembled in memory against its SHA-1 and, only on a match, writes it
+   * (one write), journals it and marks it verified, like {@link verifyPiece}. On a mismatch
+   * nothing is written and false is returned. True at once, writing nothing, for a piece that is
+   * already verified (a duplicate must not touch served data).
+   *
+   * @throws {BlockRangeError} if `data` is not exactly the piece's length.
    */
-  async readPieceEvidence(index: number): Promise<Buffer> {
-    const offset = this.blockOffset(index, 0, 1);
+  async writePiece(index: number, data: Uint8Array): Promise<boolean> {
+    const offset = this.blockOffset(index, 0, data.length);
     const length = pieceSize(index, this.init.size, this.init.pieceLength);
-    return this.queue.run(index, () => readExactly(this.handle, offset, length, this.paths.part));
+    if (data.length !== length) throw new BlockRangeError(`piece ${index} is ${length} bytes, not ${data.length}`);
+    const expected = this.init.pieces.subarray(index * SHA1_LENGTH, (index + 1) * SHA1_LENGTH);
+    if (!createHash('sha1').update(data).digest().equals(expected)) return false;
+    return this.queue.run(index, async () => {
+      if (this.have.has(index)) return true;
+      await writeFully(this.handle, data, offset);
+      await this.journal.append(index).catch(() => undefined); // see verifyPiece
+      this.cache.offer(index, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      this.have.set(index);
+      this.saver.changed();
+      return true;
+    });
   }
 
   /** True when every piece is verified (at once for an empty file). */

@@ -7,18 +7,20 @@
  * remembers the size and mtime it was hashed with: `open` refuses a file that no longer matches,
  * and `checkUnchanged` lets the share manager stop a share whose file changed. Between checks a
  * modified file would serve wrong bytes; peers verify every piece, so that costs them a re-request,
- * not corruption. Checking on every block would double the syscalls for no such gain.
+ * not corruption. Checking on every block would double the syscalls for no such gain. Blocks are
+ * answered from a small cache of whole pieces (piece-cache.ts): one disk read per piece.
  */
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { pieceCount } from '@groupshare/protocol';
+import { pieceCount, pieceSize } from '@groupshare/protocol';
 
 import { blockOffset } from './block-range.js';
 import { FileChangedError, StoreClosedError } from './errors.js';
 import { READ_FLAGS, openRegular, readExactly } from './file-io.js';
+import { PieceCache } from './piece-cache.js';
 
 /** What a seed source needs: the file and what it looked like when hashed (see {@link HashedFile}). */
 export interface SeedSourceInit {
@@ -43,6 +45,7 @@ export class SeedSource {
   /** Number of pieces in the file. */
   readonly pieceCount: number;
   private closing: Promise<void> | undefined;
+  private readonly cache: PieceCache;
 
   private constructor(
     private readonly init: SeedSourceInit,
@@ -50,6 +53,8 @@ export class SeedSource {
     private readonly opened: Stats,
   ) {
     this.pieceCount = pieceCount(init.size, init.pieceLength);
+    const length = (index: number): number => pieceSize(index, init.size, init.pieceLength);
+    this.cache = new PieceCache((index) => readExactly(handle, index * init.pieceLength, length(index), init.path), length);
   }
 
   /**
@@ -77,8 +82,8 @@ export class SeedSource {
    */
   async readBlock(index: number, begin: number, length: number): Promise<Buffer> {
     if (this.closing) throw new StoreClosedError(`the seed source for ${this.init.path} is closed`);
-    const offset = blockOffset(index, begin, length, this.init.size, this.init.pieceLength);
-    return readExactly(this.handle, offset, length, this.init.path);
+    blockOffset(index, begin, length, this.init.size, this.init.pieceLength); // validates the block
+    return this.cache.block(index, begin, length);
   }
 
   /**
@@ -101,6 +106,7 @@ export class SeedSource {
 
   /** Closes the file. Idempotent. */
   close(): Promise<void> {
+    this.cache.clear();
     this.closing ??= this.handle.close();
     return this.closing;
   }

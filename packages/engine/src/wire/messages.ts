@@ -126,6 +126,21 @@ export type WireErrorCode =
   | 'ERR_WIRE_BAD_EXTENDED_HANDSHAKE';
 
 /**
+ * The 13 bytes that precede a block in a `piece` message. Senders write them and the block as
+ * two buffers (one writev), so a served block is never copied into a new message buffer.
+ *
+ * @throws {RangeError} for an index or begin outside u32.
+ */
+export function encodePieceHeader(index: number, begin: number, blockLength: number): Buffer {
+  const buf = Buffer.allocUnsafe(13);
+  buf.writeUInt32BE(checkU32('length', 9 + blockLength), 0);
+  buf[4] = MessageId.PIECE;
+  buf.writeUInt32BE(checkU32('index', index), 5);
+  buf.writeUInt32BE(checkU32('begin', begin), 9);
+  return buf;
+}
+
+/**
  * The one error type for bytes a remote peer sent that we refuse. The connection that produced
  * it should be closed with `code` as the reason; nothing else about it is trustworthy.
  */
@@ -207,13 +222,8 @@ export function encodeMessage(msg: WireMessage): Buffer {
     case 'request':
       return blockRef(MessageId.REQUEST, msg);
     // piece: <len=0009+X><id=7><index><begin><block: X bytes>
-    case 'piece': {
-      const buf = frame(MessageId.PIECE, 8 + msg.block.length);
-      buf.writeUInt32BE(checkU32('index', msg.index), 5);
-      buf.writeUInt32BE(checkU32('begin', msg.begin), 9);
-      buf.set(msg.block, 13);
-      return buf;
-    }
+    case 'piece':
+      return Buffer.concat([encodePieceHeader(msg.index, msg.begin, msg.block.length), msg.block]);
     // cancel: <len=0013><id=8><index><begin><length>
     case 'cancel':
       return blockRef(MessageId.CANCEL, msg);

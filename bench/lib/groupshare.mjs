@@ -1,0 +1,253 @@
+// Real groupshare processes for the benchmarks: a tracker (packages/tracker/dist/main.js) and
+// client shells (packages/client/dist/main.js) driven through piped stdin, as a user's script
+// drives them (docs/client.md, "Piped input"). Every process is started through spawnChild, so it
+// dies with the benchmark; every output line is kept with the time it arrived, so a benchmark
+// times "command sent" → "answer printed" without the delay of whoever awaits the answer.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { spawnChild, stopChild } from './children.mjs';
+import { freePort } from './net.mjs';
+import { repoRoot } from './results.mjs';
+
+export const TRACKER_MAIN = path.join(repoRoot, 'packages/tracker/dist/main.js');
+export const CLIENT_MAIN = path.join(repoRoot, 'packages/client/dist/main.js');
+
+/** Throws a clear message when the workspace has not been built. */
+export function requireBuilt() {
+  for (const main of [TRACKER_MAIN, CLIENT_MAIN]) {
+    if (!existsSync(main)) {
+      throw new Error(`${path.relative(process.cwd(), main)} is missing: build the workspace first (npx -y pnpm@10.34.8 run setup)`);
+    }
+  }
+}
+
+/**
+ * The commit the built clients come from, `+dirty` when packages/ has uncommitted changes (the
+ * dist may then hold work in progress), for the results' `version`.
+ */
+export function groupshareVersion() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: repoRoot, encoding: 'utf8' }).trim() !== '';
+    return `${commit}${dirty ? '+dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The password every benchmark account uses (the tracker wants at least 8 characters). */
+export const passwordOf = (user) => `${user}-bench-password`;
+
+/** node arguments that make a process write a CPU profile into `dir` when it exits cleanly. */
+export const cpuProfArgs = (dir) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
+
+/** Output kept per client: the shells print a few lines per command; this is a safety cap. */
+const MAX_LINES = 5_000;
+
+/**
+ * One lone tracker (no cluster secret needed) on 127.0.0.1, its database in `dir`. Resolves once
+ * `/health` answers. @returns `{ child, address, infoFile, stop() }`
+ */
+export async function startTracker(dir, { timeoutMs = 15_000 } = {}) {
+  requireBuilt();
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const infoFile = path.join(dir, 'tracker_info.txt');
+  writeFileSync(infoFile, `# groupshare benchmark tracker\n${address}\n`);
+  const env = { ...process.env };
+  delete env.GROUPSHARE_CLUSTER_SECRET;
+  // stdin ignored: the tracker's console sees EOF at once and it runs on as a service.
+  const child = spawnChild(process.execPath, [TRACKER_MAIN, infoFile, '1', '--data-dir', path.join(dir, 'tracker-data'), '--log-level', 'warn'], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s) => (stderr = (stderr + s).slice(-4000)));
+  let exited;
+  child.exited.then((r) => (exited = r));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new Error(`tracker exited during start-up (${exited.error?.message ?? exited.code ?? exited.signal})\n${stderr}`);
+    try {
+      const res = await fetch(`http://${address}/health`, { signal: AbortSignal.timeout(500) });
+      if (res.ok && (await res.json()).status === 'ok') break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`tracker did not answer /health within ${timeoutMs} ms\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { child, address, infoFile, stop: () => stopChild(child) };
+}
+
+/**
+ * A client shell with piped stdin. Each stdout/stderr line is kept as `{ text, at, stream }`
+ * (`at` = performance.now() when its chunk arrived). `run(line, pattern)` sends a command and
+ * resolves with the first matching line printed after it; piped mode runs commands strictly in
+ * order, so that line is the command's own answer.
+ */
+export class GroupshareClient {
+  /** Lines dropped from the front of `lines` (MAX_LINES), so marks stay valid. */
+  #dropped = 0;
+
+  /**
+   * @param init `{ name, infoFile, dataDir, cwd?, env?, nodeArgs?, address? }`; `env` is added to
+   *   this process's environment; `nodeArgs` go to node before the script (e.g. `--cpu-prof`,
+   *   which Node 20 refuses in NODE_OPTIONS).
+   */
+  constructor({ name, infoFile, dataDir, cwd = path.dirname(infoFile), env = {}, nodeArgs = [], address = '127.0.0.1:0' }) {
+    requireBuilt();
+    this.name = name;
+    this.lines = [];
+    this.waiters = new Set();
+    this.child = spawnChild(process.execPath, [...nodeArgs, CLIENT_MAIN, address, infoFile, '--data-dir', dataDir, '--no-color'], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.pid = this.child.pid;
+    this.child.stdin.on('error', () => {}); // EPIPE from a shell that died: waitFor reports it
+    for (const stream of ['stdout', 'stderr']) this.#collect(stream);
+    this.exit = undefined;
+    this.child.exited.then((r) => {
+      this.exit = r;
+      this.#wake();
+    });
+  }
+
+  #collect(stream) {
+    let partial = '';
+    this.child[stream].setEncoding('utf8').on('data', (chunk) => {
+      const at = performance.now();
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop();
+      for (const text of parts) this.lines.push({ text, at, stream });
+      if (this.lines.length > MAX_LINES) this.#dropped += this.lines.splice(0, this.lines.length - MAX_LINES).length;
+      this.#wake();
+    });
+  }
+
+  #wake() {
+    for (const w of this.waiters) w();
+  }
+
+  get running() {
+    return this.exit === undefined;
+  }
+
+  /** A position in the output: waitFor(…, { since }) looks only at lines after it. */
+  mark() {
+    return this.#dropped + this.lines.length;
+  }
+
+  /** Sends one command line; returns the time it was written (performance.now()). */
+  write(line) {
+    this.child.stdin.write(`${line}\n`);
+    return performance.now();
+  }
+
+  /** Ends stdin: the shell waits for its downloads, then exits. */
+  end() {
+    if (!this.child.stdin.writableEnded) this.child.stdin.end();
+  }
+
+  /**
+   * Resolves with `{ match, at, text }` for the first stdout line after `since` matching `pattern`.
+   * Rejects on time-out, when the shell exits first, or when a stderr line matches `failOn`
+   * (default: a failed download or command, so an error does not wait for the time-out).
+   */
+  waitFor(pattern, { since = 0, timeoutMs = 60_000, failOn = /^(download of .* failed|[a-z_]+: )/ } = {}) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        for (let i = Math.max(0, since - this.#dropped); i < this.lines.length; i++) {
+          const line = this.lines[i];
+          const match = line.stream === 'stdout' ? pattern.exec(line.text) : undefined;
+          if (match) return done(() => resolve({ match, at: line.at, text: line.text }));
+          if (line.stream === 'stderr' && failOn?.test(line.text)) return done(() => reject(new Error(`${this.name}: ${line.text}\n${this.describe()}`)));
+        }
+        if (!this.running) done(() => reject(new Error(`${this.name} exited (${this.exit.code ?? this.exit.signal}) before printing ${pattern}\n${this.describe()}`)));
+      };
+      const timer = setTimeout(() => done(() => reject(new Error(`${this.name}: no ${pattern} within ${timeoutMs} ms\n${this.describe()}`))), timeoutMs);
+      const done = (settle) => (clearTimeout(timer), this.waiters.delete(check), settle());
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  /** Sends `line` and waits for its answer. @returns `{ match, at, sentAt, text }` */
+  async run(line, pattern, opts = {}) {
+    const since = this.mark();
+    const sentAt = this.write(line);
+    return { ...(await this.waitFor(pattern, { ...opts, since })), sentAt };
+  }
+
+  /** The peer address the tracker recorded at login (`logged in as u (peer address …)`). */
+  get peerAddress() {
+    for (const { text } of this.lines) {
+      const m = /^logged in as \S+ \(peer address (\S+)\)/.exec(text);
+      if (m) return m[1];
+    }
+    return undefined;
+  }
+
+  /** The last lines of output, for error messages. */
+  describe(n = 15) {
+    return this.lines.slice(-n).map((l) => `  ${this.name} ${l.stream}: ${l.text}`).join('\n');
+  }
+
+  stop(opts) {
+    return stopChild(this.child, opts);
+  }
+}
+
+/** Starts a client for `user` (data directory `<root>/client-<user>`), registers and logs it in. */
+export async function newUser({ user, infoFile, root, env, nodeArgs }) {
+  const client = new GroupshareClient({ name: user, infoFile, dataDir: path.join(root, `client-${user}`), env, nodeArgs });
+  await client.run(`create_user ${user} ${passwordOf(user)}`, new RegExp(`^created user ${user}\\b`));
+  await client.run(`login ${user} ${passwordOf(user)}`, new RegExp(`^logged in as ${user}\\b`));
+  return client;
+}
+
+/**
+ * A group owned by `owner` with every client of `members` in it (join_group, accept_request).
+ * `members` is a list of `[client, userId]`.
+ */
+export async function formGroup(owner, group, members) {
+  await owner.run(`create_group ${group}`, new RegExp(`^created group ${group}\\b`));
+  await Promise.all(members.map(([client]) => client.run(`join_group ${group}`, new RegExp(`^asked to join ${group}\\b`))));
+  for (const [, user] of members) await owner.run(`accept_request ${group} ${user}`, new RegExp(`^${user} is now a member of ${group}`));
+}
+
+/** `upload_file`; resolves with `{ sentAt, at, match }` at the `sharing …` line. */
+export function shareFile(client, file, group, { timeoutMs = 600_000 } = {}) {
+  const name = path.basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return client.run(`upload_file ${file} ${group}`, new RegExp(`^sharing ${name} in ${group}: (.*)$`), { timeoutMs });
+}
+
+/** The completion line a download prints (docs/client.md). Group 1: the final path. */
+export function completionPattern(group, name) {
+  const n = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\[C\\] \\[${group}\\] ${n}: complete, SHA-1 verified: (.+)$`);
+}
+
+/**
+ * Parses `  blocks from 2 peers: 127.0.0.1:4001 61%, 127.0.0.1:4002 39%` into
+ * `{ '127.0.0.1:4001': 0.61, … }`, or undefined if `text` is not such a line.
+ */
+export function parseBlocksFrom(text) {
+  const m = /^ {2}blocks from \d+ peers?: ([^;]*)/.exec(text);
+  if (!m) return undefined;
+  const shares = {};
+  for (const part of m[1].split(', ')) {
+    const [address, pct] = part.trim().split(' ');
+    if (address && pct) shares[address] = Number(pct.replace('%', '')) / 100;
+  }
+  return shares;
+}

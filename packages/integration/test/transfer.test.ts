@@ -4,7 +4,7 @@
 // resume after kill -9 of a downloader, and logout/login stopping and restarting a share.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { Cleanup } from './harness/cleanup.js';
@@ -228,6 +228,8 @@ it('a peer serving corrupted data is dropped and the download still completes co
   const cluster = await newCluster();
   const size = 8 * MiB;
   const { file, sha1: want } = await randomFile(cluster.root, 'rot.bin', size, BASE_SEED + 4);
+  const mtime = 1_700_000_000; // whole seconds, so it can be put back exactly after the rot
+  await utimes(file, mtime, mtime);
   const [a, b, c] = await Promise.all(['alice', 'bob', 'carol'].map((u) => newUser(cluster, u)));
   await a!.run('create_group lab', /^created group lab\b/);
   await join(a!, b!, 'bob', 'lab');
@@ -238,9 +240,11 @@ it('a peer serving corrupted data is dropped and the download still completes co
   await startDownload(b!, 'lab', 'rot.bin', bDir);
   await b!.waitFor(completion('lab', 'rot.bin'), { since: sinceB, timeoutMs: 30_000 });
 
-  // Bit rot on alice's disk: one byte flipped in every 64 KiB, size and mtime as they were, so
-  // her client cannot tell and serves the bad bytes. Bob (seeding a verified copy) serves good ones.
-  const before = await stat(file);
+  // Bit rot on alice's disk while she is logged out (her client caches pieces it read, so it
+  // would go on serving the good bytes it had): one byte flipped in every 64 KiB, size and mtime
+  // as they were, so her client cannot tell at login and serves the bad bytes. Bob (seeding a
+  // verified copy) serves good ones.
+  await a!.run('logout', /^logged out alice\b/);
   const handle = await open(file, 'r+');
   for (let at = 1000; at < size; at += 64 * 1024) {
     const byte = Buffer.alloc(1);
@@ -249,7 +253,8 @@ it('a peer serving corrupted data is dropped and the download still completes co
     await handle.write(byte, 0, 1, at);
   }
   await handle.close();
-  await utimes(file, before.atime, before.mtime);
+  await utimes(file, mtime, mtime);
+  await a!.run('login alice alice-password', /^sharing again: rot\.bin in lab\b/);
 
   const cDir = path.join(cluster.root, 'dl-carol');
   const sinceC = c!.mark();

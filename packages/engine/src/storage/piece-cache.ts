@@ -43,14 +43,6 @@ export class PieceCache {
     return bytes.subarray(begin, begin + length);
   }
 
-  /** Caches a piece known to be what the disk now holds (one just verified and written). */
-  offer(index: number, bytes: Buffer): void {
-    if (this.pieces.delete(index)) this.bytes -= this.pieceLength(index);
-    this.pieces.set(index, Promise.resolve(bytes));
-    this.bytes += this.pieceLength(index);
-    this.evict(index);
-  }
-
   /** Drops every cached piece (the file changed or is closing). */
   clear(): void {
     this.pieces.clear();

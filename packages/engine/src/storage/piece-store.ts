@@ -52,7 +52,7 @@ export class PieceStore {
   /** How the previous state was found on open. */
   readonly resume: ResumeReport;
   private readonly queue = new KeyedQueue<number>();
-  /** Verified pieces recently written or served, for serving their blocks without a read each. */
+  /** Verified pieces recently served, for serving their blocks without a disk read each. */
   private readonly cache: PieceCache;
   private readonly saver: StateSaver;
   private closed = false;
@@ -190,7 +190,8 @@ export class PieceStore {
 
   /**
    * Checks a whole piece assembled in memory against its SHA-1 and, only on a match, writes it
-   * (one write), journals it and marks it verified, like {@link verifyPiece}. On a mismatch
+   * (one write), journals it and marks it verified, like {@link verifyPiece}. `data` is not kept:
+   * the caller may reuse it once the returned promise settles. On a mismatch
    * nothing is written and false is returned. True at once, writing nothing, for a piece that is
    * already verified (a duplicate must not touch served data).
    *
@@ -206,7 +207,6 @@ export class PieceStore {
       if (this.have.has(index)) return true;
       await writeFully(this.handle, data, offset);
       await this.journal.append(index).catch(() => undefined); // see verifyPiece
-      this.cache.offer(index, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
       this.have.set(index);
       this.saver.changed();
       return true;

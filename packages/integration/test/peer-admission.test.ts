@@ -23,40 +23,47 @@ const WAIT_MS = 1_500;
 
 const isData = (f: { type: string }): boolean => ['bitfield', 'have_all', 'have', 'piece', 'unchoke'].includes(f.type);
 
-it('a peer without a valid ticket for that group and file gets no data; a member with one does', async () => {
+/**
+ * A tracker; alice's client shares `data` as `name` in lab; bob (a bare WebSocket client) is a
+ * member and has asked the tracker for peers: alice's address and a ticket.
+ */
+async function aliceSharing(name: string, data: Buffer) {
   const cluster = cleanup.add(await ProcessCluster.create({ size: 1 }));
   await cluster.startAll();
   const src = path.join(cluster.root, 'src');
   await mkdir(src, { recursive: true });
-  await writeFile(path.join(src, 'secret.bin'), testBytes(1024 * 1024, 7));
-
-  const alice = cleanup.add(ClientProcess.spawn({ name: 'alice', trackerInfo: cluster.infoFile(1), dataDir: path.join(cluster.root, 'client-alice') }));
+  await writeFile(path.join(src, name), data);
+  const aliceDir = path.join(cluster.root, 'client-alice');
+  const alice = cleanup.add(ClientProcess.spawn({ name: 'alice', trackerInfo: cluster.infoFile(1), dataDir: aliceDir }));
   await alice.run(`create_user alice ${passwordOf('alice')}`, /^created user alice\b/);
   await alice.run(`login alice ${passwordOf('alice')}`, /^logged in as alice\b/);
   await alice.run('create_group lab', /^created group lab\b/);
-  await alice.run(`upload_file ${path.join(src, 'secret.bin')} lab`, /^sharing secret\.bin in lab:/);
-
-  // bob, a member: the tracker gives him alice's address and a ticket.
+  await alice.run(`upload_file ${path.join(src, name)} lab`, new RegExp(`^sharing ${name.replace('.', '\\.')} in lab:`));
   const bob = await cluster.connect(1);
   await signUp(bob, 'bob', '127.0.0.1:9');
   await bob.ok('join_group', { groupId: 'lab' });
   await alice.run('accept_request lab bob', /^bob is now a member of lab/);
-  const [file] = (await bob.ok('list_files', { groupId: 'lab' })).files;
-  const infoHash = fromHex(file!.infoHash);
-  const { peers, ticket } = await bob.ok('get_peers', { groupId: 'lab', infoHash: file!.infoHash });
+  const file = (await bob.ok('list_files', { groupId: 'lab' })).files[0]!;
+  const { peers, ticket } = await bob.ok('get_peers', { groupId: 'lab', infoHash: file.infoHash });
+  return { cluster, alice, aliceDir, bob, file, infoHash: fromHex(file.infoHash), ticket, peers, aliceAddress: peers[0]!.address };
+}
+
+
+it('a peer without a valid ticket for that group and file gets no data; a member with one does', async () => {
+  const data = testBytes(1024 * 1024, 7);
+  const { cluster, alice, file, infoHash, ticket, aliceAddress, peers } = await aliceSharing('secret.bin', data);
   expect(peers.map((p) => p.userId)).toEqual(['alice']);
-  const aliceAddress = peers[0]!.address;
 
   // mallory is no member of lab: get_peers is refused, so she tries what she can get.
   const mallory = await cluster.connect(1);
   await signUp(mallory, 'mallory', '127.0.0.1:10');
-  expect((await mallory.request('get_peers', { groupId: 'lab', infoHash: file!.infoHash })).ok).toBe(false);
+  expect((await mallory.request('get_peers', { groupId: 'lab', infoHash: file.infoHash })).ok).toBe(false);
   await mallory.ok('create_group', { groupId: 'other' });
   const own = fileFixture('other', 'own.bin', randomBytes(40_000));
   await mallory.ok('share_file', own.share);
   const otherTicket = (await mallory.ok('get_peers', { groupId: 'other', infoHash: own.infoHash })).ticket; // valid, for another group and file
   const exp = Math.floor(Date.now() / 1000) + 300;
-  const forged = signTicket({ v: 1, g: 'lab', h: file!.infoHash, u: 'mallory', exp }, ticketPrivateKey(deriveTicketSeed('a guessed secret')));
+  const forged = signTicket({ v: 1, g: 'lab', h: file.infoHash, u: 'mallory', exp }, ticketPrivateKey(deriveTicketSeed('a guessed secret')));
   const [body, signature] = ticket.split('.') as [string, string];
   const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>;
   const relabelled = `${Buffer.from(JSON.stringify({ ...claims, u: 'mallory', exp: exp + 3600 })).toString('base64url')}.${signature}`;
@@ -88,32 +95,14 @@ it('a peer without a valid ticket for that group and file gets no data; a member
   member.send({ type: 'request', index: 0, begin: 0, length: BLOCK });
   expect(await member.waitFor((f) => f.type === 'piece', 5_000)).toBe(true);
   const piece = member.frames.find((f) => f.type === 'piece') as { block: Buffer } | undefined;
-  expect(Buffer.from(piece!.block).equals(testBytes(1024 * 1024, 7).subarray(0, BLOCK))).toBe(true);
+  expect(Buffer.from(piece!.block).equals(data.subarray(0, BLOCK))).toBe(true);
   expect(alice.running).toBe(true);
 });
 
 it('hostile wire input closes that connection with a line in client.log; the client keeps serving others', async () => {
-  const cluster = cleanup.add(await ProcessCluster.create({ size: 1 }));
-  await cluster.startAll();
-  const src = path.join(cluster.root, 'src');
-  await mkdir(src, { recursive: true });
   const data = randomBytes(16 * 1024 * 1024); // 1,024 blocks: enough for a flood of distinct requests
-  await writeFile(path.join(src, 'data.bin'), data);
-  const aliceDir = path.join(cluster.root, 'client-alice');
-  const alice = cleanup.add(ClientProcess.spawn({ name: 'alice', trackerInfo: cluster.infoFile(1), dataDir: aliceDir }));
-  await alice.run(`create_user alice ${passwordOf('alice')}`, /^created user alice\b/);
-  await alice.run(`login alice ${passwordOf('alice')}`, /^logged in as alice\b/);
-  await alice.run('create_group lab', /^created group lab\b/);
-  await alice.run(`upload_file ${path.join(src, 'data.bin')} lab`, /^sharing data\.bin in lab:/);
-  const bob = await cluster.connect(1);
-  await signUp(bob, 'bob', '127.0.0.1:9');
-  await bob.ok('join_group', { groupId: 'lab' });
-  await alice.run('accept_request lab bob', /^bob is now a member of lab/);
-  const [file] = (await bob.ok('list_files', { groupId: 'lab' })).files;
-  const infoHash = fromHex(file!.infoHash);
-  const { peers, ticket } = await bob.ok('get_peers', { groupId: 'lab', infoHash: file!.infoHash });
-  const aliceAddress = peers[0]!.address;
-  const pieces = file!.pieceCount;
+  const { alice, aliceDir, file, infoHash, ticket, aliceAddress } = await aliceSharing('data.bin', data);
+  const pieces = file.pieceCount;
 
   /** Whether alice's client.log has (or gets within 2 s: the log is written asynchronously) a matching line. */
   const logShows = async (pattern: RegExp): Promise<boolean> => {
@@ -149,7 +138,7 @@ it('hostile wire input closes that connection with a line in client.log; the cli
   const flooder = await admitted();
   flooder.send({ type: 'interested' });
   expect(await flooder.waitFor((f) => f.type === 'unchoke', 5_000)).toBe(true);
-  const perPiece = file!.pieceLength / BLOCK;
+  const perPiece = file.pieceLength / BLOCK;
   flooder.send(...Array.from({ length: 700 }, (_, i) => ({ type: 'request' as const, index: Math.floor(i / perPiece), begin: (i % perPiece) * BLOCK, length: BLOCK })));
   await Promise.race([flooder.closed, new Promise((r) => setTimeout(r, 5_000))]);
   expect(flooder.isClosed).toBe(true);
@@ -164,6 +153,6 @@ it('hostile wire input closes that connection with a line in client.log; the cli
   member.send({ type: 'request', index: 1, begin: 0, length: BLOCK });
   expect(await member.waitFor((f) => f.type === 'piece', 5_000)).toBe(true);
   const piece = member.frames.find((f) => f.type === 'piece') as { index: number; block: Buffer };
-  expect(Buffer.from(piece.block).equals(data.subarray(piece.index * file!.pieceLength, piece.index * file!.pieceLength + BLOCK))).toBe(true);
+  expect(Buffer.from(piece.block).equals(data.subarray(piece.index * file.pieceLength, piece.index * file.pieceLength + BLOCK))).toBe(true);
   expect(alice.running).toBe(true);
 });

@@ -9,10 +9,13 @@ import { MAX_MESSAGE_BYTES, MAX_REPLICATION_MESSAGE_BYTES } from '@groupshare/pr
 export const HANDSHAKE_TIMEOUT_MS = 5_000;
 
 /**
- * Redial delays: 200 ms doubling to 5 s, each jittered to between half and all of its value so
+ * Redial delays: 200 ms doubling to 1 s, each jittered to between half and all of its value so
  * that trackers restarted together do not dial in lockstep. Reset once a link becomes live.
+ * The cap is what a tracker that comes back waits at worst for the lower-numbered trackers to
+ * dial it, i.e. before its catch-up starts; a refused connection costs next to nothing, and a
+ * dial to a host that does not answer is bounded by HANDSHAKE_TIMEOUT_MS anyway.
  */
-export const DIAL_BACKOFF = { initialMs: 200, maxMs: 5_000 } as const;
+export const DIAL_BACKOFF = { initialMs: 200, maxMs: 1_000 } as const;
 
 /**
  * The pump stops sending while the socket holds more than this in its send buffer (a slow

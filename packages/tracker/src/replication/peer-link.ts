@@ -104,6 +104,8 @@ export class PeerLink {
   private caughtUp = false;
   private readonly pump: OpPump;
   private queue: Promise<void> = Promise.resolve();
+  /** Acks of received batches, sent in order as each commits (onOps). */
+  private acking: Promise<void> = Promise.resolve();
   private queued = 0;
   private counts = { receivedOps: 0, appliedOps: 0 };
   private lastAckAt: number | null = null;
@@ -317,16 +319,31 @@ export class PeerLink {
     this.noteVector(await this.init.store.vector());
   }
 
-  private async onOps(ops: ReplicatedOp[]): Promise<void> {
+  /**
+   * Queues the batch on the store without waiting for it: batches that arrive while one is being
+   * applied share the next transaction (a catch-up writes each page once per few batches, not
+   * once per batch). The store applies them in arrival order; acks follow in the same order, once
+   * each batch has committed. Until then the batch counts as unprocessed, so a peer that ignores
+   * the ack window is still cut off at MAX_QUEUED_MESSAGES.
+   */
+  private onOps(ops: ReplicatedOp[]): void {
     this.counts.receivedOps += ops.length;
     // Before applying: once applied they are in the log, and the pump must not echo them.
     this.pump.peerHas(ops);
-    const applied = await this.init.store.applyRemote(ops);
-    this.counts.appliedOps += applied.length;
-    if (this.state !== 'live') return;
-    const progress = await this.progress();
-    this.send({ t: 'ack', ...progress });
-    this.noteVector(progress.vector);
+    this.queued++;
+    const applying = this.init.store.applyRemote(ops);
+    applying.catch(() => {}); // handled in order below; not "unhandled" while earlier acks wait
+    this.acking = this.acking
+      .then(async () => {
+        const applied = await applying;
+        this.counts.appliedOps += applied.length;
+        if (this.state !== 'live') return;
+        const progress = await this.progress();
+        this.send({ t: 'ack', ...progress });
+        this.noteVector(progress.vector);
+      })
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => this.queued--);
   }
 
   private noteVector(mine: Vector): void {

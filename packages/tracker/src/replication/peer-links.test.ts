@@ -75,7 +75,7 @@ describe('ReplicationLinks', () => {
     a.store.write();
     b.store.write();
     startLinks(b, running, { backoff: undefined, secret: 'the other secret' });
-    startLinks(a, running, { backoff: undefined }); // the default backoff: 200 ms doubling to 5 s
+    startLinks(a, running, { backoff: undefined }); // the default backoff: 200 ms doubling to 1 s
     await sleep(1_000);
     const attempts = a.events.filter((e) => e.type === 'closed' && e.status.peer === 2);
     expect(attempts.length).toBeGreaterThan(1);

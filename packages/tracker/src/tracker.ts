@@ -87,7 +87,7 @@ export class Tracker {
     const logger = init.logger ?? createTrackerLogger({ dataDir: init.dataDir, trackerNumber: init.trackerNumber });
     const db = await openDatabase({ file: path.join(init.dataDir, 'tracker.db') });
     try {
-      const store = new TrackerStore(db.prisma, init.trackerNumber);
+      const store = new TrackerStore(db, init.trackerNumber);
       await store.start();
       const hub = new ClientHub();
       const services: TrackerServices = {

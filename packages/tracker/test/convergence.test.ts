@@ -102,7 +102,7 @@ async function replica(): Promise<{ store: TrackerStore; db: TrackerDatabase }> 
   dirs.push(dir);
   const db = await openDatabase({ file: path.join(dir, 'tracker.db') });
   open.push(db);
-  const store = new TrackerStore(db.prisma, 9);
+  const store = new TrackerStore(db, 9);
   await store.start();
   return { store, db };
 }
@@ -141,11 +141,18 @@ describe('convergence', () => {
     const ops = generate(7, 80);
     const ordered = [...ops].sort((a, b) => (a.hlc < b.hlc ? -1 : 1));
     const full = await replica();
-    await deliver(full.store, interleave(ops, 3), 3);
+    // The older half arrives, the state is captured, the rest arrives while the capture waits
+    // for every tracker to hold its ops (a lone store: at once), then it becomes the snapshot.
+    await deliver(full.store, interleave(ordered.slice(0, 41), 3), 3);
+    const capture = (await full.store.captureSnapshot())!;
+    expect(capture.horizon).toBe(ordered[40]!.hlc);
+    await deliver(full.store, interleave(ordered.slice(41), 4), 4);
     const expected = await stateDigest(full.db.reader);
-    // Compact the older half (a lone store: every op it holds is stable).
-    const horizon = ordered[40]!.hlc;
-    expect(await full.store.compact(horizon)).toBe(41);
+    expect(await full.store.installCapture(capture)).toBe(41);
+    expect(full.store.horizon).toBe(ordered[40]!.hlc);
+    expect(await full.store.retainedOps()).toBe(ops.length - 41);
+    expect(await full.store.dropCompacted(10)).toBe(10); // a few at a time
+    while ((await full.store.dropCompacted(10)) > 0);
     expect(await full.db.prisma.opLog.count()).toBe(ops.length - 41);
     expect(await stateDigest(full.db.reader)).toBe(expected);
     await full.store.rebuild(); // now from the snapshot
@@ -161,6 +168,27 @@ describe('convergence', () => {
     expect(await fresh.store.vector()).toEqual(await full.store.vector());
     // A replica that already has everything ignores the snapshot.
     expect(await fresh.store.installSnapshot((await full.store.exportSnapshot())!)).toBe(false);
+  });
+
+  it('a capture is not installed when an op at or below its horizon arrived after it', async () => {
+    const ops = generate(11, 60);
+    const ordered = [...ops].sort((a, b) => (a.hlc < b.hlc ? -1 : 1));
+    const older = ordered.slice(0, 31);
+    // Held back: the last op of an origin among the older ones, other than the newest op.
+    const late = [...older].reverse().find((r) => r.origin !== older.at(-1)!.origin)!;
+    const r = await replica();
+    await deliver(r.store, interleave(older.filter((x) => x !== late), 5), 5);
+    const stale = (await r.store.captureSnapshot())!;
+    expect(late.hlc < stale.horizon).toBe(true);
+    await r.store.applyRemote([late]); // from a partition: older than the capture
+    const expected = await stateDigest(r.db.reader);
+    expect(await r.store.installCapture(stale)).toBe(0);
+    expect(r.store.horizon).toBeUndefined();
+    expect(await r.store.retainedOps()).toBe(older.length);
+    // A capture taken now holds it, and is installed.
+    expect(await r.store.installCapture((await r.store.captureSnapshot())!)).toBe(older.length);
+    await r.store.rebuild();
+    expect(await stateDigest(r.db.reader)).toBe(expected);
   });
 
   it('replaying the whole log changes nothing', async () => {

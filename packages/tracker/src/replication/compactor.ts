@@ -1,11 +1,14 @@
 /**
  * Periodically folds the stable prefix of the op log into the snapshot (docs/replication.md,
- * "Compaction"), so the log does not grow without bound. Stable means every tracker of the
- * cluster has acknowledged it and no op can still appear below it (state/horizon.ts); while a
- * tracker has not been heard from since this one started, nothing is compacted.
+ * "Compaction"), so the log does not grow without bound. In two steps, so that no step stalls
+ * the tracker: a pass captures the committed state as it is (store.captureSnapshot, read in
+ * turns on a connection of its own), and a later pass installs that capture as the snapshot
+ * once every tracker of the cluster holds the ops it folds in and none older can still appear
+ * (state/horizon.ts); then the folded ops are deleted a few thousand at a time. While a tracker
+ * has not been heard from since this one started, nothing is captured or installed.
  */
-import type { TrackerStore } from '../state/store.js';
-import { stableHorizon } from '../state/horizon.js';
+import type { SnapshotCapture, TrackerStore } from '../state/store.js';
+import { captureIsStable } from '../state/horizon.js';
 import type { ReplicationLinks } from './peer-links.js';
 import type { ReplicationLog } from './peer-link.js';
 
@@ -15,13 +18,14 @@ export interface CompactorInit {
   links?: ReplicationLinks;
   log: ReplicationLog;
   intervalMs: number;
-  /** Compact only when at least this many ops would go (a compaction replays the retained log). */
+  /** Capture only when at least this many ops would be folded in (a capture reads every row). */
   minOps: number;
 }
 
 export class Compactor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private capture: SnapshotCapture | undefined;
   /** Ops folded into the snapshot since start (status, tests). */
   compacted = 0;
 
@@ -37,7 +41,7 @@ export class Compactor {
     await this.running;
   }
 
-  /** One pass; returns how many ops were compacted. */
+  /** One pass; returns how many ops were folded into the snapshot. */
   runOnce(): Promise<number> {
     this.running ??= this.pass().finally(() => (this.running = undefined));
     return this.running;
@@ -46,17 +50,23 @@ export class Compactor {
   private async pass(): Promise<number> {
     const { store, links } = this.init;
     try {
-      const horizon = await stableHorizon({
-        self: await store.progress(),
-        others: links ? links.peers.map((peer) => links.peerProgress(peer)) : [],
-        hlcOf: (origin, seq) => store.hlcOf(origin, seq),
-        opsUpTo: (limit) => store.opsUpTo(limit),
-      });
-      if (horizon === undefined) return 0;
-      if ((await store.opsUpTo(horizon)).length < this.init.minOps) return 0;
-      const count = await store.compact(horizon);
-      this.compacted += count;
-      if (count > 0) this.init.log.info({ event: 'log_compacted', ops: count, horizon }, `compacted ${count} ops into the snapshot`);
+      const others = links ? links.peers.map((peer) => links.peerProgress(peer)) : [];
+      if (others.some((p) => p === undefined)) return 0;
+      let count = 0;
+      const capture = this.capture;
+      if (capture) {
+        const facts = { self: await store.progress(), others, hlcOf: (origin: number, seq: number) => store.hlcOf(origin, seq) };
+        if (await captureIsStable(facts, capture)) {
+          this.capture = undefined;
+          count = await store.installCapture(capture);
+          if (count > 0) {
+            this.compacted += count;
+            this.init.log.info({ event: 'log_compacted', ops: count, horizon: capture.horizon }, `compacted ${count} ops into the snapshot`);
+            while ((await store.dropCompacted()) > 0);
+          }
+        }
+      }
+      if (!this.capture && (await store.retainedOps()) >= this.init.minOps) this.capture = await store.captureSnapshot();
       return count;
     } catch (err) {
       this.init.log.error({ err: err as Error }, 'compaction failed');

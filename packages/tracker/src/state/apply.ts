@@ -11,94 +11,93 @@
  * Conflict so the loser can be told.
  */
 import { Bitfield, pieceCount, type Op } from '@groupshare/protocol';
-import type { Prisma } from '../generated/prisma/client.js';
 import type { Effect } from './effects.js';
-
-type Tx = Prisma.TransactionClient;
+import type { StateRows } from './rows.js';
 
 /** Where the op sits in the log: its HLC is its identity in conflicts and account checks. */
 export interface OpMeta {
   hlc: string;
 }
 
-export async function applyOp(tx: Tx, op: Op, meta: OpMeta): Promise<Effect[]> {
-  const at = new Date(op.at);
+/**
+ * Applies `op` to the rows, inside the caller's transaction. Synchronous: every read and write
+ * is a prepared statement (rows.ts), so a batch of ops is applied without yielding.
+ */
+export function applyOp(rows: StateRows, op: Op, meta: OpMeta): Effect[] {
+  const at = op.at;
   switch (op.kind) {
     case 'user_created': {
-      const existing = await tx.user.findUnique({ where: { id: op.userId } });
-      if (!existing) {
-        await tx.user.create({ data: { id: op.userId, passwordHash: op.passwordHash, createdAt: at, createdHlc: meta.hlc } });
-      } else if (existing.createdHlc !== meta.hlc) {
+      const existing = rows.userAccount(op.userId);
+      if (existing === undefined) {
+        rows.insertUser({ id: op.userId, passwordHash: op.passwordHash, createdAt: at, createdHlc: meta.hlc });
+      } else if (existing !== meta.hlc) {
         // The same id registered on two trackers that could not see each other: the earlier
         // registration (in HLC order) keeps it.
-        await recordConflict(tx, meta, { kind: 'user_id_taken', userId: op.userId, subject: op.userId, losingHash: op.passwordHash, at });
+        rows.insertConflict({ hlc: meta.hlc, kind: 'user_id_taken', userId: op.userId, subject: op.userId, losingHash: op.passwordHash, at });
       }
       return [];
     }
     case 'session_opened': {
-      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
-      const data = { tokenHash: op.tokenHash, userId: op.userId, peerAddress: op.peerAddress, createdAt: at, expiresAt: new Date(op.expiresAt) };
-      await tx.session.upsert({ where: { tokenHash: op.tokenHash }, create: data, update: {} });
+      if (!actorIsCurrent(rows, op.userId, op.account)) return [];
+      rows.insertSession({ tokenHash: op.tokenHash, userId: op.userId, peerAddress: op.peerAddress, createdAt: at, expiresAt: op.expiresAt });
       return [];
     }
     case 'session_closed':
-      await tx.session.deleteMany({ where: { tokenHash: op.tokenHash } });
+      rows.deleteSession(op.tokenHash);
       return [];
     case 'group_created': {
-      if (!(await actorIsCurrent(tx, op.ownerId, op.account))) return [];
-      if (await tx.group.findUnique({ where: { id: op.groupId } })) {
-        await recordConflict(tx, meta, { kind: 'group_id_taken', userId: op.ownerId, subject: op.groupId, losingHash: null, at });
+      if (!actorIsCurrent(rows, op.ownerId, op.account)) return [];
+      if (rows.groupOwner(op.groupId) !== undefined) {
+        rows.insertConflict({ hlc: meta.hlc, kind: 'group_id_taken', userId: op.ownerId, subject: op.groupId, losingHash: null, at });
         return [];
       }
-      await tx.group.create({ data: { id: op.groupId, ownerId: op.ownerId, createdAt: at } });
-      await tx.membership.create({ data: { groupId: op.groupId, userId: op.ownerId, joinedAt: at } });
+      rows.insertGroup({ id: op.groupId, ownerId: op.ownerId, createdAt: at });
+      rows.insertMembership(op.groupId, op.ownerId, at);
       return [];
     }
     case 'join_requested': {
-      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
-      const group = await tx.group.findUnique({ where: { id: op.groupId } });
-      if (!group || (await isMember(tx, op.groupId, op.userId))) return [];
-      const key = { groupId_userId: { groupId: op.groupId, userId: op.userId } };
-      if (await tx.joinRequest.findUnique({ where: key })) return [];
-      await tx.joinRequest.create({ data: { groupId: op.groupId, userId: op.userId, requestedAt: at } });
-      return [{ to: [group.ownerId], push: { push: 'join_requested', data: { groupId: op.groupId, userId: op.userId } } }];
+      if (!actorIsCurrent(rows, op.userId, op.account)) return [];
+      const ownerId = rows.groupOwner(op.groupId);
+      if (ownerId === undefined || rows.isMember(op.groupId, op.userId)) return [];
+      if (rows.hasRequest(op.groupId, op.userId)) return [];
+      rows.insertRequest(op.groupId, op.userId, at);
+      return [{ to: [ownerId], push: { push: 'join_requested', data: { groupId: op.groupId, userId: op.userId } } }];
     }
     case 'join_resolved': {
-      if (!(await actorIsCurrent(tx, op.by, op.account))) return [];
-      const group = await tx.group.findUnique({ where: { id: op.groupId } });
-      if (!group || group.ownerId !== op.by) return [];
-      const removed = await tx.joinRequest.deleteMany({ where: { groupId: op.groupId, userId: op.userId } });
-      if (removed.count === 0) return [];
-      if (op.accepted && !(await isMember(tx, op.groupId, op.userId))) {
-        await tx.membership.create({ data: { groupId: op.groupId, userId: op.userId, joinedAt: at } });
-      }
+      if (!actorIsCurrent(rows, op.by, op.account)) return [];
+      if (rows.groupOwner(op.groupId) !== op.by) return [];
+      if (!rows.deleteRequest(op.groupId, op.userId)) return [];
+      if (op.accepted && !rows.isMember(op.groupId, op.userId)) rows.insertMembership(op.groupId, op.userId, at);
       const push = op.accepted ? 'request_accepted' : 'request_rejected';
       return [{ to: [op.userId], push: { push, data: { groupId: op.groupId } } }];
     }
     case 'member_left':
-      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
-      return applyMemberLeft(tx, op);
+      if (!actorIsCurrent(rows, op.userId, op.account)) return [];
+      return applyMemberLeft(rows, op);
     case 'file_shared':
-      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
-      return applyFileShared(tx, op);
+      if (!actorIsCurrent(rows, op.userId, op.account)) return [];
+      return applyFileShared(rows, op);
     case 'pieces_updated': {
-      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
-      const file = await tx.sharedFile.findUnique({ where: { groupId_infoHash: { groupId: op.groupId, infoHash: op.infoHash } } });
-      if (!file || !(await isMember(tx, op.groupId, op.userId))) return [];
-      const bits = parseBitfieldOrNull(op.bitfield, pieceCount(Number(file.size), file.pieceLength));
+      if (!actorIsCurrent(rows, op.userId, op.account)) return [];
+      const file = rows.file(op.groupId, op.infoHash);
+      if (!file || !rows.isMember(op.groupId, op.userId)) return [];
+      const bits = parseBitfieldOrNull(op.bitfield, pieceCount(file.size, file.pieceLength));
       if (!bits) return []; // a malformed op from another tracker changes nothing, anywhere
-      const data = { peerAddress: op.peerAddress, bitfield: new Uint8Array(bits.bytes), complete: bits.isComplete(), updatedAt: at };
-      await tx.share.upsert({
-        where: { groupId_infoHash_userId: { groupId: op.groupId, infoHash: op.infoHash, userId: op.userId } },
-        create: { groupId: op.groupId, infoHash: op.infoHash, userId: op.userId, ...data },
-        update: data,
+      rows.upsertShare({
+        groupId: op.groupId,
+        infoHash: op.infoHash,
+        userId: op.userId,
+        peerAddress: op.peerAddress,
+        bitfield: Buffer.from(bits.bytes),
+        complete: bits.isComplete(),
+        updatedAt: at,
       });
       return [];
     }
     case 'share_stopped':
-      if (!(await actorIsCurrent(tx, op.userId, op.account))) return [];
-      await tx.share.deleteMany({ where: { groupId: op.groupId, infoHash: op.infoHash, userId: op.userId } });
-      return withdrawIfUnshared(tx, op.groupId, [op.infoHash]);
+      if (!actorIsCurrent(rows, op.userId, op.account)) return [];
+      rows.deleteShare(op.groupId, op.infoHash, op.userId);
+      return withdrawIfUnshared(rows, op.groupId, [op.infoHash]);
   }
 }
 
@@ -111,58 +110,40 @@ function parseBitfieldOrNull(base64: string, count: number): Bitfield | null {
 }
 
 /** The user exists under the registration the op was made with. */
-async function actorIsCurrent(tx: Tx, userId: string, account: string): Promise<boolean> {
-  const user = await tx.user.findUnique({ where: { id: userId }, select: { createdHlc: true } });
-  return user?.createdHlc === account;
+function actorIsCurrent(rows: StateRows, userId: string, account: string): boolean {
+  return rows.userAccount(userId) === account;
 }
 
-async function recordConflict(
-  tx: Tx,
-  meta: OpMeta,
-  conflict: { kind: string; userId: string; subject: string; losingHash: string | null; at: Date },
-): Promise<void> {
-  await tx.conflict.upsert({ where: { hlc: meta.hlc }, create: { hlc: meta.hlc, ...conflict }, update: {} });
-}
-
-async function isMember(tx: Tx, groupId: string, userId: string): Promise<boolean> {
-  return (await tx.membership.findUnique({ where: { groupId_userId: { groupId, userId } } })) !== null;
-}
-
-async function memberIds(tx: Tx, groupId: string): Promise<string[]> {
-  const members = await tx.membership.findMany({ where: { groupId }, select: { userId: true } });
-  return members.map((m) => m.userId);
-}
-
-async function applyFileShared(tx: Tx, op: Extract<Op, { kind: 'file_shared' }>): Promise<Effect[]> {
-  if (!(await isMember(tx, op.groupId, op.userId))) return [];
-  const key = { groupId_infoHash: { groupId: op.groupId, infoHash: op.infoHash } };
+function applyFileShared(rows: StateRows, op: Extract<Op, { kind: 'file_shared' }>): Effect[] {
+  if (!rows.isMember(op.groupId, op.userId)) return [];
   const effects: Effect[] = [];
-  if (!(await tx.sharedFile.findUnique({ where: key }))) {
+  if (!rows.file(op.groupId, op.infoHash)) {
     // Two different files may not share a name in a group; the handler refuses that, and an op
     // from another tracker that would break it is ignored (the first in HLC order keeps the name).
-    if (await tx.sharedFile.findUnique({ where: { groupId_name: { groupId: op.groupId, name: op.name } } })) return [];
-    await tx.sharedFile.create({
-      data: {
-        groupId: op.groupId,
-        infoHash: op.infoHash,
-        name: op.name,
-        size: BigInt(op.size),
-        sha1: op.sha1,
-        pieceLength: op.pieceLength,
-        pieces: new Uint8Array(Buffer.from(op.pieces, 'hex')),
-        sharedBy: op.userId,
-        createdAt: new Date(op.at),
-      },
+    if (rows.fileNameTaken(op.groupId, op.name)) return [];
+    rows.insertFile({
+      groupId: op.groupId,
+      infoHash: op.infoHash,
+      name: op.name,
+      size: op.size,
+      sha1: op.sha1,
+      pieceLength: op.pieceLength,
+      pieces: Buffer.from(op.pieces, 'hex'),
+      sharedBy: op.userId,
+      createdAt: op.at,
     });
     const data = { groupId: op.groupId, name: op.name, infoHash: op.infoHash, size: op.size, sharedBy: op.userId };
-    effects.push({ to: await memberIds(tx, op.groupId), push: { push: 'file_shared', data } });
+    effects.push({ to: rows.memberIds(op.groupId), push: { push: 'file_shared', data } });
   }
   const full = Bitfield.full(pieceCount(op.size, op.pieceLength));
-  const data = { peerAddress: op.peerAddress, bitfield: new Uint8Array(full.bytes), complete: true, updatedAt: new Date(op.at) };
-  await tx.share.upsert({
-    where: { groupId_infoHash_userId: { groupId: op.groupId, infoHash: op.infoHash, userId: op.userId } },
-    create: { groupId: op.groupId, infoHash: op.infoHash, userId: op.userId, ...data },
-    update: data,
+  rows.upsertShare({
+    groupId: op.groupId,
+    infoHash: op.infoHash,
+    userId: op.userId,
+    peerAddress: op.peerAddress,
+    bitfield: Buffer.from(full.bytes),
+    complete: true,
+    updatedAt: op.at,
   });
   return effects;
 }
@@ -172,39 +153,35 @@ async function applyFileShared(tx: Tx, op: Extract<Op, { kind: 'file_shared' }>)
  * nobody shares any more are withdrawn, and if they owned the group the longest-standing member
  * (earliest join, then lowest user id) becomes owner; the last member leaving deletes the group.
  */
-async function applyMemberLeft(tx: Tx, op: Extract<Op, { kind: 'member_left' }>): Promise<Effect[]> {
-  const group = await tx.group.findUnique({ where: { id: op.groupId } });
-  if (!group) return [];
-  const removed = await tx.membership.deleteMany({ where: { groupId: op.groupId, userId: op.userId } });
-  if (removed.count === 0) return [];
-  const shares = await tx.share.findMany({ where: { groupId: op.groupId, userId: op.userId }, select: { infoHash: true } });
-  await tx.share.deleteMany({ where: { groupId: op.groupId, userId: op.userId } });
-  const effects = await withdrawIfUnshared(tx, op.groupId, shares.map((s) => s.infoHash));
-  if (group.ownerId !== op.userId) return effects;
+function applyMemberLeft(rows: StateRows, op: Extract<Op, { kind: 'member_left' }>): Effect[] {
+  const ownerId = rows.groupOwner(op.groupId);
+  if (ownerId === undefined) return [];
+  if (!rows.deleteMembership(op.groupId, op.userId)) return [];
+  const shares = rows.sharesOf(op.groupId, op.userId);
+  rows.deleteSharesOf(op.groupId, op.userId);
+  const effects = withdrawIfUnshared(rows, op.groupId, shares);
+  if (ownerId !== op.userId) return effects;
 
-  const successor = await tx.membership.findFirst({
-    where: { groupId: op.groupId },
-    orderBy: [{ joinedAt: 'asc' }, { userId: 'asc' }],
-  });
-  if (!successor) {
-    await tx.group.delete({ where: { id: op.groupId } });
+  const successor = rows.successor(op.groupId);
+  if (successor === undefined) {
+    rows.deleteGroup(op.groupId);
     return [];
   }
-  await tx.group.update({ where: { id: op.groupId }, data: { ownerId: successor.userId } });
-  const data = { groupId: op.groupId, ownerId: successor.userId };
-  return [...effects, { to: await memberIds(tx, op.groupId), push: { push: 'owner_changed', data } }];
+  rows.setGroupOwner(op.groupId, successor);
+  const data = { groupId: op.groupId, ownerId: successor };
+  return [...effects, { to: rows.memberIds(op.groupId), push: { push: 'owner_changed', data } }];
 }
 
 /** Removes the files among `infoHashes` that no peer shares any more, and tells the group. */
-async function withdrawIfUnshared(tx: Tx, groupId: string, infoHashes: string[]): Promise<Effect[]> {
+function withdrawIfUnshared(rows: StateRows, groupId: string, infoHashes: string[]): Effect[] {
   const effects: Effect[] = [];
   for (const infoHash of infoHashes) {
-    if ((await tx.share.count({ where: { groupId, infoHash } })) > 0) continue;
-    const file = await tx.sharedFile.findUnique({ where: { groupId_infoHash: { groupId, infoHash } } });
+    if (rows.isShared(groupId, infoHash)) continue;
+    const file = rows.file(groupId, infoHash);
     if (!file) continue;
-    await tx.sharedFile.delete({ where: { groupId_infoHash: { groupId, infoHash } } });
+    rows.deleteFile(groupId, infoHash);
     const data = { groupId, name: file.name, infoHash };
-    effects.push({ to: await memberIds(tx, groupId), push: { push: 'file_withdrawn', data } });
+    effects.push({ to: rows.memberIds(groupId), push: { push: 'file_withdrawn', data } });
   }
   return effects;
 }

@@ -1,31 +1,40 @@
 /**
  * The write path and the replica. Every change goes through `mutate` (local) or `applyRemote`
- * (from another tracker): one transaction that applies ops and appends them to the OpLog, so
- * state and log never disagree. Writes are serialised by a mutex (SQLite has one writer anyway),
- * which also makes read-check-write handlers race-free.
+ * (from another tracker): jobs on one write queue (write-queue.ts) that apply ops and append
+ * them to the OpLog in the same transaction, so state and log never disagree. Jobs queued
+ * together share a transaction (group commit); each is isolated by a savepoint.
  *
  * State is defined as the ops applied in HLC order. A local op always has the newest HLC. A
  * remote op usually does too; one that arrives late is applied directly when it commutes with
  * every op after it (op-keys.ts), and otherwise the state is rebuilt from the log, so the
  * result never depends on the order ops arrived in (docs/replication.md).
+ *
+ * Ops are applied with prepared statements on the writer connection (rows.ts, log-table.ts);
+ * handlers still read through Prisma (`Writer.tx`), on that same connection, so they see the
+ * open transaction. Reads for replication and compaction use the read-only connection, which
+ * sees committed ops only.
  */
 import type { Op, ReplicatedOp, Vector } from '@groupshare/protocol';
+import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { ReplicaStore } from '../replication/replica-store.js';
-import { Mutex } from '../util/limiter.js';
 import { applyOp } from './apply.js';
 import type { Effect } from './effects.js';
+import { fastTx } from './fast-tx.js';
 import { HybridClock, parseHlc } from './hlc.js';
+import { LogTable } from './log-table.js';
 import { keysOverlap, opKeys } from './op-keys.js';
-import { clearState, dumpState, loadState } from './snapshot.js';
+import { StateRows } from './rows.js';
+import { clearState, dumpStateInTurns, loadState } from './snapshot.js';
+import { WriteQueue } from './write-queue.js';
 
 export type Tx = Prisma.TransactionClient;
 
 /** An op as a handler writes it; the store stamps `at`. */
 export type OpBody = Op extends infer O ? (O extends Op ? Omit<O, 'at'> : never) : never;
 
-/** What a mutation sees: the transaction for reads, and `commit` for writes. */
+/** What a mutation sees: a client for reads (inside the transaction), and `commit` for writes. */
 export interface Writer {
   readonly tx: Tx;
   /** Applies an op now (later reads in this transaction see it) and logs it. */
@@ -38,14 +47,55 @@ export interface MutationResult<T> {
   ops: Op[];
 }
 
-/** Generous: a rebuild replays the whole log inside one transaction. */
-const TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000;
+/** The connections a store works on (TrackerDatabase has them). */
+export interface StoreDatabase {
+  prisma: PrismaClient;
+  sqlite: { writer: Database.Database; reader: Database.Database };
+  /** The database file: compaction reads its capture on a connection of its own. */
+  file: string;
+}
+
+/** The committed state at one moment, on its way to becoming the snapshot (compaction). */
+export interface SnapshotCapture {
+  /** The newest HLC folded in: every logged op at or below it, and no other. */
+  horizon: string;
+  vector: Vector;
+  /** The log's last local position at the capture: ops logged later are not in it. */
+  lastIndex: number;
+  generation: number;
+  rows: string;
+}
+
 /** Past this many later ops, checking commutation costs about as much as a rebuild. */
 const MAX_COMMUTE_CHECK = 5_000;
-const REBUILD_PAGE = 1_000;
+const REPLAY_PAGE = 1_000;
+/** Compacted ops deleted per transaction: each deletion stays short (~10 ms on this machine). */
+const DROP_PER_TRANSACTION = 2_000;
+const BUSY_TIMEOUT_MS = 5_000;
+/** Sorts after every HLC (digits and dashes): "no upper bound" for HLC ranges. */
+const AFTER_ALL_HLCS = '~';
+
+/** What one transaction's jobs have done, made visible in memory only once it commits. */
+interface Pending {
+  vector: Map<number, number>;
+  maxHlc: string;
+  /** Ops logged, in order: emitted to the replication links after the commit. */
+  logged: ReplicatedOp[];
+  afterCommit: Array<() => void>;
+}
 
 export class TrackerStore implements ReplicaStore {
-  private readonly mutex = new Mutex();
+  readonly prisma: PrismaClient;
+  private readonly db: Database.Database;
+  private readonly file: string;
+  /** What handlers read through inside a mutation (fast-tx.ts). */
+  private readonly tx: Tx;
+  private readonly rows: StateRows;
+  /** The log on the writer connection (inside transactions). */
+  private readonly log: LogTable;
+  /** The log on the read-only connection: committed ops only. */
+  private readonly committed: LogTable;
+  private readonly queue: WriteQueue<Pending>;
   private readonly applied = new Map<number, number>();
   private maxHlc = '';
   private readonly listeners = new Set<(ops: ReplicatedOp[]) => void>();
@@ -57,88 +107,117 @@ export class TrackerStore implements ReplicaStore {
   rebuilds = 0;
   /** The compaction snapshot's horizon and vector, if the log was ever compacted. */
   private snapshot: { horizon: string; vector: Vector } | undefined;
+  /** Bumped whenever a snapshot is installed: a capture taken before then is stale. */
+  private generation = 0;
 
   /** This database's origin in the replication log (the Replica row), known after start(). */
   origin = 0;
 
   constructor(
-    readonly prisma: PrismaClient,
+    database: StoreDatabase,
     /** This tracker's number in tracker_info.txt: the HLC's tie-break. */
     readonly trackerNumber: number,
     readonly clock: HybridClock = new HybridClock(trackerNumber),
-  ) {}
+  ) {
+    this.prisma = database.prisma;
+    this.db = database.sqlite.writer;
+    this.file = database.file;
+    this.rows = new StateRows(this.db);
+    this.tx = fastTx(this.prisma, this.db);
+    this.log = new LogTable(this.db);
+    this.committed = new LogTable(database.sqlite.reader);
+    this.queue = new WriteQueue<Pending>({
+      db: this.db,
+      begin: () => ({ vector: new Map(this.applied), maxHlc: this.maxHlc, logged: [], afterCommit: [] }),
+      mark: (p) => ({ vector: new Map(p.vector), maxHlc: p.maxHlc, logged: p.logged.length, afterCommit: p.afterCommit.length }),
+      reset: (p, mark) => {
+        const m = mark as { vector: Map<number, number>; maxHlc: string; logged: number; afterCommit: number };
+        p.vector = m.vector;
+        p.maxHlc = m.maxHlc;
+        p.logged.length = m.logged;
+        p.afterCommit.length = m.afterCommit;
+      },
+      committed: (p) => {
+        for (const [origin, seq] of p.vector) this.applied.set(origin, seq);
+        if (p.maxHlc > this.maxHlc) this.maxHlc = p.maxHlc;
+        for (const fn of p.afterCommit) fn();
+        this.emit(p.logged);
+      },
+    });
+  }
 
   /** Reads where the log left off, so sequence numbers and the clock continue across restarts. */
   async start(): Promise<void> {
-    this.origin = await this.loadOrigin();
-    const rows = await this.prisma.opLog.groupBy({ by: ['origin'], _max: { seq: true } });
-    for (const row of rows) this.applied.set(row.origin, row._max.seq ?? 0);
-    const snapshot = await this.prisma.snapshot.findUnique({ where: { id: 1 }, select: { horizon: true, vector: true } });
+    this.origin = this.loadOrigin();
+    for (const [origin, seq] of Object.entries(this.log.maxSeqs())) this.applied.set(Number(origin), seq);
+    const snapshot = this.log.snapshotHead();
     if (snapshot) {
       this.snapshot = { horizon: snapshot.horizon, vector: JSON.parse(snapshot.vector) as Vector };
       for (const [origin, seq] of Object.entries(this.snapshot.vector)) {
         this.applied.set(Number(origin), Math.max(this.applied.get(Number(origin)) ?? 0, seq));
       }
     }
-    const newest = await this.prisma.opLog.findFirst({ orderBy: { hlc: 'desc' } });
-    this.maxHlc = [newest?.hlc ?? '', snapshot?.horizon ?? ''].sort().at(-1)!;
+    this.maxHlc = [this.log.newestHlc(), snapshot?.horizon ?? ''].sort().at(-1)!;
     // Never issue a timestamp older than one already logged, even if the wall clock went back.
     if (this.maxHlc) this.clock.observe(this.maxHlc);
   }
 
   /** The Replica row's origin, created at random with the database (see schema.prisma). */
-  private async loadOrigin(): Promise<number> {
-    const row = await this.prisma.replica.findUnique({ where: { id: 1 } });
-    if (row) return row.origin;
+  private loadOrigin(): number {
+    const existing = this.log.origin();
+    if (existing !== undefined) return existing;
     for (;;) {
       const origin = randomInt(1, 2 ** 31 - 1);
-      if (await this.prisma.opLog.findFirst({ where: { origin } })) continue; // never reuse one seen
-      await this.prisma.replica.create({ data: { id: 1, origin } });
+      if (this.log.originUsed(origin)) continue; // never reuse one seen
+      this.log.putOrigin(origin);
       return origin;
     }
   }
 
   mutate<T>(fn: (writer: Writer) => Promise<T>): Promise<MutationResult<T>> {
-    return this.mutex.run(async () => {
-      let seq = this.applied.get(this.origin) ?? 0;
+    return this.queue.run(async (p) => {
       const effects: Effect[] = [];
       const ops: Op[] = [];
-      const logged: ReplicatedOp[] = [];
-      const value = await this.prisma.$transaction(
-        async (tx) => {
-          const writer: Writer = {
-            tx,
-            commit: async (body) => {
-              const hlc = this.clock.now();
-              const op = { ...body, at: new Date(parseHlc(hlc).wallMs).toISOString() } as Op;
-              effects.push(...(await applyOp(tx, op, { hlc })));
-              seq += 1;
-              await tx.opLog.create({ data: { origin: this.origin, seq, hlc, op: JSON.stringify(op), appliedAt: new Date() } });
-              ops.push(op);
-              logged.push({ origin: this.origin, seq, hlc, op });
-              return op;
-            },
-          };
-          return fn(writer);
+      const writer: Writer = {
+        // On the connection that holds the open transaction, so it sees this job's writes.
+        tx: this.tx,
+        commit: async (body) => {
+          const hlc = this.clock.now();
+          const op = { ...body, at: new Date(parseHlc(hlc).wallMs).toISOString() } as Op;
+          effects.push(...applyOp(this.rows, op, { hlc }));
+          const r: ReplicatedOp = { origin: this.origin, seq: (p.vector.get(this.origin) ?? 0) + 1, hlc, op };
+          this.log.insert(r);
+          p.vector.set(r.origin, r.seq);
+          p.maxHlc = hlc;
+          p.logged.push(r);
+          ops.push(op);
+          return op;
         },
-        { timeout: TRANSACTION_TIMEOUT_MS },
-      );
-      // Only once the transaction committed:
-      for (const r of logged) this.noteApplied(r);
-      this.emit(logged);
+      };
+      const value = await fn(writer);
       return { value, effects, ops };
     });
   }
 
   async vector(): Promise<Vector> {
+    return this.vectorNow();
+  }
+
+  private vectorNow(): Vector {
     return Object.fromEntries([...this.applied].map(([origin, seq]) => [String(origin), seq]));
   }
 
   async opsMissing(peer: Vector, afterIndex: number, limit: number): Promise<{ ops: ReplicatedOp[]; nextIndex: number }> {
+    // The common case on a link whose peer is up to date (every op just applied here came from
+    // it, or it was sent already): nothing to read. `applied` and the committed log agree at any
+    // point JavaScript runs, so the end of the log is where to continue from.
+    if (![...this.applied].some(([origin, seq]) => seq > (peer[String(origin)] ?? 0))) {
+      return { ops: [], nextIndex: Math.max(afterIndex, this.committed.lastIndex()) };
+    }
     const ops: ReplicatedOp[] = [];
     let cursor = afterIndex;
     while (ops.length < limit) {
-      const rows = await this.prisma.opLog.findMany({ where: { idx: { gt: cursor } }, orderBy: { idx: 'asc' }, take: REBUILD_PAGE });
+      const rows = this.committed.afterIndex(cursor, REPLAY_PAGE);
       if (rows.length === 0) break;
       for (const row of rows) {
         cursor = row.idx;
@@ -152,52 +231,46 @@ export class TrackerStore implements ReplicaStore {
   }
 
   applyRemote(ops: ReplicatedOp[]): Promise<ReplicatedOp[]> {
-    return this.mutex.run(async () => {
-      const vector = new Map(this.applied);
-      let maxHlc = this.maxHlc;
-      const accepted: ReplicatedOp[] = [];
-      let effects: Effect[] = [];
-      let rebuild = false;
-      await this.prisma.$transaction(
-        async (tx) => {
-          for (const r of ops) {
-            const have = vector.get(r.origin) ?? 0;
-            if (r.seq <= have) continue; // already applied (duplicates are harmless)
-            if (r.seq !== have + 1) break; // a gap: the rest comes again after the next vector exchange
-            this.clock.observe(r.hlc);
-            if (this.snapshot && r.hlc <= this.snapshot.horizon) {
-              // Cannot happen while every tracker acknowledges before compaction (horizon.ts);
-              // counted as received so the stream goes on, applied nowhere, so nobody diverges.
-              vector.set(r.origin, r.seq);
-              accepted.push(r);
-              continue;
-            }
-            if (!rebuild) {
-              if (r.hlc > maxHlc || (await this.commutesWithLater(tx, r))) effects.push(...(await applyOp(tx, r.op, { hlc: r.hlc })));
-              else rebuild = true; // everything from here on is covered by the rebuild
-            }
-            await tx.opLog.create({ data: { origin: r.origin, seq: r.seq, hlc: r.hlc, op: JSON.stringify(r.op), appliedAt: new Date() } });
-            vector.set(r.origin, r.seq);
-            if (r.hlc > maxHlc) maxHlc = r.hlc;
-            accepted.push(r);
-          }
-          if (rebuild) {
-            // The replay re-derives every op's events: keep those of the ops received just now
-            // (in their HLC-order form), drop the old ones, which were pushed when they happened.
-            effects = await rebuildState(tx, undefined, new Set(accepted.map(opId)));
-          }
-        },
-        { timeout: TRANSACTION_TIMEOUT_MS },
-      );
-      for (const r of accepted) this.noteApplied(r);
-      if (rebuild) {
+    return this.queue.run((p) => this.applyRemoteIn(p, ops), { weight: Math.max(1, ops.length) });
+  }
+
+  private applyRemoteIn(p: Pending, ops: ReplicatedOp[]): ReplicatedOp[] {
+    const accepted: ReplicatedOp[] = [];
+    let effects: Effect[] = [];
+    let rebuild = false;
+    for (const r of ops) {
+      const have = p.vector.get(r.origin) ?? 0;
+      if (r.seq <= have) continue; // already applied (duplicates are harmless)
+      if (r.seq !== have + 1) break; // a gap: the rest comes again after the next vector exchange
+      this.clock.observe(r.hlc);
+      if (this.snapshot && r.hlc <= this.snapshot.horizon) {
+        // Cannot happen while every tracker acknowledges before compaction (horizon.ts);
+        // counted as received so the stream goes on, applied nowhere, so nobody diverges.
+        p.vector.set(r.origin, r.seq);
+        accepted.push(r);
+        continue;
+      }
+      if (!rebuild) {
+        if (r.hlc > p.maxHlc || this.commutesWithLater(r)) effects.push(...applyOp(this.rows, r.op, { hlc: r.hlc }));
+        else rebuild = true; // everything from here on is covered by the rebuild
+      }
+      this.log.insert(r);
+      p.vector.set(r.origin, r.seq);
+      if (r.hlc > p.maxHlc) p.maxHlc = r.hlc;
+      accepted.push(r);
+    }
+    if (rebuild) {
+      // The replay re-derives every op's events: keep those of the ops received just now
+      // (in their HLC-order form), drop the old ones, which were pushed when they happened.
+      effects = this.rebuildState(undefined, new Set(accepted.map(opId)));
+      p.afterCommit.push(() => {
         this.rebuilds += 1;
         this.onRebuilt();
-      }
-      this.onRemoteEffects(effects);
-      this.emit(accepted);
-      return accepted;
-    });
+      });
+    }
+    p.afterCommit.push(() => this.onRemoteEffects(effects));
+    p.logged.push(...accepted);
+    return accepted;
   }
 
   /** The clock, then the vector: any op this tracker writes later has an HLC above `clock`. */
@@ -218,36 +291,70 @@ export class TrackerStore implements ReplicaStore {
 
   /** The snapshot as sent to a peer that lacks compacted ops. */
   async exportSnapshot(): Promise<{ horizon: string; vector: Vector; rows: string } | undefined> {
-    const row = await this.prisma.snapshot.findUnique({ where: { id: 1 } });
+    const row = this.committed.snapshot();
     return row ? { horizon: row.horizon, vector: JSON.parse(row.vector) as Vector, rows: row.rows } : undefined;
   }
 
   /**
-   * Folds every logged op with an HLC at or below `horizon` into the snapshot and deletes them
-   * from the log. The caller guarantees every tracker has them (horizon.ts). Returns how many
-   * ops were compacted.
+   * Compaction, step 1: the committed state as it is now, with the ops it folds in (the vector,
+   * every op up to `horizon`, the newest HLC), to become the snapshot once every tracker holds
+   * those ops (step 2, {@link installCapture}). Undefined when nothing new would be folded in.
+   *
+   * The dump is read on a connection of its own inside one read transaction, opened in the same
+   * synchronous step that reads the vector and HLC, so it is exactly the state those ops make;
+   * it yields to the event loop as it goes. Replaying the log to get the state at some earlier
+   * horizon, as compaction did before, stalled every request for seconds on a large log.
    */
-  compact(horizon: string): Promise<number> {
-    return this.mutex.run(async () => {
-      if (this.snapshot && horizon <= this.snapshot.horizon) return 0;
-      const result = await this.prisma.$transaction(
-        async (tx) => {
-          const folded = await tx.opLog.findMany({ where: { hlc: { lte: horizon } }, select: { origin: true, seq: true } });
-          if (folded.length === 0) return { count: 0, vector: this.snapshot?.vector ?? {} };
-          await rebuildState(tx, horizon);
-          const vector: Vector = { ...(this.snapshot?.vector ?? {}) };
-          for (const op of folded) vector[String(op.origin)] = Math.max(vector[String(op.origin)] ?? 0, op.seq);
-          const data = { horizon, vector: JSON.stringify(vector), rows: await dumpState(tx) };
-          await tx.snapshot.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
-          await tx.opLog.deleteMany({ where: { hlc: { lte: horizon } } });
-          await replay(tx, horizon, undefined);
-          return { count: folded.length, vector };
-        },
-        { timeout: TRANSACTION_TIMEOUT_MS },
-      );
-      if (result.count > 0) this.snapshot = { horizon, vector: result.vector };
-      return result.count;
-    });
+  async captureSnapshot(): Promise<SnapshotCapture | undefined> {
+    if (!this.maxHlc || (this.snapshot && this.maxHlc <= this.snapshot.horizon)) return undefined;
+    const connection = new Database(this.file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    try {
+      connection.prepare('BEGIN').run();
+      // This first read pins the read transaction to the last commit; no commit can happen
+      // between it and the figures below (no await in between).
+      const lastIndex = (connection.prepare('SELECT max("idx") FROM "OpLog"').pluck().safeIntegers(false).get() as number | null) ?? 0;
+      const head = { horizon: this.maxHlc, vector: this.vectorNow(), lastIndex, generation: this.generation };
+      const capture = { ...head, rows: await dumpStateInTurns(connection) };
+      connection.prepare('COMMIT').run();
+      return capture;
+    } finally {
+      connection.close();
+    }
+  }
+
+  /**
+   * Compaction, step 2: makes `capture` the snapshot, if it still describes the log: no snapshot
+   * was installed since, and no op at or below its HLC arrived after it was taken (a late op
+   * from a partition; the caller takes a new capture then). The caller guarantees every tracker
+   * holds its ops (horizon.ts). The compacted ops stay in the log until {@link dropCompacted}
+   * removes them, a few thousand per transaction; every reader of the log skips them meanwhile
+   * (a replay starts after the snapshot's horizon). Returns how many ops were folded in.
+   */
+  installCapture(capture: SnapshotCapture): Promise<number> {
+    return this.queue.run(
+      (p) => {
+        if (capture.generation !== this.generation || (this.snapshot && capture.horizon <= this.snapshot.horizon)) return 0;
+        if (this.log.hasLateOp(capture.horizon, capture.lastIndex)) return 0;
+        const count = this.log.countBetween(this.snapshot?.horizon ?? '', capture.horizon);
+        this.log.putSnapshot({ horizon: capture.horizon, vector: JSON.stringify(capture.vector), rows: capture.rows });
+        p.afterCommit.push(() => {
+          this.snapshot = { horizon: capture.horizon, vector: capture.vector };
+          this.generation += 1;
+        });
+        return count;
+      },
+      { exclusive: true },
+    );
+  }
+
+  /** Deletes up to `limit` ops that the snapshot holds; returns how many (0: none are left). */
+  dropCompacted(limit = DROP_PER_TRANSACTION): Promise<number> {
+    return this.queue.run(() => (this.snapshot ? this.log.deleteSomeUpTo(this.snapshot.horizon, limit) : 0), { exclusive: true });
+  }
+
+  /** Ops in the log that the snapshot does not hold yet. */
+  async retainedOps(): Promise<number> {
+    return this.committed.countAbove(this.snapshot?.horizon ?? '');
   }
 
   /**
@@ -256,42 +363,34 @@ export class TrackerStore implements ReplicaStore {
    * on top. Returns false (and changes nothing) if this tracker already has everything in it.
    */
   installSnapshot(snapshot: { horizon: string; vector: Vector; rows: string }): Promise<boolean> {
-    return this.mutex.run(async () => {
-      const mine = await this.vector();
-      if (!Object.entries(snapshot.vector).some(([origin, seq]) => (mine[origin] ?? 0) < seq)) return false;
-      await this.prisma.$transaction(
-        async (tx) => {
-          for (const [origin, seq] of Object.entries(snapshot.vector)) {
-            await tx.opLog.deleteMany({ where: { origin: Number(origin), seq: { lte: seq } } });
-          }
-          // Anything still at or below the horizon cannot be placed relative to the snapshot.
-          await tx.opLog.deleteMany({ where: { hlc: { lte: snapshot.horizon } } });
-          const data = { horizon: snapshot.horizon, vector: JSON.stringify(snapshot.vector), rows: snapshot.rows };
-          await tx.snapshot.upsert({ where: { id: 1 }, create: { id: 1, ...data }, update: data });
-          await rebuildState(tx);
-        },
-        { timeout: TRANSACTION_TIMEOUT_MS },
-      );
-      this.snapshot = { horizon: snapshot.horizon, vector: snapshot.vector };
-      for (const [origin, seq] of Object.entries(snapshot.vector)) {
-        this.applied.set(Number(origin), Math.max(this.applied.get(Number(origin)) ?? 0, seq));
-      }
-      if (snapshot.horizon > this.maxHlc) this.maxHlc = snapshot.horizon;
-      this.clock.observe(snapshot.horizon);
-      this.rebuilds += 1;
-      this.onRebuilt();
-      return true;
-    });
+    return this.queue.run(
+      (p) => {
+        if (!Object.entries(snapshot.vector).some(([origin, seq]) => (this.applied.get(Number(origin)) ?? 0) < seq)) return false;
+        for (const [origin, seq] of Object.entries(snapshot.vector)) this.log.deleteCovered(Number(origin), seq);
+        // Anything still at or below the horizon cannot be placed relative to the snapshot.
+        this.log.deleteUpTo(snapshot.horizon);
+        this.log.putSnapshot({ horizon: snapshot.horizon, vector: JSON.stringify(snapshot.vector), rows: snapshot.rows });
+        this.rebuildState();
+        for (const [origin, seq] of Object.entries(snapshot.vector)) {
+          p.vector.set(Number(origin), Math.max(p.vector.get(Number(origin)) ?? 0, seq));
+        }
+        if (snapshot.horizon > p.maxHlc) p.maxHlc = snapshot.horizon;
+        this.clock.observe(snapshot.horizon);
+        p.afterCommit.push(() => {
+          this.snapshot = { horizon: snapshot.horizon, vector: snapshot.vector };
+          this.generation += 1;
+          this.rebuilds += 1;
+          this.onRebuilt();
+        });
+        return true;
+      },
+      { exclusive: true },
+    );
   }
 
   /** HLC of the logged op (origin, seq), if still in the log (horizon.ts). */
   async hlcOf(origin: number, seq: number): Promise<string | undefined> {
-    return (await this.prisma.opLog.findUnique({ where: { origin_seq: { origin, seq } }, select: { hlc: true } }))?.hlc;
-  }
-
-  /** Logged ops at or below `limit`, in HLC order (horizon.ts). */
-  async opsUpTo(limit: string): Promise<Array<{ origin: number; seq: number; hlc: string }>> {
-    return this.prisma.opLog.findMany({ where: { hlc: { lte: limit } }, orderBy: { hlc: 'asc' }, select: { origin: true, seq: true, hlc: true } });
+    return this.committed.hlcOf(origin, seq);
   }
 
   onApplied(listener: (ops: ReplicatedOp[]) => void): () => void {
@@ -301,25 +400,47 @@ export class TrackerStore implements ReplicaStore {
 
   /** Replays the whole log in HLC order (used after a non-commuting late op; also by tests). */
   async rebuild(): Promise<void> {
-    await this.mutex.run(() => this.prisma.$transaction((tx) => rebuildState(tx), { timeout: TRANSACTION_TIMEOUT_MS }));
+    await this.queue.run(() => this.rebuildState(), { exclusive: true });
     this.rebuilds += 1;
   }
 
-  /** Waits for the write in progress, if any (used when stopping). */
+  /** Waits for the writes queued so far (used when stopping). */
   async drain(): Promise<void> {
-    await this.mutex.run(async () => undefined);
+    await this.queue.run(() => undefined);
   }
 
-  private async commutesWithLater(tx: Tx, r: ReplicatedOp): Promise<boolean> {
-    const later = await tx.opLog.findMany({ where: { hlc: { gt: r.hlc } }, select: { op: true }, take: MAX_COMMUTE_CHECK + 1 });
+  private commutesWithLater(r: ReplicatedOp): boolean {
+    const later = this.log.laterOps(r.hlc, MAX_COMMUTE_CHECK + 1);
     if (later.length > MAX_COMMUTE_CHECK) return false;
     const keys = opKeys(r.op);
-    return later.every((row) => !keysOverlap(keys, opKeys(JSON.parse(row.op) as Op)));
+    return later.every((op) => !keysOverlap(keys, opKeys(op)));
   }
 
-  private noteApplied(r: ReplicatedOp): void {
-    this.applied.set(r.origin, Math.max(this.applied.get(r.origin) ?? 0, r.seq));
-    if (r.hlc > this.maxHlc) this.maxHlc = r.hlc;
+  /**
+   * Resets the state to the snapshot (or to nothing) and applies the retained log in HLC order,
+   * up to and including `upTo` when given. Returns the events of the ops named in `collect`.
+   */
+  private rebuildState(upTo?: string, collect?: ReadonlySet<string>): Effect[] {
+    clearState(this.db);
+    const snapshot = this.log.snapshot();
+    if (snapshot) loadState(this.db, snapshot.rows);
+    return this.replay(snapshot?.horizon, upTo, collect);
+  }
+
+  /** Applies the logged ops with HLC in (after, upTo] in HLC order. */
+  private replay(after: string | undefined, upTo: string | undefined, collect?: ReadonlySet<string>): Effect[] {
+    const effects: Effect[] = [];
+    let cursor = after ?? '';
+    for (;;) {
+      const rows = this.log.hlcRange(cursor, upTo ?? AFTER_ALL_HLCS, REPLAY_PAGE);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const events = applyOp(this.rows, row.op, { hlc: row.hlc });
+        if (collect?.has(opId(row))) effects.push(...events);
+      }
+      cursor = rows[rows.length - 1]!.hlc;
+    }
+    return effects;
   }
 
   private emit(ops: ReplicatedOp[]): void {
@@ -336,32 +457,4 @@ export class TrackerStore implements ReplicaStore {
 
 function opId(r: { origin: number; seq: number }): string {
   return `${r.origin}:${r.seq}`;
-}
-
-/**
- * Resets the state to the snapshot (or to nothing) and applies the retained log in HLC order,
- * up to and including `upTo` when given. Returns the events of the ops named in `collect`.
- */
-async function rebuildState(tx: Tx, upTo?: string, collect?: ReadonlySet<string>): Promise<Effect[]> {
-  await clearState(tx);
-  const snapshot = await tx.snapshot.findUnique({ where: { id: 1 } });
-  if (snapshot) await loadState(tx, snapshot.rows);
-  return replay(tx, snapshot?.horizon, upTo, collect);
-}
-
-/** Applies the logged ops with HLC in (after, upTo] in HLC order. */
-async function replay(tx: Tx, after: string | undefined, upTo: string | undefined, collect?: ReadonlySet<string>): Promise<Effect[]> {
-  const effects: Effect[] = [];
-  let cursor = after;
-  for (;;) {
-    const hlc = { ...(cursor === undefined ? {} : { gt: cursor }), ...(upTo === undefined ? {} : { lte: upTo }) };
-    const rows = await tx.opLog.findMany({ where: { hlc }, orderBy: { hlc: 'asc' }, take: REBUILD_PAGE });
-    if (rows.length === 0) break;
-    for (const row of rows) {
-      const events = await applyOp(tx, JSON.parse(row.op) as Op, { hlc: row.hlc });
-      if (collect?.has(opId(row))) effects.push(...events);
-    }
-    cursor = rows[rows.length - 1]!.hlc;
-  }
-  return effects;
 }

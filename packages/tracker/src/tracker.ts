@@ -85,7 +85,11 @@ export class Tracker {
 
   static async create(init: TrackerInit): Promise<Tracker> {
     const logger = init.logger ?? createTrackerLogger({ dataDir: init.dataDir, trackerNumber: init.trackerNumber });
-    const db = await openDatabase({ file: path.join(init.dataDir, 'tracker.db') });
+    const db = await openDatabase({
+      file: path.join(init.dataDir, 'tracker.db'),
+      backgroundCheckpoints: true,
+      onCheckpointError: (message) => logger.warn({ err: message }, 'WAL checkpoint failed'),
+    });
     try {
       const store = new TrackerStore(db, init.trackerNumber);
       await store.start();

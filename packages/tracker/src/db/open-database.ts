@@ -5,6 +5,7 @@ import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database, { type Database as SqliteConnection } from 'better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { Checkpointer } from './checkpointer.js';
 import { defaultMigrationsDir, migrate } from './migrate.js';
 
 export interface TrackerDatabase {
@@ -32,6 +33,13 @@ export interface TrackerDatabase {
 
 export interface OpenDatabaseOptions {
   file: string;
+  /**
+   * Checkpoint the WAL on a thread of its own instead of inside the writer's commits
+   * (checkpointer.ts): what a running tracker wants; tests that only open a file need not.
+   */
+  backgroundCheckpoints?: boolean;
+  /** A background checkpoint failed (logged by the tracker). */
+  onCheckpointError?: (message: string) => void;
   /** Defaults to this package's prisma/migrations. */
   migrationsDir?: string;
 }
@@ -53,6 +61,13 @@ const CONNECTION_PRAGMAS = 'PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMA
  * back from the OS again and again (a 100,000-op catch-up applied about 20% slower).
  */
 const WRITER_PRAGMAS = ' PRAGMA cache_size = -32768;';
+
+/**
+ * With the checkpointer (checkpointer.ts): no checkpoint inside the writer's commits, and no
+ * waiting on its locks: a busy database fails at once, and the store's write queue retries
+ * asynchronously. The WAL file is cut back to 64 MiB when it is rewound.
+ */
+const BACKGROUND_CHECKPOINT_PRAGMAS = ' PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 0; PRAGMA journal_size_limit = 67108864;';
 
 /**
  * The adapter opens one better-sqlite3 connection per connect(); configure each one, and hand
@@ -94,18 +109,23 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<TrackerDa
 
   const config = { url: `file:${file}`, timeout: BUSY_TIMEOUT_MS };
   const sqlite: Partial<TrackerDatabase['sqlite']> = {};
-  const prisma = new PrismaClient({ adapter: new ConfiguredSqliteAdapter(config, (c) => (sqlite.writer = c), WRITER_PRAGMAS) });
+  const writerPragmas = WRITER_PRAGMAS + (opts.backgroundCheckpoints ? BACKGROUND_CHECKPOINT_PRAGMAS : '');
+  const prisma = new PrismaClient({ adapter: new ConfiguredSqliteAdapter(config, (c) => (sqlite.writer = c), writerPragmas) });
   const reader = new PrismaClient({ adapter: new ConfiguredSqliteAdapter(config, (c) => (sqlite.reader = c), ' PRAGMA query_only = ON;') });
   // Fail here, not at the first query, if the file cannot be opened.
   await prisma.$connect();
   await reader.$connect();
   if (!sqlite.writer || !sqlite.reader) throw new Error('Prisma connected without opening its better-sqlite3 connections');
+  const checkpointer = opts.backgroundCheckpoints ? new Checkpointer({ file, ...(opts.onCheckpointError ? { onError: opts.onCheckpointError } : {}) }) : undefined;
+  checkpointer?.start();
   return {
     prisma,
     reader,
     sqlite: { writer: sqlite.writer, reader: sqlite.reader },
     file,
     close: async () => {
+      // Its connection first: the last one to close checkpoints and removes the WAL file.
+      await checkpointer?.stop();
       await reader.$disconnect();
       await prisma.$disconnect();
     },

@@ -191,6 +191,22 @@ describe('convergence', () => {
     expect(await stateDigest(r.db.reader)).toBe(expected);
   });
 
+  it('what a pump is sent from memory is what the log holds', async () => {
+    const ops = generate(13, 80);
+    const r = await replica();
+    await deliver(r.store, interleave(ops, 9), 9);
+    // A second store on the same database has nothing in memory: it reads the log.
+    const fromLog = new TrackerStore(r.db, 9);
+    await fromLog.start();
+    const ordered = [...ops].sort((a, b) => (a.hlc < b.hlc ? -1 : 1));
+    const peers = [{}, { [String(ops[0]!.origin)]: 5 }, Object.fromEntries(ordered.slice(0, 40).map((o) => [String(o.origin), o.seq]))];
+    for (const peer of peers) {
+      for (const [after, limit] of [[0, 10_000], [0, 7], [25, 10], [60, 10_000]] as const) {
+        expect(await r.store.opsMissing(peer, after, limit)).toEqual(await fromLog.opsMissing(peer, after, limit));
+      }
+    }
+  });
+
   it('replaying the whole log changes nothing', async () => {
     const ops = generate(42, 80);
     const r = await replica();

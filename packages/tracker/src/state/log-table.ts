@@ -59,9 +59,9 @@ export class LogTable {
     };
   }
 
-  /** Appends an op; its `idx` (local order) is the next autoincrement value. */
-  insert(r: ReplicatedOp, json = JSON.stringify(r.op)): void {
-    this.s.insert.run(r.origin, r.seq, r.hlc, json, appliedAt());
+  /** Appends an op; returns its `idx` (local order), the next autoincrement value. */
+  insert(r: ReplicatedOp, json = JSON.stringify(r.op)): number {
+    return Number(this.s.insert.run(r.origin, r.seq, r.hlc, json, appliedAt()).lastInsertRowid);
   }
 
   /** Up to `limit` logged ops after local position `idx`, in local order, not parsed. */

@@ -24,9 +24,9 @@ import type { Effect } from './effects.js';
 import { fastTx } from './fast-tx.js';
 import { HybridClock, parseHlc } from './hlc.js';
 import { LogTable } from './log-table.js';
-import { keysOverlap, opKeys } from './op-keys.js';
 import { StateRows } from './rows.js';
-import { clearState, dumpStateInTurns, loadState } from './snapshot.js';
+import { commutesWithLater, opId, rebuildState } from './replay.js';
+import { dumpStateInTurns } from './snapshot.js';
 import { WriteQueue } from './write-queue.js';
 
 export type Tx = Prisma.TransactionClient;
@@ -55,6 +55,12 @@ export interface StoreDatabase {
   file: string;
 }
 
+/** An op and its position in the local log. */
+interface LoggedOp {
+  idx: number;
+  r: ReplicatedOp;
+}
+
 /** The committed state at one moment, on its way to becoming the snapshot (compaction). */
 export interface SnapshotCapture {
   /** The newest HLC folded in: every logged op at or below it, and no other. */
@@ -66,21 +72,22 @@ export interface SnapshotCapture {
   rows: string;
 }
 
-/** Past this many later ops, checking commutation costs about as much as a rebuild. */
-const MAX_COMMUTE_CHECK = 5_000;
+/** Log rows read per query when a pump's cursor is behind what is in memory. */
 const REPLAY_PAGE = 1_000;
+/** Ops kept in memory for the replication pumps (a few MiB). */
+const TAIL_OPS = 8_192;
 /** Compacted ops deleted per transaction: each deletion stays short (~10 ms on this machine). */
 const DROP_PER_TRANSACTION = 2_000;
 const BUSY_TIMEOUT_MS = 5_000;
-/** Sorts after every HLC (digits and dashes): "no upper bound" for HLC ranges. */
-const AFTER_ALL_HLCS = '~';
 
 /** What one transaction's jobs have done, made visible in memory only once it commits. */
 interface Pending {
   vector: Map<number, number>;
   maxHlc: string;
-  /** Ops logged, in order: emitted to the replication links after the commit. */
+  /** Ops accepted, in order: emitted to the replication links after the commit. */
   logged: ReplicatedOp[];
+  /** The ops among them written to the log, with their positions there (the store's tail). */
+  tail: LoggedOp[];
   afterCommit: Array<() => void>;
 }
 
@@ -98,6 +105,12 @@ export class TrackerStore implements ReplicaStore {
   private readonly queue: WriteQueue<Pending>;
   private readonly applied = new Map<number, number>();
   private maxHlc = '';
+  /**
+   * The last ops committed to the log, in log order: what the replication pumps ask for next,
+   * served without reading and parsing them back (the log's suffix: emptied whenever ops are
+   * deleted from the log).
+   */
+  private readonly tail: LoggedOp[] = [];
   private readonly listeners = new Set<(ops: ReplicatedOp[]) => void>();
   /** Remote pushes are delivered through this (set by the tracker). */
   onRemoteEffects: (effects: Effect[]) => void = () => {};
@@ -128,18 +141,21 @@ export class TrackerStore implements ReplicaStore {
     this.committed = new LogTable(database.sqlite.reader);
     this.queue = new WriteQueue<Pending>({
       db: this.db,
-      begin: () => ({ vector: new Map(this.applied), maxHlc: this.maxHlc, logged: [], afterCommit: [] }),
-      mark: (p) => ({ vector: new Map(p.vector), maxHlc: p.maxHlc, logged: p.logged.length, afterCommit: p.afterCommit.length }),
+      begin: () => ({ vector: new Map(this.applied), maxHlc: this.maxHlc, logged: [], tail: [], afterCommit: [] }),
+      mark: (p) => ({ vector: new Map(p.vector), maxHlc: p.maxHlc, logged: p.logged.length, tail: p.tail.length, afterCommit: p.afterCommit.length }),
       reset: (p, mark) => {
-        const m = mark as { vector: Map<number, number>; maxHlc: string; logged: number; afterCommit: number };
+        const m = mark as { vector: Map<number, number>; maxHlc: string; logged: number; tail: number; afterCommit: number };
         p.vector = m.vector;
         p.maxHlc = m.maxHlc;
         p.logged.length = m.logged;
+        p.tail.length = m.tail;
         p.afterCommit.length = m.afterCommit;
       },
       committed: (p) => {
         for (const [origin, seq] of p.vector) this.applied.set(origin, seq);
         if (p.maxHlc > this.maxHlc) this.maxHlc = p.maxHlc;
+        this.tail.push(...p.tail);
+        if (this.tail.length > TAIL_OPS) this.tail.splice(0, this.tail.length - TAIL_OPS);
         for (const fn of p.afterCommit) fn();
         this.emit(p.logged);
       },
@@ -186,7 +202,7 @@ export class TrackerStore implements ReplicaStore {
           const op = { ...body, at: new Date(parseHlc(hlc).wallMs).toISOString() } as Op;
           effects.push(...applyOp(this.rows, op, { hlc }));
           const r: ReplicatedOp = { origin: this.origin, seq: (p.vector.get(this.origin) ?? 0) + 1, hlc, op };
-          this.log.insert(r);
+          p.tail.push({ idx: this.log.insert(r), r });
           p.vector.set(r.origin, r.seq);
           p.maxHlc = hlc;
           p.logged.push(r);
@@ -216,6 +232,19 @@ export class TrackerStore implements ReplicaStore {
     }
     const ops: ReplicatedOp[] = [];
     let cursor = afterIndex;
+    const first = this.tail[0];
+    if (first && afterIndex >= first.idx - 1) {
+      // Everything after `afterIndex` is in the tail: no read, no parse.
+      for (let i = firstAfter(this.tail, afterIndex); i < this.tail.length; i++) {
+        const { idx, r } = this.tail[i]!;
+        cursor = idx;
+        if (r.seq > (peer[String(r.origin)] ?? 0)) {
+          ops.push(r);
+          if (ops.length >= limit) break;
+        }
+      }
+      return { ops, nextIndex: cursor };
+    }
     while (ops.length < limit) {
       const rows = this.committed.afterIndex(cursor, REPLAY_PAGE);
       if (rows.length === 0) break;
@@ -251,10 +280,10 @@ export class TrackerStore implements ReplicaStore {
         continue;
       }
       if (!rebuild) {
-        if (r.hlc > p.maxHlc || this.commutesWithLater(r)) effects.push(...applyOp(this.rows, r.op, { hlc: r.hlc }));
+        if (r.hlc > p.maxHlc || commutesWithLater(this.log, r)) effects.push(...applyOp(this.rows, r.op, { hlc: r.hlc }));
         else rebuild = true; // everything from here on is covered by the rebuild
       }
-      this.log.insert(r);
+      p.tail.push({ idx: this.log.insert(r), r });
       p.vector.set(r.origin, r.seq);
       if (r.hlc > p.maxHlc) p.maxHlc = r.hlc;
       accepted.push(r);
@@ -262,7 +291,7 @@ export class TrackerStore implements ReplicaStore {
     if (rebuild) {
       // The replay re-derives every op's events: keep those of the ops received just now
       // (in their HLC-order form), drop the old ones, which were pushed when they happened.
-      effects = this.rebuildState(undefined, new Set(accepted.map(opId)));
+      effects = rebuildState(this.db, this.rows, this.log, new Set(accepted.map(opId)));
       p.afterCommit.push(() => {
         this.rebuilds += 1;
         this.onRebuilt();
@@ -349,7 +378,14 @@ export class TrackerStore implements ReplicaStore {
 
   /** Deletes up to `limit` ops that the snapshot holds; returns how many (0: none are left). */
   dropCompacted(limit = DROP_PER_TRANSACTION): Promise<number> {
-    return this.queue.run(() => (this.snapshot ? this.log.deleteSomeUpTo(this.snapshot.horizon, limit) : 0), { exclusive: true });
+    return this.queue.run(
+      (p) => {
+        if (!this.snapshot) return 0;
+        p.afterCommit.push(() => (this.tail.length = 0));
+        return this.log.deleteSomeUpTo(this.snapshot.horizon, limit);
+      },
+      { exclusive: true },
+    );
   }
 
   /** Ops in the log that the snapshot does not hold yet. */
@@ -370,7 +406,7 @@ export class TrackerStore implements ReplicaStore {
         // Anything still at or below the horizon cannot be placed relative to the snapshot.
         this.log.deleteUpTo(snapshot.horizon);
         this.log.putSnapshot({ horizon: snapshot.horizon, vector: JSON.stringify(snapshot.vector), rows: snapshot.rows });
-        this.rebuildState();
+        rebuildState(this.db, this.rows, this.log);
         for (const [origin, seq] of Object.entries(snapshot.vector)) {
           p.vector.set(Number(origin), Math.max(p.vector.get(Number(origin)) ?? 0, seq));
         }
@@ -378,6 +414,7 @@ export class TrackerStore implements ReplicaStore {
         this.clock.observe(snapshot.horizon);
         p.afterCommit.push(() => {
           this.snapshot = { horizon: snapshot.horizon, vector: snapshot.vector };
+          this.tail.length = 0;
           this.generation += 1;
           this.rebuilds += 1;
           this.onRebuilt();
@@ -400,47 +437,13 @@ export class TrackerStore implements ReplicaStore {
 
   /** Replays the whole log in HLC order (used after a non-commuting late op; also by tests). */
   async rebuild(): Promise<void> {
-    await this.queue.run(() => this.rebuildState(), { exclusive: true });
+    await this.queue.run(() => rebuildState(this.db, this.rows, this.log), { exclusive: true });
     this.rebuilds += 1;
   }
 
   /** Waits for the writes queued so far (used when stopping). */
   async drain(): Promise<void> {
     await this.queue.run(() => undefined);
-  }
-
-  private commutesWithLater(r: ReplicatedOp): boolean {
-    const later = this.log.laterOps(r.hlc, MAX_COMMUTE_CHECK + 1);
-    if (later.length > MAX_COMMUTE_CHECK) return false;
-    const keys = opKeys(r.op);
-    return later.every((op) => !keysOverlap(keys, opKeys(op)));
-  }
-
-  /**
-   * Resets the state to the snapshot (or to nothing) and applies the retained log in HLC order,
-   * up to and including `upTo` when given. Returns the events of the ops named in `collect`.
-   */
-  private rebuildState(upTo?: string, collect?: ReadonlySet<string>): Effect[] {
-    clearState(this.db);
-    const snapshot = this.log.snapshot();
-    if (snapshot) loadState(this.db, snapshot.rows);
-    return this.replay(snapshot?.horizon, upTo, collect);
-  }
-
-  /** Applies the logged ops with HLC in (after, upTo] in HLC order. */
-  private replay(after: string | undefined, upTo: string | undefined, collect?: ReadonlySet<string>): Effect[] {
-    const effects: Effect[] = [];
-    let cursor = after ?? '';
-    for (;;) {
-      const rows = this.log.hlcRange(cursor, upTo ?? AFTER_ALL_HLCS, REPLAY_PAGE);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const events = applyOp(this.rows, row.op, { hlc: row.hlc });
-        if (collect?.has(opId(row))) effects.push(...events);
-      }
-      cursor = rows[rows.length - 1]!.hlc;
-    }
-    return effects;
   }
 
   private emit(ops: ReplicatedOp[]): void {
@@ -455,6 +458,15 @@ export class TrackerStore implements ReplicaStore {
   }
 }
 
-function opId(r: { origin: number; seq: number }): string {
-  return `${r.origin}:${r.seq}`;
+/** The position in `tail` (sorted by idx) of the first op logged after `idx`. */
+function firstAfter(tail: readonly LoggedOp[], idx: number): number {
+  let lo = 0;
+  let hi = tail.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tail[mid]!.idx <= idx) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
+

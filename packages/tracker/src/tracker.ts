@@ -18,6 +18,7 @@ import { LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_HASH_CONCURRENCY, DEFAULT
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
+import { SqlReads } from './state/sql-reads.js';
 import { ReplicationLinks, registerReplicationRoute } from './replication/peer-links.js';
 import type { PeerLinkStatus } from './replication/peer-link.js';
 import { Compactor } from './replication/compactor.js';
@@ -81,6 +82,8 @@ export class Tracker {
     readonly app: FastifyInstance,
     readonly services: TrackerServices,
     private readonly db: TrackerDatabase,
+    /** The hot reads' own connection (state/sql-reads.ts), closed with the database. */
+    private readonly sql: SqlReads,
   ) {}
 
   static async create(init: TrackerInit): Promise<Tracker> {
@@ -90,7 +93,9 @@ export class Tracker {
       backgroundCheckpoints: true,
       onCheckpointError: (message) => logger.warn({ err: message }, 'WAL checkpoint failed'),
     });
+    let sql: SqlReads | undefined;
     try {
+      sql = new SqlReads(db.file);
       const store = new TrackerStore(db, init.trackerNumber);
       await store.start();
       const hub = new ClientHub();
@@ -98,7 +103,7 @@ export class Tracker {
         store,
         reader: db.reader,
         hub,
-        queries: new TrackerQueries(db.reader, (userId, peerAddress) => hub.isOnline(userId, peerAddress)),
+        queries: new TrackerQueries(db.reader, sql, hub),
         hasher: new PasswordHasher({
           maxConcurrent: init.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY,
           maxQueued: init.hashQueue ?? DEFAULT_HASH_QUEUE,
@@ -117,7 +122,7 @@ export class Tracker {
         loggerInstance: logger as FastifyBaseLogger,
         logController: new LogController({ disableRequestLogging: true }),
       });
-      const tracker = new Tracker(init, app, services, db);
+      const tracker = new Tracker(init, app, services, db, sql);
       store.onRebuilt = () => void tracker.revalidateSessions();
       await app.register(websocket, {
         options: { maxPayload: MAX_MESSAGE_BYTES },
@@ -154,6 +159,7 @@ export class Tracker {
       await app.register(clientSocketRoutes, { services, inFlight: tracker.inFlight });
       return tracker;
     } catch (err) {
+      sql?.close();
       await db.close();
       throw err;
     }
@@ -238,6 +244,7 @@ export class Tracker {
       await this.app.close();
       await Promise.allSettled([...this.inFlight]);
       await this.services.store.drain();
+      this.sql.close();
       await this.db.close();
       log.info({ event: 'tracker_stopped' }, 'tracker stopped');
     })();

@@ -56,6 +56,17 @@ export async function requireMember(tx: Tx | PrismaClient, groupId: string, user
   return group;
 }
 
+/**
+ * {@link requireMember} for a read outside a mutation (list_files, get_peers, …): one prepared
+ * statement on the read connection, no Prisma round (these run on every client's every poll).
+ */
+export function requireMemberToRead(ctx: HandlerContext, groupId: string, userId: string): { ownerId: string } {
+  const found = ctx.services.queries.membership(groupId, userId);
+  if (!found) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${groupId}"`);
+  if (!found.member) throw new ProtocolError('ERR_NOT_MEMBER', `you are not a member of group "${groupId}"`);
+  return { ownerId: found.ownerId };
+}
+
 export async function requireOwner(tx: Tx | PrismaClient, groupId: string, userId: string): Promise<void> {
   const group = await tx.group.findUnique({ where: { id: groupId } });
   if (!group) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${groupId}"`);

@@ -2,7 +2,7 @@
  * share_file, list_files, get_file, get_peers, update_pieces, stop_share.
  */
 import { Bitfield, MAX_PIECES, ProtocolError, infoHash, pieceCount } from '@groupshare/protocol';
-import { requireMember, requireSession, type HandlerContext, type HandlerTable } from './context.js';
+import { requireMember, requireMemberToRead, requireSession, type HandlerContext, type HandlerTable } from './context.js';
 
 type FileHandlers = Pick<HandlerTable, 'share_file' | 'list_files' | 'get_file' | 'get_peers' | 'update_pieces' | 'stop_share'>;
 
@@ -61,7 +61,7 @@ export const fileHandlers: FileHandlers = {
     if (!alreadyShared) {
       ctx.services.log.info({ event: 'file_shared', groupId: req.groupId, name: req.name, infoHash: hash, size: req.size, userId }, 'file shared');
     }
-    const file = await ctx.services.queries.getFile(req.groupId, req.name);
+    const file = ctx.services.queries.getFile(req.groupId, req.name);
     if (!file) throw noSuchFile(req.groupId, `"${req.name}"`); // withdrawn in between: vanishingly rare
     const { pieces: _pieces, ...summary } = file;
     return { file: summary, alreadyShared };
@@ -69,22 +69,22 @@ export const fileHandlers: FileHandlers = {
 
   async list_files(ctx, req) {
     const { userId } = requireSession(ctx);
-    await requireMember(ctx.services.reader, req.groupId, userId);
-    return { files: await ctx.services.queries.listFiles(req.groupId) };
+    requireMemberToRead(ctx, req.groupId, userId);
+    return { files: ctx.services.queries.listFiles(req.groupId) };
   },
 
   async get_file(ctx, req) {
     const { userId } = requireSession(ctx);
-    await requireMember(ctx.services.reader, req.groupId, userId);
-    const file = await ctx.services.queries.getFile(req.groupId, req.name);
+    requireMemberToRead(ctx, req.groupId, userId);
+    const file = ctx.services.queries.getFile(req.groupId, req.name);
     if (!file) throw noSuchFile(req.groupId, `"${req.name}"`);
     return { file };
   },
 
   async get_peers(ctx, req) {
     const session = requireSession(ctx);
-    await requireMember(ctx.services.reader, req.groupId, session.userId);
-    const peers = await ctx.services.queries.getPeers(req.groupId, req.infoHash, session);
+    requireMemberToRead(ctx, req.groupId, session.userId);
+    const peers = ctx.services.queries.getPeers(req.groupId, req.infoHash, session);
     if (!peers) throw noSuchFile(req.groupId, `with info-hash ${req.infoHash}`);
     // The peers will ask for this before sending any piece (the caller is a member: checked above).
     const { ticket, expiresAt } = ctx.services.tickets.issue(session.userId, req.groupId, req.infoHash, ctx.services.now());

@@ -3,7 +3,7 @@
  * reject_request, list_members.
  */
 import { ProtocolError } from '@groupshare/protocol';
-import { requireMember, requireOwner, requireSession, type HandlerContext, type HandlerTable } from './context.js';
+import { requireMember, requireMemberToRead, requireOwner, requireSession, type HandlerContext, type HandlerTable } from './context.js';
 
 type GroupHandlers = Pick<
   HandlerTable,
@@ -88,7 +88,7 @@ export const groupHandlers: GroupHandlers = {
 
   async list_members(ctx, req) {
     const { userId } = requireSession(ctx);
-    const group = await requireMember(ctx.services.reader, req.groupId, userId);
+    const group = requireMemberToRead(ctx, req.groupId, userId);
     return { members: await ctx.services.queries.listMembers(req.groupId, group.ownerId) };
   },
 };

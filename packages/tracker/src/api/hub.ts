@@ -18,6 +18,11 @@ export class ClientHub {
   private readonly remote = new Map<object, Set<string>>();
   /** Called when the set of locally online (user, peer address) pairs changes. */
   onPresenceChange: () => void = () => {};
+  /**
+   * Counts changes of what {@link isOnline} answers (here or on another tracker), so readers
+   * may keep what they derived from presence until it moves (queries.ts: file summaries).
+   */
+  presenceVersion = 0;
 
   add(conn: ClientConnection): void {
     this.connections.add(conn);
@@ -63,6 +68,7 @@ export class ClientHub {
   setRemotePresence(link: object, online: Array<[string, string]> | null): void {
     if (online === null) this.remote.delete(link);
     else this.remote.set(link, new Set(online.map(([userId, peerAddress]) => presenceKey(userId, peerAddress))));
+    this.presenceVersion += 1;
   }
 
   /** Every connection of the user (a user may be logged in from several clients). */
@@ -104,6 +110,9 @@ export class ClientHub {
     const n = before + delta;
     if (n > 0) this.online.set(key, n);
     else this.online.delete(key);
-    if ((before > 0) !== (n > 0)) this.onPresenceChange();
+    if ((before > 0) !== (n > 0)) {
+      this.presenceVersion += 1;
+      this.onPresenceChange();
+    }
   }
 }

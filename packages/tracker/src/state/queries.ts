@@ -1,17 +1,37 @@
 /**
  * Read-side views of the state, shaped as the protocol's results. Whether a peer is online comes
  * from the caller (presence is live connection state, not stored).
+ *
+ * The requests every client sends often (membership checks, list_files, get_file, get_peers) read
+ * through {@link SqlReads}' prepared statements and caches; the rarer ones through Prisma's
+ * read-only client. A group's file summaries are kept until its rows or presence change, so a
+ * thousand clients polling list_files cost one computation between two changes.
  */
 import { Bitfield, pieceCount, type FileDetail, type FileSummary, type GroupSummary, type PeerInfo } from '@groupshare/protocol';
-import type { PrismaClient, SharedFile, Share } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { FileRow, GroupFiles, MembershipRow, ShareRow, SqlReads } from './sql-reads.js';
 
-export type IsOnline = (userId: string, peerAddress: string) => boolean;
+/** Who is online (the client hub): a share counts only while its peer is. */
+export interface Presence {
+  isOnline(userId: string, peerAddress: string): boolean;
+  /** Changes whenever the answer of isOnline may have changed for some pair. */
+  readonly presenceVersion: number;
+}
 
 export class TrackerQueries {
+  /** Summaries per group's rows (SqlReads returns the same object until a commit). */
+  private readonly summaries = new WeakMap<GroupFiles, { presenceVersion: number; files: FileSummary[] }>();
+
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly isOnline: IsOnline,
+    private readonly sql: SqlReads,
+    private readonly presence: Presence,
   ) {}
+
+  /** The group's owner and whether `userId` is a member; undefined if there is no such group. */
+  membership(groupId: string, userId: string): MembershipRow | undefined {
+    return this.sql.membership(groupId, userId);
+  }
 
   async listGroups(viewer: string): Promise<GroupSummary[]> {
     const groups = await this.prisma.group.findMany({
@@ -36,27 +56,42 @@ export class TrackerQueries {
     return requests.map((r) => ({ userId: r.userId, requestedAt: r.requestedAt.toISOString() }));
   }
 
-  async listFiles(groupId: string): Promise<FileSummary[]> {
-    const files = await this.prisma.sharedFile.findMany({ where: { groupId }, orderBy: { name: 'asc' }, include: { shares: true } });
-    return files.map((f) => this.summarise(f, f.shares));
+  /** The group's files, sorted by name. The result is shared between callers: do not modify it. */
+  listFiles(groupId: string): FileSummary[] {
+    const rows = this.sql.groupFiles(groupId);
+    const presenceVersion = this.presence.presenceVersion;
+    const known = this.summaries.get(rows);
+    if (known?.presenceVersion === presenceVersion) return known.files;
+    const byFile = new Map<string, ShareRow[]>();
+    for (const share of rows.shares) {
+      const list = byFile.get(share.infoHash);
+      if (list) list.push(share);
+      else byFile.set(share.infoHash, [share]);
+    }
+    const files = rows.files.map((f) => this.summarise(f, byFile.get(f.infoHash) ?? []));
+    this.summaries.set(rows, { presenceVersion, files });
+    return files;
   }
 
-  async getFile(groupId: string, name: string): Promise<FileDetail | null> {
-    const file = await this.prisma.sharedFile.findUnique({ where: { groupId_name: { groupId, name } }, include: { shares: true } });
-    if (!file) return null;
-    return { ...this.summarise(file, file.shares), pieces: Buffer.from(file.pieces).toString('hex') };
+  getFile(groupId: string, name: string): FileDetail | null {
+    const found = this.sql.file(groupId, name);
+    if (!found) return null;
+    return { ...this.summarise(found.file, found.shares), pieces: found.file.pieces.toString('hex') };
   }
 
-  /** Online peers offering the file, except the asking peer itself. */
-  async getPeers(groupId: string, infoHash: string, except: { userId: string; peerAddress: string | null }): Promise<PeerInfo[] | null> {
-    const file = await this.prisma.sharedFile.findUnique({ where: { groupId_infoHash: { groupId, infoHash } }, include: { shares: true } });
-    if (!file) return null;
+  /** Online peers offering the file, except the asking peer itself; null if there is no such file. */
+  getPeers(groupId: string, infoHash: string, except: { userId: string; peerAddress: string | null }): PeerInfo[] | null {
+    const shares = this.sql.fileShares(groupId, infoHash);
+    if (!shares) return null;
     // Downloaders with no piece yet are listed too (not counted as holders in list_files): members
     // who start a download together find each other at once and trade from their first pieces.
-    return file.shares
-      .filter((s) => this.isOnline(s.userId, s.peerAddress))
-      .filter((s) => !(s.userId === except.userId && s.peerAddress === except.peerAddress))
-      .map((s) => ({ userId: s.userId, address: s.peerAddress, bitfield: Buffer.from(s.bitfield).toString('base64'), complete: s.complete }));
+    const peers: PeerInfo[] = [];
+    for (const s of shares) {
+      if (s.userId === except.userId && s.peerAddress === except.peerAddress) continue;
+      if (!this.presence.isOnline(s.userId, s.peerAddress)) continue;
+      peers.push({ userId: s.userId, address: s.peerAddress, bitfield: s.bitfield.toString('base64'), complete: s.complete });
+    }
+    return peers;
   }
 
   async counts(): Promise<{ users: number; groups: number; files: number; shares: number }> {
@@ -69,31 +104,41 @@ export class TrackerQueries {
     return { users, groups, files, shares };
   }
 
-  /** Shares whose peer is online and has at least one piece (or the whole of an empty file). */
-  private onlineShares(shares: Share[]): Share[] {
-    return shares.filter((s) => (s.complete || s.bitfield.some((byte) => byte !== 0)) && this.isOnline(s.userId, s.peerAddress));
-  }
-
-  private summarise(file: SharedFile, shares: Share[]): FileSummary {
-    const size = Number(file.size);
-    const count = pieceCount(size, file.pieceLength);
-    const online = this.onlineShares(shares);
-    // Available when the union of the online peers' bitfields covers every piece.
-    let union = new Bitfield(count);
-    for (const share of online) union = union.or(new Bitfield(count, share.bitfield));
+  private summarise(file: FileRow, shares: readonly ShareRow[]): FileSummary {
+    const count = pieceCount(file.size, file.pieceLength);
+    // Online shares with at least one piece (or the whole of an empty file).
+    let seeders = 0;
+    let partialPeers = 0;
+    let union: Uint8Array | undefined;
+    for (const s of shares) {
+      if (!(s.complete || s.bitfield.some((byte) => byte !== 0)) || !this.presence.isOnline(s.userId, s.peerAddress)) continue;
+      if (s.complete) {
+        seeders += 1;
+        continue;
+      }
+      partialPeers += 1;
+      // Only needed while no seeder is online; stored bitfields have the file's length.
+      if (seeders === 0) {
+        union ??= new Uint8Array(s.bitfield.length);
+        for (let i = 0; i < union.length; i++) union[i]! |= s.bitfield[i] ?? 0;
+      }
+    }
+    // Available when the online peers together have every piece: a seeder has them all; else the
+    // union of the partial peers' bitfields must cover the file. An empty file has no pieces to
+    // cover, but still needs someone online to "download" from.
+    const available = seeders > 0 || (union !== undefined && new Bitfield(count, union).isComplete());
     return {
       name: file.name,
       infoHash: file.infoHash,
-      size,
+      size: file.size,
       sha1: file.sha1,
       pieceLength: file.pieceLength,
       pieceCount: count,
       sharedBy: file.sharedBy,
       sharedAt: file.createdAt.toISOString(),
-      seeders: online.filter((s) => s.complete).length,
-      partialPeers: online.filter((s) => !s.complete).length,
-      // An empty file has no pieces to cover, but still needs someone online to "download" from.
-      available: online.length > 0 && union.isComplete(),
+      seeders,
+      partialPeers,
+      available,
     };
   }
 }

@@ -1,0 +1,216 @@
+/**
+ * The hot reads (membership checks, list_files, get_file, get_peers) as prepared statements on a
+ * read-only better-sqlite3 connection of their own, with their results cached until the next
+ * commit.
+ *
+ * Why not Prisma: through Prisma 7's query interpreter and driver adapter each query costs about
+ * a millisecond of the tracker's one event-loop thread (building the plan, preparing the SQL
+ * again, converting every value and row), while SQLite answers these indexed lookups in
+ * microseconds; a list_files took four such queries, so the tracker topped out near 200
+ * requests/s (docs/benchmarks.md, "Tracker"). Writes go through the store (store.ts, rows.ts).
+ *
+ * Why a cache: even here, turning rows into JavaScript objects costs a few microseconds a row,
+ * and list_files reads every share of the group (250 rows for 25 files with 10 peers each), so
+ * reading the same unchanged rows for every client's poll would bound the tracker again. SQLite's
+ * `PRAGMA data_version` changes whenever another connection commits; the caches are dropped
+ * whenever it has, so a read never returns rows older than the last commit. Reads that follow a
+ * commit read the database again. Callers must not modify what these methods return.
+ *
+ * The Prisma schema stays the source of truth: the table and column names below are its models
+ * and fields, the migrations make them, and sql-reads.test.ts checks every statement against
+ * Prisma's own reading of the same rows. Like Prisma's reader connection, this one is
+ * `query_only`, and under WAL every read sees committed data and never waits for the writer.
+ */
+import Database from 'better-sqlite3';
+
+/** A shared file without its piece hashes (what a summary needs). */
+export interface FileRow {
+  infoHash: string;
+  name: string;
+  /** Bytes; at most 2^44, so exact as a number. */
+  size: number;
+  sha1: string;
+  pieceLength: number;
+  sharedBy: string;
+  createdAt: Date;
+}
+
+export interface FileRowWithPieces extends FileRow {
+  pieces: Buffer;
+}
+
+export interface ShareRow {
+  infoHash: string;
+  userId: string;
+  peerAddress: string;
+  bitfield: Buffer;
+  complete: boolean;
+}
+
+/** The group's owner and whether the user is a member. */
+export interface MembershipRow {
+  ownerId: string;
+  member: boolean;
+}
+
+/** A group's files by name, and every share of them (by info-hash, then user). */
+export interface GroupFiles {
+  readonly files: readonly FileRow[];
+  readonly shares: readonly ShareRow[];
+}
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Entries per cache before it is emptied and refilled: bounds memory however many groups, files
+ * and members are read between two commits. Far above what a tracker's clients poll at once.
+ */
+const MAX_CACHED = 10_000;
+
+const FILE_COLUMNS = '"infoHash", "name", "size", "sha1", "pieceLength", "sharedBy", "createdAt"';
+const SHARE_COLUMNS = '"infoHash", "userId", "peerAddress", "bitfield", "complete"';
+
+/**
+ * Prisma's SQLite adapter stores a DateTime as ISO 8601 text (`…+00:00`) by default, or as epoch
+ * milliseconds with `timestampFormat: 'unixepoch-ms'`; both are read here.
+ */
+function toDate(value: unknown): Date {
+  return new Date(typeof value === 'bigint' ? Number(value) : (value as string | number));
+}
+
+function toFile(row: Raw): FileRow {
+  return {
+    infoHash: row.infoHash as string,
+    name: row.name as string,
+    size: Number(row.size),
+    sha1: row.sha1 as string,
+    pieceLength: Number(row.pieceLength),
+    sharedBy: row.sharedBy as string,
+    createdAt: toDate(row.createdAt),
+  };
+}
+
+function toShare(row: Raw): ShareRow {
+  return {
+    infoHash: row.infoHash as string,
+    userId: row.userId as string,
+    peerAddress: row.peerAddress as string,
+    bitfield: row.bitfield as Buffer,
+    // SQLite has no boolean: Prisma stores 0/1.
+    complete: Boolean(row.complete),
+  };
+}
+
+export class SqlReads {
+  private readonly db: Database.Database;
+  private readonly dataVersionStmt: Database.Statement<[], number>;
+  private readonly membershipStmt: Database.Statement<[string, string], Raw>;
+  private readonly filesStmt: Database.Statement<[string], Raw>;
+  private readonly groupSharesStmt: Database.Statement<[string], Raw>;
+  private readonly fileByNameStmt: Database.Statement<[string, string], Raw>;
+  private readonly fileExistsStmt: Database.Statement<[string, string], Raw>;
+  private readonly fileSharesStmt: Database.Statement<[string, string], Raw>;
+  /** list_files reads two tables: one read transaction, so both come from the same commit. */
+  private readonly groupFilesTx: (groupId: string) => GroupFiles;
+  private readonly fileTx: (groupId: string, name: string) => { file: FileRowWithPieces; shares: ShareRow[] } | undefined;
+  private readonly peersTx: (groupId: string, infoHash: string) => ShareRow[] | undefined;
+
+  /** `data_version` when the caches were filled; NaN: never. */
+  private version = NaN;
+  private readonly memberships = new Map<string, MembershipRow | null>();
+  private readonly groups = new Map<string, GroupFiles>();
+  private readonly fileShareLists = new Map<string, readonly ShareRow[] | null>();
+
+  /** Opens `file` (a migrated tracker database, in WAL mode) for reading. */
+  constructor(file: string, { timeoutMs = 5_000 }: { timeoutMs?: number } = {}) {
+    this.db = new Database(file, { fileMustExist: true, timeout: timeoutMs });
+    this.db.pragma('query_only = ON');
+    this.dataVersionStmt = this.db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.membershipStmt = this.db.prepare(
+      'SELECT g."ownerId" AS "ownerId", EXISTS (SELECT 1 FROM "Membership" m WHERE m."groupId" = g."id" AND m."userId" = ?) AS "member" FROM "Group" g WHERE g."id" = ?',
+    );
+    // Prisma's `orderBy: { name: 'asc' }`: SQLite's BINARY collation, i.e. by UTF-8 bytes.
+    this.filesStmt = this.db.prepare(`SELECT ${FILE_COLUMNS} FROM "SharedFile" WHERE "groupId" = ? ORDER BY "name"`);
+    this.groupSharesStmt = this.db.prepare(`SELECT ${SHARE_COLUMNS} FROM "Share" WHERE "groupId" = ? ORDER BY "infoHash", "userId"`);
+    this.fileByNameStmt = this.db.prepare(`SELECT ${FILE_COLUMNS}, "pieces" FROM "SharedFile" WHERE "groupId" = ? AND "name" = ?`);
+    this.fileExistsStmt = this.db.prepare('SELECT 1 AS "found" FROM "SharedFile" WHERE "groupId" = ? AND "infoHash" = ?');
+    this.fileSharesStmt = this.db.prepare(`SELECT ${SHARE_COLUMNS} FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? ORDER BY "userId"`);
+
+    this.groupFilesTx = this.db.transaction((groupId: string) => ({
+      files: this.filesStmt.all(groupId).map(toFile),
+      shares: this.groupSharesStmt.all(groupId).map(toShare),
+    }));
+    this.fileTx = this.db.transaction((groupId: string, name: string) => {
+      const row = this.fileByNameStmt.get(groupId, name);
+      if (!row) return undefined;
+      const file = { ...toFile(row), pieces: row.pieces as Buffer };
+      return { file, shares: this.fileSharesStmt.all(groupId, file.infoHash).map(toShare) };
+    });
+    this.peersTx = this.db.transaction((groupId: string, infoHash: string) => {
+      if (!this.fileExistsStmt.get(groupId, infoHash)) return undefined;
+      return this.fileSharesStmt.all(groupId, infoHash).map(toShare);
+    });
+  }
+
+  /** The group's owner and whether `userId` is a member; undefined if there is no such group. */
+  membership(groupId: string, userId: string): MembershipRow | undefined {
+    this.dropIfChanged();
+    const key = `${groupId}\u0000${userId}`;
+    let found = this.memberships.get(key);
+    if (found === undefined) {
+      const row = this.membershipStmt.get(userId, groupId);
+      found = row ? { ownerId: row.ownerId as string, member: Boolean(row.member) } : null;
+      remember(this.memberships, key, found);
+    }
+    return found ?? undefined;
+  }
+
+  /**
+   * The group's files and their shares. Until the next commit, every call returns the same
+   * object, so callers may memoise what they derive from it (queries.ts does, in a WeakMap).
+   */
+  groupFiles(groupId: string): GroupFiles {
+    this.dropIfChanged();
+    let found = this.groups.get(groupId);
+    if (!found) remember(this.groups, groupId, (found = this.groupFilesTx(groupId)));
+    return found;
+  }
+
+  /** One file by name, with its piece hashes and its shares; undefined if there is none. */
+  file(groupId: string, name: string): { file: FileRowWithPieces; shares: ShareRow[] } | undefined {
+    return this.fileTx(groupId, name);
+  }
+
+  /** The shares of a file (by user); undefined if the group has no such file. */
+  fileShares(groupId: string, infoHash: string): readonly ShareRow[] | undefined {
+    this.dropIfChanged();
+    const key = `${groupId}\u0000${infoHash}`;
+    let found = this.fileShareLists.get(key);
+    if (found === undefined) remember(this.fileShareLists, key, (found = this.peersTx(groupId, infoHash) ?? null));
+    return found ?? undefined;
+  }
+
+  /** Idempotent. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Empties the caches if another connection has committed since they were filled. Every read
+   * of the database happens on this process's one thread, synchronously, so no commit can land
+   * between this check and the statements that follow it.
+   */
+  private dropIfChanged(): void {
+    const version = this.dataVersionStmt.get();
+    if (version === this.version) return;
+    this.version = version!;
+    this.memberships.clear();
+    this.groups.clear();
+    this.fileShareLists.clear();
+  }
+}
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(key, value);
+}

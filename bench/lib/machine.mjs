@@ -24,7 +24,11 @@ function distroName() {
   }
 }
 
-function cpuTimes() {
+/**
+ * Clock ticks all cores have spent in total and idle since boot (/proc/stat): two reads give how
+ * busy the machine was between them, e.g. to tell what other processes took during a measurement.
+ */
+export function cpuTimes() {
   // First line of /proc/stat: "cpu user nice system idle iowait irq softirq steal ...", in ticks.
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const idle = f[3] + (f[4] ?? 0);

@@ -17,11 +17,11 @@ afterEach(() => cleanup.run());
 const MiB = 1024 * 1024;
 const SIZE = 1024 * MiB;
 /**
- * "A few hundred MiB" (issue 4). Measured 200–430 MiB at ~90 MiB/s: most of it is socket read
- * buffers (64 KiB each, allocated per read) waiting for the garbage collector, so the peak
- * depends on GC timing, not on the file size; see docs/benchmarks.md for the 200 MiB target.
+ * "A few hundred MiB" (issue 4); the benchmark's target is 200 MiB. Measured about 135 MiB at
+ * 120 MiB/s. Without backpressure from the disk (swarm.ts, MAX_PENDING_WRITES) pieces waiting to
+ * be written piled up and a run on a busy machine peaked at 770 MiB: this is the test that saw it.
  */
-const MAX_PEAK_RSS = 450 * MiB;
+const MAX_PEAK_RSS = 300 * MiB;
 
 /** Writes `size` random bytes in 8 MiB chunks (never the whole file in memory); returns its SHA-1. */
 async function randomFile(file: string, size: number): Promise<string> {
@@ -52,7 +52,7 @@ async function peakRss(pid: number): Promise<number> {
   return Number(kb[1]) * 1024;
 }
 
-it.skipIf(!existsSync('/proc/self/status'))('downloading a 1 GiB file keeps the client\'s peak RSS under 450 MiB', async () => {
+it.skipIf(!existsSync('/proc/self/status'))('downloading a 1 GiB file keeps the client\'s peak RSS under 300 MiB', async () => {
   const started = Date.now();
   const cluster = cleanup.add(await ProcessCluster.create({ size: 1 }));
   await cluster.startAll();

@@ -37,6 +37,9 @@ import type { Duplex } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import { RateMeter } from './rate.js';
 
+/** Most pieces waiting to be written before no more blocks are requested (see `pump`). */
+const MAX_PENDING_WRITES = 16;
+
 /** Most piece buffers kept for reuse (see `spare`). */
 const MAX_SPARE_PIECES = 32;
 
@@ -105,6 +108,8 @@ export class Swarm {
    * are not returned to the system promptly), so full-length buffers are recycled.
    */
   private readonly spare: Buffer[] = [];
+  /** Pieces handed to the store and not yet written. */
+  private writing = 0;
   /** Blocks of pieces that failed, kept until the piece verifies and shows who was wrong. */
   private readonly evidence = new Map<number, Evidence[]>();
   private stopped = false;
@@ -223,6 +228,9 @@ export class Swarm {
     const peerHas = conn.remoteHas;
     if (this.stopped || conn.state !== 'open' || conn.peerChoking || peerHas === undefined || now < peer.holdUntil) return;
     if (this.init.store.complete()) return;
+    // Backpressure: when the disk falls behind the network, request nothing more until it catches
+    // up, or pieces waiting to be written pile up in memory (a 1 GiB download reached 770 MiB).
+    if (this.writing >= MAX_PENDING_WRITES) return;
     // At least 50 ms: the smallest latency seen on a fast link (under 1 ms on a LAN) leaves no
     // room for the seeder's disk reads and queueing, and the link idles (libtorrent queues 3 s).
     const rttMs = Number.isFinite(peer.minLatencyMs) ? Math.max(peer.minLatencyMs, MIN_QUEUE_MS) : 0;
@@ -260,13 +268,18 @@ export class Swarm {
       if (blocks.pieceBlocksDone(b.index)) {
         this.assembling.delete(b.index);
         const done = piece;
+        this.writing++;
         this.init.store.writePiece(b.index, done).then(
           (ok) => {
+            this.writeDone();
             if (ok) this.verified(b.index, done);
             else this.failed(b.index, done);
             this.recycle(done);
           },
-          (err: unknown) => this.onStoreError(err),
+          (err: unknown) => {
+            this.writeDone();
+            this.onStoreError(err);
+          },
         );
       }
     }
@@ -326,6 +339,12 @@ export class Swarm {
         this.ban(e.peer, `it sent a corrupt block of piece ${index} (the verified piece differs there)`);
       }
     }
+  }
+
+  /** A piece write finished: if requests were held back for the disk, send them now. */
+  private writeDone(): void {
+    this.writing--;
+    if (this.writing === MAX_PENDING_WRITES - 1 && !this.stopped) this.pumpAll();
   }
 
   private pieceBuffer(index: number): Buffer {

@@ -5,12 +5,24 @@
  * turns on a connection of its own), and a later pass installs that capture as the snapshot
  * once every tracker of the cluster holds the ops it folds in and none older can still appear
  * (state/horizon.ts); then the folded ops are deleted a few thousand at a time. While a tracker
- * has not been heard from since this one started, nothing is captured or installed.
+ * has not been heard from since this one started, nothing is captured or installed, and
+ * nothing is captured while one is more than a thousand ops behind.
  */
+import type { Vector } from '@groupshare/protocol';
 import type { SnapshotCapture, TrackerStore } from '../state/store.js';
 import { captureIsStable } from '../state/horizon.js';
 import type { ReplicationLinks } from './peer-links.js';
 import type { ReplicationLog } from './peer-link.js';
+
+/** How many ops another tracker may lack for this one to capture its state (pass). */
+const MAX_LAG_TO_CAPTURE = 1_000;
+
+/** How many of the ops in `mine` a tracker with vector `theirs` lacks. */
+function opsBehind(theirs: Vector, mine: Vector): number {
+  let behind = 0;
+  for (const [origin, seq] of Object.entries(mine)) behind += Math.max(0, seq - (theirs[origin] ?? 0));
+  return behind;
+}
 
 export interface CompactorInit {
   store: TrackerStore;
@@ -53,9 +65,10 @@ export class Compactor {
       const others = links ? links.peers.map((peer) => links.peerProgress(peer)) : [];
       if (others.some((p) => p === undefined)) return 0;
       let count = 0;
+      const self = await store.progress();
       const capture = this.capture;
       if (capture) {
-        const facts = { self: await store.progress(), others, hlcOf: (origin: number, seq: number) => store.hlcOf(origin, seq) };
+        const facts = { self, others, hlcOf: (origin: number, seq: number) => store.hlcOf(origin, seq) };
         if (await captureIsStable(facts, capture)) {
           this.capture = undefined;
           count = await store.installCapture(capture);
@@ -66,7 +79,10 @@ export class Compactor {
           }
         }
       }
-      if (!this.capture && (await store.retainedOps()) >= this.init.minOps) this.capture = await store.captureSnapshot();
+      // Capture only while every tracker is close behind: a capture cannot be installed before
+      // they hold its ops, and reading the whole state while one catches up would slow it.
+      const inSync = others.every((p) => opsBehind(p!.vector, self.vector) <= MAX_LAG_TO_CAPTURE);
+      if (!this.capture && inSync && (await store.retainedOps()) >= this.init.minOps) this.capture = await store.captureSnapshot();
       return count;
     } catch (err) {
       this.init.log.error({ err: err as Error }, 'compaction failed');

@@ -4,7 +4,8 @@
 // dies with the benchmark; every output line is kept with the time it arrived, so a benchmark
 // times "command sent" → "answer printed" without the delay of whoever awaits the answer.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { spawnChild, stopChild } from './children.mjs';
@@ -24,17 +25,31 @@ export function requireBuilt() {
 }
 
 /**
- * The commit the built clients come from, `+dirty` when packages/ has uncommitted changes (the
- * dist may then hold work in progress), for the results' `version`.
+ * What was measured: the commit, `+dirty` when packages/ has uncommitted changes, and then a
+ * fingerprint of the built client (the first 8 hex digits of a SHA-1 over the protocol, engine
+ * and client dist files), since the dist is what runs and may hold work in progress.
  */
 export function groupshareVersion() {
+  let commit = 'unknown';
   try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: repoRoot, encoding: 'utf8' }).trim() !== '';
-    return `${commit}${dirty ? '+dirty' : ''}`;
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    if (execFileSync('git', ['status', '--porcelain', '--', 'packages'], { cwd: repoRoot, encoding: 'utf8' }).trim() !== '') commit += '+dirty';
   } catch {
-    return 'unknown';
+    // not a git checkout: the fingerprint still tells builds apart
   }
+  return `${commit} dist:${distFingerprint()}`;
+}
+
+/** SHA-1 (8 hex digits) over the built protocol, engine and client packages' .js files. */
+export function distFingerprint() {
+  const hash = createHash('sha1');
+  for (const pkg of ['protocol', 'engine', 'client']) {
+    const dist = path.join(repoRoot, 'packages', pkg, 'dist');
+    if (!existsSync(dist)) continue;
+    const files = readdirSync(dist, { recursive: true }).map(String).filter((f) => f.endsWith('.js')).sort();
+    for (const f of files) hash.update(`${pkg}/${f}\0`).update(readFileSync(path.join(dist, f)));
+  }
+  return hash.digest('hex').slice(0, 8);
 }
 
 /** The password every benchmark account uses (the tracker wants at least 8 characters). */

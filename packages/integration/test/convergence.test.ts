@@ -3,10 +3,7 @@
 // same groups and files whichever tracker they use, pushes cross trackers, and every tracker
 // ends with the same state digest.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup } from './harness/cleanup.js';
-import { fileFixture, logIn, signUp, testBytes, type FileFixture } from './harness/fixtures.js';
-import { ProcessCluster, eventually } from './harness/process-cluster.js';
-import type { WsClient } from './harness/ws-client.js';
+import { Cleanup, fileFixture, logIn, signUp, testBytes, ProcessCluster, eventually, type FileFixture, type WsClient } from '@groupshare/testkit';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

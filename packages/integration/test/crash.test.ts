@@ -6,10 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
 import { seededRng } from '@groupshare/protocol';
-import { Cleanup } from './harness/cleanup.js';
-import { logIn, signUp } from './harness/fixtures.js';
-import { ProcessCluster, sleep } from './harness/process-cluster.js';
-import { ConnectionClosedError, WsClient } from './harness/ws-client.js';
+import { Cleanup, logIn, signUp, ProcessCluster, sleep, ConnectionClosedError, WsClient } from '@groupshare/testkit';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -6,9 +6,7 @@ import { TrackerLink, type TrackerLinkEvents } from '@groupshare/engine';
 import type { Push } from '@groupshare/protocol';
 import type { EventEmitter } from 'node:events';
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup } from './harness/cleanup.js';
-import { fileFixture, passwordOf, signUp, testBytes } from './harness/fixtures.js';
-import { ProcessCluster, eventually } from './harness/process-cluster.js';
+import { Cleanup, fileFixture, passwordOf, signUp, testBytes, ProcessCluster, eventually } from '@groupshare/testkit';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -6,10 +6,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup } from './harness/cleanup.js';
-import { ClientProcess } from './harness/client-process.js';
-import { passwordOf } from './harness/fixtures.js';
-import { ProcessCluster } from './harness/process-cluster.js';
+import { Cleanup, ClientProcess, passwordOf, ProcessCluster } from '@groupshare/testkit';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -3,10 +3,7 @@
 // heal both hold the same state within seconds, the documented rules decided each conflict
 // (docs/replication.md), and the losers are told.
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup } from './harness/cleanup.js';
-import { fileFixture, logIn, signUp, testBytes } from './harness/fixtures.js';
-import { ProcessCluster, eventually, sleep } from './harness/process-cluster.js';
-import { TcpProxy } from './harness/tcp-proxy.js';
+import { Cleanup, fileFixture, logIn, signUp, testBytes, ProcessCluster, eventually, sleep, TcpProxy } from '@groupshare/testkit';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

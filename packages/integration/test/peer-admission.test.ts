@@ -1,6 +1,6 @@
 // A real client process serves a group's file only to peers showing a tracker-signed ticket for
 // that group and file, and a peer that breaks the wire rules is cut off with a line in the
-// client's log, harming nothing else. A raw wire peer (test/harness/raw-peer.ts) plays a stock client, a member
+// client's log, harming nothing else. A raw wire peer (packages/testkit/src/raw-peer.ts) plays a stock client, a member
 // and several impostors against alice's client; the member's fetch is the control that proves
 // the raw peer would see data if the client handed it out.
 import { randomBytes } from 'node:crypto';
@@ -8,11 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deriveTicketSeed, fromHex, signTicket, ticketPrivateKey } from '@groupshare/protocol';
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup } from './harness/cleanup.js';
-import { ClientProcess } from './harness/client-process.js';
-import { fileFixture, passwordOf, signUp, testBytes } from './harness/fixtures.js';
-import { ProcessCluster } from './harness/process-cluster.js';
-import { RawPeer } from './harness/raw-peer.js';
+import { Cleanup, ClientProcess, fileFixture, passwordOf, signUp, testBytes, ProcessCluster, RawPeer } from '@groupshare/testkit';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

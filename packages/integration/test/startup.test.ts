@@ -1,7 +1,6 @@
 // Start-up checks an operator meets before anything replicates.
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup } from './harness/cleanup.js';
-import { ProcessCluster } from './harness/process-cluster.js';
+import { Cleanup, ProcessCluster } from '@groupshare/testkit';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -7,10 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup } from './harness/cleanup.js';
-import { ClientProcess } from './harness/client-process.js';
-import { passwordOf } from './harness/fixtures.js';
-import { ProcessCluster, sleep } from './harness/process-cluster.js';
+import { Cleanup, ClientProcess, passwordOf, ProcessCluster, sleep } from '@groupshare/testkit';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

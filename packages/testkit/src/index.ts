@@ -1,0 +1,9 @@
+// @groupshare/testkit: the harness the integration and robustness suites share (README.md).
+export * from './bins.js';
+export * from './cleanup.js';
+export * from './client-process.js';
+export * from './fixtures.js';
+export * from './process-cluster.js';
+export * from './raw-peer.js';
+export * from './tcp-proxy.js';
+export * from './ws-client.js';

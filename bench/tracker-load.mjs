@@ -33,13 +33,14 @@ import path from 'node:path';
 
 import { parseArgv } from './lib/args.mjs';
 import { cpuProfilesIn, monotonicMicros, summarizeCpuProfile } from './lib/cpu-profile.mjs';
-import { cpuProfArgs, groupshareVersion, startTracker } from './lib/groupshare.mjs';
+import { groupshareVersion } from './lib/groupshare.mjs';
 import { cpuTimes, machineInfo, warnIfBusy } from './lib/machine.mjs';
 import { mib, readProcStats, watchProcess } from './lib/proc-stats.mjs';
 import { protocol } from './lib/protocol.mjs';
 import { printTable, writeResults } from './lib/results.mjs';
 import { makeTmpDir } from './lib/tmp.mjs';
 import { TrackerClient } from './lib/tracker-client.mjs';
+import { makeCluster } from './lib/tracker-cluster.mjs';
 
 /** The issue's targets (docs/benchmarks.md). */
 const TARGET = { p99Ms: 50, rssMiB: 512 };
@@ -138,10 +139,8 @@ function partialBitfield(pieceCount, seed) {
 }
 
 const cpuProfDir = typeof flags['cpu-prof'] === 'string' ? path.resolve(flags['cpu-prof']) : undefined;
-// startTracker passes this process's environment on: the tracker (and only it: this process has
-// started already) runs under --cpu-prof.
-if (cpuProfDir) process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, ...cpuProfArgs(cpuProfDir)].filter(Boolean).join(' ');
 const tmp = makeTmpDir('groupshare-tracker-load-');
+let cluster;
 let tracker;
 let watch;
 /** performance.now() at the start and end of the steady phase, for --cpu-prof. */
@@ -149,8 +148,11 @@ let steadyWindow;
 const clients = [];
 try {
   const busyBefore = await warnIfBusy();
-  tracker = await startTracker(tmp.path);
-  const pid = tracker.child.pid;
+  // A "cluster" of one: a lone tracker that can run under --cpu-prof (no peer to replicate to).
+  cluster = await makeCluster({ dir: tmp.path, count: 1, cpuProfDir });
+  [tracker] = cluster.trackers;
+  await tracker.start();
+  const pid = tracker.pid;
   watch = watchProcess(pid, { intervalMs: 200 });
   const atStart = readProcStats(pid);
   console.error(`tracker ${tracker.address} (pid ${pid}); set-up:`);
@@ -377,7 +379,7 @@ try {
 } finally {
   watch?.stop();
   for (const c of clients) c?.close();
-  await tracker?.stop();
+  await cluster?.stopAll();
   tmp.remove();
 }
 

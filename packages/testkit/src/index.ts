@@ -5,5 +5,6 @@ export * from './client-process.js';
 export * from './fixtures.js';
 export * from './process-cluster.js';
 export * from './raw-peer.js';
+export * from './seeds.js';
 export * from './tcp-proxy.js';
 export * from './ws-client.js';

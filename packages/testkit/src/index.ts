@@ -2,6 +2,7 @@
 export * from './bins.js';
 export * from './cleanup.js';
 export * from './client-process.js';
+export * from './figures.js';
 export * from './fixtures.js';
 export * from './process-cluster.js';
 export * from './raw-peer.js';

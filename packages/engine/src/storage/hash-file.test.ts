@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { choosePieceLength, hashPieces, infoHash, sha1 } from '@groupshare/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { READ_CHUNK_SIZE } from './file-io.js';
 import { hashFile } from './hash-file.js';
+import { WORKER_READ_SIZE } from './hash-workers.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -114,7 +114,20 @@ describe('hashFile', () => {
     });
   });
 
-  it('streams: a 64 MiB file is read in chunks of at most 1 MiB without RSS growing by the file size', async () => {
+  it('hashes several files at once correctly (more passes than pool workers), also after an abort', async () => {
+    const controller = new AbortController();
+    const aborted = hashFile(await fileWith('a', randomBytes(4 * MiB)), { signal: controller.signal, onProgress: () => controller.abort() });
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    const files = await Promise.all([1, 2, 3].map(async (i) => ({ data: randomBytes(i * MiB + i), path: await fileWith(`f${i}`, randomBytes(0)) })));
+    for (const f of files) await fsp.writeFile(f.path, f.data);
+    const results = await Promise.all(files.map((f) => hashFile(f.path, { pieceLength: PIECE })));
+    results.forEach((r, i) => {
+      expect(r.sha1).toBe(sha1(files[i]!.data).toString('hex'));
+      expect(r.pieces.equals(hashPieces(files[i]!.data, PIECE))).toBe(true);
+    });
+  });
+
+  it('streams: a 64 MiB file is read in chunks of at most 4 MiB without RSS growing by the file size', async () => {
     const path = join(dir, 'big.bin');
     const chunk = randomBytes(MiB);
     const out = await fsp.open(path, 'w');
@@ -139,7 +152,7 @@ describe('hashFile', () => {
     });
     expect(result.sha1).toBe(expected.digest('hex'));
     expect(result.size).toBe(64 * MiB);
-    expect(biggestRead).toBeLessThanOrEqual(READ_CHUNK_SIZE);
+    expect(biggestRead).toBeLessThanOrEqual(WORKER_READ_SIZE);
     expect(peak - before).toBeLessThan(16 * MiB);
   });
 });

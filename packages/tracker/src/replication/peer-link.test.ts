@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CloseCode } from './constants.js';
-import { SECRET, converged, startLinks, startServers, stopAll, until, type TestTracker } from './test-cluster.js';
+import { SECRET, converged, sleep, startLinks, startServers, stopAll, until, type TestTracker } from './test-cluster.js';
 
 type Msg = { t: string; [key: string]: unknown };
 
@@ -117,6 +117,26 @@ describe('a tracker facing broken or hostile replication peers', () => {
     const peer = await RawPeer.connect(b);
     await act(peer);
     expect(codes).toContain(await peer.closed);
+    a.store.write();
+    await until(() => converged(a.store, b.store), 'replication with the real peer');
+  });
+
+  it('signs nothing for a peer that has not proved itself, so a MAC cannot be relayed between trackers', async () => {
+    // The stranger opens a socket to tracker 1 and takes its nonce, then claims to be tracker 1
+    // on tracker 2's own port with that nonce. Were tracker 2 to answer with its MAC at once,
+    // that MAC is exactly what tracker 1 expects from tracker 2 on the first socket.
+    const toA = await RawPeer.connect(a);
+    const aHello = await toA.next('hello');
+    const toB = await RawPeer.connect(b);
+    const bHello = await toB.next('hello');
+    toB.send({ t: 'hello', version: REPLICATION_PROTOCOL_VERSION, tracker: 1, nonce: aHello.nonce });
+    await sleep(100);
+    const relayed = toB.received.find((m) => m.t === 'auth')?.mac as string | undefined;
+    expect(relayed).toBeUndefined();
+    toA.send({ t: 'hello', version: REPLICATION_PROTOCOL_VERSION, tracker: 2, nonce: bHello.nonce });
+    toA.send({ t: 'auth', mac: relayed ?? '00'.repeat(32) });
+    expect(await toA.closed).toBe(CloseCode.BAD_SECRET);
+    expect(toA.received.some((m) => m.t === 'vector')).toBe(false);
     a.store.write();
     await until(() => converged(a.store, b.store), 'replication with the real peer');
   });

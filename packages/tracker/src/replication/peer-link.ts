@@ -4,7 +4,9 @@
  *
  * - Handshake (hello → auth): both sides prove they know the cluster secret with an HMAC over
  *   both nonces and both numbers (`replicationMac`), so a stranger, a replay, or a reflected MAC
- *   gets nothing; nothing but hello and auth is sent before the peer's MAC verifies.
+ *   gets nothing; nothing but hello and auth is sent before the peer's MAC verifies. The dialer
+ *   proves first and the accepting side answers with its own MAC only once the dialer's
+ *   verifies, so nobody can use an accepting tracker to sign a nonce for them (a relay).
  * - After it, each side sends its vector, and an OpPump (op-pump.ts) streams what the peer
  *   lacks; received `ops` are applied and acknowledged with the new vector.
  * - Received messages are handled one at a time in order (store writes must not interleave),
@@ -262,7 +264,15 @@ export class PeerLink {
       this.log = this.init.log.child({ peer: tracker, remote: this.init.remoteAddress });
     }
     this.peerNonce = nonce;
-    this.send({ t: 'auth', mac: replicationMac(this.init.secret, this.init.me, tracker, this.myNonce, nonce) });
+    // The accepting side proves itself only after the dialer has (onAuth). Signing at once would
+    // make it an oracle: a stranger could claim to be tracker k here, send tracker k's nonce
+    // from a socket it opened to tracker k, get back the MAC tracker k expects from me, and go
+    // live there as me, without knowing the secret (a relay).
+    if (this.direction === 'dial') this.sendAuth();
+  }
+
+  private sendAuth(): void {
+    this.send({ t: 'auth', mac: replicationMac(this.init.secret, this.init.me, this.peer, this.myNonce, this.peerNonce as string) });
   }
 
   private async onAuth(mac: string): Promise<void> {
@@ -271,6 +281,7 @@ export class PeerLink {
       this.log.warn({ remote: this.init.remoteAddress }, `replication peer ${this.peer} failed authentication: bad cluster secret`);
       return this.close(C.CloseCode.BAD_SECRET, 'bad cluster secret');
     }
+    if (this.direction === 'accept') this.sendAuth();
     this.state = 'live';
     clearTimeout(this.handshakeTimer);
     this.heartbeat = setInterval(() => this.beat(), this.init.heartbeatMs ?? C.HEARTBEAT_MS);

@@ -224,6 +224,27 @@ export class ProcessCluster implements AsyncDisposable {
     return proc.waitForExit(10_000);
   }
 
+  /**
+   * SIGSTOP: tracker n freezes with its sockets open; nothing it holds is answered or closed,
+   * as with a hung host. `unpause` (SIGCONT) lets it run on. Not `kill(n, 'SIGSTOP')`, which
+   * waits for an exit that never comes.
+   */
+  pause(n: number): void {
+    const proc = this.process(n);
+    if (proc.running) proc.child.kill('SIGSTOP');
+  }
+
+  unpause(n: number): void {
+    const proc = this.process(n);
+    if (proc.running) proc.child.kill('SIGCONT');
+  }
+
+  /** Removes tracker n's data directory (it must be stopped): its next start begins from nothing. */
+  async wipe(n: number): Promise<void> {
+    if (this.running(n)) throw new Error(`tracker ${n} is running: stop it before wiping its data`);
+    await rm(this.dataDir(n), { recursive: true, force: true });
+  }
+
   /** Starts tracker n again on the same data directory and port. */
   async restart(n: number): Promise<TrackerProcess> {
     if (this.running(n)) await this.kill(n);

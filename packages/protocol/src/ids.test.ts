@@ -4,10 +4,12 @@ import {
   FileNameSchema,
   GroupIdSchema,
   LoginPasswordSchema,
+  NewFileNameSchema,
   NewPasswordSchema,
   UserIdSchema,
   fileNameProblem,
   idProblem,
+  lookAlikeProblem,
   passwordProblem,
 } from './ids.js';
 
@@ -147,6 +149,23 @@ describe('file names', () => {
     expect(fileNameProblem('a\ud800b')).toBe('is not valid Unicode');
     expect(refusal(FileNameSchema, '\ud800')).toBe('file name is not valid Unicode');
     expect(refusal(FileNameSchema, 'x\udc00')).toBe('file name is not valid Unicode');
+  });
+
+  it('refuses 4 KiB names with the real limit in the message, not the schema\'s cheap bound', () => {
+    expect(refusal(FileNameSchema, 'a'.repeat(4096))).toBe('file name is longer than 255 bytes');
+    expect(refusal(UserIdSchema, 'a'.repeat(4096))).toBe('user id is longer than 32 characters');
+    expect(refusal(GroupIdSchema, 'a'.repeat(4096))).toBe('group id is longer than 32 characters');
+  });
+
+  it('refuses a new name whose words mix Latin, Greek or Cyrillic letters (look-alikes), not names in one script', () => {
+    for (const name of ['n\u043etes.txt', 'p\u0430yroll.xlsx', '\u03a1aypal', 'ab\u03b1.txt']) {
+      expect(lookAlikeProblem(name), name).toMatch(/^mixes Latin, Greek or Cyrillic letters in one word/);
+      expect(refusal(NewFileNameSchema, name), name).toMatch(/^file name mixes/);
+      expect(refusal(FileNameSchema, name), name).toBeUndefined(); // existing files stay reachable
+    }
+    for (const name of ['notes.txt', '\u043e\u0442\u0447\u0451\u0442 report.txt', '\u03b1\u03b2\u03b3-abc.txt', '\u6f22\u5b57abc.txt', 'caf\u00e9.txt', 'x\u00b2.csv']) {
+      expect(lookAlikeProblem(name), name).toBeUndefined();
+    }
   });
 });
 

@@ -31,7 +31,9 @@ export function normaliseId(id: string): string {
 function idSchema(what: string) {
   return z
     .string()
-    .max(MAX_ID_LENGTH * 4) // a cheap bound before any other work on hostile input
+    // A cheap bound before any other work on hostile input, with the real rule's words (zod's
+    // own "Too big: <=128 characters" would name a limit that is not the one that applies).
+    .max(MAX_ID_LENGTH * 4, `${what} is longer than ${MAX_ID_LENGTH} characters`)
     .transform(normaliseId)
     .superRefine((id, ctx) => {
       const problem = idProblem(id);
@@ -69,12 +71,37 @@ export function fileNameProblem(name: string): string | undefined {
 
 export const FileNameSchema = z
   .string()
-  .max(MAX_FILE_NAME_BYTES * 4)
+  .max(MAX_FILE_NAME_BYTES * 4, `file name is longer than ${MAX_FILE_NAME_BYTES} bytes`)
   .transform((name) => (name.isWellFormed() ? name.normalize('NFC') : name))
   .superRefine((name, ctx) => {
     const problem = fileNameProblem(name);
     if (problem) ctx.addIssue({ code: 'custom', message: `file name ${problem}` });
   });
+
+const CONFUSABLE_SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Greek}/u, /\p{Script=Cyrillic}/u];
+
+/**
+ * Why a new file name is refused as a look-alike, or undefined. A word (a run of letters) that
+ * mixes Latin, Greek and Cyrillic letters is how look-alike names are made ("nоtes.txt" with a
+ * Cyrillic "о" beside "notes.txt"; UTS #39 calls it mixed-script), while real names keep each
+ * word in one script ("отчёт report.txt" is fine). Names wholly in another script that happen
+ * to look Latin are not caught: that needs the confusables table. Checked for new shares only
+ * (NewFileNameSchema), so a file shared before the rule can still be fetched and stopped.
+ */
+export function lookAlikeProblem(name: string): string | undefined {
+  for (const word of name.split(/[^\p{L}\p{M}]+/u)) {
+    if (CONFUSABLE_SCRIPTS.filter((script) => script.test(word)).length > 1) {
+      return 'mixes Latin, Greek or Cyrillic letters in one word, as look-alike names do (a Cyrillic "а" among Latin letters); rename the file';
+    }
+  }
+  return undefined;
+}
+
+/** The name of a file being shared: FileNameSchema's rules and no look-alike words. */
+export const NewFileNameSchema = FileNameSchema.superRefine((name, ctx) => {
+  const problem = lookAlikeProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: `file name ${problem}` });
+});
 
 /**
  * Why `password` is refused, or undefined. At least 8 characters, at most 256 UTF-8 bytes (the

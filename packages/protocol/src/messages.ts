@@ -13,6 +13,7 @@ import {
   FileNameSchema,
   GroupIdSchema,
   LoginPasswordSchema,
+  NewFileNameSchema,
   NewPasswordSchema,
   Sha1HexSchema,
   UserIdSchema,
@@ -88,7 +89,7 @@ export const RequestSchemas = {
   list_members: request('list_members', group),
   share_file: request('share_file', {
     ...group,
-    name: FileNameSchema,
+    name: NewFileNameSchema,
     size: z.number().int().min(0).max(MAX_FILE_SIZE),
     sha1: Sha1HexSchema,
     pieceLength: z.number().int().refine(isValidPieceLength, 'is not a valid piece length'),

@@ -74,14 +74,30 @@ export function verifyTicket(ticket: unknown, publicKey: KeyObject, expect: { gr
     valid = false;
   }
   if (!valid) return { ok: false, reason: 'bad signature' };
-  let payload: TicketPayload;
-  try {
-    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TicketPayload;
-  } catch {
-    return { ok: false, reason: 'not a ticket' };
-  }
-  if (payload?.v !== 1 || typeof payload.exp !== 'number') return { ok: false, reason: 'unknown ticket version' };
+  const payload = parseTicketBody(body);
+  if (typeof payload === 'string') return { ok: false, reason: payload };
   if (payload.g !== expect.groupId || payload.h !== expect.infoHash) return { ok: false, reason: 'ticket is for another file' };
   if (payload.exp * 1000 <= expect.nowMs) return { ok: false, reason: 'ticket expired' };
   return { ok: true, payload };
+}
+
+/**
+ * The payload of a ticket body (base64url JSON), or why it is not one. Every field is checked,
+ * not only those {@link verifyTicket} compares: a caller reads `u` as the user to serve, so a
+ * payload whose fields have other types must never come back typed as a TicketPayload.
+ * Never throws.
+ */
+export function parseTicketBody(body: string): TicketPayload | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return 'not a ticket';
+  }
+  const p = raw as Partial<Record<keyof TicketPayload, unknown>> | null;
+  if (typeof p !== 'object' || p === null || p.v !== 1) return 'unknown ticket version';
+  if (typeof p.g !== 'string' || typeof p.h !== 'string' || typeof p.u !== 'string' || typeof p.exp !== 'number') {
+    return 'not a ticket';
+  }
+  return { v: 1, g: p.g, h: p.h, u: p.u, exp: p.exp };
 }

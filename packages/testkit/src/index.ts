@@ -11,4 +11,5 @@ export * from './process-cluster.js';
 export * from './raw-peer.js';
 export * from './seeds.js';
 export * from './tcp-proxy.js';
+export * from './traffic.js';
 export * from './ws-client.js';

@@ -230,7 +230,10 @@ export class Download extends EventEmitter<DownloadEvents> {
   }
 
   private onVerified(index: number): void {
-    if (this.state !== 'downloading') return;
+    // 'seeding' too: pieces verified together (their journal records share one write) all reach
+    // the store before the first of them gets here, so that one may already find the store
+    // complete; the rest must still be announced, reported and counted.
+    if (this.state !== 'downloading' && this.state !== 'seeding') return;
     this.swarm?.announce(index);
     this.batcher?.add(index);
     this.emit('pieceVerified', { index });

@@ -12,8 +12,9 @@
  * The workers are started on first use and kept (starting one costs tens of milliseconds); they
  * are unref'd, so an idle pool never keeps the process alive.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
+import { startEvalWorker } from './eval-worker.js';
 import { FileUnreadableError } from './errors.js';
 
 /**
@@ -46,11 +47,7 @@ type WorkerReply =
   | { type: 'aborted' }
   | { type: 'error'; code?: string; message: string };
 
-/**
- * The worker's whole program. It runs as an `eval` worker (CommonJS), so it is written to use
- * only what it is given: this keeps it working the same from the TypeScript sources under vitest
- * and from the built dist, with no separate file to find.
- */
+/** The worker's whole program (see eval-worker.ts for why it is written this way). */
 function workerMain(require: (id: string) => unknown): void {
   const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
@@ -98,8 +95,6 @@ function workerMain(require: (id: string) => unknown): void {
   });
 }
 
-const WORKER_SOURCE = `(${workerMain.toString()})(require);`;
-
 const idle: Worker[] = [];
 let busy = 0;
 const waiting: Array<(w: Worker) => void> = [];
@@ -113,7 +108,7 @@ function acquire(): Promise<Worker> {
   }
   if (busy < POOL_SIZE) {
     busy++;
-    return Promise.resolve(new Worker(WORKER_SOURCE, { eval: true }));
+    return Promise.resolve(startEvalWorker(workerMain));
   }
   return new Promise((resolve) => waiting.push(resolve));
 }
@@ -126,7 +121,7 @@ function release(w: Worker, healthy: boolean): void {
     void w.terminate();
     if (next !== undefined) {
       busy++;
-      next(new Worker(WORKER_SOURCE, { eval: true }));
+      next(startEvalWorker(workerMain));
     }
     return;
   }

@@ -19,7 +19,6 @@
  * while its piece is being verified cannot slip in after the check; blocks for a piece that is
  * already verified (endgame duplicates) are dropped. Path safety: see safe-path.ts.
  */
-import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
@@ -34,11 +33,13 @@ import {
   StoreClosedError,
 } from './errors.js';
 import { hashRange, readExactly, writeFully } from './file-io.js';
+import { hashOnWorker } from './hash-workers.js';
 import { checkDestination, placeFile } from './place-file.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { PieceCache } from './piece-cache.js';
 import { normaliseInit, openPartFile, type PieceStoreInit, type ResumeReport } from './piece-store-init.js';
 import { PieceJournal, removeJournal } from './piece-journal.js';
+import { verifyAndWrite } from './piece-verifier.js';
 import { decodeState, encodeState, identityDigest, readStateFile } from './resume-state.js';
 import { downloadPaths, fsyncDir, refuseUnsafe, type DownloadPaths } from './safe-path.js';
 import { StateSaver } from './state-saver.js';
@@ -202,10 +203,11 @@ export class PieceStore {
     const length = pieceSize(index, this.init.size, this.init.pieceLength);
     if (data.length !== length) throw new BlockRangeError(`piece ${index} is ${length} bytes, not ${data.length}`);
     const expected = this.init.pieces.subarray(index * SHA1_LENGTH, (index + 1) * SHA1_LENGTH);
-    if (!createHash('sha1').update(data).digest().equals(expected)) return false;
     return this.queue.run(index, async () => {
-      if (this.have.has(index)) return true;
-      await writeFully(this.handle, data, offset);
+      // Hashed and written on a worker (piece-verifier.ts); the queue keeps the file open meanwhile.
+      const already = this.have.has(index);
+      const ok = await verifyAndWrite({ fd: this.handle.fd, data, position: offset, expected, write: !already });
+      if (!ok || already) return ok;
       await this.journal.append(index).catch(() => undefined); // see verifyPiece
       this.have.set(index);
       this.saver.changed();
@@ -289,7 +291,8 @@ export class PieceStore {
     const { size, sha1 } = this.init;
     await this.queue.idle(); // reads queued for a piece (evidence) finish before the file moves
     await this.handle.datasync();
-    const { digest, bytesRead } = await hashRange(this.handle, 0, size);
+    // On a worker: the main thread keeps serving this file's pieces to other peers meanwhile.
+    const { digests: digest, bytesRead } = await hashOnWorker({ fd: this.handle.fd, start: 0, length: size });
     if (bytesRead !== size || digest.toString('hex') !== sha1) {
       const dropped = await this.recheck();
       await this.flush();

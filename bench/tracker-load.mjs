@@ -149,7 +149,8 @@ const clients = [];
 try {
   const busyBefore = await warnIfBusy();
   // A "cluster" of one: a lone tracker that can run under --cpu-prof (no peer to replicate to).
-  cluster = await makeCluster({ dir: tmp.path, count: 1, cpuProfDir });
+  // Every client connects from 127.0.0.1: lift the tracker's per-address cap (256) above them.
+  cluster = await makeCluster({ dir: tmp.path, count: 1, cpuProfDir, args: ['--max-connections-per-address', String(opts.clients + 16)] });
   [tracker] = cluster.trackers;
   await tracker.start();
   const pid = tracker.pid;

@@ -15,9 +15,10 @@ const MAIN = path.join(repoRoot, 'packages/tracker/dist/main.js');
 /**
  * Prepares `count` trackers under `dir` (nothing runs yet).
  * `cpuProfDir` runs every tracker under `node --cpu-prof`; a profile is written at each clean stop.
+ * `args`: more command-line options for every tracker.
  * @returns `{ trackers: [{ n, address, start(), stop(), running, pid }], stopAll() }`
  */
-export async function makeCluster({ dir, count = 2, cpuProfDir, logLevel = 'warn' }) {
+export async function makeCluster({ dir, count = 2, cpuProfDir, logLevel = 'warn', args = [] }) {
   if (!existsSync(MAIN)) throw new Error(`${path.relative(process.cwd(), MAIN)} is missing: build the workspace first (npx -y pnpm@10.34.8 run build)`);
   const addresses = [];
   for (let i = 0; i < count; i++) addresses.push(`127.0.0.1:${await freePort()}`);
@@ -41,7 +42,7 @@ export async function makeCluster({ dir, count = 2, cpuProfDir, logLevel = 'warn
       /** Spawns the tracker and resolves once `/health` answers (its database is migrated and open). */
       async start({ timeoutMs = 30_000 } = {}) {
         // stdin stays an open pipe: a closed console is fine, but this keeps it like a terminal.
-        child = spawnChild(process.execPath, [...prof, MAIN, info, String(n), '--data-dir', path.join(dir, `tracker-${n}`), '--log-level', logLevel], {
+        child = spawnChild(process.execPath, [...prof, MAIN, info, String(n), '--data-dir', path.join(dir, `tracker-${n}`), '--log-level', logLevel, ...args], {
           env,
           stdio: ['pipe', 'ignore', 'inherit'],
         });

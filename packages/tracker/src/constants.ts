@@ -28,5 +28,12 @@ export const DEFAULT_HASH_QUEUE = 64;
 export const DEFAULT_COMPACTION = { intervalMs: 60_000, minOps: 10_000 };
 
 
+/**
+ * Most WebSockets (clients and replication peers together) one remote address may hold open.
+ * A client needs one, so this leaves room for a few hundred users behind one NAT while one host
+ * can no longer exhaust the tracker's sockets and memory (api/address-limit.ts).
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
+
 /** A peer that has not acknowledged replicated ops for this long makes status say `lagging`. */
 export const LAGGING_AFTER_MS = 1_000;

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startConsole } from './console.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
 import { createTrackerLogger } from './logger.js';
 import { Tracker } from './tracker.js';
 
@@ -41,6 +42,11 @@ function readClusterSecret(file: string | undefined, trackerCount: number): stri
   return secret;
 }
 
+function parsePositive(value: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(value)) throw new InvalidArgumentError('must be a whole number from 1');
+  return Number(value);
+}
+
 function parseTrackerNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number (1 for the first line)');
   return Number(value);
@@ -54,6 +60,11 @@ async function main(): Promise<void> {
     .argument('<n>', 'which line of the file is this tracker (1-based)', parseTrackerNumber)
     .option('--data-dir <dir>', 'where the database and log live (default: ./data/tracker-<n>)')
     .option('--cluster-secret-file <file>', `file holding the secret every tracker of the cluster shares (or set ${SECRET_ENV})`)
+    .addOption(
+      new Option('--max-connections-per-address <n>', 'most WebSockets one remote address may hold open')
+        .argParser(parsePositive)
+        .default(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
+    )
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
     .version('0.1.0')
     .showHelpAfterError()
@@ -61,7 +72,7 @@ async function main(): Promise<void> {
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   program.parse();
   const [infoFile, n] = program.processedArgs as [string, number];
-  const opts = program.opts<{ dataDir?: string; logLevel: string; clusterSecretFile?: string }>();
+  const opts = program.opts<{ dataDir?: string; logLevel: string; clusterSecretFile?: string; maxConnectionsPerAddress: number }>();
 
   let text: string;
   try {
@@ -96,6 +107,7 @@ async function main(): Promise<void> {
       port: me.port,
       dataDir,
       logger,
+      maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
       cluster: secret === undefined ? undefined : { trackers, secret },
     });
   } catch (err) {

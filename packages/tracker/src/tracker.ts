@@ -8,13 +8,15 @@ import { MAX_MESSAGE_BYTES, type TrackerAddress } from '@groupshare/protocol';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { AddressLimit } from './api/address-limit.js';
 import { clientSocketRoutes } from './api/client-socket.js';
 import type { TrackerServices } from './api/context.js';
+import { normaliseRemoteAddress } from './api/client-connection.js';
 import { ClientHub } from './api/hub.js';
 import { LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { TicketIssuer } from './auth/tickets.js';
-import { LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
+import { LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
@@ -44,6 +46,8 @@ export interface TrackerInit {
    * runs alone: nothing is replicated.
    */
   cluster?: { trackers: readonly Pick<TrackerAddress, 'host' | 'port'>[]; secret: string };
+  /** Most WebSockets one remote address may hold open (DEFAULT_MAX_CONNECTIONS_PER_ADDRESS). */
+  maxConnectionsPerAddress?: number;
   /** How often to try compacting the op log, and the fewest ops worth it (docs/replication.md). */
   compaction?: { intervalMs?: number; minOps?: number };
 }
@@ -123,6 +127,9 @@ export class Tracker {
         logController: new LogController({ disableRequestLogging: true }),
       });
       const tracker = new Tracker(init, app, services, db, sql);
+      const limit = new AddressLimit(init.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, (ip) =>
+        logger.warn({ event: 'connections_refused', ip, max: limit.maxPerAddress }, `refusing connections from ${ip}: ${limit.maxPerAddress} already open`),
+      );
       store.onRebuilt = () => void tracker.revalidateSessions();
       await app.register(websocket, {
         options: { maxPayload: MAX_MESSAGE_BYTES },
@@ -144,7 +151,7 @@ export class Tracker {
         });
         hub.onPresenceChange = () => links.presenceChanged();
         tracker.links = links;
-        registerReplicationRoute(app, tracker.links);
+        registerReplicationRoute(app, tracker.links, (socket, address) => limit.admit(socket, normaliseRemoteAddress(address)));
       }
       tracker.compactor = new Compactor({
         store,
@@ -156,7 +163,7 @@ export class Tracker {
       app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
       app.get('/status', async () => tracker.status());
       app.get('/digest', async () => ({ tracker: init.trackerNumber, digest: await tracker.digest(), vector: await store.vector() }));
-      await app.register(clientSocketRoutes, { services, inFlight: tracker.inFlight });
+      await app.register(clientSocketRoutes, { services, inFlight: tracker.inFlight, limit });
       return tracker;
     } catch (err) {
       sql?.close();

@@ -1,11 +1,13 @@
 /**
  * The client WebSocket endpoint (`GET /ws`, upgraded). Text frames are JSON requests handled in
  * order; a binary frame gets an error reply; a frame over MAX_MESSAGE_BYTES is refused by ws
- * itself, which closes the socket with 1009 (message too big).
+ * itself, which closes the socket with 1009 (message too big). A socket past the per-address cap
+ * is closed at once with 1008 and a reason (address-limit.ts).
  */
 import { ProtocolError } from '@groupshare/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { TrackerServices } from './context.js';
+import type { AddressLimit } from './address-limit.js';
 import { ClientConnection, normaliseRemoteAddress } from './client-connection.js';
 import { dispatch } from './dispatch.js';
 
@@ -13,12 +15,16 @@ export interface ClientSocketInit {
   services: TrackerServices;
   /** Promises of requests being handled, so stopping can wait for them. */
   inFlight: Set<Promise<void>>;
+  /** Open sockets per remote address, shared with the replication route. */
+  limit: AddressLimit;
 }
 
 export async function clientSocketRoutes(app: FastifyInstance, init: ClientSocketInit): Promise<void> {
-  const { services, inFlight } = init;
+  const { services, inFlight, limit } = init;
   app.get('/ws', { websocket: true }, (socket, request) => {
-    const conn = new ClientConnection(socket, normaliseRemoteAddress(request.socket.remoteAddress));
+    const ip = normaliseRemoteAddress(request.socket.remoteAddress);
+    if (!limit.admit(socket, ip)) return;
+    const conn = new ClientConnection(socket, ip);
     services.hub.add(conn);
     services.log.debug({ conn: conn.id, ip: conn.remoteAddress }, 'client connected');
 

@@ -234,9 +234,12 @@ export function backoffDelay(attempt: number, backoff: { initialMs: number; maxM
 /**
  * Adds `GET /replication` (a WebSocket route) handing each accepted socket to `links`. The app
  * must have @fastify/websocket registered; its global maxPayload (16 MiB for clients) applies
- * here too, which MAX_SENT_FRAME_BYTES respects.
+ * here too, which MAX_SENT_FRAME_BYTES respects. `admit` may refuse a socket (closing it itself):
+ * the tracker's per-address cap.
  */
-export function registerReplicationRoute(app: FastifyInstance, links: Pick<ReplicationLinks, 'attach'>): void {
-  const handler: WebsocketHandler = (socket, request) => links.attach(socket, request.socket.remoteAddress);
+export function registerReplicationRoute(app: FastifyInstance, links: Pick<ReplicationLinks, 'attach'>, admit: (socket: WebSocket, remoteAddress: string | undefined) => boolean = () => true): void {
+  const handler: WebsocketHandler = (socket, request) => {
+    if (admit(socket, request.socket.remoteAddress)) links.attach(socket, request.socket.remoteAddress);
+  };
   app.get(REPLICATION_PATH, { websocket: true }, handler);
 }

@@ -35,5 +35,8 @@ export const DEFAULT_COMPACTION = { intervalMs: 60_000, minOps: 10_000 };
  */
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
 
+/** How long a client socket closed for a bad frame may take to finish the closing handshake. */
+export const CLOSE_GRACE_MS = 1_000;
+
 /** A peer that has not acknowledged replicated ops for this long makes status say `lagging`. */
 export const LAGGING_AFTER_MS = 1_000;

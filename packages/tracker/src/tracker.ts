@@ -16,7 +16,7 @@ import { ClientHub } from './api/hub.js';
 import { LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { TicketIssuer } from './auth/tickets.js';
-import { LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
+import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
@@ -137,7 +137,12 @@ export class Tracker {
         // not an error with a stack trace that any client could trigger at will.
         errorHandler: (error, socket, request) => {
           logger.warn({ ip: request.socket.remoteAddress, err: error.message }, 'client socket error');
-          socket.terminate();
+          // For a frame it refuses (over the size limit: 1009; invalid UTF-8: 1007) ws has just
+          // sent a close frame naming the fault. Cutting the connection at once would often drop
+          // that frame unsent, and the client would see a bare 1006 and not know why; so the
+          // closing handshake gets a moment (ws reads nothing more from this socket meanwhile).
+          if (socket.readyState === socket.CLOSING) setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+          else socket.terminate();
         },
       });
       if (init.cluster) {

@@ -242,6 +242,17 @@ describe('bdecode', () => {
     it(`rejects ${what}: ${JSON.stringify(input.slice(0, 30))}`, () => expectReject(input, pattern));
   }
 
+  it('accepts unsorted keys with sortedKeys: false, still refusing duplicates', () => {
+    const lenient = { sortedKeys: false };
+    const d = bdecode(b('d1:bi1e1:ai2ee'), lenient);
+    expect({ ...(d as object) }).toEqual({ b: 1, a: 2 });
+    // Re-encoding sorts them: lenient decoding is for input whose bytes are never hashed.
+    expect(enc(d)).toBe('d1:ai2e1:bi1ee');
+    expect(() => bdecode(b('d1:bi1e1:ai2e1:bi3ee'), lenient)).toThrow(/duplicate dictionary key/);
+    expect(() => bdecode(b('d9:__proto__i1e1:a0:9:__proto__i2ee'), lenient)).toThrow(/duplicate/);
+    expect(() => bdecode(b('d1:bi1e1:ai2ee'))).toThrow(/not sorted/);
+  });
+
   it('rejects dictionary keys that are not valid UTF-8', () => {
     expectReject(Buffer.from([0x64, 0x31, 0x3a, 0xff, 0x69, 0x31, 0x65, 0x65]), /not valid UTF-8/);
     // An encoded surrogate (ED A0 80) is not valid UTF-8 either.

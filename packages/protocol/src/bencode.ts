@@ -52,6 +52,13 @@ export interface BdecodeOptions {
    * string is depth 0). Defaults to {@link DEFAULT_MAX_DEPTH}.
    */
   maxDepth?: number;
+  /**
+   * Whether dictionary keys must be in sorted order (BEP 3). Default true: the strict form,
+   * needed wherever bytes are hashed (info dictionaries). `false` accepts keys in any order, as
+   * some stock clients write their BEP 10 extended handshakes; duplicate keys are still refused.
+   * A value decoded this way may re-encode to different (sorted) bytes.
+   */
+  sortedKeys?: boolean;
 }
 
 /**
@@ -210,15 +217,15 @@ const keyDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  *
  * Strictness: rejects empty or truncated input, trailing bytes after the value, integers with
  * leading zeros, `-0`, empty integers (`ie`), byte-string lengths with leading zeros or beyond the
- * end of input, unsorted or duplicate dictionary keys, non-string keys, and nesting deeper than
- * `opts.maxDepth` (default {@link DEFAULT_MAX_DEPTH}).
+ * end of input, unsorted (unless `opts.sortedKeys` is false) or duplicate dictionary keys,
+ * non-string keys, and nesting deeper than `opts.maxDepth` (default {@link DEFAULT_MAX_DEPTH}).
  *
  * @throws {BencodeError} for every problem with `input`; nothing else is thrown for any byte
  *   sequence.
  * @throws {RangeError} if `opts.maxDepth` is not a non-negative integer (a caller bug).
  */
 export function bdecode(input: Uint8Array, opts?: BdecodeOptions): BencodeValue {
-  return decode(input, resolveMaxDepth(opts), undefined);
+  return decode(input, resolveMaxDepth(opts), opts?.sortedKeys !== false, undefined);
 }
 
 /**
@@ -241,7 +248,7 @@ export function bdecodeSpan(
   opts?: BdecodeOptions,
 ): Uint8Array | undefined {
   let span: [number, number] | undefined;
-  const root = decode(input, resolveMaxDepth(opts), (k, start, end) => {
+  const root = decode(input, resolveMaxDepth(opts), opts?.sortedKeys !== false, (k, start, end) => {
     if (k === key) span = [start, end];
   });
   if (!isBencodeDict(root)) throw new BencodeError('top-level value is not a dictionary');
@@ -264,6 +271,7 @@ function resolveMaxDepth(opts: BdecodeOptions | undefined): number {
 function decode(
   input: Uint8Array,
   maxDepth: number,
+  sortedKeys: boolean,
   onTopLevelEntry: TopLevelEntryHandler | undefined,
 ): BencodeValue {
   if (!(input instanceof Uint8Array)) throw new BencodeError('input must be a Uint8Array');
@@ -289,7 +297,7 @@ function decode(
         const keyStart = pos;
         const [start, end] = readByteStringSpan(input, pos);
         const keyBytes = input.subarray(start, end);
-        if (top.prevKey !== undefined) {
+        if (sortedKeys && top.prevKey !== undefined) {
           const order = Buffer.compare(top.prevKey, keyBytes);
           if (order === 0) throw new BencodeError('duplicate dictionary key', keyStart);
           if (order > 0) throw new BencodeError('dictionary keys are not sorted', keyStart);
@@ -300,6 +308,9 @@ function decode(
         } catch {
           throw new BencodeError('dictionary key is not valid UTF-8', keyStart);
         }
+        // Unsorted keys cannot be checked against the previous one alone. Key strings map to key
+        // bytes one-to-one (see keyDecoder), so an own property of the same name is a duplicate.
+        if (!sortedKeys && Object.hasOwn(top.dict, key)) throw new BencodeError('duplicate dictionary key', keyStart);
         top.key = key;
         top.prevKey = keyBytes;
         pos = end;

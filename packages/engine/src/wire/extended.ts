@@ -8,12 +8,15 @@
  * know, and so do we, so both kinds of peer can talk to each other.
  *
  * The dictionary is remote input that steers our behaviour (request queue depth, block size,
- * which ids to send extension messages under), so decoding is strict: every key we use has its
- * type and range checked, and the whole payload, the `m` map and each name are size-limited.
- * Encoding applies the same checks, so we never send what we would refuse.
+ * which ids to send extension messages under), so every key we use has its type and range
+ * checked, and the whole payload, the `m` map and each name are size-limited. Encoding applies
+ * the same checks, so we never send what we would refuse.
  *
- * Bencode is @groupshare/protocol's strict canonical decoder: a dictionary with unsorted or
- * duplicate keys is refused. Mainstream clients (libtorrent, Transmission) emit canonical bencode.
+ * Decoding is lenient where stock clients differ and nothing is hashed: dictionary keys may come
+ * in any order (some clients write them unsorted; the strict canonical decoder is for bytes
+ * whose hash matters, like info dictionaries), and a `reqq` beyond our range is clamped into it
+ * (a client advertising a deeper queue than we use is not wrong). Duplicate keys, malformed
+ * bencode and ill-typed values are still refused.
  */
 import {
   BLOCK_SIZE,
@@ -152,14 +155,22 @@ function integer(v: BencodeValue | undefined, key: string): number | undefined {
   return v;
 }
 
+/** `reqq` clamped into {@link MIN_REQQ}..{@link MAX_REQQ}; a value of the wrong type is still refused. */
+function clampedReqq(v: BencodeValue | undefined): number | undefined {
+  if (typeof v === 'bigint') return v < 0n ? MIN_REQQ : MAX_REQQ;
+  const n = integer(v, 'reqq');
+  return n === undefined ? undefined : Math.min(MAX_REQQ, Math.max(MIN_REQQ, n));
+}
+
 /**
  * Decodes and validates an extended handshake payload (the bytes after the extended id 0).
  * Keys other than `m`, `v`, `reqq`, `p`, `gs_ticket` and `gs_block` are ignored, as BEP 10
  * asks; an `m` entry must still be well-formed even for an extension we do not know.
  *
  * @throws {WireError} `ERR_WIRE_BAD_EXTENDED_HANDSHAKE` if the payload is over
- *   {@link MAX_EXTENDED_HANDSHAKE_BYTES}, is not a canonical bencoded dictionary, or a known
- *   key has the wrong type or breaks a limit. Nothing else is thrown for any input.
+ *   {@link MAX_EXTENDED_HANDSHAKE_BYTES}, is not a bencoded dictionary (keys in any order, none
+ *   twice), or a known key has the wrong type or breaks a limit (`reqq` is clamped instead).
+ *   Nothing else is thrown for any input.
  */
 export function decodeExtendedHandshake(payload: Uint8Array): ExtendedHandshake {
   if (payload.length > MAX_EXTENDED_HANDSHAKE_BYTES) {
@@ -167,7 +178,7 @@ export function decodeExtendedHandshake(payload: Uint8Array): ExtendedHandshake 
   }
   let root: BencodeValue;
   try {
-    root = bdecode(payload);
+    root = bdecode(payload, { sortedKeys: false });
   } catch (cause) {
     if (cause instanceof BencodeError) throw bad(cause.message, cause);
     throw cause;
@@ -187,7 +198,7 @@ export function decodeExtendedHandshake(payload: Uint8Array): ExtendedHandshake 
   }
   const h: ExtendedHandshake = { extensions, maxBlock: integer(root.gs_block, 'gs_block') ?? BLOCK_SIZE };
   const client = text(root.v, 'v');
-  const maxRequests = integer(root.reqq, 'reqq');
+  const maxRequests = clampedReqq(root.reqq);
   const listenPort = integer(root.p, 'p');
   const ticket = text(root.gs_ticket, 'gs_ticket');
   if (client !== undefined) h.client = client;

@@ -30,6 +30,26 @@ export interface ClientProcessInit {
 
 type Stream = 'stdout' | 'stderr';
 
+/** One download as `show_downloads` shows it. */
+export interface DownloadStatus {
+  state: 'D' | 'C' | 'F';
+  percent: number;
+  line: string;
+}
+
+/** Where a finished download's blocks came from, as the shell prints it. */
+export interface BlockSources {
+  /** Peer address → share of the blocks, in %. */
+  percent: Map<string, number>;
+  /** Peers dropped for bad data. */
+  dropped: string[];
+  line: string;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** A position in both outputs: `waitFor` looks only at what came after it. */
 export interface Mark {
   stdout: number;
@@ -123,6 +143,56 @@ export class ClientProcess implements AsyncDisposable {
     const since = this.mark();
     this.write(line);
     return this.waitFor(pattern, { ...opts, since });
+  }
+
+  /**
+   * Sends `signal` and returns at once: `SIGSTOP` freezes the process (its sockets stay open and
+   * silent, like a hung peer), `SIGCONT` thaws it.
+   */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.running) throw new Error(`${this.init.name}: cannot send ${signal}, the process has exited\n${this.describe()}`);
+    this.child.kill(signal);
+  }
+
+  /**
+   * One download's `show_downloads` line: `D` (downloading), `C` (complete) or `F` (failed), and
+   * its percentage (100 once complete).
+   */
+  async downloadStatus(group: string, name: string): Promise<DownloadStatus> {
+    const head = `\\[([DCF])\\] \\[${escapeRegExp(group)}\\] ${escapeRegExp(name)} {2}`;
+    const m = await this.run('show_downloads', new RegExp(`^${head}(?:(\\d+)%|failed)`));
+    return { state: m[1] as DownloadStatus['state'], percent: m[1] === 'C' ? 100 : Number(m[2] ?? 0), line: m[0] };
+  }
+
+  /**
+   * Polls `show_downloads` every `intervalMs` until the download has `percent` % or more (or is
+   * complete); resolves with the status seen then. Rejects if it fails or `timeoutMs` passes.
+   * A fast download overshoots by what arrives in one interval, so the caller reads `percent`.
+   */
+  async waitForProgress(group: string, name: string, percent: number, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<DownloadStatus> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    for (;;) {
+      const status = await this.downloadStatus(group, name);
+      if (status.state === 'F') throw new Error(`${this.init.name}: the download failed before ${percent}%: ${status.line}\n${this.describe()}`);
+      if (status.percent >= percent) return status;
+      if (Date.now() > deadline) throw new Error(`${this.init.name}: ${name} not at ${percent}% within ${opts.timeoutMs ?? 30_000} ms (at ${status.percent}%)\n${this.describe()}`);
+      await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 20));
+    }
+  }
+
+  /**
+   * The per-peer counters the shell prints under a completion line (`  blocks from 2 peers:
+   * 127.0.0.1:7001 61%, 127.0.0.1:7002 39%; dropped for bad data: 127.0.0.1:7003`), the first such
+   * line after `since`.
+   */
+  async blockSources(since: Mark, timeoutMs = 5_000): Promise<BlockSources> {
+    const m = await this.waitFor(/^ {2}blocks from \d+ peers?: (.*?)(?:; dropped for bad data: (.*))?$/, { since, timeoutMs });
+    const percent = new Map<string, number>();
+    for (const part of (m[1] ?? '').split(', ')) {
+      const [address, pct] = part.split(' ');
+      if (address !== undefined && pct !== undefined) percent.set(address, Number(pct.replace('%', '')));
+    }
+    return { percent, dropped: m[2] === undefined ? [] : m[2].split(', '), line: m[0] };
   }
 
   /** Sends `signal` (SIGKILL by default: no clean shutdown) and waits for the process to go. */

@@ -9,6 +9,7 @@ export * from './history.js';
 export * from './history-check.js';
 export * from './process-cluster.js';
 export * from './raw-peer.js';
+export * from './scripted-peer.js';
 export * from './seeds.js';
 export * from './tcp-proxy.js';
 export * from './traffic.js';

@@ -17,11 +17,14 @@ export class RawPeer implements AsyncDisposable {
   readonly closed: Promise<void>;
   private readonly decoder = new WireDecoder();
   private readonly wakers = new Set<() => void>();
+  private readonly listeners: Array<(f: WireFrame) => void> = [];
 
   private constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => {
       try {
-        this.frames.push(...this.decoder.push(chunk).frames);
+        const { frames } = this.decoder.push(chunk);
+        this.frames.push(...frames);
+        for (const f of frames) for (const listener of this.listeners) listener(f);
       } catch {
         socket.destroy(); // what the client sent does not parse: the test sees a closed connection
       }
@@ -42,10 +45,28 @@ export class RawPeer implements AsyncDisposable {
     return new RawPeer(socket);
   }
 
+  /**
+   * Wraps a socket a client dialled to a test's own server (the far end of a connection the
+   * client opened), so the test can play the peer being dialled: a seeder, honest or not.
+   */
+  static accept(socket: Socket): RawPeer {
+    return new RawPeer(socket);
+  }
+
+  /** Calls `listener` with each frame as it arrives (after it is recorded in `frames`). */
+  onFrame(listener: (f: WireFrame) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** The BEP 3 handshake, then (when `ext` is given) a BEP 10 extended handshake carrying it. */
   handshake(infoHash: Uint8Array, ext?: ExtendedHandshakeInit): void {
     this.socket.write(encodeHandshake({ infoHash, peerId: createPeerId(), fast: true, extended: ext !== undefined }));
     if (ext !== undefined) this.send(extendedHandshakeMessage(ext));
+  }
+
+  /** Bytes waiting in the socket's send buffer (the remote is not reading, or is gone). */
+  get unsent(): number {
+    return this.socket.writableLength;
   }
 
   /** Bytes as they are, e.g. a frame no encoder would produce. */

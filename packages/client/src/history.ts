@@ -23,6 +23,9 @@ const SECRET_AFTER_FIRST_ARG = new Set(['create_user', 'login']);
  */
 export function historyEntry(line: string): string | undefined {
   if (isBlankOrComment(line)) return undefined;
+  // The file holds one entry per line: a line break inside one (a piped line, a paste) would
+  // come back as several entries, the part after it unredacted.
+  if (/[\r\n]/.test(line)) return undefined;
   line = line.trim(); // completion leaves a trailing space; "x" and "x " are one entry
   const { words } = scanLine(line);
   const [command, first] = words;

@@ -10,7 +10,9 @@
  * picker's rarity map; whenever a peer may take more requests (ready, unchoked, a block arrived,
  * a request failed) it is "pumped": once a quarter of its pipeline is free, the picker chooses up
  * to its pipeline depth minus its requests in flight, the depth coming from the peer's measured
- * rate and its smallest observed request latency (`pipelineDepth`). Arriving blocks are checked
+ * rate and its smallest observed request latency (`pipelineDepth`). A peer that had the whole
+ * file when it joined is a seed to the picker, asked only for pieces no partial peer has unless
+ * the partial peers lag behind (`seed-share.ts`). Arriving blocks are checked
  * against the ledger and copied into the piece being assembled in memory; the complete piece is
  * hashed there and, only if it matches, written to the store in one write.
  *
@@ -36,6 +38,7 @@ import type { PieceStore } from '../storage/index.js';
 import type { Duplex } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import { RateMeter } from './rate.js';
+import { askSeedForShared } from './seed-share.js';
 
 /** Most pieces waiting to be written before no more blocks are requested (see `pump`). */
 const MAX_PENDING_WRITES = 16;
@@ -112,6 +115,10 @@ export class Swarm {
   private writing = 0;
   /** Blocks of pieces that failed, kept until the piece verifies and shows who was wrong. */
   private readonly evidence = new Map<number, Evidence[]>();
+  /** When the last new block from a partial (non-seed) peer arrived (see `seed-share.ts`). */
+  private lastPartialBlockAt = -Infinity;
+  /** The highest value `rate` has shown, sampled when a seed is pumped (see `seed-share.ts`). */
+  private bestRate = 0;
   private stopped = false;
 
   constructor(private readonly init: SwarmInit) {
@@ -148,7 +155,7 @@ export class Swarm {
     if (this.stopped || conn.state !== 'open' || this.peers.has(id) || this.bannedPeers.has(id)) return false;
     const peer = this.track(id, conn);
     const known = conn.remoteHas;
-    if (known !== undefined && known.count() > 0) this.picker.availability.addPeer(known); // a bitfield that came first
+    if (known !== undefined && known.count() > 0) this.picker.addPeer(id, known); // a bitfield that came first
     conn.setInterested(!this.init.store.complete());
     this.pump(peer);
     return true;
@@ -162,8 +169,8 @@ export class Swarm {
     if (init.onPeerEvent !== undefined) watchPeer(conn, id, init.onPeerEvent);
     conn.on('error', (err) => init.onError(err));
     conn.on('has', (u) => {
-      if (u.type === 'bitfield') this.picker.availability.addPeer(u.bitfield);
-      else this.picker.availability.have(u.index);
+      if (u.type === 'bitfield') this.picker.addPeer(id, u.bitfield);
+      else this.picker.peerHave(id, u.index);
       this.pump(peer);
     });
     conn.on('peerChoking', (choking) => {
@@ -240,10 +247,19 @@ export class Swarm {
     // Top the pipeline up in batches (a quarter of it), not one block per arrival: one pick and
     // one write of requests per batch instead of per block.
     if (count <= 0 || (inFlight > 0 && count < Math.max(1, depth >> 2))) return;
-    const picks = this.picker.pickBlocks({ peer: id, peerHas, have: this.init.store.have, count, now, rng: this.init.rng });
+    const askSeed = this.picker.isSeed(id) && this.seedMayShare(now);
+    const picks = this.picker.pickBlocks({ peer: id, peerHas, have: this.init.store.have, count, now, rng: this.init.rng, askSeedForShared: askSeed });
     for (const r of picks) {
       if (!conn.request(r.index, r.begin, r.length)) this.picker.blocks.release(id, r.index, r.begin);
     }
+  }
+
+  /** Whether seeds may be asked for pieces partial peers have too, from the rates now. */
+  private seedMayShare(now: number): boolean {
+    this.bestRate = Math.max(this.bestRate, this.rate.rate(now));
+    let partialBytesPerSecond = 0;
+    for (const p of this.peers.values()) if (!this.picker.isSeed(p.id)) partialBytesPerSecond += p.rate.rate(now);
+    return askSeedForShared({ now, partialBytesPerSecond, bestBytesPerSecond: this.bestRate, lastPartialBlockAt: this.lastPartialBlockAt });
   }
 
   private onBlock(peer: Peer, b: ReceivedBlock): void {
@@ -258,6 +274,7 @@ export class Swarm {
     for (const other of arrival.cancel) this.peers.get(other)?.conn.cancel(b.index, b.begin, b.length);
     if (arrival.isNew) {
       peer.blocks++;
+      if (!this.picker.isSeed(peer.id)) this.lastPartialBlockAt = now;
       this.blocksFrom.set(peer.id, (this.blocksFrom.get(peer.id) ?? 0) + 1);
       let sent = this.senders.get(b.index);
       if (sent === undefined) this.senders.set(b.index, (sent = new Map()));

@@ -32,6 +32,14 @@ export function randomIndex(rng: () => number, n: number): number {
   return Math.min(n - 1, Math.max(0, Math.floor(rng() * n)));
 }
 
+/** Bounds on a piece's count, both inclusive: which rarity buckets a walk visits. */
+export interface CountRange {
+  /** Default 1: pieces that some counted peer has. */
+  min?: number;
+  /** Default unbounded. */
+  max?: number;
+}
+
 /** Per-piece count of connected peers that have the piece, with O(1) updates and rarest-first walks. */
 export class Availability {
   /** Number of pieces in the file. */
@@ -146,14 +154,17 @@ export class Availability {
   }
 
   /**
-   * Yields the non-excluded pieces that at least one peer has and that pass `eligible`, rarest
-   * first. Within a bucket of equal count the choice is random: first uniform draws (rejection
+   * Yields the non-excluded pieces whose count is in `counts` (default: at least one peer has
+   * them) and that pass `eligible`, rarest first. Within a bucket of equal count the choice is random: first uniform draws (rejection
    * sampling, so an accepted draw is uniform among the bucket's eligible pieces), and after
    * {@link RANDOM_DRAWS} misses in a row a full scan from a random offset, so a bucket with few
    * eligible pieces still costs only one pass.
    *
    * The walk stops after `maxVisits` calls to `eligible`, so a caller can bound its cost and
    * switch strategy (see `rarestInField`) when the peer has few of the pieces walked.
+   *
+   * `counts` picks the buckets walked: the picker asks a seed for pieces of count 0 (held by no
+   * counted peer: it does not count seeds, see `PiecePicker.addPeer`).
    *
    * Contract: the map must not change while iterating, and the consumer should make each
    * yielded piece ineligible (the picker reserves it) or stop; otherwise a piece may be yielded
@@ -163,9 +174,11 @@ export class Availability {
     rng: () => number,
     eligible: (index: number) => boolean,
     maxVisits = Infinity,
+    counts: CountRange = {},
   ): Generator<number, void, undefined> {
     let visits = 0;
-    for (let c = 1; c < this.start.length; c++) {
+    const top = Math.min(this.start.length - 1, counts.max ?? Infinity);
+    for (let c = counts.min ?? 1; c <= top; c++) {
       const lo = this.start[c] as number;
       const n = this.end(c) - lo;
       if (n === 0) continue;

@@ -11,6 +11,16 @@
  *    other peers (bounded per block), so the last blocks do not wait on the slowest peer; the
  *    losers are cancelled when the first copy arrives.
  *
+ * Seeds (peers registered with {@link PiecePicker.addPeer} with a complete bitfield) are kept
+ * out of the rarity map and counted apart, as libtorrent does: they add the same count to every
+ * piece, so rarity order is unchanged, and count 0 then means "no partial peer has it". A seed
+ * is asked only for such pieces (and in endgame): a piece some partial peer holds is fetched
+ * from that peer, so each piece leaves the original sharer about once and the leechers trade
+ * the rest. Without this, every leecher kept its pipeline to the sharer full, and the sharer of
+ * a file downloaded by 8 members at once uploaded it 3.5–4 times. The download manager lifts
+ * the rule (`askSeedForShared`) when its partial peers lag behind the seeds, so a fast seed is
+ * never left idle behind a slow or choking partial peer.
+ *
  * Outside endgame a free block is never handed to two peers. A (peer, piece) pair the download
  * manager has banned (the peer sent bad data for it) is never picked, in any phase. Pure: the
  * caller passes `now` and `rng`, reservations are recorded in {@link BlockReservations}.
@@ -57,6 +67,11 @@ export interface PickRequest {
   /** Uniform random numbers in [0, 1), for tie-breaks among equally rare pieces. */
   rng: () => number;
   /**
+   * When `peer` is a seed: may it also be asked for pieces that some partial peer has? Default
+   * false (see the module comment). Ignored for partial peers.
+   */
+  askSeedForShared?: boolean;
+  /**
    * Allow endgame duplicates (true), forbid them (false), or decide by
    * {@link PiecePicker.isEndgame} when no free block is left for this peer (default).
    */
@@ -76,6 +91,8 @@ export class PiecePicker {
   lastPickVisits = 0;
   private readonly banned: (peer: PeerId, index: number) => boolean;
   private readonly maxDuplicates: number;
+  /** Registered peers that had every piece when they joined: not in {@link PiecePicker.availability}. */
+  private readonly seeds = new Set<PeerId>();
 
   /** @throws {RangeError} if the geometry is invalid or `maxDuplicates` is not a non-negative integer. */
   constructor(init: PiecePickerInit) {
@@ -105,8 +122,12 @@ export class PiecePicker {
     const out: BlockRequest[] = [];
     this.lastPickVisits = 0;
     if (count <= 0) return out;
-    const eligible = (i: number): boolean =>
-      peerHas.has(i) && !have.has(i) && (want?.has(i) ?? true) && !this.banned(peer, i);
+    // Which rarity counts this peer may be asked for: a seed only pieces no partial peer has.
+    const seed = this.seeds.has(peer);
+    const counts = seed ? { min: 0, max: req.askSeedForShared === true ? Infinity : 0 } : {};
+    const unshared = seed && counts.max === 0;
+    const wanted = (i: number): boolean => peerHas.has(i) && !have.has(i) && (want?.has(i) ?? true) && !this.banned(peer, i);
+    const eligible = (i: number): boolean => wanted(i) && (!unshared || this.availability.count(i) === 0);
     const ok = (i: number): boolean => {
       this.lastPickVisits++;
       return eligible(i);
@@ -127,24 +148,26 @@ export class PiecePicker {
     if (out.length < count) {
       const budget = RARITY_WALK_BASE + Math.floor(this.blocks.pieceCount / RARITY_WALK_DIVISOR);
       const before = this.lastPickVisits;
-      for (const i of this.availability.rarest(req.rng, fresh, budget)) {
+      for (const i of this.availability.rarest(req.rng, fresh, budget, counts)) {
         this.take(peer, i, now, count, out);
         if (out.length >= count) return out;
       }
       if (this.lastPickVisits - before >= budget) {
-        const scan = { availability: this.availability, peerHas, have, want, eligible: fresh, rng: req.rng };
+        const scan = { availability: this.availability, peerHas, have, want, eligible: fresh, rng: req.rng, counts };
         for (const i of rarestInField(scan)) {
           this.take(peer, i, now, count, out);
           if (out.length >= count) return out;
         }
       }
     }
-    // 3. Endgame: duplicate in-flight blocks, least-duplicated first.
+    // 3. Endgame: duplicate in-flight blocks, least-duplicated first. Seeds too: the last blocks
+    // must not wait on a partial peer that stalls or leaves.
     if (out.length < count && (req.endgame ?? this.isEndgame(have, want))) {
       for (let r = 1; r <= this.maxDuplicates && out.length < count; r++) {
         for (const i of this.blocks.started()) {
           if (out.length >= count) break;
-          if (!ok(i)) continue;
+          this.lastPickVisits++;
+          if (!wanted(i)) continue;
           for (const { begin, peers } of this.blocks.inFlight(i)) {
             if (out.length >= count) break;
             if (peers.size !== r || peers.has(peer)) continue;
@@ -175,7 +198,7 @@ export class PiecePicker {
       for (let bit = 0; missing !== 0 && bit < 8; bit++) {
         const i = byte * 8 + bit;
         if ((missing & (0x80 >> bit)) === 0 || i >= n) continue;
-        if (!this.blocks.isStarted(i) && this.availability.count(i) > 0) return false;
+        if (!this.blocks.isStarted(i) && (this.seeds.size > 0 || this.availability.count(i) > 0)) return false;
       }
     }
     return true;
@@ -189,9 +212,36 @@ export class PiecePicker {
     return this.blocks.received(index, begin, from);
   }
 
-  /** A peer disconnected: its pieces leave the rarity map, its requests become free. Returns them. */
+  /**
+   * `peer` told us what it has (its bitfield, once): a seed is counted apart, a partial peer's
+   * pieces enter the rarity map. Peers added straight to {@link PiecePicker.availability} are
+   * never treated as seeds.
+   */
+  addPeer(peer: PeerId, peerHas: Bitfield): void {
+    if (peerHas.isComplete()) this.seeds.add(peer);
+    else this.availability.addPeer(peerHas);
+  }
+
+  /**
+   * `peer` announced piece `index` (BEP 3 `have`, not a repeat). A partial peer that completes
+   * this way stays a partial peer here: it is a fellow downloader that just finished, whose
+   * upload is as cheap as any other's, so it keeps serving pieces others also have. O(1).
+   */
+  peerHave(peer: PeerId, index: number): void {
+    if (!this.seeds.has(peer)) this.availability.have(index);
+  }
+
+  /** True if `peer` was registered with every piece (see {@link PiecePicker.addPeer}). */
+  isSeed(peer: PeerId): boolean {
+    return this.seeds.has(peer);
+  }
+
+  /**
+   * A peer disconnected: its pieces leave the rarity map (or the seed count), its requests
+   * become free. Returns them.
+   */
   peerLeft(peer: PeerId, peerHas: Bitfield): BlockRequest[] {
-    this.availability.removePeer(peerHas);
+    if (!this.seeds.delete(peer)) this.availability.removePeer(peerHas);
     return this.blocks.releasePeer(peer);
   }
 

@@ -12,7 +12,7 @@
  */
 import type { Bitfield } from '@groupshare/protocol';
 
-import { randomIndex, type Availability } from './availability.js';
+import { randomIndex, type Availability, type CountRange } from './availability.js';
 
 /** Inputs to {@link rarestInField}. Bitfields must all describe `availability.pieceCount` pieces. */
 export interface RarestInFieldInit {
@@ -26,15 +26,19 @@ export interface RarestInFieldInit {
   /** Further filter (not started, not banned), checked when grouping and again before each yield. */
   eligible: (index: number) => boolean;
   rng: () => number;
+  /** Counts considered, as in `Availability.rarest`; default at least one peer. */
+  counts?: CountRange;
 }
 
 /**
- * Yields pieces in `peerHas` ∖ `have` (∩ `want`) that some peer has, are not excluded and pass
- * `eligible`, rarest first with random tie-breaks.
+ * Yields pieces in `peerHas` ∖ `have` (∩ `want`) whose count is in `counts` (default: some peer
+ * has them), are not excluded and pass `eligible`, rarest first with random tie-breaks.
  * Cost: O(pieceCount/8 + candidates + distinct counts · log) before the first yield.
  */
 export function* rarestInField(init: RarestInFieldInit): Generator<number, void, undefined> {
   const { availability, peerHas, have, want, eligible, rng } = init;
+  const min = init.counts?.min ?? 1;
+  const max = init.counts?.max ?? Infinity;
   const groups = new Map<number, number[]>();
   for (let byte = 0; byte < peerHas.bytes.length; byte++) {
     let bits = (peerHas.bytes[byte] as number) & ~(have.bytes[byte] as number);
@@ -43,7 +47,7 @@ export function* rarestInField(init: RarestInFieldInit): Generator<number, void,
       if ((bits & (0x80 >> bit)) === 0) continue;
       const i = byte * 8 + bit;
       const c = availability.count(i);
-      if (c === 0 || availability.isExcluded(i) || !eligible(i)) continue;
+      if (c < min || c > max || availability.isExcluded(i) || !eligible(i)) continue;
       const group = groups.get(c);
       if (group === undefined) groups.set(c, [i]);
       else group.push(i);

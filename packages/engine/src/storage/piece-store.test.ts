@@ -89,6 +89,31 @@ describe('PieceStore', () => {
     expect((await fsp.readFile(join(dir, 'movie.mkv'))).equals(data)).toBe(true);
   });
 
+  it('keeps the whole-file SHA-1 up as pieces arrive in any order, across a reopen, and still sees a change made before the cursor got there', async () => {
+    const { data, init } = download(40 * PIECE + 123);
+    const piece = (i: number): Buffer => Buffer.from(data.subarray(i * PIECE, Math.min(data.length, (i + 1) * PIECE)));
+    const order = [...Array(41).keys()].sort(() => Math.random() - 0.5);
+    const first = await openStore(init);
+    for (const i of order.slice(0, 15)) expect(await first.writePiece(i, piece(i))).toBe(true);
+    await first.close();
+    const second = await openStore(init); // 15 pieces on disk from the first session
+    await Promise.all(order.slice(15, 30).map((i) => second.writePiece(i, piece(i))));
+    // A byte changed behind the store's back, in a piece the incremental hash cannot have reached
+    // yet (it sits after a missing piece): finish must notice, through the whole-file SHA-1.
+    const missing = order.slice(30);
+    const cursorStop = Math.min(...missing);
+    const after = order.slice(0, 30).find((i) => i > cursorStop) as number;
+    const fd = await fsp.open(second.paths.part, 'r+');
+    await fd.write(Buffer.from([data[after * PIECE]! ^ 0xff]), 0, 1, after * PIECE);
+    await fd.close();
+    for (const i of missing) await second.writePiece(i, piece(i));
+    await expect(second.finish()).rejects.toMatchObject({ code: 'ERR_FILE_HASH_MISMATCH' });
+    expect(second.have.has(after)).toBe(false); // the recheck found it
+    expect(await second.writePiece(after, piece(after))).toBe(true);
+    await second.finish();
+    expect((await fsp.readFile(join(dir, 'movie.mkv'))).equals(data)).toBe(true);
+  });
+
   it('handles an empty file: complete at once, finishes to an empty file', async () => {
     const { init } = download(0);
     const store = await openStore(init);

@@ -39,7 +39,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import { PieceCache } from './piece-cache.js';
 import { normaliseInit, openPartFile, type PieceStoreInit, type ResumeReport } from './piece-store-init.js';
 import { PieceJournal, removeJournal } from './piece-journal.js';
-import { verifyAndWrite } from './piece-verifier.js';
+import { WholeFileHash, verifyAndWrite } from './piece-verifier.js';
 import { decodeState, encodeState, identityDigest, readStateFile } from './resume-state.js';
 import { downloadPaths, fsyncDir, refuseUnsafe, type DownloadPaths } from './safe-path.js';
 import { StateSaver } from './state-saver.js';
@@ -59,6 +59,8 @@ export class PieceStore {
   private closed = false;
   private closing: Promise<void> | undefined;
   private finishing: Promise<string> | undefined;
+  /** The whole-file SHA-1, kept up as pieces are written (piece-verifier.ts); from the first write. */
+  private whole: WholeFileHash | undefined;
 
   private constructor(
     private readonly init: Required<PieceStoreInit>,
@@ -206,7 +208,10 @@ export class PieceStore {
     return this.queue.run(index, async () => {
       // Hashed and written on a worker (piece-verifier.ts); the queue keeps the file open meanwhile.
       const already = this.have.has(index);
-      const ok = await verifyAndWrite({ fd: this.handle.fd, data, position: offset, expected, write: !already });
+      // Opened at the first write, once resume checks are done: `have` holds what is on disk.
+      this.whole ??= new WholeFileHash(this.handle.fd, this.init.size, this.init.pieceLength, this.have.bytes);
+      const whole = { session: this.whole.session, index };
+      const ok = await verifyAndWrite({ fd: this.handle.fd, data, position: offset, expected, write: !already, whole });
       if (!ok || already) return ok;
       await this.journal.append(index).catch(() => undefined); // see verifyPiece
       this.have.set(index);
@@ -274,6 +279,7 @@ export class PieceStore {
       this.closed = true;
       await this.finishing?.catch(() => undefined);
       await this.queue.idle();
+      this.whole?.close();
       try {
         await this.flush();
       } finally {
@@ -291,8 +297,7 @@ export class PieceStore {
     const { size, sha1 } = this.init;
     await this.queue.idle(); // reads queued for a piece (evidence) finish before the file moves
     await this.handle.datasync();
-    // On a worker: the main thread keeps serving this file's pieces to other peers meanwhile.
-    const { digests: digest, bytesRead } = await hashOnWorker({ fd: this.handle.fd, start: 0, length: size });
+    const { digest, bytesRead } = await this.wholeFileHash();
     if (bytesRead !== size || digest.toString('hex') !== sha1) {
       const dropped = await this.recheck();
       await this.flush();
@@ -313,6 +318,25 @@ export class PieceStore {
     await removeJournal(this.paths.journal);
     await fsyncDir(this.paths.dir);
     return this.paths.dest;
+  }
+
+  /**
+   * The file's SHA-1: what the incremental hash has not covered yet, or (no pieces written in
+   * this session, or its worker was lost) the whole file, on a worker either way, so the main
+   * thread keeps serving this file's pieces to other peers meanwhile.
+   */
+  private async wholeFileHash(): Promise<{ digest: Buffer; bytesRead: number }> {
+    const whole = this.whole;
+    this.whole = undefined; // consumed: after a mismatch the next write starts afresh
+    if (whole !== undefined) {
+      try {
+        return await whole.finish();
+      } catch {
+        // fall through: hash it all
+      }
+    }
+    const { digests, bytesRead } = await hashOnWorker({ fd: this.handle.fd, start: 0, length: this.init.size });
+    return { digest: digests, bytesRead };
   }
 
   private async pieceMatches(index: number): Promise<boolean> {

@@ -79,6 +79,8 @@ function runScenario(file) {
     .filter((t) => t.status !== 'passed')
     .map((t) => ({ seed: seedOf(t.title), title: t.title, message: (t.failureMessages ?? []).join('\n').slice(0, 4000) || t.status }));
   if (tests.length === 0) failed.push({ seed: NaN, title: file, message: `vitest exited with ${result.status} and reported no test` });
+  // Passing tests with a failing exit: unhandled errors, which may hide a real failure.
+  else if (failed.length === 0 && result.status !== 0) failed.push({ seed: NaN, title: file, message: `every test passed but vitest exited with ${result.status} (unhandled errors: see its output)` });
   return { file, path: rel, runs: tests.length, passed: tests.filter((t) => t.status === 'passed').length, failed, durationMs, figures: summarize(report) };
 }
 

@@ -54,6 +54,7 @@ export class Traffic {
   private readonly groupsBy = new Map<number, string[]>();
   private readonly asked = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly errors: unknown[] = [];
   private counter = 0;
   private turn = 0;
   private running = false;
@@ -113,19 +114,23 @@ export class Traffic {
       while (this.running) {
         const write = this.next();
         if (write) {
-          this.inFlight.add(write);
-          void write.finally(() => this.inFlight.delete(write));
+          // A write's own failures are outcomes in the History; anything else is a bug of the
+          // scenario, kept for stop() to throw (not an unhandled rejection meanwhile).
+          const settled = write.catch((err: unknown) => void this.errors.push(err));
+          this.inFlight.add(settled);
+          void settled.finally(() => this.inFlight.delete(settled));
         }
         await sleep(this.init.intervalMs ?? 50);
       }
     })();
   }
 
-  /** Stops and waits for the writes still in flight. */
+  /** Stops and waits for the writes still in flight; throws the first unexpected error. */
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
     await Promise.all([...this.inFlight]);
+    if (this.errors.length > 0) throw this.errors.splice(0)[0];
   }
 
   /** The next write on the next tracker whose connections are open, if any. */
@@ -155,7 +160,10 @@ export class Traffic {
     const pickGroup = (): string | undefined => groups[Math.floor(random() * groups.length)];
     if (kind === 'user') {
       const userId = `${prefix}u${id}`;
-      const fresh = await this.init.cluster.connect(n);
+      // A new connection per registration, as a new user would come; if the tracker is going
+      // down as it connects, nothing was sent and nothing is recorded.
+      const fresh = await this.init.cluster.connect(n).catch(() => undefined);
+      if (!fresh) return;
       try {
         await history.record({ kind: 'user', userId }, n, () => fresh.request('register', { userId, password: passwordOf(userId) }));
       } finally {

@@ -28,7 +28,7 @@ for (const seed of scenarioSeeds()) {
   it(`tracker 1 killed while clients download and a writer writes: downloads complete, no acknowledged write lost, tracker 1 converges in 10 s (seed ${seed})`, async () => {
     const random = seededRng(seed);
     const between = (lo: number, hi: number) => Math.round(lo + random() * (hi - lo));
-    const killAfterMs = soakMode ? between(500, 4_000) : between(100, 600);
+    const killAfterMs = soakMode ? between(500, 4_000) : between(300, 800);
     const downMs = between(200, 2_000);
     console.log(`${SCENARIO} seed ${seed} (GROUPSHARE_TEST_SEED=${seed} replays): ${FILE_BYTES / MiB} MiB, kill tracker 1 ${killAfterMs} ms into the downloads, restart it ${downMs} ms later`);
 

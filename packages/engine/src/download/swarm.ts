@@ -97,6 +97,8 @@ export class Swarm {
   readonly blocksFrom = new Map<string, number>();
   readonly rate = new RateMeter();
   private readonly pieceBans = new Set<string>();
+  /** Piece → the contributor a failed piece is being retried from (the one left unbanned for it). */
+  private readonly retryFrom = new Map<number, string>();
   /** Who sent each block written so far of pieces not yet verified: piece → begin → peer. */
   private readonly senders = new Map<number, Map<number, string>>();
   /**
@@ -333,8 +335,14 @@ export class Swarm {
     } else if (contributors.length > 1) {
       // Keep a digest of each block with its sender, then retry from one contributor and others.
       this.keepEvidence(index, piece, sent);
-      const retry = contributors[Math.floor(this.init.rng() * contributors.length)] as string;
+      // Retried from a contributor still here: the piece may verify after one of them was
+      // dropped (writes and hashing are asynchronous), and a dropped one cannot retry it.
+      const present = contributors.filter((id) => this.peers.has(id) && !this.bannedPeers.has(id));
+      const pool = present.length > 0 ? present : contributors;
+      const retry = pool[Math.floor(this.init.rng() * pool.length)] as string;
       this.pieceBans.delete(`${retry}#${index}`);
+      this.retryFrom.set(index, retry);
+      if (present.length === 0) this.liftBansRetriedFrom(retry);
       for (const id of contributors) if (id !== retry) this.peers.get(id)?.conn.penalize(`piece ${index} failed its hash check`);
     }
     this.pumpAll();
@@ -380,6 +388,21 @@ export class Swarm {
     this.peers.get(id)?.conn.close(`dropped for bad data: ${reason}`);
   }
 
+  /**
+   * `id` left (often dropped for the very bad data that made the piece fail): the pieces being
+   * retried from it lose their bans, so their other contributors may fetch them again. Left
+   * banned, they waited for `liftBansIfStuck`, which never fires while a peer that never answers
+   * keeps getting requests (found by the peer-evil robustness scenario: a stall at 59 of 64
+   * pieces). The evidence stays, so a bad contributor is still convicted once the piece verifies.
+   */
+  private liftBansRetriedFrom(id: string): void {
+    for (const [index, retry] of this.retryFrom) {
+      if (retry !== id) continue;
+      this.retryFrom.delete(index);
+      for (const ban of this.pieceBans) if (ban.endsWith(`#${index}`)) this.pieceBans.delete(ban);
+    }
+  }
+
   /** If no request is in flight and some piece is wanted only from peers banned for it, unban it. */
   private liftBansIfStuck(): void {
     if (this.pieceBans.size === 0 || this.init.store.complete()) return;
@@ -406,6 +429,7 @@ export class Swarm {
 
   private onClosed(peer: Peer, _info: PeerCloseInfo): void {
     this.peers.delete(peer.id);
+    this.liftBansRetriedFrom(peer.id);
     this.picker.peerLeft(peer.id, peer.conn.remoteHas ?? new Bitfield(this.picker.blocks.pieceCount));
     if (!this.stopped) this.pumpAll();
   }

@@ -39,10 +39,11 @@ import { KeyedQueue } from './keyed-queue.js';
 import { PieceCache } from './piece-cache.js';
 import { normaliseInit, openPartFile, type PieceStoreInit, type ResumeReport } from './piece-store-init.js';
 import { PieceJournal, removeJournal } from './piece-journal.js';
-import { WholeFileHash, verifyAndWrite } from './piece-verifier.js';
+import { verifyOnWorker } from './piece-verifier.js';
 import { decodeState, encodeState, identityDigest, readStateFile } from './resume-state.js';
 import { downloadPaths, fsyncDir, refuseUnsafe, type DownloadPaths } from './safe-path.js';
 import { StateSaver } from './state-saver.js';
+import { WholeFileHash } from './whole-file-hash.js';
 
 /** The partial file, resume state and verified-piece set of one download. */
 export class PieceStore {
@@ -59,7 +60,7 @@ export class PieceStore {
   private closed = false;
   private closing: Promise<void> | undefined;
   private finishing: Promise<string> | undefined;
-  /** The whole-file SHA-1, kept up as pieces are written (piece-verifier.ts); from the first write. */
+  /** The whole-file SHA-1, kept up as pieces are written (whole-file-hash.ts); from the first write. */
   private whole: WholeFileHash | undefined;
 
   private constructor(
@@ -205,16 +206,15 @@ export class PieceStore {
     const length = pieceSize(index, this.init.size, this.init.pieceLength);
     if (data.length !== length) throw new BlockRangeError(`piece ${index} is ${length} bytes, not ${data.length}`);
     const expected = this.init.pieces.subarray(index * SHA1_LENGTH, (index + 1) * SHA1_LENGTH);
+    if (!(await verifyOnWorker(data, expected))) return false; // on a worker (piece-verifier.ts)
     return this.queue.run(index, async () => {
-      // Hashed and written on a worker (piece-verifier.ts); the queue keeps the file open meanwhile.
-      const already = this.have.has(index);
+      if (this.have.has(index)) return true;
       // Opened at the first write, once resume checks are done: `have` holds what is on disk.
       this.whole ??= new WholeFileHash(this.handle.fd, this.init.size, this.init.pieceLength, this.have.bytes);
-      const whole = { session: this.whole.session, index };
-      const ok = await verifyAndWrite({ fd: this.handle.fd, data, position: offset, expected, write: !already, whole });
-      if (!ok || already) return ok;
+      await writeFully(this.handle, data, offset);
       await this.journal.append(index).catch(() => undefined); // see verifyPiece
       this.have.set(index);
+      this.whole.written(index);
       this.saver.changed();
       return true;
     });
@@ -279,7 +279,7 @@ export class PieceStore {
       this.closed = true;
       await this.finishing?.catch(() => undefined);
       await this.queue.idle();
-      this.whole?.close();
+      await this.whole?.close();
       try {
         await this.flush();
       } finally {

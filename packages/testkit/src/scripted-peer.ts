@@ -7,7 +7,8 @@
  * also serves it and sends it `have`s), advertises every piece and then behaves as told:
  *
  * - `honest`: serves the right bytes, at most `blocksPerSecond` blocks a second if given;
- * - `corrupt`: answers every request at once with a block whose bytes are flipped;
+ * - `corrupt`: answers every request at once, flipping bytes in every `every`-th block (default
+ *   every block), so its bad blocks may also land in pieces completed by honest peers;
  * - `silent`: unchokes, advertises every piece, and never answers a request (a black hole);
  * - `trickle`: answers requests one at a time, `bytesPerSecond` bytes of the piece frame a second.
  *
@@ -32,7 +33,7 @@ const TICK_MS = 20;
 
 export type PeerBehaviour =
   | { kind: 'honest'; blocksPerSecond?: number }
-  | { kind: 'corrupt' }
+  | { kind: 'corrupt'; every?: number }
   | { kind: 'silent' }
   | { kind: 'trickle'; bytesPerSecond: number };
 
@@ -219,7 +220,7 @@ export class ScriptedPeer implements AsyncDisposable {
     const at = r.index * pieceLength + r.begin;
     if (r.index >= this.pieces || r.length > BLOCK || at + r.length > data.length || r.begin + r.length > pieceLength) return;
     if (behaviour.kind === 'silent') return;
-    if (behaviour.kind === 'corrupt') return this.send(r, true);
+    if (behaviour.kind === 'corrupt') return this.send(r, this.requests % (behaviour.every ?? 1) === 0);
     this.queue.push(r);
     this.drain();
   }
@@ -235,8 +236,10 @@ export class ScriptedPeer implements AsyncDisposable {
     const b = this.init.behaviour;
     if (this.paused) return;
     if (b.kind === 'honest' && b.blocksPerSecond !== undefined) {
-      // A token bucket holding at most one tick's worth, so a pause does not become a burst.
-      this.credit = Math.min(this.credit + (b.blocksPerSecond * TICK_MS) / 1000, Math.max(1, (b.blocksPerSecond * TICK_MS) / 1000));
+      // A token bucket holding at most one tick's worth beyond a block, so an idle spell or a
+      // pause does not become a burst, while a rate below one block a tick still carries over.
+      const perTick = (b.blocksPerSecond * TICK_MS) / 1000;
+      this.credit = Math.min(this.credit + perTick, perTick + 1);
       while (this.credit >= 1 && this.queue.length > 0) {
         this.credit -= 1;
         this.send(this.queue.shift()!, false);

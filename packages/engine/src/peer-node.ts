@@ -15,6 +15,7 @@ import { Download } from './download/download.js';
 import { DownloadList, type RememberedDownload } from './download/download-list.js';
 import type { TrackerRequester as DownloadTrackerRequester } from './download/types.js';
 import type { PeerConnection } from './peer/peer-connection.js';
+import { FirstCopies } from './peer/first-copies.js';
 import { remoteName, watchPeer, type PeerEventSink } from './peer/peer-events.js';
 import { PeerServer } from './peer/peer-server.js';
 import { createPeerId } from './peer/peer-id.js';
@@ -54,6 +55,11 @@ export class PeerNode {
   private session: { userId: string; ticketKey: KeyObject } | undefined;
   private readonly downloadList: DownloadEntry[] = [];
   private readonly remembered: DownloadList;
+  /**
+   * Per file we share (info-hash): which connection each piece last went to, so concurrent
+   * downloaders take different pieces from us (`first-copies.ts`). 12 bytes per piece.
+   */
+  private readonly firstCopies = new Map<string, FirstCopies>();
 
   constructor(private readonly init: PeerNodeInit) {
     this.shares = new ShareManager({ link: init.link, dataDir: init.dataDir });
@@ -191,7 +197,15 @@ export class PeerNode {
 
   private lookup(infoHash: string): PeerFile | undefined {
     const served = this.shares.source(infoHash);
-    if (served) return { groupId: served.groupId, size: served.size, pieceLength: served.pieceLength, source: seedBlockSource(served.source) };
+    if (served) {
+      let copies = this.firstCopies.get(infoHash);
+      if (copies === undefined || copies.pieceCount !== served.source.pieceCount) {
+        copies = new FirstCopies({ pieceCount: served.source.pieceCount, now: () => performance.now() });
+        this.firstCopies.set(infoHash, copies);
+      }
+      const source = seedBlockSource(served.source);
+      return { groupId: served.groupId, size: served.size, pieceLength: served.pieceLength, source, firstCopies: copies };
+    }
     // A file being downloaded: serve the pieces verified so far.
     for (const entry of this.downloadList) {
       if (entry.download.infoHash === infoHash && entry.download.state !== 'stopped') return entry.download.peerFile();

@@ -46,6 +46,12 @@ const MAX_PENDING_WRITES = 16;
 /** Most piece buffers kept for reuse (see `spare`). */
 const MAX_SPARE_PIECES = 32;
 
+/** How long a piece a peer rejected is not asked of that peer again (see the `rejected` handler). */
+export const REJECT_DECLINE_MS = 1_000;
+
+/** Pieces a peer may have declined at once before it is not asked for anything for a while. */
+const MAX_DECLINED = 4;
+
 /** The least time's worth of data (at a peer's rate) kept requested from it; see `pump`. */
 export const MIN_QUEUE_MS = 50;
 
@@ -86,6 +92,8 @@ interface Peer {
   minLatencyMs: number;
   blocks: number;
   holdUntil: number;
+  /** Pieces it rejected a request for, and until when they are not asked of it again. */
+  readonly declined: Map<number, number>;
 }
 
 export class Swarm {
@@ -124,7 +132,7 @@ export class Swarm {
   private stopped = false;
 
   constructor(private readonly init: SwarmInit) {
-    this.picker = new PiecePicker({ size: init.size, pieceLength: init.pieceLength, banned: (p, i) => this.pieceBans.size > 0 && this.pieceBans.has(`${p}#${i}`) });
+    this.picker = new PiecePicker({ size: init.size, pieceLength: init.pieceLength, banned: (p, i) => (this.pieceBans.size > 0 && this.pieceBans.has(`${p}#${i}`)) || this.declines(p, i) });
     for (const i of init.store.have.indices()) this.picker.availability.exclude(i);
   }
 
@@ -166,7 +174,7 @@ export class Swarm {
   /** Adds `conn` to the peers and routes its events to the request loop. */
   private track(id: string, conn: PeerConnection): Peer {
     const { init } = this;
-    const peer: Peer = { id, conn, rate: new RateMeter(), minLatencyMs: Infinity, blocks: 0, holdUntil: 0 };
+    const peer: Peer = { id, conn, rate: new RateMeter(), minLatencyMs: Infinity, blocks: 0, holdUntil: 0, declined: new Map() };
     this.peers.set(id, peer);
     if (init.onPeerEvent !== undefined) watchPeer(conn, id, init.onPeerEvent);
     conn.on('error', (err) => init.onError(err));
@@ -180,14 +188,29 @@ export class Swarm {
       else this.pump(peer);
     });
     conn.on('block', (b) => this.onBlock(peer, b));
+    // A reject (BEP 6) says "not this one, not now": a sharer handing each piece out once
+    // (first-copies.ts), a full queue, a read that failed. That piece is not asked of the peer
+    // for a second, the others still are; a peer declining several pieces at once is not asked
+    // for anything for a second, so a peer that rejects everything costs no request storm.
     conn.on('rejected', (r) => {
+      const now = init.now();
       this.picker.blocks.release(id, r.index, r.begin);
-      peer.holdUntil = init.now() + 1_000; // do not ask it again at once
+      for (const [i, until] of peer.declined) if (until <= now) peer.declined.delete(i);
+      peer.declined.set(r.index, now + REJECT_DECLINE_MS);
+      if (peer.declined.size >= MAX_DECLINED) peer.holdUntil = now + REJECT_DECLINE_MS;
       this.pumpAll();
     });
     conn.on('requestsDropped', (rs) => this.release(peer, rs));
     conn.on('closed', (info) => this.onClosed(peer, info));
     return peer;
+  }
+
+  /** True if `peerId` rejected piece `index` less than REJECT_DECLINE_MS ago. */
+  private declines(peerId: string, index: number): boolean {
+    const declined = this.peers.get(peerId)?.declined;
+    if (declined === undefined || declined.size === 0) return false;
+    const until = declined.get(index);
+    return until !== undefined && until > this.init.now();
   }
 
   /** Number of connected (not closed) peers. */

@@ -8,6 +8,7 @@ export { PeerConnection, type PeerConnectionState } from './peer-connection.js';
 export { PeerServer, type PeerServerEvents, type PeerServerInit } from './peer-server.js';
 export { PEER_ID_PREFIX, createPeerId, isGroupsharePeerId } from './peer-id.js';
 export { SlotUnchoker, unlimitedUnchoker, type Unchoker } from './unchoker.js';
+export { FIRST_COPY_WINDOW_MS, FirstCopies, type FirstCopiesInit } from './first-copies.js';
 export { admitRemote, type AdmissionInput, type Admitted } from './admission.js';
 export { seedBlockSource } from './types.js';
 export type * from './types.js';

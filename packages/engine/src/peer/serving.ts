@@ -22,6 +22,10 @@
  * Choking (BEP 6 semantics when fast is on): choking rejects every queued request; a cancel
  * rejects the cancelled request if its block was not sent yet. Every request therefore gets
  * exactly one answer, a piece or a reject, as BEP 6 requires.
+ *
+ * First copies. A file with `firstCopies` (the sharer's) rejects, with BEP 6 and without
+ * counting a violation, a request for a piece it uploaded to another connection moments ago:
+ * the asker takes another piece and gets that one from the other downloader (`first-copies.ts`).
  */
 import { pieceSize } from '@groupshare/protocol';
 
@@ -72,11 +76,14 @@ export class ServeHalf {
   readonly #link: PeerLink;
   readonly #file: PeerFile;
   readonly #unchoker: Unchoker;
+  /** This connection's id in the file's `firstCopies`, if it has one. */
+  readonly #copyId: number;
 
   constructor(private readonly init: ServeHalfInit, blockSize: number) {
     this.#link = init.link;
     this.#file = init.file;
     this.#unchoker = init.file.unchoker ?? unlimitedUnchoker;
+    this.#copyId = init.file.firstCopies?.connection() ?? 0;
     this.blockSize = blockSize;
   }
 
@@ -141,6 +148,10 @@ export class ServeHalf {
     }
     if (!file.source.have.has(r.index)) {
       this.#link.violation('request_unavailable', `${what}, a piece we do not have`);
+      return this.#refuse(r);
+    }
+    // Without BEP 6 a refusal is silent and the asker would wait for its time-out: serve it.
+    if (this.#link.fast && file.firstCopies !== undefined && !file.firstCopies.allows(this.#copyId, r.index)) {
       return this.#refuse(r);
     }
     if (this.queued >= this.init.maxQueued) {
@@ -227,6 +238,7 @@ export class ServeHalf {
         this.#link.send({ type: 'piece', index: r.index, begin: r.begin, block });
         this.#link.stats.blocksUp++;
         this.#link.stats.payloadUp += block.length;
+        this.#file.firstCopies?.uploaded(this.#copyId, r.index);
         this.#link.emit('served', r);
       } else {
         this.#refuse(r);

@@ -11,6 +11,7 @@ import { Bitfield } from '@groupshare/protocol';
 import type { BlockRequest } from '../picker/types.js';
 import type { SeedSource } from '../storage/index.js';
 import type { PeerCloseInfo, ViolationInfo } from './errors.js';
+import type { FirstCopies } from './first-copies.js';
 import type { Unchoker } from './unchoker.js';
 
 /**
@@ -52,6 +53,12 @@ export interface PeerFile {
    * authenticated, interested peer is unchoked.
    */
   unchoker?: Unchoker;
+  /**
+   * The sharer's record of which connection each piece last went to (see `first-copies.ts`):
+   * with one, a piece just uploaded to one downloader is refused to others for a moment. One
+   * instance per file, shared by its connections. Without one every request is served.
+   */
+  firstCopies?: FirstCopies;
 }
 
 /** Finds the file an incoming connection asks for; `undefined` closes the connection. */

@@ -43,3 +43,16 @@ export function nextWake(wakers: Set<() => void>, ms: number): Promise<void> {
     wakers.add(done);
   });
 }
+
+/** `promise`, or a rejection with `message()` after `timeoutMs` (the promise keeps running). */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, message: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message())), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { nextWake, workspaceBin } from './bins.js';
+import { nextWake, within, workspaceBin } from './bins.js';
 import type { Exit } from './process-cluster.js';
 
 /** The built client program (its `groupshare-client` bin). */
@@ -203,15 +203,7 @@ export class ClientProcess implements AsyncDisposable {
 
   /** Resolves with the exit, or rejects after `timeoutMs` (leaving the process running). */
   async waitForExit(timeoutMs = 10_000): Promise<Exit> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${this.init.name} did not exit within ${timeoutMs} ms\n${this.describe()}`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return within(this.exited, timeoutMs, () => `${this.init.name} did not exit within ${timeoutMs} ms\n${this.describe()}`);
   }
 
   describe(): string {

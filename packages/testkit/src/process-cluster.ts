@@ -16,7 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { WsClient } from './ws-client.js';
-import { workspaceBin } from './bins.js';
+import { within, workspaceBin } from './bins.js';
 
 /** A cluster secret long enough for the tracker's 16-character minimum. */
 export const TEST_CLUSTER_SECRET = 'integration-test-cluster-secret';
@@ -73,15 +73,7 @@ export class TrackerProcess {
 
   /** Resolves with the exit, or rejects after `timeoutMs` (leaving the process running). */
   async waitForExit(timeoutMs = 5_000): Promise<Exit> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`tracker ${this.n} did not exit within ${timeoutMs} ms\n${this.describe()}`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return within(this.exited, timeoutMs, () => `tracker ${this.n} did not exit within ${timeoutMs} ms\n${this.describe()}`);
   }
 
   describe(): string {

@@ -22,6 +22,8 @@ describe('FirstCopies', () => {
     expect(copies.allows(b, 1)).toBe(true); // delayed, never withheld
     copies.uploaded(b, 1);
     expect(copies.allows(a, 1)).toBe(false);
+    copies.closed(b); // b may have taken the piece away with it
+    expect(copies.allows(a, 1)).toBe(true);
   });
 });
 

@@ -12,7 +12,8 @@
  *
  * The rule is BEP 16's idea (super-seeding: hand each piece out once) without its cost: the
  * sharer still advertises every piece and serves a lone downloader at full speed. A piece
- * uploaded to another open connection less than `windowMs` ago is refused; the asker picks
+ * uploaded to another connection that is still open less than `windowMs` ago is refused (one
+ * that closed may have taken the piece away with it); the asker picks
  * another piece and gets this one from the first downloader once that one announces it. After
  * the window the piece is served to anyone who still asks (say a downloader not connected to
  * the first one), so a refusal delays a piece, it never withholds it. One instance per shared
@@ -40,6 +41,8 @@ export class FirstCopies {
   readonly #at: Float64Array;
   readonly #now: () => number;
   #next = 1;
+  /** Ids of connections not yet {@link FirstCopies.closed}. */
+  readonly #open = new Set<number>();
 
   /** @throws {RangeError} if `pieceCount` or `windowMs` is negative or not an integer. */
   constructor(init: FirstCopiesInit) {
@@ -54,15 +57,23 @@ export class FirstCopies {
     this.pieceCount = init.pieceCount;
   }
 
-  /** A new id for one connection. Ids are never reused, so a closed connection's entries just age out. */
+  /** A new id for one connection, open until {@link FirstCopies.closed}. Ids are never reused. */
   connection(): number {
-    return this.#next++;
+    const id = this.#next++;
+    this.#open.add(id);
+    return id;
   }
 
-  /** False if piece `index` went to another connection less than the window ago. */
+  /** Connection `conn` closed: the pieces it was sent no longer hold anyone else back. */
+  closed(conn: number): void {
+    this.#open.delete(conn);
+  }
+
+  /** False if piece `index` went to another, still open, connection less than the window ago. */
   allows(conn: number, index: number): boolean {
     const to = this.#to[index];
-    return to === undefined || to === 0 || to === conn || this.#now() - (this.#at[index] as number) >= this.windowMs;
+    if (to === undefined || to === 0 || to === conn || !this.#open.has(to)) return true;
+    return this.#now() - (this.#at[index] as number) >= this.windowMs;
   }
 
   /** A block of piece `index` was uploaded to `conn`. */

@@ -221,6 +221,7 @@ export class ServeHalf {
 
   /** The connection closed: give the slot back and drop every request. */
   close(): void {
+    this.#file.firstCopies?.closed(this.#copyId);
     if (this.#slot !== 'none') this.#unchoker.release(this.init.slotKey);
     this.#slot = 'none';
     this.#queue = [];

@@ -395,9 +395,14 @@ export class Swarm {
     if (this.writing === MAX_PENDING_WRITES - 1 && !this.stopped) this.pumpAll();
   }
 
+  /**
+   * A buffer to assemble piece `index` in. Shared memory: the store checks the piece's SHA-1 on
+   * a worker thread (storage/piece-verifier.ts), which a SharedArrayBuffer reaches without a copy.
+   */
   private pieceBuffer(index: number): Buffer {
     const length = pieceSize(index, this.init.size, this.init.pieceLength);
-    return length === this.init.pieceLength ? (this.spare.pop() ?? Buffer.allocUnsafe(length)) : Buffer.allocUnsafe(length);
+    const spare = length === this.init.pieceLength ? this.spare.pop() : undefined;
+    return spare ?? Buffer.from(new SharedArrayBuffer(length));
   }
 
   private recycle(piece: Buffer): void {

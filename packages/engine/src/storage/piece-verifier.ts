@@ -29,8 +29,11 @@ const channel = new WorkerChannel(verifierMain, 'piece verifier');
 
 /** Shared buffers kept for reuse, per length (pieces of a download all have one length). */
 const spare = new Map<number, Uint8Array[]>();
-/** At most this many spare buffers per length: about as many as pieces may wait to be written. */
-const MAX_SPARE = 32;
+/**
+ * At most this many spare buffers per length. A download's own piece buffers are shared already
+ * (download/swarm.ts), so this pool serves other callers and tests: a few suffice.
+ */
+const MAX_SPARE = 4;
 
 function sharedCopy(data: Uint8Array): Uint8Array {
   if (data.buffer instanceof SharedArrayBuffer) return data;

@@ -42,9 +42,11 @@ interface Member extends ListedPeer {
 
 /**
  * `leechers` downloaders of `fx`'s file and its sharer (with first copies, as the client's peer
- * node serves a shared file), every downloader listed to every other by one fake tracker.
+ * node serves a shared file), every downloader listed to every other by one fake tracker, and
+ * the `extra` members (listed before the downloaders). While `sharerOnline()` is false,
+ * connections to the sharer are closed at once (downloads retry at their next peer refresh).
  */
-function swarm(leechers: number): { sharer: Member; members: Member[] } {
+function swarm(leechers: number, extra: Member[] = [], sharerOnline = (): boolean => true): { sharer: Member; members: Member[] } {
   const served: PeerConnection[][] = [];
   const members: Member[] = [];
   const connect = (host: string, port: number): Duplex => {
@@ -61,8 +63,8 @@ function swarm(leechers: number): { sharer: Member; members: Member[] } {
   const uploaded = (at: number) => (): number => (served[at] ?? []).reduce((sum, c) => sum + c.stats.payloadUp, 0);
   const firstCopies = new FirstCopies({ pieceCount: fx.seed.pieceCount, now: () => performance.now() });
   const sharerFile: PeerFile = { groupId: GROUP, size: SIZE, pieceLength: PIECE, source: seedBlockSource(fx.seed), firstCopies };
-  const sharer: Member = { address: '10.0.0.1:6881', file: () => sharerFile, uploaded: uploaded(0) };
-  members.push(sharer);
+  const sharer: Member = { address: '10.0.0.1:6881', file: () => (sharerOnline() ? sharerFile : undefined), uploaded: uploaded(0) };
+  members.push(sharer, ...extra);
   const link = fakeTracker(fx, members);
   for (let k = 1; k <= leechers; k++) {
     const address = `10.0.1.${k}:6881`;
@@ -71,7 +73,7 @@ function swarm(leechers: number): { sharer: Member; members: Member[] } {
     });
     cleanups.push(() => download.stop());
     members.push({
-      address, download, uploaded: uploaded(k),
+      address, download, uploaded: uploaded(members.length),
       get have() {
         return download.progress().total > 0 ? download.source.have : new Bitfield(fx.seed.pieceCount); // before its store opens
       },
@@ -109,9 +111,29 @@ describe('a sharer and downloaders starting together (in-memory)', () => {
 
   it('a lone downloader gets everything from the sharer, each piece once', async () => {
     const { sharer, members } = swarm(1);
-    const [path] = await Promise.all(await startAll([members[1]?.download as Download]));
+    const [path] = await Promise.all(await startAll([members.at(-1)?.download as Download]));
     expect(await sha1Of(path as string)).toBe(fx.hashed.sha1);
     expect(sharer.uploaded()).toBe(SIZE);
+  }, 30_000);
+
+  it('finishes from the sharer when a partial peer holds half the pieces but never unchokes', async () => {
+    // A seed is normally not asked for pieces a partial peer has; this one never serves them.
+    const half = new Bitfield(fx.seed.pieceCount);
+    for (let i = 0; i < fx.seed.pieceCount; i += 2) half.set(i);
+    const stingyFile: PeerFile = {
+      groupId: GROUP, size: SIZE, pieceLength: PIECE, source: { have: half, readBlock: (i, b, l) => fx.seed.readBlock(i, b, l) },
+      unchoker: { request: () => undefined, release: () => undefined }, // no slot, ever
+    };
+    // The sharer is reachable only after 300 ms, when the download has long had the stingy
+    // peer's bitfield (in-memory connections take a few ms): the sharer is then a seed among
+    // partial peers, not the first peer to fill the pipeline.
+    const stingy: Member = { address: '10.0.2.1:6881', have: half, file: () => stingyFile, uploaded: () => 0 };
+    const online = Date.now() + 300;
+    const { members } = swarm(1, [stingy], () => Date.now() >= online);
+    const download = members.at(-1)?.download as Download;
+    const [path] = await Promise.all(await startAll([download]));
+    expect(await sha1Of(path as string)).toBe(fx.hashed.sha1);
+    expect(download.blocksFrom.get(stingy.address) ?? 0).toBe(0);
   }, 30_000);
 
   it('finishes from the sharer when the downloader it traded with goes away halfway', async () => {

@@ -1,5 +1,5 @@
 /**
- * Checking a downloaded piece's SHA-1 on a worker thread. SHA-1 of every piece was about a third
+ * Checking a downloaded piece's SHA-1 on a worker thread (piece-worker.ts). SHA-1 of every piece was about a third
  * of a fast download's main-thread time; on the worker it overlaps with the main thread's socket
  * reads and bookkeeping, on the second core (docs/benchmarks.md, Transfer). The write stays on
  * the main thread's file handle: libuv runs several writes at once, where one worker writing
@@ -10,22 +10,7 @@
  * 0.5 ms per 256 KiB piece). So a piece not already shared is copied into a recycled shared
  * buffer (one memcpy, tens of microseconds), which goes back to the pool when the check is done.
  */
-import { WorkerChannel } from './worker-channel.js';
-
-function verifierMain(require: (id: string) => unknown): void {
-  const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
-  parentPort!.on('message', (job: { id: number; data: Uint8Array; expected: Uint8Array }) => {
-    try {
-      const ok = createHash('sha1').update(job.data).digest().equals(job.expected);
-      parentPort!.postMessage({ id: job.id, ok });
-    } catch (err) {
-      parentPort!.postMessage({ id: job.id, error: { message: String((err as Error).message ?? err) } });
-    }
-  });
-}
-
-const channel = new WorkerChannel(verifierMain, 'piece verifier');
+import { pieceWorker, type PieceWorkerMessage } from './piece-worker.js';
 
 /** Shared buffers kept for reuse, per length (pieces of a download all have one length). */
 const spare = new Map<number, Uint8Array[]>();
@@ -55,7 +40,8 @@ export async function verifyOnWorker(data: Uint8Array, expected: Uint8Array): Pr
   try {
     // `expected` is usually a view of the whole `pieces` buffer (or of a pooled one), and
     // postMessage clones a view's entire ArrayBuffer: send 20 bytes of its own.
-    const reply = await channel.ask<{ ok: boolean }>({ data: shared, expected: Uint8Array.from(expected) });
+    const message: PieceWorkerMessage = { type: 'verify', data: shared, expected: Uint8Array.from(expected) };
+    const reply = await pieceWorker.ask<{ ok: boolean }>(message);
     return reply.ok;
   } finally {
     recycle(data, shared);

@@ -95,5 +95,10 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
   });
 }
 
-/** The process's piece worker, started on first use. */
-export const pieceWorker = new WorkerChannel(pieceWorkerMain, 'piece');
+/**
+ * The process's piece worker, started on first use. A small young generation: the worker
+ * allocates little, but each message it drops holds a reference to a piece's shared buffer
+ * until its next garbage collection, and the default (16 MiB semi-spaces) let dropped piece
+ * buffers outlive the download's own recycling.
+ */
+export const pieceWorker = new WorkerChannel(pieceWorkerMain, 'piece', { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 });

@@ -7,7 +7,7 @@
  * `{ id, error: { message, code?, errno?, syscall? } }`, which rejects with an Error carrying
  * those fields (an fs error arrives as the fs call gave it).
  */
-import type { Worker } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 
 import { startEvalWorker, type WorkerMain } from './eval-worker.js';
 
@@ -26,6 +26,7 @@ export class WorkerChannel {
   constructor(
     private readonly main: WorkerMain,
     private readonly name: string,
+    private readonly resourceLimits?: ResourceLimits,
   ) {}
 
   /** Sends `message` with a fresh `id` and resolves with the worker's answer to it. */
@@ -51,7 +52,7 @@ export class WorkerChannel {
 
   private started(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const w = startEvalWorker(this.main);
+    const w = startEvalWorker(this.main, this.resourceLimits);
     w.unref(); // referenced only while a request is pending
     w.on('message', (reply: { id: number; error?: ErrorReply }) => {
       const request = this.pending.get(reply.id);

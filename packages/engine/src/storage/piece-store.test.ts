@@ -87,6 +87,8 @@ describe('PieceStore', () => {
     expect((await store.readBlock(5, 0, 100)).equals(data.subarray(5 * PIECE, 5 * PIECE + 100))).toBe(true);
     await store.finish();
     expect((await fsp.readFile(join(dir, 'movie.mkv'))).equals(data)).toBe(true);
+    // Pieces came in file order, so the whole-file SHA-1 followed them: nothing left to read at the end.
+    expect(store.hashedAtFinish).toBe(0);
   });
 
   it('keeps the whole-file SHA-1 up as pieces arrive in any order, across a reopen, and still sees a change made before the cursor got there', async () => {

@@ -39,7 +39,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import { PieceCache } from './piece-cache.js';
 import { normaliseInit, openPartFile, type PieceStoreInit, type ResumeReport } from './piece-store-init.js';
 import { PieceJournal, removeJournal } from './piece-journal.js';
-import { verifyOnWorker } from './piece-verifier.js';
+import { storeOnWorker } from './piece-verifier.js';
 import { decodeState, encodeState, identityDigest, readStateFile } from './resume-state.js';
 import { downloadPaths, fsyncDir, refuseUnsafe, type DownloadPaths } from './safe-path.js';
 import { StateSaver } from './state-saver.js';
@@ -62,6 +62,11 @@ export class PieceStore {
   private finishing: Promise<string> | undefined;
   /** The whole-file SHA-1, kept up as pieces are written (whole-file-hash.ts); from the first write. */
   private whole: WholeFileHash | undefined;
+  /**
+   * Bytes the whole-file SHA-1 still had to read when `finish()` checked it: 0 when the hash kept
+   * up with the pieces, the file's size when it was hashed whole. Undefined before a finish.
+   */
+  hashedAtFinish: number | undefined;
 
   private constructor(
     private readonly init: Required<PieceStoreInit>,
@@ -194,7 +199,7 @@ export class PieceStore {
 
   /**
    * Checks a whole piece assembled in memory against its SHA-1 and, only on a match, writes it
-   * (one write), journals it and marks it verified, like {@link verifyPiece}. `data` is not kept:
+   * (both on the worker), journals it and marks it verified, like {@link verifyPiece}. `data` is not kept:
    * the caller may reuse it once the returned promise settles. On a mismatch
    * nothing is written and false is returned. True at once, writing nothing, for a piece that is
    * already verified (a duplicate must not touch served data).
@@ -206,15 +211,15 @@ export class PieceStore {
     const length = pieceSize(index, this.init.size, this.init.pieceLength);
     if (data.length !== length) throw new BlockRangeError(`piece ${index} is ${length} bytes, not ${data.length}`);
     const expected = this.init.pieces.subarray(index * SHA1_LENGTH, (index + 1) * SHA1_LENGTH);
-    if (!(await verifyOnWorker(data, expected))) return false; // on a worker (piece-verifier.ts)
     return this.queue.run(index, async () => {
       if (this.have.has(index)) return true;
       // Opened at the first write, once resume checks are done: `have` holds what is on disk.
       this.whole ??= new WholeFileHash(this.handle.fd, this.init.size, this.init.pieceLength, this.have.bytes);
-      await writeFully(this.handle, data, offset);
+      // Checked and written on the worker (piece-verifier.ts); in the queue, so close() waits for it.
+      const job = { data, expected, fd: this.handle.fd, offset, index, session: this.whole.session };
+      if (!(await storeOnWorker(job))) return false;
       await this.journal.append(index).catch(() => undefined); // see verifyPiece
       this.have.set(index);
-      this.whole.written(index);
       this.saver.changed();
       return true;
     });
@@ -330,12 +335,15 @@ export class PieceStore {
     this.whole = undefined; // consumed: after a mismatch the next write starts afresh
     if (whole !== undefined) {
       try {
-        return await whole.finish();
+        const { digest, bytesRead, hashedAtFinish } = await whole.finish();
+        this.hashedAtFinish = hashedAtFinish;
+        return { digest, bytesRead };
       } catch {
         // fall through: hash it all
       }
     }
     const { digests, bytesRead } = await hashOnWorker({ fd: this.handle.fd, start: 0, length: this.init.size });
+    this.hashedAtFinish = bytesRead;
     return { digest: digests, bytesRead };
   }
 

@@ -1,30 +1,44 @@
 /**
- * The one worker thread behind a download's hashing: it checks each piece's SHA-1
- * (piece-verifier.ts) and keeps each download's whole-file SHA-1 up as pieces are written
- * (whole-file-hash.ts). One thread, not one per job kind: a worker costs about 12 MiB of RSS,
- * and the leecher's memory target is tight (docs/benchmarks.md); both jobs together use a
- * quarter of a core at this machine's download rates.
+ * The one worker thread behind a download's pieces: it checks each piece's SHA-1 and writes the
+ * piece that matches (piece-verifier.ts), and keeps each download's whole-file SHA-1 up as pieces
+ * are written (whole-file-hash.ts). One thread, not one per job kind: a worker costs about
+ * 12 MiB of RSS, and the leecher's memory target is tight (docs/benchmarks.md).
  *
- * So that a piece check never waits long behind the whole-file hash, the cursor reads at most
- * {@link SWEEP_PIECES} pieces per `written` message; it catches up over the next messages, and
- * `finish` reads whatever is left.
+ * Pieces are written in 16 KiB writes, not one write per piece. On the Linux 6.18
+ * VMs we measure on, one large write into new page cache costs 3–4 times the CPU of the same
+ * bytes in 16 KiB writes (1 GiB: 1.6–2.3 s against 0.5 s; 32 and 64 KiB are as slow as large
+ * ones): the kernel backs a large write with large folios, and fresh large folios are what this
+ * VM's memory is slowest to provide (docs/benchmarks.md, "This machine"). The writes are
+ * synchronous on this thread, one piece after another, so pieces never contend for the file's
+ * inode lock either (four thread-pool writers spun on it for a tenth of a download's CPU).
+ *
+ * So that a piece check never waits long behind the whole-file hash, the cursor hashes at most
+ * 8 pieces per message; it catches up over the next messages, and `finish` reads whatever is
+ * left. The piece just stored is hashed from memory when the cursor is at it, else read back
+ * from the file (the page cache) when the cursor gets there.
+ *
+ * The worker program runs as source text (eval-worker.ts): it sees nothing of this module's
+ * scope, so its constants are inside it. (A module constant used there once threw on every
+ * `written` message, and the cursor silently never moved until `finish`; `hashedAtFinish` in the
+ * reply now lets tests see that the hash kept up.)
  */
 import { WorkerChannel } from './worker-channel.js';
 
-/** Pieces the whole-file cursor may read back per `written` message (a few milliseconds). */
-const SWEEP_PIECES = 8;
-
 export type PieceWorkerMessage =
-  | { type: 'verify'; data: Uint8Array; expected: Uint8Array }
+  /** Verify, and only on a match write `data` at `offset` of `fd`, then tell `session` it is on disk. */
+  | { type: 'store'; data: Uint8Array; expected: Uint8Array; fd: number; offset: number; index: number; session?: number }
   | { type: 'open'; session: number; fd: number; size: number; pieceLength: number; have: Uint8Array }
-  | { type: 'written'; session: number; index: number }
   | { type: 'finish'; session: number }
   | { type: 'close'; session: number };
 
 function pieceWorkerMain(require: (id: string) => unknown): void {
   const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
-  const { readSync } = require('node:fs') as typeof import('node:fs');
+  const { readSync, writeSync } = require('node:fs') as typeof import('node:fs');
+  /** Pieces the whole-file cursor may hash per message (a few milliseconds). */
+  const SWEEP_PIECES = 8;
+  /** Bytes per write(2) when storing a piece (see the module comment). */
+  const WRITE_SLICE = 16 * 1024;
   interface Session {
     fd: number;
     size: number;
@@ -38,9 +52,24 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
     buffer?: Buffer;
   }
   const sessions = new Map<number, Session>();
-  /** Hashes piece `s.cursor` from the file; false at a short read (the file shrank). */
-  const hashAtCursor = (s: Session): boolean => {
+  /** Writes all of `data` at `offset`, {@link WRITE_SLICE} bytes per call. */
+  const writeSliced = (fd: number, data: Uint8Array, offset: number): void => {
+    for (let done = 0; done < data.length; ) {
+      done += writeSync(fd, data, done, Math.min(WRITE_SLICE, data.length - done), offset + done);
+    }
+  };
+  /**
+   * Hashes piece `s.cursor`: from `fresh` when that is the piece just written (no read back),
+   * else from the file. False at a short read (the file shrank).
+   */
+  const hashAtCursor = (s: Session, fresh?: { index: number; data: Uint8Array }): boolean => {
     const length = Math.min(s.pieceLength, s.size - s.cursor * s.pieceLength);
+    if (fresh !== undefined && fresh.index === s.cursor && fresh.data.length === length) {
+      s.hash.update(fresh.data);
+      s.hashed += length;
+      s.cursor++;
+      return true;
+    }
     s.buffer ??= Buffer.allocUnsafe(s.pieceLength);
     let got = 0;
     while (got < length) {
@@ -53,26 +82,36 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
     s.cursor++;
     return got === length;
   };
+  /**
+   * Piece `index` is on disk: the cursor moves over it and what follows, a few pieces at most.
+   * A failed read is left for `finish`, which reads again and reports it.
+   */
+  const sweep = (s: Session, index: number, fresh?: { index: number; data: Uint8Array }): void => {
+    s.written[index] = 1;
+    try {
+      for (let n = 0; n < SWEEP_PIECES && s.cursor < s.count && s.written[s.cursor] === 1; n++) if (!hashAtCursor(s, fresh)) break;
+    } catch {
+      // see above
+    }
+  };
   const reply = (id: number | undefined, body: object): void => {
     if (id !== undefined) parentPort!.postMessage({ id, ...body });
   };
   parentPort!.on('message', (msg: PieceWorkerMessage & { id?: number }) => {
     try {
       switch (msg.type) {
-        case 'verify':
-          return reply(msg.id, { ok: createHash('sha1').update(msg.data).digest().equals(msg.expected) });
+        case 'store': {
+          if (!createHash('sha1').update(msg.data).digest().equals(msg.expected)) return reply(msg.id, { ok: false });
+          writeSliced(msg.fd, msg.data, msg.offset);
+          const s = msg.session === undefined ? undefined : sessions.get(msg.session);
+          if (s !== undefined) sweep(s, msg.index, { index: msg.index, data: msg.data });
+          return reply(msg.id, { ok: true });
+        }
         case 'open': {
           const count = Math.ceil(msg.size / msg.pieceLength);
           const written = new Uint8Array(count);
           for (let i = 0; i < count; i++) written[i] = (msg.have[i >> 3]! >> (7 - (i & 7))) & 1;
           sessions.set(msg.session, { fd: msg.fd, size: msg.size, pieceLength: msg.pieceLength, count, written, cursor: 0, hashed: 0, hash: createHash('sha1') });
-          return;
-        }
-        case 'written': {
-          const s = sessions.get(msg.session);
-          if (s === undefined) return;
-          s.written[msg.index] = 1;
-          for (let n = 0; n < SWEEP_PIECES && s.cursor < s.count && s.written[s.cursor] === 1; n++) if (!hashAtCursor(s)) break;
           return;
         }
         case 'close':
@@ -83,12 +122,13 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
           sessions.delete(msg.session);
           if (s === undefined) throw new Error('no such whole-file hash session (its worker restarted)');
           // Every piece is on disk now: read what the cursor has not reached, whatever `written` says.
+          const before = s.hashed;
           while (s.cursor < s.count) if (!hashAtCursor(s)) break;
-          return reply(msg.id, { digest: s.hash.digest(), bytesRead: s.hashed });
+          return reply(msg.id, { digest: s.hash.digest(), bytesRead: s.hashed, hashedAtFinish: s.hashed - before });
         }
       }
     } catch (err) {
-      // A failed read in `written` is not answered: `finish` reads again and reports it.
+      // A `tell` (`open`) has no id and gets no reply.
       const e = err as { message?: string; code?: string; errno?: number; syscall?: string };
       reply(msg.id, { error: { message: String(e.message ?? err), code: e.code, errno: e.errno, syscall: e.syscall } });
     }

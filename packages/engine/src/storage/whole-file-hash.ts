@@ -3,9 +3,10 @@
  * download runs, so that completing does not hash the whole file between the last piece and
  * "complete" (about 0.7 s per GiB, on the main thread as it was).
  *
- * SHA-1 is sequential, so the worker follows a cursor over the pieces in file order. The store
- * tells it each piece it has written and verified; when the cursor reaches such pieces the worker
- * reads them back from the file (the page cache, just written) and hashes them. `finish()` hashes
+ * SHA-1 is sequential, so the worker follows a cursor over the pieces in file order. It learns of
+ * each piece verified and on disk (the store's `store` message names the session); the piece at
+ * the cursor is hashed from memory as it is stored, and pieces that arrived ahead of the cursor
+ * are read back from the file (the page cache, just written) when it gets there. `finish()` hashes
  * whatever the cursor has not reached yet, then the digest. What this gives up: a byte changed
  * on disk by another program after the cursor passed it is no longer noticed before the rename.
  * Every piece was verified against its SHA-1 when written, and a restart re-verifies every piece.
@@ -18,24 +19,31 @@ import { pieceWorker, type PieceWorkerMessage as Message } from './piece-worker.
 let nextSession = 0;
 
 export class WholeFileHash {
-  private readonly session = nextSession++;
+  private readonly id = nextSession++;
   private done = false;
 
   /** Starts hashing the file at `fd`; `have` (a BEP 3 bitfield) marks the pieces already on disk. */
   constructor(fd: number, size: number, pieceLength: number, have: Uint8Array) {
-    pieceWorker.tell({ type: 'open', session: this.session, fd, size, pieceLength, have: Uint8Array.from(have) } satisfies Message);
+    pieceWorker.tell({ type: 'open', session: this.id, fd, size, pieceLength, have: Uint8Array.from(have) } satisfies Message);
   }
 
-  /** Piece `index` is verified and on disk. */
-  written(index: number): void {
-    if (!this.done) pieceWorker.tell({ type: 'written', session: this.session, index } satisfies Message);
+  /** The session to name in a `store` message (piece-verifier.ts), until `finish` or `close`. */
+  get session(): number | undefined {
+    return this.done ? undefined : this.id;
   }
 
-  /** Hashes what the cursor has not reached and returns the digest and the bytes hashed. */
-  async finish(): Promise<{ digest: Buffer; bytesRead: number }> {
+  /**
+   * Hashes what the cursor has not reached and returns the digest, the bytes hashed, and how many
+   * of them were left for this call (0 when the hash kept up with the pieces).
+   */
+  async finish(): Promise<{ digest: Buffer; bytesRead: number; hashedAtFinish: number }> {
     this.done = true;
-    const reply = await pieceWorker.ask<{ digest: Uint8Array; bytesRead: number }>({ type: 'finish', session: this.session });
-    return { digest: Buffer.from(reply.digest.buffer, reply.digest.byteOffset, reply.digest.byteLength), bytesRead: reply.bytesRead };
+    const reply = await pieceWorker.ask<{ digest: Uint8Array; bytesRead: number; hashedAtFinish: number }>({ type: 'finish', session: this.id });
+    return {
+      digest: Buffer.from(reply.digest.buffer, reply.digest.byteOffset, reply.digest.byteLength),
+      bytesRead: reply.bytesRead,
+      hashedAtFinish: reply.hashedAtFinish,
+    };
   }
 
   /**
@@ -46,6 +54,6 @@ export class WholeFileHash {
   async close(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    if (pieceWorker.running) await pieceWorker.ask({ type: 'close', session: this.session }).catch(() => undefined);
+    if (pieceWorker.running) await pieceWorker.ask({ type: 'close', session: this.id }).catch(() => undefined);
   }
 }

@@ -71,6 +71,8 @@ export class Download extends EventEmitter<DownloadEvents> {
       },
       readBlock: (index, begin, length) =>
         this.seed !== undefined ? this.seed.readBlock(index, begin, length) : (this.store as PieceStore).readBlock(index, begin, length),
+      // A block lent by the store before the switch to the seed is unknown to the seed: collected.
+      releaseBlock: (block) => (this.seed !== undefined ? this.seed.releaseBlock(block) : this.store?.releaseBlock(block)),
     };
   }
 

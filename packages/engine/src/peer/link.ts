@@ -15,8 +15,12 @@ export interface PeerLink {
   readonly closed: boolean;
   /** The connection's counters, updated in place by the halves. */
   readonly stats: PeerStats;
-  /** Encodes and writes one message. */
-  send(msg: WireMessage): void;
+  /**
+   * Encodes and writes one message. `onWritten` is called once, when the socket has taken the
+   * message's bytes or they will never be sent (the connection closed): a `piece`'s block may
+   * then be reused.
+   */
+  send(msg: WireMessage, onWritten?: () => void): void;
   /** False while the socket's write buffer is above its high-water mark: send no blocks now. */
   canSendBlock(): boolean;
   /** Counts a remote mistake (may close the connection when too many pile up). */

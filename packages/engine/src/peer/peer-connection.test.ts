@@ -212,6 +212,46 @@ describe('serving: cancel', () => {
   });
 });
 
+describe('serving: blocks are given back', () => {
+  it('every block read is given back once: after it was written, when its request was cancelled, and when the connection closed', async () => {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const seeder = fx.seederFile();
+    const lent = new Set<Uint8Array>();
+    const released: Uint8Array[] = [];
+    let gated = 0;
+    files.set(fx.hashed.infoHash, {
+      ...seeder,
+      source: {
+        have: seeder.source.have,
+        readBlock: async (i, b, l) => {
+          if (b === BLOCK_SIZE && gated++ < 2) await gate; // two reads finish only when let go
+          const block = await seeder.source.readBlock(i, b, l);
+          lent.add(block);
+          return block;
+        },
+        releaseBlock: (block) => released.push(block),
+      },
+    });
+    const { raw, conn } = await admittedRawPeer();
+    await unchoked(raw);
+    const cancelled = { index: 0, begin: BLOCK_SIZE, length: BLOCK_SIZE };
+    raw.send({ type: 'request', index: 0, begin: 0, length: BLOCK_SIZE }, { type: 'request', ...cancelled });
+    raw.send({ type: 'cancel', ...cancelled });
+    await raw.waitFor((f) => f.type === 'piece' && f.index === 0);
+    await raw.waitFor(is('reject'));
+    raw.send({ type: 'request', index: 1, begin: BLOCK_SIZE, length: BLOCK_SIZE }); // read when the peer leaves
+    await new Promise((r) => setTimeout(r, 20));
+    raw.destroy();
+    await closedInfo(conn);
+    open();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lent.size).toBe(3);
+    expect(released.length).toBe(3);
+    expect(new Set(released)).toEqual(lent);
+  });
+});
+
 describe('hostile bytes', () => {
   it.each([
     ['garbage after the handshake', Buffer.from([0, 0, 0, 2, 4, 1, 0xde, 0xad]), 'ERR_WIRE_BAD_LENGTH'],

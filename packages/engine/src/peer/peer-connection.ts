@@ -69,7 +69,7 @@ export class PeerConnection extends PeerTransport {
       get fast() { return conn.#fast; },
       get closed() { return conn.closed; },
       stats: this.stats,
-      send: (msg) => this.send(msg),
+      send: (msg, onWritten) => this.send(msg, onWritten),
       canSendBlock: () => this.canSendBlock(),
       violation: (kind, message) => this.#violation(kind, message),
       fail: (code, reason) => this.end({ code, reason }),

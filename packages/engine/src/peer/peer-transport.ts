@@ -113,14 +113,17 @@ export abstract class PeerTransport extends EventEmitter<PeerConnectionEvents> {
     this.#timers.keepAlive = this.#timer(keepAliveMs, () => this.send({ type: 'keep_alive' }));
   }
 
-  /** Encodes and writes a message; a no-op once closed. A block is written as is, not copied. */
-  protected send(msg: WireMessage): void {
-    if (this.closed) return;
+  /**
+   * Encodes and writes a message; a no-op once closed. A block is written as is, not copied.
+   * `onWritten`: see PeerLink.send (called at once when nothing is written).
+   */
+  protected send(msg: WireMessage, onWritten?: () => void): void {
+    if (this.closed) return onWritten?.();
     if (msg.type === 'piece') {
       this.write(encodePieceHeader(msg.index, msg.begin, msg.block.length));
-      this.write(msg.block);
+      this.write(msg.block, onWritten);
     } else {
-      this.write(encodeMessage(msg));
+      this.write(encodeMessage(msg), onWritten);
     }
   }
 
@@ -129,8 +132,8 @@ export abstract class PeerTransport extends EventEmitter<PeerConnectionEvents> {
    * the socket is corked at the first and uncorked on the next tick, so a burst of requests or
    * of blocks is one writev system call instead of one each.
    */
-  protected write(bytes: Uint8Array): void {
-    if (this.closed) return;
+  protected write(bytes: Uint8Array, onWritten?: () => void): void {
+    if (this.closed) return onWritten?.();
     this.stats.bytesUp += bytes.length;
     if (!this.#corked) {
       this.#corked = true;
@@ -141,7 +144,10 @@ export abstract class PeerTransport extends EventEmitter<PeerConnectionEvents> {
         this.#socket.uncork();
       });
     }
-    this.#socket.write(bytes);
+    // Node calls a write's callback when the bytes are written, and with an error when the
+    // socket is destroyed first; either way the bytes are no longer needed.
+    if (onWritten === undefined) this.#socket.write(bytes);
+    else this.#socket.write(bytes, () => onWritten());
     this.#timers.keepAlive?.refresh();
     if (this.#socket.writableLength > C.MAX_SEND_BUFFER_BYTES) {
       this.end({ code: 'ERR_PEER_NOT_READING', reason: `over ${C.MAX_SEND_BUFFER_BYTES} bytes wait unread by the peer` });

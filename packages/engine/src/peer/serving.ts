@@ -231,12 +231,15 @@ export class ServeHalf {
   #finish(job: Job, block: Buffer | undefined, error: unknown): void {
     try {
       this.#jobs.delete(job);
-      if (this.#link.closed) return;
       const r = job.request;
+      if (block !== undefined && (this.#link.closed || job.cancelled || block.length !== r.length)) {
+        this.#file.source.releaseBlock?.(block); // not sent: nothing else holds it
+      }
+      if (this.#link.closed) return;
       if (job.cancelled) {
         // Already answered with a reject (cancel or choke): the block is dropped unsent.
       } else if (block !== undefined && block.length === r.length) {
-        this.#link.send({ type: 'piece', index: r.index, begin: r.begin, block });
+        this.#link.send({ type: 'piece', index: r.index, begin: r.begin, block }, () => this.#file.source.releaseBlock?.(block));
         this.#link.stats.blocksUp++;
         this.#link.stats.payloadUp += block.length;
         this.#file.firstCopies?.uploaded(this.#copyId, r.index);

@@ -23,11 +23,20 @@ export interface BlockSource {
   readonly have: Bitfield;
   /** Reads a block of a piece in `have`; may reject (file changed, store closed). */
   readBlock(index: number, begin: number, length: number): Promise<Buffer>;
+  /**
+   * Gives back a block from `readBlock` once its bytes are no longer read (sent, or dropped), so
+   * its memory can be reused; a block never given back is simply collected (piece-cache.ts).
+   */
+  releaseBlock?(block: Uint8Array): void;
 }
 
 /** A complete shared file as a {@link BlockSource}: every piece present. */
 export function seedBlockSource(seed: SeedSource): BlockSource {
-  return { have: Bitfield.full(seed.pieceCount), readBlock: (index, begin, length) => seed.readBlock(index, begin, length) };
+  return {
+    have: Bitfield.full(seed.pieceCount),
+    readBlock: (index, begin, length) => seed.readBlock(index, begin, length),
+    releaseBlock: (block) => seed.releaseBlock(block),
+  };
 }
 
 /**

@@ -120,12 +120,13 @@ export async function hashRange(
 }
 
 /**
- * Reads exactly `length` bytes at `position` into a new buffer.
+ * Reads exactly `length` bytes at `position` into the start of `into` (at least `length` bytes),
+ * or into a new buffer, and returns the filled bytes.
  *
  * @throws {FileChangedError} if the file ends first (it was truncated behind our back).
  */
-export async function readExactly(handle: FileHandle, position: number, length: number, path: string): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(length);
+export async function readExactly(handle: FileHandle, position: number, length: number, path: string, into?: Buffer): Promise<Buffer> {
+  const out = into === undefined ? Buffer.allocUnsafe(length) : into.subarray(0, length);
   let done = 0;
   while (done < length) {
     const { bytesRead } = await handle.read(out, done, length - done, position + done);

@@ -81,7 +81,7 @@ export class PieceStore {
     this.pieceCount = have.pieceCount;
     this.resume = resume;
     const length = (index: number): number => pieceSize(index, init.size, init.pieceLength);
-    this.cache = new PieceCache((index) => readExactly(handle, index * init.pieceLength, length(index), paths.part), length);
+    this.cache = new PieceCache((index, into) => readExactly(handle, index * init.pieceLength, length(index), paths.part, into), length);
     this.saver = new StateSaver({
       dir: paths.dir,
       path: paths.state,
@@ -195,6 +195,11 @@ export class PieceStore {
     this.blockOffset(index, begin, length); // validates the block
     if (!this.have.has(index)) throw new PieceNotVerifiedError(`piece ${index} is not verified yet`);
     return this.cache.block(index, begin, length);
+  }
+
+  /** Gives back a block from {@link readBlock} that is no longer read (piece-cache.ts). */
+  releaseBlock(block: Uint8Array): void {
+    this.cache.release(block);
   }
 
   /**

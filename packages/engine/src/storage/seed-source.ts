@@ -54,7 +54,7 @@ export class SeedSource {
   ) {
     this.pieceCount = pieceCount(init.size, init.pieceLength);
     const length = (index: number): number => pieceSize(index, init.size, init.pieceLength);
-    this.cache = new PieceCache((index) => readExactly(handle, index * init.pieceLength, length(index), init.path), length);
+    this.cache = new PieceCache((index, into) => readExactly(handle, index * init.pieceLength, length(index), init.path, into), length);
   }
 
   /**
@@ -84,6 +84,11 @@ export class SeedSource {
     if (this.closing) throw new StoreClosedError(`the seed source for ${this.init.path} is closed`);
     blockOffset(index, begin, length, this.init.size, this.init.pieceLength); // validates the block
     return this.cache.block(index, begin, length);
+  }
+
+  /** Gives back a block from {@link readBlock} that is no longer read (piece-cache.ts). */
+  releaseBlock(block: Uint8Array): void {
+    this.cache.release(block);
   }
 
   /**

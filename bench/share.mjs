@@ -67,6 +67,8 @@ export async function runShare({ file, size, cpuProfDir }) {
       cpuSeconds: +(stats.cpuSeconds - (before?.cpuSeconds ?? 0)).toFixed(2),
       peakRssBytes: stats.peakRssBytes,
       answer: shared.text,
+      // For `perf report --time` (see transfer.mjs).
+      monotonicWindow: [monotonicMicros(shared.sentAt) / 1e6, monotonicMicros(shared.at) / 1e6],
       profiled: Boolean(cpuProfDir),
       hotSpots,
     };

@@ -39,6 +39,8 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
   const SWEEP_PIECES = 8;
   /** Bytes per write(2) when storing a piece (see the module comment). */
   const WRITE_SLICE = 16 * 1024;
+  /** Bytes per read(2) when reading a piece back for the whole-file hash. */
+  const READ_SLICE = 128 * 1024;
   interface Session {
     fd: number;
     size: number;
@@ -70,14 +72,15 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
       s.cursor++;
       return true;
     }
-    s.buffer ??= Buffer.allocUnsafe(s.pieceLength);
+    // Read in slices that stay in the core's cache (see hash-workers.ts, WORKER_READ_SIZE).
+    s.buffer ??= Buffer.allocUnsafe(READ_SLICE);
     let got = 0;
     while (got < length) {
-      const n = readSync(s.fd, s.buffer, got, length - got, s.cursor * s.pieceLength + got);
+      const n = readSync(s.fd, s.buffer, 0, Math.min(READ_SLICE, length - got), s.cursor * s.pieceLength + got);
       if (n === 0) break;
+      s.hash.update(s.buffer.subarray(0, n));
       got += n;
     }
-    s.hash.update(s.buffer.subarray(0, got));
     s.hashed += got;
     s.cursor++;
     return got === length;

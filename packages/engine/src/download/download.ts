@@ -24,11 +24,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 
 import { Bitfield, fromHex, parseHostPort } from '@groupshare/protocol';
 
-import type { BlockSource, PeerConnection, PeerFile } from '../peer/index.js';
+import { connectReusingReadBuffer, type BlockSource, type PeerConnection, type PeerFile } from '../peer/index.js';
 import { PieceStore, SeedSource } from '../storage/index.js';
 import { HaveBatcher } from './rate.js';
 import { Swarm } from './swarm.js';
@@ -143,7 +142,7 @@ export class Download extends EventEmitter<DownloadEvents> {
       );
       this.swarm = new Swarm({
         store, source: this.source, infoHash: fromHex(file.infoHash), groupId, size: file.size, pieceLength: file.pieceLength,
-        peerId: this.init.peerId, ticketKey: this.init.ticketKey, connect: this.init.connect ?? ((host, port) => netConnect(port, host)),
+        peerId: this.init.peerId, ticketKey: this.init.ticketKey, connect: this.init.connect ?? connectReusingReadBuffer,
         now: this.now, rng: this.init.rng ?? Math.random, requestTimeoutMs: this.init.requestTimeoutMs ?? 20_000,
         ...(this.init.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: this.init.handshakeTimeoutMs } : {}),
         ...(this.init.selfAddress !== undefined ? { listenPort: parseHostPort(this.init.selfAddress).port } : {}),

@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 
 import { WireDecoder, encodeMessage, encodePieceHeader, type WireFrame, type WireMessage } from '../wire/index.js';
 import * as C from './constants.js';
+import { readsAreTransient } from './reused-read-socket.js';
 import type { PeerCloseInfo } from './errors.js';
 import type { PeerConnectionEvents, PeerStats } from './types.js';
 
@@ -42,12 +43,15 @@ export abstract class PeerTransport extends EventEmitter<PeerConnectionEvents> {
   readonly #socket: Duplex;
   readonly #decoder: WireDecoder;
   readonly #limits: PeerTransportLimits;
+  /** The socket reads into one reused buffer (reused-read-socket.ts). */
+  readonly #transientReads: boolean;
 
   protected constructor(socket: Duplex, limits: PeerTransportLimits) {
     super();
     this.#socket = socket;
     this.#limits = limits;
     this.#decoder = new WireDecoder({ maxMessageBytes: limits.maxFrameBytes });
+    this.#transientReads = readsAreTransient(socket);
   }
 
   get state(): PeerConnectionState {
@@ -202,7 +206,9 @@ export abstract class PeerTransport extends EventEmitter<PeerConnectionEvents> {
     if (this.closed) return;
     this.stats.bytesDown += chunk.length;
     this.#timers.idle?.refresh();
-    const { frames, error } = this.#decoder.push(chunk);
+    // With transient reads a piece's block is valid only until the next read: every frame is
+    // handled synchronously below, and the download copies a block into its piece at once.
+    const { frames, error } = this.#decoder.push(chunk, { transient: this.#transientReads });
     for (const frame of frames) {
       if (this.closed) return;
       this.onFrame(frame);

@@ -80,7 +80,10 @@ export type PeerLookup = (infoHash: Buffer) => PeerFile | undefined;
  */
 export type HasUpdate = { type: 'bitfield'; bitfield: Bitfield } | { type: 'have'; index: number };
 
-/** A block that arrived for one of our requests. `data` may be a view of a socket chunk. */
+/**
+ * A block that arrived for one of our requests. `data` may be a view of a socket's read buffer
+ * that the next read overwrites (reused-read-socket.ts): copy what you keep before returning.
+ */
 export interface ReceivedBlock extends BlockRequest {
   data: Buffer;
 }

@@ -5,7 +5,8 @@
  * bit-flipped, spliced or given huge length prefixes), cut into chunks at random places:
  * - `push` never throws; it returns frames and at most one WireError, after which the decoder
  *   is dead (it holds no bytes and repeats the same error);
- * - the frames and the error do not depend on how the stream was chunked;
+ * - the frames and the error do not depend on how the stream was chunked, nor on the chunks
+ *   arriving in one reused buffer (`transient` pushes);
  * - memory is bounded: after every push the decoder holds less than one message (at most
  *   `maxMessageBytes + 4` or a handshake's 68 bytes), so a prefix claiming 4 GiB costs nothing;
  * - valid messages round-trip: decoding their encoding gives messages that encode to the same bytes.
@@ -85,11 +86,33 @@ function run(f: Feed, chunks: readonly Uint8Array[]): { frames: WireFrame[]; err
   return { frames, error: error?.code };
 }
 
+/**
+ * Feeds `chunks` as a socket reading into one reused buffer would: each copied into the same
+ * scratch memory, pushed as transient, and overwritten with garbage after the push. A piece's
+ * block is taken (copied) during its push, as the download does; every other frame is kept as
+ * returned, so a frame still aliasing the scratch memory would come out garbled.
+ */
+function runTransient(f: Feed, chunks: readonly Uint8Array[]): { frames: WireFrame[]; error: string | undefined } {
+  const decoder = new WireDecoder(f);
+  const scratch = Buffer.allocUnsafeSlow(Math.max(1, ...chunks.map((c) => c.length)));
+  const frames: WireFrame[] = [];
+  let error: string | undefined;
+  for (const chunk of chunks) {
+    scratch.set(chunk);
+    const result = decoder.push(scratch.subarray(0, chunk.length), { transient: true });
+    for (const frame of result.frames) frames.push(frame.type === 'piece' ? { ...frame, block: Buffer.from(frame.block) } : frame);
+    error ??= result.error?.code;
+    scratch.fill(0xaa);
+  }
+  return { frames, error };
+}
+
 /** The checks every input gets; the regression cases below replay through it too. */
 function check(f: Feed, chunks: readonly Uint8Array[]): void {
   const whole = run(f, [f.bytes]);
   const pieces = run(f, chunks);
   assert.deepEqual(pieces, whole, 'frames do not depend on chunking');
+  assert.deepEqual(runTransient(f, chunks), whole, 'nor on the chunks being pushed from one reused buffer');
 }
 
 /** Inputs that once made a property fail (hex stream + options); each is replayed on every run. */

@@ -17,7 +17,11 @@
  *
  * Copies: a message that lies within one chunk is returned as a view of that chunk (a piece's
  * block is not copied at all); one that spans chunks is concatenated once. Frames therefore
- * alias the pushed chunks: do not reuse or mutate a chunk after pushing it.
+ * alias the pushed chunks: do not reuse or mutate a chunk after pushing it — unless it is pushed
+ * as `transient` (a socket reading into one reused buffer, so that reads allocate nothing): then
+ * every frame but `piece` is copied, the unconsumed tail is copied before `push` returns, and a
+ * piece's block is a view that is valid only until the next push: the caller must be done with
+ * it by then (the download copies each block into its piece at once).
  *
  * Unknown ids: BEP 3 says "messages with unknown ids should be ignored", so by default they are
  * skipped (after the same size check as any other message) and counted in
@@ -29,6 +33,7 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   HANDSHAKE_LENGTH,
   LENGTH_PREFIX_BYTES,
+  MessageId,
   WireError,
   type WireMessage,
 } from './messages.js';
@@ -88,6 +93,8 @@ export class WireDecoder {
   #bodyLength = 0;
   #error: WireError | undefined;
   #ignored = 0;
+  /** The memory of the chunk being pushed, while a `transient` push runs. */
+  #transient: ArrayBufferLike | undefined;
 
   /** @throws {RangeError} if `maxMessageBytes` is not a positive safe integer. */
   constructor(init: WireDecoderInit = {}) {
@@ -121,11 +128,17 @@ export class WireDecoder {
    * set if the stream broke the protocol (frames before the bad one are still returned).
    * Never throws for any input.
    */
-  push(chunk: Uint8Array): DecodeResult {
+  push(chunk: Uint8Array, opts: { transient?: boolean } = {}): DecodeResult {
     if (this.#error !== undefined) return { frames: [], error: this.#error };
     if (chunk.length > 0) this.#append(chunk);
     const frames: WireFrame[] = [];
+    this.#transient = opts.transient === true ? chunk.buffer : undefined;
     const error = this.#drain(frames);
+    if (this.#transient !== undefined) {
+      // What is left is the start of a message: kept past this push, so it must be our own.
+      for (let i = this.#head; i < this.#chunks.length; i++) this.#chunks[i] = this.#own(this.#chunks[i] as Buffer);
+      this.#transient = undefined;
+    }
     if (error === undefined) return { frames };
     this.#error = error;
     this.#chunks = [];
@@ -141,7 +154,7 @@ export class WireDecoder {
         const bad = checkHandshakePrefix(this.#peek(Math.min(this.#buffered, HANDSHAKE_PREFIX.length)));
         if (bad !== undefined) return bad;
         if (this.#buffered < HANDSHAKE_LENGTH) return undefined;
-        out.push(parseHandshake(this.#take(HANDSHAKE_LENGTH)));
+        out.push(parseHandshake(this.#own(this.#take(HANDSHAKE_LENGTH))));
         this.#stage = 'prefix';
       } else if (this.#stage === 'prefix') {
         if (this.#buffered < LENGTH_PREFIX_BYTES) return undefined;
@@ -161,13 +174,20 @@ export class WireDecoder {
         }
       } else {
         if (this.#buffered < this.#bodyLength) return undefined;
-        const decoded = parseMessage(this.#take(this.#bodyLength), this.#rejectUnknown);
+        const body = this.#take(this.#bodyLength);
+        // A transient piece stays a view (see the module comment); anything else is copied.
+        const decoded = parseMessage(body[0] === MessageId.PIECE ? body : this.#own(body), this.#rejectUnknown);
         this.#stage = 'prefix';
         if (decoded instanceof WireError) return decoded;
         if (decoded === undefined) this.#ignored++;
         else out.push(decoded);
       }
     }
+  }
+
+  /** `b` itself, or a copy of it when it lies in the transient chunk of the current push. */
+  #own(b: Buffer): Buffer {
+    return this.#transient !== undefined && b.buffer === this.#transient ? Buffer.from(b) : b;
   }
 
   #append(chunk: Uint8Array): void {

@@ -203,10 +203,11 @@ export class PieceStore {
   }
 
   /**
-   * Checks a whole piece assembled in memory against its SHA-1 and, only on a match, writes it
-   * (both on the worker), journals it and marks it verified, like {@link verifyPiece}. `data` is not kept:
-   * the caller may reuse it once the returned promise settles. On a mismatch
-   * nothing is written and false is returned. True at once, writing nothing, for a piece that is
+   * Writes a whole piece assembled in memory and checks it against its SHA-1 (one pass, on the
+   * worker); on a match journals it and marks it verified, like {@link verifyPiece}. `data` is
+   * not kept: the caller may reuse it once the returned promise settles. On a mismatch false is
+   * returned and nothing is marked: the bytes are in the partial file but never counted, as an
+   * unverified block is after {@link writeBlock}, until a good copy overwrites them. True at once, writing nothing, for a piece that is
    * already verified (a duplicate must not touch served data).
    *
    * @throws {BlockRangeError} if `data` is not exactly the piece's length.
@@ -221,10 +222,10 @@ export class PieceStore {
       // Opened at the first write, once resume checks are done: `have` holds what is on disk.
       this.whole ??= new WholeFileHash(this.handle.fd, this.init.size, this.init.pieceLength, this.have.bytes);
       // Checked and written on the worker (piece-verifier.ts); in the queue, so close() waits for it.
-      const job = { data, expected, fd: this.handle.fd, offset, index, session: this.whole.session };
-      if (!(await storeOnWorker(job))) return false;
+      if (!(await storeOnWorker({ data, expected, fd: this.handle.fd, offset }))) return false;
       await this.journal.append(index).catch(() => undefined); // see verifyPiece
       this.have.set(index);
+      this.whole.written(index);
       this.saver.changed();
       return true;
     });

@@ -2,9 +2,9 @@
  * Checking a downloaded piece's SHA-1, and writing it, on a worker thread (piece-worker.ts). SHA-1
  * of every piece was about a third of a fast download's main-thread time; on the worker it
  * overlaps with the main thread's socket reads and bookkeeping, on the second core
- * (docs/benchmarks.md, Transfer). The worker also writes the piece that matched, in 16 KiB
- * writes: the thread pool's four writers of whole pieces cost three times the CPU on this
- * machine's kernel and contended for the file's lock (piece-worker.ts has the figures).
+ * (docs/benchmarks.md, Transfer). The worker also writes the piece, in 16 KiB writes as it
+ * hashes them: the thread pool's four writers of whole pieces cost several times the CPU on
+ * this machine and contended for the file's lock (piece-worker.ts has the figures).
  *
  * A download's pieces are assembled in shared memory (download/swarm.ts), so they reach the
  * worker without a copy. Any other buffer is cloned by postMessage; a view is first cut to its
@@ -18,7 +18,7 @@ function postable(bytes: Uint8Array): Uint8Array {
   return bytes.buffer instanceof SharedArrayBuffer || bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.from(bytes);
 }
 
-/** A piece to check and, if it matches, write (see {@link storeOnWorker}). */
+/** A piece to write and check (see {@link storeOnWorker}). */
 export interface StoreJob {
   data: Uint8Array;
   /** The piece's SHA-1 (20 bytes). */
@@ -27,15 +27,12 @@ export interface StoreJob {
   fd: number;
   /** Byte offset of the piece in the file. */
   offset: number;
-  index: number;
-  /** The whole-file hash session told that the piece is on disk (whole-file-hash.ts). */
-  session?: number;
 }
 
 /**
- * Checks the SHA-1 of `job.data` and, only on a match, writes it at `job.offset` of `job.fd`, both
- * on the worker. Resolves false (nothing written) on a mismatch; rejects with the fs error if the
- * write fails (a piece may then be partly written, and is not verified).
+ * Writes `job.data` at `job.offset` of `job.fd` and checks its SHA-1, both on the worker, in one
+ * pass over the bytes (piece-worker.ts). Resolves whether it matched: a piece that did not is on
+ * disk but must not be counted. Rejects with the fs error if the write fails.
  */
 export async function storeOnWorker(job: StoreJob): Promise<boolean> {
   const message: PieceWorkerMessage = { type: 'store', ...job, data: postable(job.data), expected: postable(job.expected) };

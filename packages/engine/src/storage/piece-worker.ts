@@ -1,21 +1,23 @@
 /**
- * The one worker thread behind a download's pieces: it checks each piece's SHA-1 and writes the
- * piece that matches (piece-verifier.ts), and keeps each download's whole-file SHA-1 up as pieces
- * are written (whole-file-hash.ts). One thread, not one per job kind: a worker costs about
- * 12 MiB of RSS, and the leecher's memory target is tight (docs/benchmarks.md).
+ * The worker threads behind a download's pieces, two instances of one program:
+ * - the piece worker checks each piece's SHA-1 and writes the piece that matches
+ *   (piece-verifier.ts);
+ * - the whole-file worker keeps each download's whole-file SHA-1 up as pieces are written
+ *   (whole-file-hash.ts), reading them back from the page cache in file order.
+ * Two threads, because on one the two jobs were the slowest thread of a fast download (two
+ * SHA-1 passes plus the writes: 2.5–3.8 CPU s per GiB, 64–73 % busy while the network waited for
+ * it). A worker costs about 12 MiB of RSS; the leecher peaks near 150 MiB with both.
  *
- * Pieces are written in 16 KiB writes, not one write per piece. On the Linux 6.18
- * VMs we measure on, one large write into new page cache costs 3–4 times the CPU of the same
- * bytes in 16 KiB writes (1 GiB: 1.6–2.3 s against 0.5 s; 32 and 64 KiB are as slow as large
- * ones): the kernel backs a large write with large folios, and fresh large folios are what this
- * VM's memory is slowest to provide (docs/benchmarks.md, "This machine"). The writes are
- * synchronous on this thread, one piece after another, so pieces never contend for the file's
- * inode lock either (four thread-pool writers spun on it for a tenth of a download's CPU).
+ * Pieces are written in 16 KiB writes, not one write per piece. On the Linux 6.18 VMs we measure
+ * on, one large write into new page cache costs 3–4 times the CPU of the same bytes in 16 KiB
+ * writes (1 GiB: 1.6–2.3 s against 0.5 s; 32 and 64 KiB are as slow as large ones): the kernel
+ * backs a large write with large folios, and fresh large folios are what this VM's memory is
+ * slowest to provide (docs/benchmarks.md, "This machine"). The writes are synchronous on one
+ * thread, one piece after another, so pieces never contend for the file's inode lock either
+ * (four thread-pool writers spun on it for a tenth of a download's CPU).
  *
- * So that a piece check never waits long behind the whole-file hash, the cursor hashes at most
- * 8 pieces per message; it catches up over the next messages, and `finish` reads whatever is
- * left. The piece just stored is hashed from memory when the cursor is at it, else read back
- * from the file (the page cache) when the cursor gets there.
+ * So that `finish` never waits long, the whole-file cursor hashes up to 8 pieces per `written`
+ * message; it catches up over the next messages, and `finish` reads whatever is left.
  *
  * The worker program runs as source text (eval-worker.ts): it sees nothing of this module's
  * scope, so its constants are inside it. (A module constant used there once threw on every
@@ -25,9 +27,10 @@
 import { WorkerChannel } from './worker-channel.js';
 
 export type PieceWorkerMessage =
-  /** Verify, and only on a match write `data` at `offset` of `fd`, then tell `session` it is on disk. */
-  | { type: 'store'; data: Uint8Array; expected: Uint8Array; fd: number; offset: number; index: number; session?: number }
+  /** Write `data` at `offset` of `fd` and answer whether its SHA-1 is `expected`. */
+  | { type: 'store'; data: Uint8Array; expected: Uint8Array; fd: number; offset: number }
   | { type: 'open'; session: number; fd: number; size: number; pieceLength: number; have: Uint8Array }
+  | { type: 'written'; session: number; index: number }
   | { type: 'finish'; session: number }
   | { type: 'close'; session: number };
 
@@ -54,24 +57,9 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
     buffer?: Buffer;
   }
   const sessions = new Map<number, Session>();
-  /** Writes all of `data` at `offset`, {@link WRITE_SLICE} bytes per call. */
-  const writeSliced = (fd: number, data: Uint8Array, offset: number): void => {
-    for (let done = 0; done < data.length; ) {
-      done += writeSync(fd, data, done, Math.min(WRITE_SLICE, data.length - done), offset + done);
-    }
-  };
-  /**
-   * Hashes piece `s.cursor`: from `fresh` when that is the piece just written (no read back),
-   * else from the file. False at a short read (the file shrank).
-   */
-  const hashAtCursor = (s: Session, fresh?: { index: number; data: Uint8Array }): boolean => {
+  /** Hashes piece `s.cursor` from the file; false at a short read (the file shrank). */
+  const hashAtCursor = (s: Session): boolean => {
     const length = Math.min(s.pieceLength, s.size - s.cursor * s.pieceLength);
-    if (fresh !== undefined && fresh.index === s.cursor && fresh.data.length === length) {
-      s.hash.update(fresh.data);
-      s.hashed += length;
-      s.cursor++;
-      return true;
-    }
     // Read in slices that stay in the core's cache (see hash-workers.ts, WORKER_READ_SIZE).
     s.buffer ??= Buffer.allocUnsafe(READ_SLICE);
     let got = 0;
@@ -89,10 +77,10 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
    * Piece `index` is on disk: the cursor moves over it and what follows, a few pieces at most.
    * A failed read is left for `finish`, which reads again and reports it.
    */
-  const sweep = (s: Session, index: number, fresh?: { index: number; data: Uint8Array }): void => {
+  const sweep = (s: Session, index: number): void => {
     s.written[index] = 1;
     try {
-      for (let n = 0; n < SWEEP_PIECES && s.cursor < s.count && s.written[s.cursor] === 1; n++) if (!hashAtCursor(s, fresh)) break;
+      for (let n = 0; n < SWEEP_PIECES && s.cursor < s.count && s.written[s.cursor] === 1; n++) if (!hashAtCursor(s)) break;
     } catch {
       // see above
     }
@@ -104,11 +92,27 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
     try {
       switch (msg.type) {
         case 'store': {
-          if (!createHash('sha1').update(msg.data).digest().equals(msg.expected)) return reply(msg.id, { ok: false });
-          writeSliced(msg.fd, msg.data, msg.offset);
-          const s = msg.session === undefined ? undefined : sessions.get(msg.session);
-          if (s !== undefined) sweep(s, msg.index, { index: msg.index, data: msg.data });
-          return reply(msg.id, { ok: true });
+          // Each slice is hashed and written while it is in this core's cache: checking the
+          // whole piece first and then writing it read it twice from memory (the write then
+          // cost 1.0–1.7 CPU s per GiB here, against 0.25 s). So the bytes reach the file
+          // before the verdict; a piece that does not match is written but never marked, and
+          // its next copy overwrites it (the store never stores over a verified piece).
+          const h = createHash('sha1');
+          const { data, fd, offset } = msg;
+          for (let at = 0; at < data.length; ) {
+            const n = Math.min(WRITE_SLICE, data.length - at);
+            const slice = data.subarray(at, at + n);
+            h.update(slice);
+            let w = 0;
+            while (w < n) w += writeSync(fd, slice, w, n - w, offset + at + w);
+            at += n;
+          }
+          return reply(msg.id, { ok: h.digest().equals(msg.expected) });
+        }
+        case 'written': {
+          const s = sessions.get(msg.session);
+          if (s !== undefined) sweep(s, msg.index);
+          return;
         }
         case 'open': {
           const count = Math.ceil(msg.size / msg.pieceLength);
@@ -131,7 +135,7 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
         }
       }
     } catch (err) {
-      // A `tell` (`open`) has no id and gets no reply.
+      // A `tell` (`open`, `written`) has no id and gets no reply.
       const e = err as { message?: string; code?: string; errno?: number; syscall?: string };
       reply(msg.id, { error: { message: String(e.message ?? err), code: e.code, errno: e.errno, syscall: e.syscall } });
     }
@@ -145,3 +149,5 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
  * buffers outlive the download's own recycling.
  */
 export const pieceWorker = new WorkerChannel(pieceWorkerMain, 'piece', { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 });
+/** The process's whole-file hash worker, started on first use (it gets no piece buffers). */
+export const wholeFileWorker = new WorkerChannel(pieceWorkerMain, 'whole-file', { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 });

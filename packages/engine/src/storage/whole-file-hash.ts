@@ -1,12 +1,11 @@
 /**
- * A download's whole-file SHA-1, kept up on the piece worker (piece-worker.ts) while the
+ * A download's whole-file SHA-1, kept up on a worker of its own (piece-worker.ts) while the
  * download runs, so that completing does not hash the whole file between the last piece and
  * "complete" (about 0.7 s per GiB, on the main thread as it was).
  *
- * SHA-1 is sequential, so the worker follows a cursor over the pieces in file order. It learns of
- * each piece verified and on disk (the store's `store` message names the session); the piece at
- * the cursor is hashed from memory as it is stored, and pieces that arrived ahead of the cursor
- * are read back from the file (the page cache, just written) when it gets there. `finish()` hashes
+ * SHA-1 is sequential, so the worker follows a cursor over the pieces in file order. The store
+ * tells it each piece it has written and verified; when the cursor reaches such pieces the worker
+ * reads them back from the file (the page cache, just written) and hashes them. `finish()` hashes
  * whatever the cursor has not reached yet, then the digest. What this gives up: a byte changed
  * on disk by another program after the cursor passed it is no longer noticed before the rename.
  * Every piece was verified against its SHA-1 when written, and a restart re-verifies every piece.
@@ -14,7 +13,7 @@
  * The file descriptor must stay open until `finish()` or `close()` settles; the worker reads it
  * while handling this session's messages, in order.
  */
-import { pieceWorker, type PieceWorkerMessage as Message } from './piece-worker.js';
+import { wholeFileWorker as worker, type PieceWorkerMessage as Message } from './piece-worker.js';
 
 let nextSession = 0;
 
@@ -24,12 +23,12 @@ export class WholeFileHash {
 
   /** Starts hashing the file at `fd`; `have` (a BEP 3 bitfield) marks the pieces already on disk. */
   constructor(fd: number, size: number, pieceLength: number, have: Uint8Array) {
-    pieceWorker.tell({ type: 'open', session: this.id, fd, size, pieceLength, have: Uint8Array.from(have) } satisfies Message);
+    worker.tell({ type: 'open', session: this.id, fd, size, pieceLength, have: Uint8Array.from(have) } satisfies Message);
   }
 
-  /** The session to name in a `store` message (piece-verifier.ts), until `finish` or `close`. */
-  get session(): number | undefined {
-    return this.done ? undefined : this.id;
+  /** Piece `index` is verified and on disk. */
+  written(index: number): void {
+    if (!this.done) worker.tell({ type: 'written', session: this.id, index } satisfies Message);
   }
 
   /**
@@ -38,7 +37,7 @@ export class WholeFileHash {
    */
   async finish(): Promise<{ digest: Buffer; bytesRead: number; hashedAtFinish: number }> {
     this.done = true;
-    const reply = await pieceWorker.ask<{ digest: Uint8Array; bytesRead: number; hashedAtFinish: number }>({ type: 'finish', session: this.id });
+    const reply = await worker.ask<{ digest: Uint8Array; bytesRead: number; hashedAtFinish: number }>({ type: 'finish', session: this.id });
     return {
       digest: Buffer.from(reply.digest.buffer, reply.digest.byteOffset, reply.digest.byteLength),
       bytesRead: reply.bytesRead,
@@ -54,6 +53,6 @@ export class WholeFileHash {
   async close(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    if (pieceWorker.running) await pieceWorker.ask({ type: 'close', session: this.id }).catch(() => undefined);
+    if (worker.running) await worker.ask({ type: 'close', session: this.id }).catch(() => undefined);
   }
 }

@@ -18,7 +18,11 @@ import { connect, type Socket } from 'node:net';
 const READ_BUFFER_BYTES = 64 * 1024;
 const TRANSIENT_READS = Symbol('groupshare.transientReads');
 
-/** Connects to `host:port`; the socket emits `data` with views of its one read buffer. */
+/**
+ * Connects to `host:port`; the socket emits `data` with views of its one read buffer. Attach the
+ * `data` listener in the same tick (as `PeerTransport.start` is called): reads begin once the
+ * connection is up, and with `onread` a read nobody listens to is not kept for later.
+ */
 export function connectReusingReadBuffer(host: string, port: number): Socket {
   const socket: Socket = connect({
     host,

@@ -207,8 +207,9 @@ export class PieceStore {
    * worker); on a match journals it and marks it verified, like {@link verifyPiece}. `data` is
    * not kept: the caller may reuse it once the returned promise settles. On a mismatch false is
    * returned and nothing is marked: the bytes are in the partial file but never counted, as an
-   * unverified block is after {@link writeBlock}, until a good copy overwrites them. True at once, writing nothing, for a piece that is
-   * already verified (a duplicate must not touch served data).
+   * unverified block is after {@link writeBlock}, until a good copy overwrites them. True at
+   * once, writing nothing, for a piece that is already verified (a duplicate must not touch
+   * served data).
    *
    * @throws {BlockRangeError} if `data` is not exactly the piece's length.
    */

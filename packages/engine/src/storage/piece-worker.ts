@@ -1,7 +1,6 @@
 /**
  * The worker threads behind a download's pieces, two instances of one program:
- * - the piece worker checks each piece's SHA-1 and writes the piece that matches
- *   (piece-verifier.ts);
+ * - the piece worker writes each piece and checks its SHA-1 in the same pass (piece-verifier.ts);
  * - the whole-file worker keeps each download's whole-file SHA-1 up as pieces are written
  *   (whole-file-hash.ts), reading them back from the page cache in file order.
  * Two threads, because on one the two jobs were the slowest thread of a fast download (two
@@ -55,6 +54,8 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
     hashed: number;
     hash: import('node:crypto').Hash;
     buffer?: Buffer;
+    /** A read failed part-way through a piece: the running hash is wrong, `finish` must say so. */
+    broken?: unknown;
   }
   const sessions = new Map<number, Session>();
   /** Hashes piece `s.cursor` from the file; false at a short read (the file shrank). */
@@ -73,16 +74,15 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
     s.cursor++;
     return got === length;
   };
-  /**
-   * Piece `index` is on disk: the cursor moves over it and what follows, a few pieces at most.
-   * A failed read is left for `finish`, which reads again and reports it.
-   */
+  /** Piece `index` is on disk: the cursor moves over it and what follows, a few pieces at most. */
   const sweep = (s: Session, index: number): void => {
     s.written[index] = 1;
+    if (s.broken !== undefined) return;
     try {
       for (let n = 0; n < SWEEP_PIECES && s.cursor < s.count && s.written[s.cursor] === 1; n++) if (!hashAtCursor(s)) break;
-    } catch {
-      // see above
+    } catch (err) {
+      // Part of a piece may be in the hash already: `finish` fails, and the store hashes the file whole.
+      s.broken = err;
     }
   };
   const reply = (id: number | undefined, body: object): void => {
@@ -128,7 +128,9 @@ function pieceWorkerMain(require: (id: string) => unknown): void {
           const s = sessions.get(msg.session);
           sessions.delete(msg.session);
           if (s === undefined) throw new Error('no such whole-file hash session (its worker restarted)');
-          // Every piece is on disk now: read what the cursor has not reached, whatever `written` says.
+          if (s.broken !== undefined) throw s.broken;
+          // Every piece is on disk now: read what the cursor has not reached, whatever `written`
+          // says. A read failing here rejects `finish`: the store then hashes the file whole.
           const before = s.hashed;
           while (s.cursor < s.count) if (!hashAtCursor(s)) break;
           return reply(msg.id, { digest: s.hash.digest(), bytesRead: s.hashed, hashedAtFinish: s.hashed - before });

@@ -101,6 +101,12 @@ export class Swarm {
   readonly peers = new Map<string, Peer>();
   /** Peers dropped for bad data: never reconnected in this download. */
   readonly bannedPeers = new Set<string>();
+  /**
+   * Connections peers dialled to us that we do not fetch over, because we had dialled that peer
+   * ourselves first (both dialled at once). We still serve over them, and the peer fetches over
+   * them: they must hear of every piece we verify, or the peer never learns what we have.
+   */
+  private readonly servingOnly = new Set<PeerConnection>();
   /** Blocks received (new ones, written) per peer address, over the whole download. */
   readonly blocksFrom = new Map<string, number>();
   readonly rate = new RateMeter();
@@ -158,11 +164,16 @@ export class Swarm {
   /**
    * Fetches over a connection the peer opened to us, once it is ready (both sides admitted).
    * False, leaving it to serve only, if we are stopped, it is banned, or we already have a
-   * connection to that peer.
+   * connection to that peer (it is then still told of every piece we verify: see `servingOnly`).
    */
   adopt(conn: PeerConnection): boolean {
     const id = incomingPeerId(conn);
-    if (this.stopped || conn.state !== 'open' || this.peers.has(id) || this.bannedPeers.has(id)) return false;
+    if (this.stopped || conn.state !== 'open' || this.bannedPeers.has(id)) return false;
+    if (this.peers.has(id)) {
+      this.servingOnly.add(conn);
+      conn.once('closed', () => this.servingOnly.delete(conn));
+      return false;
+    }
     const peer = this.track(id, conn);
     const known = conn.remoteHas;
     if (known !== undefined && known.count() > 0) this.picker.addPeer(id, known); // a bitfield that came first
@@ -234,9 +245,10 @@ export class Swarm {
     this.pumpAll();
   }
 
-  /** Sends `have` to every connected peer. */
+  /** Sends `have` to every connected peer, over the connections we fetch over and those we only serve over. */
   announce(index: number): void {
     for (const p of this.peers.values()) p.conn.announceHave(index);
+    for (const conn of this.servingOnly) conn.announceHave(index);
   }
 
   /** The download is complete: no longer interested in anyone. */
@@ -250,6 +262,7 @@ export class Swarm {
   /** Closes every connection. */
   close(): void {
     this.stopped = true;
+    this.servingOnly.clear(); // the peer server's connections: they go on serving what is verified
     this.assembling.clear();
     for (const p of [...this.peers.values()]) p.conn.close('the download stopped');
   }

@@ -38,6 +38,7 @@ import type { PieceStore } from '../storage/index.js';
 import type { Duplex } from 'node:stream';
 import type { KeyObject } from 'node:crypto';
 import { RateMeter } from './rate.js';
+import { copyIntoShared } from './copy-into-shared.js';
 import { askSeedForShared } from './seed-share.js';
 
 /** Most pieces waiting to be written before no more blocks are requested (see `pump`). */
@@ -319,7 +320,7 @@ export class Swarm {
       sent.set(b.begin, peer.id);
       let piece = this.assembling.get(b.index);
       if (piece === undefined) this.assembling.set(b.index, (piece = this.pieceBuffer(b.index)));
-      piece.set(b.data, b.begin);
+      copyIntoShared(piece, b.begin, b.data);
       if (blocks.pieceBlocksDone(b.index)) {
         this.assembling.delete(b.index);
         const done = piece;

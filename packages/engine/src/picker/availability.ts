@@ -51,6 +51,7 @@ export class Availability {
   /** start[c] = first position of bucket c; bucket c ends at start[c + 1], or pieceCount. */
   private readonly start: number[];
   private swaps = 0;
+  private peers = 0;
 
   /** @throws {RangeError} if `pieceCount` is not a non-negative safe integer. */
   constructor(pieceCount: number) {
@@ -85,6 +86,11 @@ export class Availability {
     return this.excluded[index] === 1;
   }
 
+  /** Peers counted: added with {@link Availability.addPeer} and not yet removed. */
+  get peerCount(): number {
+    return this.peers;
+  }
+
   /** Number of non-excluded pieces that exactly `count` peers have. */
   piecesWithCount(count: number): number {
     if (count < 0 || count >= this.start.length) return 0;
@@ -99,6 +105,7 @@ export class Availability {
   addPeer(bitfield: Bitfield): void {
     this.checkField(bitfield);
     forEachSet(bitfield, (i) => this.inc(i));
+    this.peers++;
   }
 
   /**
@@ -114,6 +121,7 @@ export class Availability {
       if (this.counts[i] === 0) throw new RangeError(`piece ${i} has no peers to remove`);
     });
     forEachSet(bitfield, (i) => this.dec(i));
+    this.peers--;
   }
 
   /** A connected peer announced piece `index` (BEP 3 `have`). O(1). */

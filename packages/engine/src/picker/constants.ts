@@ -47,3 +47,11 @@ export const RARITY_WALK_BASE = 256;
 
 /** See {@link RARITY_WALK_BASE}. */
 export const RARITY_WALK_DIVISOR = 64;
+
+/**
+ * Range of piece indices a download served only by seeds chooses among at random, from the first
+ * piece not yet started (see file-order.ts). 128 pieces (64 MiB at 512 KiB pieces) keep eight
+ * members that start at once on mostly different pieces of the seed until they connect to each
+ * other, while the whole-file SHA-1 trails the download by at most that much.
+ */
+export const FILE_ORDER_WINDOW = 128;

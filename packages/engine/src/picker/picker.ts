@@ -6,7 +6,9 @@
  *    served to others quickly, and few partial pieces are left when a peer leaves;
  * 2. then rarest first among pieces the peer has that we neither have nor have started, with
  *    random tie-breaks, so the swarm keeps every piece alive and downloaders that see the same
- *    availability do not all chase the same piece;
+ *    availability do not all chase the same piece; but while only seeds are connected, when
+ *    there is nobody to trade with, at random among the first missing pieces of the file, so
+ *    the whole-file SHA-1 can keep pace with the download (file-order.ts);
  * 3. endgame: once every remaining block is requested, in-flight blocks are requested again from
  *    other peers (bounded per block), so the last blocks do not wait on the slowest peer; the
  *    losers are cancelled when the first copy arrives.
@@ -30,6 +32,7 @@ import { BitfieldError, type Bitfield } from '@groupshare/protocol';
 import { Availability } from './availability.js';
 import { BlockReservations } from './blocks.js';
 import { DEFAULT_MAX_DUPLICATES, RARITY_WALK_BASE, RARITY_WALK_DIVISOR } from './constants.js';
+import { firstIncompleteByte, nearFileOrder } from './file-order.js';
 import { rarestInField } from './rarest-in-field.js';
 import type { BlockArrival, BlockRequest, PeerId } from './types.js';
 
@@ -93,6 +96,8 @@ export class PiecePicker {
   private readonly maxDuplicates: number;
   /** Registered peers that had every piece when they joined: not in {@link PiecePicker.availability}. */
   private readonly seeds = new Set<PeerId>();
+  /** Every byte of `have` before this one was all ones at the last pick (see file-order.ts). */
+  private haveFromByte = 0;
 
   /** @throws {RangeError} if the geometry is invalid or `maxDuplicates` is not a non-negative integer. */
   constructor(init: PiecePickerInit) {
@@ -141,6 +146,14 @@ export class PiecePicker {
     for (const i of this.blocks.started()) {
       if (out.length >= count) return out;
       if (this.blocks.freeCount(i) > 0 && ok(i)) this.take(peer, i, now, count, out);
+    }
+    // 2a. Only seeds connected: near file order. Whatever it leaves is found by the walk below.
+    if (out.length < count && this.seeds.size > 0 && this.availability.peerCount === 0) {
+      this.haveFromByte = firstIncompleteByte(have, this.haveFromByte);
+      for (const i of nearFileOrder({ peerHas, have, want, eligible: fresh, rng: req.rng, fromByte: this.haveFromByte })) {
+        this.take(peer, i, now, count, out);
+        if (out.length >= count) return out;
+      }
     }
     // 2. Rarest first among untouched pieces. Each yielded piece gets ≥ 1 block, so it is
     // started (hence ineligible) before the walk continues, as `rarest` requires. If the walk

@@ -39,6 +39,20 @@ describe('BlockReservations', () => {
     expect([...b.started()]).toEqual([0]);
   });
 
+  it('tells when a block was requested from a peer, while it is in flight from that peer', () => {
+    const b = ledger();
+    b.reserve('a', 1, BLOCK_SIZE, 30);
+    b.reserve('b', 1, BLOCK_SIZE, 40);
+    expect(b.requestedAt(1, BLOCK_SIZE, 'a')).toBe(30);
+    expect(b.requestedAt(1, BLOCK_SIZE, 'b')).toBe(40);
+    expect(b.requestedAt(1, 0, 'a')).toBeUndefined();
+    expect(b.requestedAt(2, 0, 'a')).toBeUndefined();
+    b.release('a', 1, BLOCK_SIZE);
+    expect(b.requestedAt(1, BLOCK_SIZE, 'a')).toBeUndefined();
+    b.received(1, BLOCK_SIZE, 'b');
+    expect(b.requestedAt(1, BLOCK_SIZE, 'b')).toBeUndefined();
+  });
+
   it('a piece with nothing received and nothing in flight is no longer started', () => {
     const b = ledger();
     b.reserve('a', 1, 0, 0);

@@ -95,6 +95,11 @@ export class BlockReservations {
     }
   }
 
+  /** When the block at `begin` of piece `index` was requested from `peer`, if it is in flight from it. O(1). */
+  requestedAt(index: number, begin: number, peer: PeerId): number | undefined {
+    return this.pieces.get(index)?.requests.get(begin / BLOCK_SIZE)?.get(peer);
+  }
+
   /** In-flight blocks of piece `index` with the peers they are requested from (peer → requestedAt). */
   *inFlight(index: number): Generator<{ begin: number; peers: ReadonlyMap<PeerId, number> }, void, undefined> {
     const piece = this.pieces.get(index);

@@ -32,6 +32,20 @@ export function randomIndex(rng: () => number, n: number): number {
   return Math.min(n - 1, Math.max(0, Math.floor(rng() * n)));
 }
 
+/**
+ * Yields `pieces` in random order, each still `eligible` when its turn comes: a lazy
+ * Fisher–Yates shuffle in place, so a consumer that stops early pays only for what it took.
+ */
+export function* shuffledEligible(pieces: number[], rng: () => number, eligible: (index: number) => boolean): Generator<number, void, undefined> {
+  for (let j = 0; j < pieces.length; j++) {
+    const r = j + randomIndex(rng, pieces.length - j);
+    const piece = pieces[r] as number;
+    pieces[r] = pieces[j] as number;
+    pieces[j] = piece;
+    if (eligible(piece)) yield piece;
+  }
+}
+
 /** Bounds on a piece's count, both inclusive: which rarity buckets a walk visits. */
 export interface CountRange {
   /** Default 1: pieces that some counted peer has. */

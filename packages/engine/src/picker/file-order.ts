@@ -24,7 +24,7 @@
  */
 import type { Bitfield } from '@groupshare/protocol';
 
-import { randomIndex } from './availability.js';
+import { shuffledEligible } from './availability.js';
 import { FILE_ORDER_WINDOW } from './constants.js';
 
 /** Inputs to {@link nearFileOrder}. */
@@ -65,13 +65,7 @@ export function* nearFileOrder(init: NearFileOrderInit): Generator<number, void,
       found.push(i);
     }
   }
-  for (let j = 0; j < found.length; j++) {
-    const r = j + randomIndex(rng, found.length - j);
-    const piece = found[r] as number;
-    found[r] = found[j] as number;
-    found[j] = piece;
-    if (eligible(piece)) yield piece;
-  }
+  yield* shuffledEligible(found, rng, eligible);
 }
 
 /**

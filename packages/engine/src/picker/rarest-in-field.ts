@@ -12,7 +12,7 @@
  */
 import type { Bitfield } from '@groupshare/protocol';
 
-import { randomIndex, type Availability, type CountRange } from './availability.js';
+import { shuffledEligible, type Availability, type CountRange } from './availability.js';
 
 /** Inputs to {@link rarestInField}. Bitfields must all describe `availability.pieceCount` pieces. */
 export interface RarestInFieldInit {
@@ -53,14 +53,5 @@ export function* rarestInField(init: RarestInFieldInit): Generator<number, void,
       else group.push(i);
     }
   }
-  for (const c of [...groups.keys()].sort((a, b) => a - b)) {
-    const group = groups.get(c) as number[];
-    for (let j = 0; j < group.length; j++) {
-      const r = j + randomIndex(rng, group.length - j);
-      const piece = group[r] as number;
-      group[r] = group[j] as number;
-      group[j] = piece;
-      if (eligible(piece)) yield piece;
-    }
-  }
+  for (const c of [...groups.keys()].sort((a, b) => a - b)) yield* shuffledEligible(groups.get(c) as number[], rng, eligible);
 }

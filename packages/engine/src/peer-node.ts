@@ -5,8 +5,8 @@
  * the next login), and downloads run in the background while logged in. The shell and a future
  * web UI drive this; it prints nothing.
  *
- * A file the user shares in two groups is served under the first group found for its info-hash:
- * the incoming handshake names only the info-hash, before the ticket says which group.
+ * A file the user shares in several groups has one info-hash in all of them, and an incoming
+ * handshake names only the info-hash: it is served to a ticket for any of those groups.
  */
 import type { Server } from 'node:net';
 import type { KeyObject } from 'node:crypto';
@@ -196,7 +196,7 @@ export class PeerNode {
   }
 
   private lookup(infoHash: string): PeerFile | undefined {
-    const served = this.shares.source(infoHash);
+    const [served, ...others] = this.shares.sources(infoHash);
     if (served) {
       let copies = this.firstCopies.get(infoHash);
       if (copies === undefined || copies.pieceCount !== served.source.pieceCount) {
@@ -204,7 +204,8 @@ export class PeerNode {
         this.firstCopies.set(infoHash, copies);
       }
       const source = seedBlockSource(served.source);
-      return { groupId: served.groupId, size: served.size, pieceLength: served.pieceLength, source, firstCopies: copies };
+      const otherGroupIds = others.map((o) => o.groupId);
+      return { groupId: served.groupId, otherGroupIds, size: served.size, pieceLength: served.pieceLength, source, firstCopies: copies };
     }
     // A file being downloaded: serve the pieces verified so far.
     for (const entry of this.downloadList) {

@@ -264,3 +264,25 @@ it('a peer serving corrupted data is dropped and the download still completes co
   const bobSources = await b!.waitFor(/^ {2}blocks from 1 peer: (\S+) 100%$/, { since: sinceB });
   expect(sources[0]).toMatch(new RegExp(`; dropped for bad data: ${bobSources[1]!.replaceAll('.', '\\.')}$`));
 });
+
+it('a file shared in two groups is served to a member of either, though one info-hash names it in both', async () => {
+  const cluster = await newCluster();
+  const { file, sha1: want } = await randomFile(cluster.root, 'shared.bin', 2 * MiB, BASE_SEED + 5);
+  const [a, b, c] = await Promise.all(['alice', 'bob', 'carol'].map((u) => newUser(cluster, u)));
+  await a!.run('create_group alpha', /^created group alpha\b/);
+  await a!.run('create_group beta', /^created group beta\b/);
+  await join(a!, b!, 'bob', 'alpha');
+  await join(a!, c!, 'carol', 'beta');
+  // Shared in alpha first: before the fix, an incoming connection for this info-hash was admitted
+  // only with a ticket for alpha, so carol (beta only) was refused.
+  await share(a!, file, 'alpha');
+  await share(a!, file, 'beta');
+  for (const [client, group, who] of [[b!, 'alpha', 'bob'], [c!, 'beta', 'carol']] as const) {
+    const dir = path.join(cluster.root, `dl-${who}`);
+    const since = client.mark();
+    await startDownload(client, group, 'shared.bin', dir);
+    const done = await client.waitFor(completion(group, 'shared.bin'), { since, timeoutMs: 20_000 });
+    expect(done[1]).toBe(path.join(dir, 'shared.bin'));
+    expect(await sha1OfFile(path.join(dir, 'shared.bin'))).toBe(want);
+  }
+});

@@ -5,7 +5,7 @@ import { GROUP, TICKET_KEY, ticketFor } from './test-harness.js';
 
 const HASH = Buffer.alloc(20, 0xab);
 const base = (extra: Partial<AdmissionInput>): AdmissionInput => ({
-  ticket: undefined, ticketKey: TICKET_KEY, groupId: GROUP, infoHash: HASH, nowMs: Date.now(), weFetch: false, ...extra,
+  ticket: undefined, ticketKey: TICKET_KEY, groupIds: [GROUP], infoHash: HASH, nowMs: Date.now(), weFetch: false, ...extra,
 });
 
 describe('admitRemote', () => {
@@ -24,6 +24,14 @@ describe('admitRemote', () => {
     const expired = ticketFor(GROUP, HASH.toString('hex'), { expSec: 1000 });
     expect(admitRemote(base({ ticket: expired, weFetch: true }))).toMatchObject({ code: 'ERR_PEER_TICKET_REFUSED', reason: expect.stringMatching(/expired/) });
     expect(admitRemote(base({ ticket: 'x'.repeat(5000) }))).toMatchObject({ code: 'ERR_PEER_TICKET_REFUSED', reason: expect.stringMatching(/not a ticket/) });
+  });
+
+  it('accepts a ticket for any group the file is served in, and no other', () => {
+    const inOther = ticketFor('other', HASH.toString('hex'), { user: 'dave' });
+    expect(admitRemote(base({ ticket: inOther, groupIds: [GROUP, 'other'] }))).toEqual({ authorized: true, user: 'dave' });
+    expect(admitRemote(base({ ticket: inOther }))).toMatchObject({ code: 'ERR_PEER_TICKET_REFUSED', reason: expect.stringMatching(/another file/) });
+    expect(admitRemote(base({ ticket: ticketFor('third', HASH.toString('hex')), groupIds: [GROUP, 'other'] }))).toMatchObject({ code: 'ERR_PEER_TICKET_REFUSED' });
+    expect(admitRemote(base({ ticket: inOther, groupIds: [] }))).toMatchObject({ code: 'ERR_PEER_TICKET_REFUSED' });
   });
 
   it('checks expiry against the injected clock', () => {

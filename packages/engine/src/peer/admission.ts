@@ -29,7 +29,11 @@ export interface AdmissionInput {
   ticket: string | undefined;
   /** The trackers' ticket public key. */
   ticketKey: KeyObject;
-  groupId: string;
+  /**
+   * The groups the file is served in: a ticket naming any of them is accepted. Usually one; the
+   * same content under the same name shared in two groups has one info-hash.
+   */
+  groupIds: readonly string[];
   infoHash: Uint8Array;
   nowMs: number;
   /** We hold a ticket for this file, i.e. we want to fetch from the remote. */
@@ -49,13 +53,14 @@ export function admitRemote(input: AdmissionInput): Admitted | PeerCloseInfo {
     if (input.weFetch) return { authorized: false };
     return { code: 'ERR_PEER_NO_TICKET', reason: 'the peer sent no ticket, so it may not fetch this file' };
   }
-  const check = verifyTicket(input.ticket, input.ticketKey, {
-    groupId: input.groupId,
-    infoHash: toHex(input.infoHash),
-    nowMs: input.nowMs,
-  });
-  if (!check.ok) return { code: 'ERR_PEER_TICKET_REFUSED', reason: `the peer's ticket was refused: ${check.reason}` };
-  return { authorized: true, user: check.payload.u };
+  const infoHash = toHex(input.infoHash);
+  let refusal = 'the file is not served in any group';
+  for (const [i, groupId] of input.groupIds.entries()) {
+    const check = verifyTicket(input.ticket, input.ticketKey, { groupId, infoHash, nowMs: input.nowMs });
+    if (check.ok) return { authorized: true, user: check.payload.u };
+    if (i === 0) refusal = check.reason; // the other groups' reasons only repeat "another file"
+  }
+  return { code: 'ERR_PEER_TICKET_REFUSED', reason: `the peer's ticket was refused: ${refusal}` };
 }
 
 /** Narrows {@link admitRemote}'s result. */

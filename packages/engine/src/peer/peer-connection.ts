@@ -231,7 +231,7 @@ export class PeerConnection extends PeerTransport {
     fetch.blockSize = serve.blockSize = Math.min(this.#maxBlock, ext?.maxBlock ?? BLOCK_SIZE);
     fetch.remoteQueue = ext?.maxRequests ?? C.DEFAULT_REMOTE_REQQ;
     const verdict = admitRemote({
-      ticket: ext?.ticket, ticketKey: this.#init.ticketKey, groupId: file.groupId,
+      ticket: ext?.ticket, ticketKey: this.#init.ticketKey, groupIds: file.otherGroupIds === undefined ? [file.groupId] : [file.groupId, ...file.otherGroupIds],
       infoHash: this.#infoHash as Buffer, nowMs: (this.#init.now ?? Date.now)(), weFetch: file.ticket !== undefined,
     });
     if (isRefusal(verdict)) {

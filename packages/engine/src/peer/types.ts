@@ -44,8 +44,14 @@ export function seedBlockSource(seed: SeedSource): BlockSource {
  * the info-hash in the remote's handshake; for an outgoing one it is given up front.
  */
 export interface PeerFile {
-  /** Group the file is shared in: tickets must name it. */
+  /** Group the file is shared in: tickets must name it (or one of `otherGroupIds`). */
   groupId: string;
+  /**
+   * Further groups this user shares the same file in. The same content under the same name has
+   * one info-hash in every group, and an incoming handshake names only the info-hash: a member
+   * of any of these groups may fetch it.
+   */
+  otherGroupIds?: readonly string[];
   /** File size in bytes. */
   size: number;
   /** Bytes per piece; with `size` it fixes the piece count and every piece's length. */

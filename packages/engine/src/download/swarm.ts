@@ -209,6 +209,8 @@ export class Swarm {
     conn.on('rejected', (r) => {
       const now = init.now();
       this.picker.blocks.release(id, r.index, r.begin);
+      // A seed refusing: another downloader takes the same pieces from it (see PiecePicker.fileOrder).
+      if (this.picker.isSeed(id)) this.picker.fileOrder = false;
       for (const [i, until] of peer.declined) if (until <= now) peer.declined.delete(i);
       peer.declined.set(r.index, now + REJECT_DECLINE_MS);
       if (peer.declined.size >= MAX_DECLINED) peer.holdUntil = now + REJECT_DECLINE_MS;

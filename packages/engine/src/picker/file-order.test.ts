@@ -52,8 +52,9 @@ describe('nearFileOrder', () => {
 
 describe('PiecePicker near file order', () => {
   /** A whole download of `n` pieces from `peers` (each piece verified as soon as picked), recording each pick. */
-  function download(n: number, partial: boolean): number[][] {
+  function download(n: number, partial: boolean, fileOrder = true): number[][] {
     const picker = new PiecePicker({ size: n * PIECE, pieceLength: PIECE });
+    picker.fileOrder = fileOrder;
     const seed = Bitfield.full(n);
     picker.addPeer('seed', seed);
     if (partial) picker.addPeer('fellow', new Bitfield(n)); // a fellow downloader with nothing yet
@@ -93,6 +94,12 @@ describe('PiecePicker near file order', () => {
   it('with a partial peer connected, goes back to rarest first over the whole file', () => {
     const n = 8 * FILE_ORDER_WINDOW;
     const first = download(n, true)[0]!;
+    expect(first).toHaveLength(8);
+    expect(Math.max(...first)).toBeGreaterThanOrEqual(FILE_ORDER_WINDOW);
+  });
+
+  it('turned off (a seed refused a piece another downloader took), picks over the whole file', () => {
+    const first = download(8 * FILE_ORDER_WINDOW, false, false)[0]!;
     expect(first).toHaveLength(8);
     expect(Math.max(...first)).toBeGreaterThanOrEqual(FILE_ORDER_WINDOW);
   });

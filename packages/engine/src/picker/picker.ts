@@ -96,6 +96,13 @@ export class PiecePicker {
   private readonly maxDuplicates: number;
   /** Registered peers that had every piece when they joined: not in {@link PiecePicker.availability}. */
   private readonly seeds = new Set<PeerId>();
+  /**
+   * Pick near file order while only seeds are connected (file-order.ts). The download turns it
+   * off for good once a seed refuses a piece: another downloader, one we are not connected to,
+   * is taking the same pieces from that seed (peer/first-copies.ts), and picks spread over the
+   * whole file collide far less.
+   */
+  fileOrder = true;
   /** Every byte of `have` before this one was all ones at the last pick (see file-order.ts). */
   private haveFromByte = 0;
 
@@ -148,7 +155,7 @@ export class PiecePicker {
       if (this.blocks.freeCount(i) > 0 && ok(i)) this.take(peer, i, now, count, out);
     }
     // 2a. Only seeds connected: near file order. Whatever it leaves is found by the walk below.
-    if (out.length < count && this.seeds.size > 0 && this.availability.peerCount === 0) {
+    if (out.length < count && this.fileOrder && this.seeds.size > 0 && this.availability.peerCount === 0) {
       this.haveFromByte = firstIncompleteByte(have, this.haveFromByte);
       for (const i of nearFileOrder({ peerHas, have, want, eligible: fresh, rng: req.rng, fromByte: this.haveFromByte })) {
         this.take(peer, i, now, count, out);

@@ -24,6 +24,9 @@ describe('tickets', () => {
 
   it('refuses the wrong file or group, expiry, tampering and garbage with a reason', () => {
     expect(verifyTicket(ticket, pub, { groupId: 'other', infoHash, nowMs: now })).toEqual({ ok: false, reason: 'ticket is for another file' });
+    expect(verifyTicket(ticket, pub, { groupId: ['other', 'lab'], infoHash, nowMs: now }).ok).toBe(true);
+    expect(verifyTicket(ticket, pub, { groupId: ['other', 'third'], infoHash, nowMs: now })).toEqual({ ok: false, reason: 'ticket is for another file' });
+    expect(verifyTicket(ticket, pub, { groupId: [], infoHash, nowMs: now })).toEqual({ ok: false, reason: 'ticket is for another file' });
     expect(verifyTicket(ticket, pub, { groupId: 'lab', infoHash: 'cd'.repeat(20), nowMs: now })).toEqual({ ok: false, reason: 'ticket is for another file' });
     expect(verifyTicket(ticket, pub, { groupId: 'lab', infoHash, nowMs: now + 601_000 })).toEqual({ ok: false, reason: 'ticket expired' });
     const [body, sig] = ticket.split('.');

@@ -60,10 +60,15 @@ export function signTicket(payload: TicketPayload, privateKey: KeyObject): strin
 export type TicketCheck = { ok: true; payload: TicketPayload } | { ok: false; reason: string };
 
 /**
- * Whether `ticket` lets its holder fetch the file `infoHash` of group `groupId` at `nowMs`.
- * Never throws: a hostile ticket is just refused with a reason.
+ * Whether `ticket` lets its holder fetch the file `infoHash` of group `groupId` at `nowMs`. A list
+ * of groups accepts a ticket for any of them (one file shared in several groups has one
+ * info-hash). Never throws: a hostile ticket is just refused with a reason.
  */
-export function verifyTicket(ticket: unknown, publicKey: KeyObject, expect: { groupId: string; infoHash: string; nowMs: number }): TicketCheck {
+export function verifyTicket(
+  ticket: unknown,
+  publicKey: KeyObject,
+  expect: { groupId: string | readonly string[]; infoHash: string; nowMs: number },
+): TicketCheck {
   if (typeof ticket !== 'string' || ticket.length > MAX_TICKET_LENGTH) return { ok: false, reason: 'not a ticket' };
   const [body, signature, extra] = ticket.split('.');
   if (!body || !signature || extra !== undefined) return { ok: false, reason: 'not a ticket' };
@@ -76,7 +81,8 @@ export function verifyTicket(ticket: unknown, publicKey: KeyObject, expect: { gr
   if (!valid) return { ok: false, reason: 'bad signature' };
   const payload = parseTicketBody(body);
   if (typeof payload === 'string') return { ok: false, reason: payload };
-  if (payload.g !== expect.groupId || payload.h !== expect.infoHash) return { ok: false, reason: 'ticket is for another file' };
+  const groupOk = typeof expect.groupId === 'string' ? payload.g === expect.groupId : expect.groupId.includes(payload.g);
+  if (!groupOk || payload.h !== expect.infoHash) return { ok: false, reason: 'ticket is for another file' };
   if (payload.exp * 1000 <= expect.nowMs) return { ok: false, reason: 'ticket expired' };
   return { ok: true, payload };
 }

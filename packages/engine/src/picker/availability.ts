@@ -278,6 +278,15 @@ export class Availability {
   }
 }
 
+/**
+ * The pieces of byte `byte` of the bitfields (bit 0x80 = piece `8 × byte`) that the peer has, we
+ * lack, and we want (all when `want` is undefined): what a scan of a peer's bitfield may pick.
+ */
+export function candidateBits(peerHas: Bitfield, have: Bitfield, want: Bitfield | undefined, byte: number): number {
+  const bits = (peerHas.bytes[byte] as number) & ~(have.bytes[byte] as number);
+  return want === undefined ? bits : bits & (want.bytes[byte] as number);
+}
+
 /** Calls `f` for every set piece, skipping empty bytes (a sparse field costs ~pieceCount/8). */
 export function forEachSet(bitfield: Bitfield, f: (index: number) => void): void {
   const bytes = bitfield.bytes;

@@ -28,7 +28,7 @@
  */
 import type { Bitfield } from '@groupshare/protocol';
 
-import { shuffledEligible } from './availability.js';
+import { candidateBits, shuffledEligible } from './availability.js';
 import { FILE_ORDER_WINDOW } from './constants.js';
 
 /** Inputs to {@link nearFileOrder}. */
@@ -59,8 +59,7 @@ export function* nearFileOrder(init: NearFileOrderInit): Generator<number, void,
   const found: number[] = [];
   let end = Infinity; // one past the window, once its first piece is found
   for (let byte = init.fromByte; byte < peerHas.bytes.length && byte * 8 < end; byte++) {
-    let bits = (peerHas.bytes[byte] as number) & ~(have.bytes[byte] as number);
-    if (want !== undefined) bits &= want.bytes[byte] as number;
+    const bits = candidateBits(peerHas, have, want, byte);
     for (let bit = 0; bits !== 0 && bit < 8; bit++) {
       const i = byte * 8 + bit;
       if (i >= end) break;

@@ -12,7 +12,7 @@
  */
 import type { Bitfield } from '@groupshare/protocol';
 
-import { shuffledEligible, type Availability, type CountRange } from './availability.js';
+import { candidateBits, shuffledEligible, type Availability, type CountRange } from './availability.js';
 
 /** Inputs to {@link rarestInField}. Bitfields must all describe `availability.pieceCount` pieces. */
 export interface RarestInFieldInit {
@@ -41,8 +41,7 @@ export function* rarestInField(init: RarestInFieldInit): Generator<number, void,
   const max = init.counts?.max ?? Infinity;
   const groups = new Map<number, number[]>();
   for (let byte = 0; byte < peerHas.bytes.length; byte++) {
-    let bits = (peerHas.bytes[byte] as number) & ~(have.bytes[byte] as number);
-    if (want !== undefined) bits &= want.bytes[byte] as number;
+    const bits = candidateBits(peerHas, have, want, byte);
     for (let bit = 0; bits !== 0 && bit < 8; bit++) {
       if ((bits & (0x80 >> bit)) === 0) continue;
       const i = byte * 8 + bit;

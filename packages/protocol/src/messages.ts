@@ -19,21 +19,9 @@ import {
   UserIdSchema,
 } from './ids.js';
 import { MAX_HAVE_BATCH } from './limits.js';
+import { natural } from './natural.js';
 import { MAX_FILE_SIZE, MAX_PIECES, isValidPieceLength } from './pieces.js';
 import { parseHostPort } from './tracker-info.js';
-
-/**
- * An integer from 0 to `max`. `-0` is valid JSON and passes `min(0)`, but is written back as `0`:
- * it is read as 0, so what is echoed, stored and replicated is what was accepted (found by
- * fuzzing: an accepted request did not parse back to itself).
- */
-const natural = (max: number) =>
-  z
-    .number()
-    .int()
-    .min(0)
-    .max(max)
-    .transform((n) => n + 0); // -0 + 0 is +0
 
 /** Request ids are chosen by the client and echoed in the reply. */
 export const RequestIdSchema = natural(Number.MAX_SAFE_INTEGER);

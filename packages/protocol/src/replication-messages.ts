@@ -12,6 +12,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+
+import { natural } from './natural.js';
 import { OpSchema } from './replication-ops.js';
 
 export const REPLICATION_PATH = '/replication';
@@ -42,7 +44,7 @@ export const ReplicatedOpSchema = z.object({
 export type ReplicatedOp = z.infer<typeof ReplicatedOpSchema>;
 
 /** origin (as a decimal string key) → highest sequence applied from it. */
-export const VectorSchema = z.record(z.string().regex(/^[1-9]\d{0,9}$/), z.number().int().min(0));
+export const VectorSchema = z.record(z.string().regex(/^[1-9]\d{0,9}$/), natural());
 export type Vector = Record<string, number>;
 
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
@@ -64,7 +66,7 @@ export const ReplicationMessageSchema = z.discriminatedUnion('t', [
     t: z.literal('snapshot'),
     horizon: HlcSchema,
     vector: VectorSchema,
-    part: z.number().int().min(0),
+    part: natural(),
     last: z.boolean(),
     rows: z.string().max(2 * MAX_BATCH_BYTES),
   }),

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 
+import { natural } from './natural.js';
+
 const at = z.iso.datetime();
 const userId = z.string().min(1);
 const groupId = z.string().min(1);
@@ -40,7 +42,7 @@ export const OpSchema = z.discriminatedUnion('kind', [
     groupId,
     infoHash,
     name: z.string(),
-    size: z.number().int().min(0),
+    size: natural(),
     sha1: z.string(),
     pieceLength: z.number().int().positive(),
     /** Concatenated SHA-1 digests, hex. */

@@ -9,7 +9,7 @@
  * | -------------------------------- | ------------- | ------------------------------------------------------- |
  * | ping, list_groups, list_requests,| re-sent once  | read-only                                               |
  * | list_members, list_files,        |               |                                                         |
- * | get_file, get_peers              |               |                                                         |
+ * | get_file, file_info, get_peers   |               |                                                         |
  * | resume                           | re-sent once  | binds the new connection only; if the link already      |
  * |                                  |               | resumed that token there, it answers with that result   |
  * | logout                           | re-sent once  | ending a session twice ends it once; if the automatic   |
@@ -46,6 +46,7 @@ export const RECONNECT_POLICY = {
   list_members: retry,
   list_files: retry,
   get_file: retry,
+  file_info: retry,
   get_peers: retry,
   resume: retry,
   logout: retry,

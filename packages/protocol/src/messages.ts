@@ -98,6 +98,8 @@ export const RequestSchemas = {
   }),
   list_files: request('list_files', group),
   get_file: request('get_file', { ...group, name: FileNameSchema }),
+  /** A file and every member holding any of it, online or not: who could serve it, and how much. */
+  file_info: request('file_info', { ...group, name: FileNameSchema }),
   get_peers: request('get_peers', { ...group, infoHash: Sha1HexSchema }),
   /** Batched BEP 3 "have"s from a downloading peer, or its whole bitfield. */
   update_pieces: request('update_pieces', {
@@ -151,6 +153,16 @@ export const FileSummarySchema = z.object({
 
 export const FileDetailSchema = FileSummarySchema.extend({ pieces: z.string() });
 
+/** A member holding pieces of a file (file_info). */
+export const HolderSchema = z.object({
+  userId: z.string(),
+  /** Logged in and offering the file now (a peer may download from them). */
+  online: z.boolean(),
+  /** Pieces of the file they hold (all of them when `complete`). */
+  pieces: z.number().int(),
+  complete: z.boolean(),
+});
+
 export const PeerSchema = z.object({
   userId: z.string(),
   address: z.string(),
@@ -184,6 +196,7 @@ export const ResultSchemas = {
   share_file: z.object({ file: FileSummarySchema, alreadyShared: z.boolean() }),
   list_files: z.object({ files: z.array(FileSummarySchema) }),
   get_file: z.object({ file: FileDetailSchema }),
+  file_info: z.object({ file: FileSummarySchema, holders: z.array(HolderSchema) }),
   // `ticket`: proves to those peers that the caller may fetch this file (tickets.ts).
   get_peers: z.object({ peers: z.array(PeerSchema), ticket: z.string(), ticketExpiresAt: z.string() }),
   update_pieces: z.object({ count: z.number().int(), complete: z.boolean() }),
@@ -195,6 +208,7 @@ export type GroupSummary = z.infer<typeof GroupSummarySchema>;
 export type FileSummary = z.infer<typeof FileSummarySchema>;
 export type FileDetail = z.infer<typeof FileDetailSchema>;
 export type PeerInfo = z.infer<typeof PeerSchema>;
+export type Holder = z.infer<typeof HolderSchema>;
 
 export const ErrorBodySchema = z.object({
   code: z.enum(ERROR_CODES),
@@ -221,6 +235,11 @@ export const PushSchemas = {
   session_ended: z.object({ reason: z.string() }),
   /** To every member: the last peer stopped sharing a file (or left the group). */
   file_withdrawn: z.object({ groupId: z.string(), name: z.string(), infoHash: z.string() }),
+  /**
+   * To the members downloading a file: a member holding pieces of it came online (logged in and
+   * offers it again), so a download waiting for missing pieces asks for peers now.
+   */
+  holder_online: z.object({ groupId: z.string(), infoHash: z.string(), userId: z.string() }),
 } as const;
 
 export type PushType = keyof typeof PushSchemas;

@@ -25,6 +25,7 @@ const VALID: Record<RequestType, Record<string, unknown>> = {
   share_file: { groupId: 'team', name: 'a.txt', size: 1000, sha1: HEX40, pieceLength: 262144, pieces: HEX40 },
   list_files: { groupId: 'team' },
   get_file: { groupId: 'team', name: 'a.txt' },
+  file_info: { groupId: 'team', name: 'a.txt' },
   get_peers: { groupId: 'team', infoHash: HEX40 },
   update_pieces: { groupId: 'team', infoHash: HEX40, have: [0, 1, 2] },
   stop_share: { groupId: 'team', name: 'a.txt' },

@@ -26,6 +26,7 @@ function example(type: RequestType): Record<string, unknown> {
     share_file: FILE,
     list_files: { groupId: 'lab' },
     get_file: { groupId: 'lab', name: 'f.bin' },
+    file_info: { groupId: 'lab', name: 'f.bin' },
     get_peers: { groupId: 'lab', infoHash },
     update_pieces: { groupId: 'lab', infoHash, have: [0] },
     stop_share: { groupId: 'lab', name: 'f.bin' },
@@ -51,6 +52,7 @@ const OUTSIDER: Record<RequestType, string> = {
   share_file: 'ERR_NOT_MEMBER',
   list_files: 'ERR_NOT_MEMBER',
   get_file: 'ERR_NOT_MEMBER',
+  file_info: 'ERR_NOT_MEMBER',
   get_peers: 'ERR_NOT_MEMBER',
   update_pieces: 'ERR_NOT_MEMBER',
   stop_share: 'ERR_NOT_MEMBER',
@@ -108,7 +110,7 @@ describe('authorization of every request type', () => {
   });
 
   it('requests about a group that does not exist say so', async () => {
-    for (const type of ['join_group', 'leave_group', 'list_requests', 'accept_request', 'reject_request', 'list_members', 'share_file', 'list_files', 'get_file', 'get_peers', 'update_pieces', 'stop_share'] as const) {
+    for (const type of ['join_group', 'leave_group', 'list_requests', 'accept_request', 'reject_request', 'list_members', 'share_file', 'list_files', 'get_file', 'file_info', 'get_peers', 'update_pieces', 'stop_share'] as const) {
       const fields = { ...example(type), groupId: 'no-such-group' };
       expect(await bob.fails(type, fields as never), type).toBe('ERR_NO_SUCH_GROUP');
     }

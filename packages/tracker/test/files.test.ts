@@ -121,8 +121,12 @@ describe('peers and piece maps', () => {
     listed = (await carol.ok('list_files', { groupId: 'lab' })).files[0];
     expect(listed).toMatchObject({ seeders: 1, partialPeers: 1, available: true });
 
-    // Alice logs in again from the same peer address: her share is back online.
+    // Alice logs in again from the same peer address: her share is offered again once her client
+    // says it still serves the file, not on the strength of her old share.
     await alice.ok('login', { userId: 'alice', password: 'alice-secret-pw', peerAddress: '127.0.0.1:6001' });
+    listed = (await carol.ok('list_files', { groupId: 'lab' })).files[0];
+    expect(listed).toMatchObject({ seeders: 1, partialPeers: 1 });
+    await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
     listed = (await carol.ok('list_files', { groupId: 'lab' })).files[0];
     expect(listed).toMatchObject({ seeders: 2, partialPeers: 1 });
     // A dropped connection takes the peer offline too.

@@ -93,6 +93,9 @@ describe('tracker process: persistence across a restart', () => {
 
     const alice2 = await sandbox.connect(c.url);
     await alice2.ok('login', { userId: 'alice', password: 'alice-password-1', peerAddress: '127.0.0.1:6881' });
+    // Logged in, but not offering it until her client says again that it serves the file.
+    expect((await alice2.ok('list_files', { groupId: 'lab' })).files[0]).toMatchObject({ seeders: 0, available: false });
+    expect(await alice2.ok('share_file', { groupId: 'lab', ...file.share })).toMatchObject({ alreadyShared: false });
     const after = await alice2.ok('list_files', { groupId: 'lab' });
     expect(after.files).toHaveLength(1);
     expect(after.files[0]).toMatchObject({

@@ -1,10 +1,10 @@
 /**
- * share_file, list_files, get_file, get_peers, update_pieces, stop_share.
+ * share_file, list_files, get_file, file_info, get_peers, update_pieces, stop_share.
  */
 import { Bitfield, MAX_PIECES, ProtocolError, infoHash, pieceCount } from '@groupshare/protocol';
 import { requireMember, requireMemberToRead, requireSession, type HandlerContext, type HandlerTable } from './context.js';
 
-type FileHandlers = Pick<HandlerTable, 'share_file' | 'list_files' | 'get_file' | 'get_peers' | 'update_pieces' | 'stop_share'>;
+type FileHandlers = Pick<HandlerTable, 'share_file' | 'list_files' | 'get_file' | 'file_info' | 'get_peers' | 'update_pieces' | 'stop_share'>;
 
 function requirePeerAddress(ctx: HandlerContext): { userId: string; account: string; peerAddress: string } {
   const session = requireSession(ctx);
@@ -40,7 +40,8 @@ export const fileHandlers: FileHandlers = {
       }
       if (existing) {
         const share = await w.tx.share.findUnique({ where: { groupId_infoHash_userId: { groupId: req.groupId, infoHash: hash, userId } } });
-        if (share?.complete && share.peerAddress === peerAddress) return true; // sharing again is a no-op
+        // Sharing again is a no-op, unless a login or logout since paused the share.
+        if (share?.complete && share.serving && share.peerAddress === peerAddress) return true;
       }
       await w.commit({
         kind: 'file_shared',
@@ -81,6 +82,14 @@ export const fileHandlers: FileHandlers = {
     return { file };
   },
 
+  async file_info(ctx, req) {
+    const { userId } = requireSession(ctx);
+    requireMemberToRead(ctx, req.groupId, userId);
+    const info = ctx.services.queries.fileInfo(req.groupId, req.name);
+    if (!info) throw noSuchFile(req.groupId, `"${req.name}"`);
+    return info;
+  },
+
   async get_peers(ctx, req) {
     const session = requireSession(ctx);
     requireMemberToRead(ctx, req.groupId, session.userId);
@@ -100,7 +109,9 @@ export const fileHandlers: FileHandlers = {
       if (!file) throw noSuchFile(req.groupId, `with info-hash ${req.infoHash}`);
       const count = pieceCount(Number(file.size), file.pieceLength);
       const share = await w.tx.share.findUnique({ where: { groupId_infoHash_userId: { ...key, userId } } });
-      let bits = share ? new Bitfield(count, share.bitfield) : new Bitfield(count);
+      // A paused share (its peer logged in again) starts over: the peer now tells what it has
+      // after the restart, and pieces it claimed before are not promised on its behalf.
+      let bits = share?.serving ? new Bitfield(count, share.bitfield) : new Bitfield(count);
       const before = bits.toBase64();
       if (req.bitfield !== undefined) {
         bits = bits.or(parseBitfield(req.bitfield, count));
@@ -111,7 +122,7 @@ export const fileHandlers: FileHandlers = {
       }
       const after = bits.toBase64();
       // A first report with no pieces registers a downloader, so get_peers can list it to others.
-      const unchanged = share !== null && after === before && share.peerAddress === peerAddress;
+      const unchanged = share !== null && share.serving && after === before && share.peerAddress === peerAddress;
       if (unchanged) return { count: bits.count(), complete: bits.isComplete() };
       await w.commit({ kind: 'pieces_updated', account, ...key, userId, peerAddress, bitfield: after });
       return { count: bits.count(), complete: bits.isComplete() };

@@ -40,11 +40,19 @@ export function applyOp(rows: StateRows, op: Op, meta: OpMeta): Effect[] {
     case 'session_opened': {
       if (!actorIsCurrent(rows, op.userId, op.account)) return [];
       rows.insertSession({ tokenHash: op.tokenHash, userId: op.userId, peerAddress: op.peerAddress, createdAt: at, expiresAt: op.expiresAt });
+      // A new login at this address: what it served before is not offered until its client says
+      // again that it serves it (a restarted client may have lost or changed files meanwhile).
+      if (op.peerAddress !== null) rows.pauseSharesAt(op.userId, op.peerAddress);
       return [];
     }
-    case 'session_closed':
+    case 'session_closed': {
+      const closed = rows.sessionPeer(op.tokenHash);
       rows.deleteSession(op.tokenHash);
+      // Logged out: its peer stops serving. Another live session at the same address (a client
+      // that logged in again before the old session was closed) still serves, so it keeps them.
+      if (closed?.peerAddress && !rows.hasSessionAt(closed.userId, closed.peerAddress)) rows.pauseSharesAt(closed.userId, closed.peerAddress);
       return [];
+    }
     case 'group_created': {
       if (!actorIsCurrent(rows, op.ownerId, op.account)) return [];
       if (rows.groupOwner(op.groupId) !== undefined) {
@@ -83,6 +91,7 @@ export function applyOp(rows: StateRows, op: Op, meta: OpMeta): Effect[] {
       if (!file || !rows.isMember(op.groupId, op.userId)) return [];
       const bits = parseBitfieldOrNull(op.bitfield, pieceCount(file.size, file.pieceLength));
       if (!bits) return []; // a malformed op from another tracker changes nothing, anywhere
+      const cameOnline = rows.shareServing(op.groupId, op.infoHash, op.userId) !== true && bits.count() > 0;
       rows.upsertShare({
         groupId: op.groupId,
         infoHash: op.infoHash,
@@ -90,9 +99,10 @@ export function applyOp(rows: StateRows, op: Op, meta: OpMeta): Effect[] {
         peerAddress: op.peerAddress,
         bitfield: Buffer.from(bits.bytes),
         complete: bits.isComplete(),
+        serving: true,
         updatedAt: at,
       });
-      return [];
+      return cameOnline ? holderOnline(rows, op) : [];
     }
     case 'share_stopped':
       if (!actorIsCurrent(rows, op.userId, op.account)) return [];
@@ -136,6 +146,7 @@ function applyFileShared(rows: StateRows, op: Extract<Op, { kind: 'file_shared' 
     effects.push({ to: rows.memberIds(op.groupId), push: { push: 'file_shared', data } });
   }
   const full = Bitfield.full(pieceCount(op.size, op.pieceLength));
+  const cameOnline = rows.shareServing(op.groupId, op.infoHash, op.userId) !== true;
   rows.upsertShare({
     groupId: op.groupId,
     infoHash: op.infoHash,
@@ -143,9 +154,20 @@ function applyFileShared(rows: StateRows, op: Extract<Op, { kind: 'file_shared' 
     peerAddress: op.peerAddress,
     bitfield: Buffer.from(full.bytes),
     complete: true,
+    serving: true,
     updatedAt: op.at,
   });
-  return effects;
+  return cameOnline ? [...effects, ...holderOnline(rows, op)] : effects;
+}
+
+/**
+ * Tells the file's downloaders that a holder of its pieces came online, so a download waiting
+ * for pieces nobody online had asks for peers at once instead of at its next refresh.
+ */
+function holderOnline(rows: StateRows, op: { groupId: string; infoHash: string; userId: string }): Effect[] {
+  const to = rows.downloadersOf(op.groupId, op.infoHash).filter((u) => u !== op.userId);
+  if (to.length === 0) return [];
+  return [{ to, push: { push: 'holder_online', data: { groupId: op.groupId, infoHash: op.infoHash, userId: op.userId } } }];
 }
 
 /**

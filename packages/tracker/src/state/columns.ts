@@ -6,4 +6,4 @@
 export const DATE_COLUMNS: ReadonlySet<string> = new Set(['createdAt', 'expiresAt', 'joinedAt', 'requestedAt', 'updatedAt', 'at', 'appliedAt']);
 export const BIGINT_COLUMNS: ReadonlySet<string> = new Set(['size']);
 export const BYTES_COLUMNS: ReadonlySet<string> = new Set(['pieces', 'bitfield']);
-export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['complete']);
+export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['complete', 'serving']);

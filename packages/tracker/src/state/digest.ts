@@ -30,7 +30,7 @@ export async function stateDigest(db: Reader): Promise<string> {
     ['membership', db.membership.findMany({ orderBy: [{ groupId: 'asc' }, { userId: 'asc' }] }), ['groupId', 'userId', 'joinedAt']],
     ['request', db.joinRequest.findMany({ orderBy: [{ groupId: 'asc' }, { userId: 'asc' }] }), ['groupId', 'userId', 'requestedAt']],
     ['file', db.sharedFile.findMany({ orderBy: [{ groupId: 'asc' }, { infoHash: 'asc' }] }), ['groupId', 'infoHash', 'name', 'size', 'sha1', 'pieceLength', 'pieces', 'sharedBy', 'createdAt']],
-    ['share', db.share.findMany({ orderBy: [{ groupId: 'asc' }, { infoHash: 'asc' }, { userId: 'asc' }] }), ['groupId', 'infoHash', 'userId', 'peerAddress', 'bitfield', 'complete', 'updatedAt']],
+    ['share', db.share.findMany({ orderBy: [{ groupId: 'asc' }, { infoHash: 'asc' }, { userId: 'asc' }] }), ['groupId', 'infoHash', 'userId', 'peerAddress', 'bitfield', 'complete', 'serving', 'updatedAt']],
     ['conflict', db.conflict.findMany({ orderBy: { hlc: 'asc' } }), ['hlc', 'kind', 'userId', 'subject', 'losingHash', 'at']],
   ];
   for (const [table, rows, columns] of parts) hash.update(`${lines(table, await rows, columns)}\n`);

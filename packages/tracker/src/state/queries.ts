@@ -7,7 +7,7 @@
  * read-only client. A group's file summaries are kept until its rows or presence change, so a
  * thousand clients polling list_files cost one computation between two changes.
  */
-import { Bitfield, pieceCount, type FileDetail, type FileSummary, type GroupSummary, type PeerInfo } from '@groupshare/protocol';
+import { Bitfield, pieceCount, type FileDetail, type FileSummary, type GroupSummary, type Holder, type PeerInfo } from '@groupshare/protocol';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { FileRow, GroupFiles, MembershipRow, ShareRow, SqlReads } from './sql-reads.js';
 
@@ -79,6 +79,25 @@ export class TrackerQueries {
     return { ...this.summarise(found.file, found.shares), pieces: found.file.pieces.toString('hex') };
   }
 
+  /**
+   * The file and every member holding pieces of it, online or not (most pieces first), so a
+   * user can see who could serve it and whether someone offline holds what is missing.
+   */
+  fileInfo(groupId: string, name: string): { file: FileSummary; holders: Holder[] } | null {
+    const found = this.sql.file(groupId, name);
+    if (!found) return null;
+    const count = pieceCount(found.file.size, found.file.pieceLength);
+    const holders = found.shares
+      .map((s) => ({
+        userId: s.userId,
+        online: this.offered(s),
+        pieces: s.complete ? count : new Bitfield(count, s.bitfield).count(),
+        complete: s.complete,
+      }))
+      .sort((a, b) => b.pieces - a.pieces || a.userId.localeCompare(b.userId));
+    return { file: this.summarise(found.file, found.shares), holders };
+  }
+
   /** Online peers offering the file, except the asking peer itself; null if there is no such file. */
   getPeers(groupId: string, infoHash: string, except: { userId: string; peerAddress: string | null }): PeerInfo[] | null {
     const shares = this.sql.fileShares(groupId, infoHash);
@@ -88,7 +107,7 @@ export class TrackerQueries {
     const peers: PeerInfo[] = [];
     for (const s of shares) {
       if (s.userId === except.userId && s.peerAddress === except.peerAddress) continue;
-      if (!this.presence.isOnline(s.userId, s.peerAddress)) continue;
+      if (!this.offered(s)) continue;
       peers.push({ userId: s.userId, address: s.peerAddress, bitfield: s.bitfield.toString('base64'), complete: s.complete });
     }
     return peers;
@@ -104,6 +123,11 @@ export class TrackerQueries {
     return { users, groups, files, shares };
   }
 
+  /** Advertised: its peer said it serves it since its last login, and is online now. */
+  private offered(s: ShareRow): boolean {
+    return s.serving && this.presence.isOnline(s.userId, s.peerAddress);
+  }
+
   private summarise(file: FileRow, shares: readonly ShareRow[]): FileSummary {
     const count = pieceCount(file.size, file.pieceLength);
     // Online shares with at least one piece (or the whole of an empty file).
@@ -111,7 +135,7 @@ export class TrackerQueries {
     let partialPeers = 0;
     let union: Uint8Array | undefined;
     for (const s of shares) {
-      if (!(s.complete || s.bitfield.some((byte) => byte !== 0)) || !this.presence.isOnline(s.userId, s.peerAddress)) continue;
+      if (!(s.complete || s.bitfield.some((byte) => byte !== 0)) || !this.offered(s)) continue;
       if (s.complete) {
         seeders += 1;
         continue;

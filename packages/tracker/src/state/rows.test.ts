@@ -81,7 +81,7 @@ function writeWithRows(db: TrackerDatabase): void {
   r.insertFile({ ...file, infoHash: 'f1', size: 2 ** 40 + 3 });
   r.insertFile({ ...file, infoHash: 'f2', name: 'empty', size: 0, pieces: Buffer.alloc(0) });
   const share = (infoHash: string, userId: string, bitfield: Buffer, complete: boolean, at: string) =>
-    r.upsertShare({ groupId: 'g', infoHash, userId, peerAddress: `${userId}:1`, bitfield, complete, updatedAt: at });
+    r.upsertShare({ groupId: 'g', infoHash, userId, peerAddress: `${userId}:1`, bitfield, complete, serving: true, updatedAt: at });
   share('f1', 'ann', Buffer.from([0x80]), false, AT);
   share('f1', 'ann', Buffer.from([0xc0]), true, AT_NO_MS);
   share('f2', 'bob', Buffer.alloc(0), true, AT);

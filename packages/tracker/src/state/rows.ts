@@ -36,6 +36,8 @@ export interface ShareRow {
   peerAddress: string;
   bitfield: Buffer;
   complete: boolean;
+  /** Offered now (schema.prisma: a login or logout at the address clears it). */
+  serving: boolean;
   /** ISO 8601 */
   updatedAt: string;
 }
@@ -78,6 +80,8 @@ export class StateRows {
         'INSERT INTO "Session" ("tokenHash", "userId", "peerAddress", "createdAt", "expiresAt") VALUES (?, ?, ?, ?, ?) ON CONFLICT ("tokenHash") DO NOTHING',
       ),
       deleteSession: p('DELETE FROM "Session" WHERE "tokenHash" = ?'),
+      sessionPeer: p('SELECT "userId", "peerAddress" FROM "Session" WHERE "tokenHash" = ?'),
+      hasSessionAt: p('SELECT 1 FROM "Session" WHERE "userId" = ? AND "peerAddress" = ? LIMIT 1').pluck(),
       groupOwner: p('SELECT "ownerId" FROM "Group" WHERE "id" = ?').pluck(),
       insertGroup: p('INSERT INTO "Group" ("id", "ownerId", "createdAt") VALUES (?, ?, ?)'),
       setGroupOwner: p('UPDATE "Group" SET "ownerId" = ? WHERE "id" = ?'),
@@ -97,9 +101,12 @@ export class StateRows {
       ),
       deleteFile: p('DELETE FROM "SharedFile" WHERE "groupId" = ? AND "infoHash" = ?'),
       upsertShare: p(
-        'INSERT INTO "Share" ("groupId", "infoHash", "userId", "peerAddress", "bitfield", "complete", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?) ' +
-          'ON CONFLICT ("groupId", "infoHash", "userId") DO UPDATE SET "peerAddress" = excluded."peerAddress", "bitfield" = excluded."bitfield", "complete" = excluded."complete", "updatedAt" = excluded."updatedAt"',
+        'INSERT INTO "Share" ("groupId", "infoHash", "userId", "peerAddress", "bitfield", "complete", "serving", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT ("groupId", "infoHash", "userId") DO UPDATE SET "peerAddress" = excluded."peerAddress", "bitfield" = excluded."bitfield", "complete" = excluded."complete", "serving" = excluded."serving", "updatedAt" = excluded."updatedAt"',
       ),
+      shareServing: p('SELECT "serving" FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? AND "userId" = ?').pluck(),
+      pauseSharesAt: p('UPDATE "Share" SET "serving" = 0 WHERE "userId" = ? AND "peerAddress" = ? AND "serving" = 1'),
+      downloadersOf: p('SELECT "userId" FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? AND "complete" = 0 AND "serving" = 1').pluck(),
       deleteShare: p('DELETE FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? AND "userId" = ?'),
       sharesOf: p('SELECT "infoHash" FROM "Share" WHERE "groupId" = ? AND "userId" = ?').pluck(),
       deleteSharesOf: p('DELETE FROM "Share" WHERE "groupId" = ? AND "userId" = ?'),
@@ -128,6 +135,16 @@ export class StateRows {
 
   deleteSession(tokenHash: string): void {
     this.s.deleteSession.run(tokenHash);
+  }
+
+  /** Whether the user has a session whose peer serves at `peerAddress`. */
+  hasSessionAt(userId: string, peerAddress: string): boolean {
+    return this.s.hasSessionAt.get(userId, peerAddress) !== undefined;
+  }
+
+  /** Who the session is and where its peer serves; undefined if there is no such session. */
+  sessionPeer(tokenHash: string): { userId: string; peerAddress: string | null } | undefined {
+    return this.s.sessionPeer.get(tokenHash) as { userId: string; peerAddress: string | null } | undefined;
   }
 
   groupOwner(groupId: string): string | undefined {
@@ -202,7 +219,23 @@ export class StateRows {
 
   /** Creates the share, or replaces every non-key column of the existing one. */
   upsertShare(r: ShareRow): void {
-    this.s.upsertShare.run(r.groupId, r.infoHash, r.userId, r.peerAddress, r.bitfield, sqlBool(r.complete), sqlDate(r.updatedAt));
+    this.s.upsertShare.run(r.groupId, r.infoHash, r.userId, r.peerAddress, r.bitfield, sqlBool(r.complete), sqlBool(r.serving), sqlDate(r.updatedAt));
+  }
+
+  /** Whether the user's share of the file is offered now; undefined if there is no such share. */
+  shareServing(groupId: string, infoHash: string, userId: string): boolean | undefined {
+    const v = this.s.shareServing.get(groupId, infoHash, userId);
+    return v === undefined ? undefined : v === 1;
+  }
+
+  /** Marks every share the user offers at `peerAddress` as not offered (its peer logged in or out). */
+  pauseSharesAt(userId: string, peerAddress: string): void {
+    this.s.pauseSharesAt.run(userId, peerAddress);
+  }
+
+  /** Users downloading the file now (offering part of it). */
+  downloadersOf(groupId: string, infoHash: string): string[] {
+    return this.s.downloadersOf.all(groupId, infoHash) as string[];
   }
 
   deleteShare(groupId: string, infoHash: string, userId: string): void {

@@ -61,7 +61,7 @@ describe('SqlReads', () => {
     expect(files[1]?.size).toBe(2 ** 44);
     const prismaShares = prismaFiles.flatMap((f) => f.shares).sort((a, b) => (a.infoHash + a.userId < b.infoHash + b.userId ? -1 : 1));
     expect(shares.map((s) => ({ ...s, bitfield: new Uint8Array(s.bitfield) }))).toEqual(
-      prismaShares.map((s) => ({ infoHash: s.infoHash, userId: s.userId, peerAddress: s.peerAddress, bitfield: new Uint8Array(s.bitfield), complete: s.complete })),
+      prismaShares.map((s) => ({ infoHash: s.infoHash, userId: s.userId, peerAddress: s.peerAddress, bitfield: new Uint8Array(s.bitfield), complete: s.complete, serving: s.serving })),
     );
 
     const one = sql.file('lab', 'B.txt');

@@ -45,6 +45,8 @@ export interface ShareRow {
   peerAddress: string;
   bitfield: Buffer;
   complete: boolean;
+  /** Offered now; a share that is not is a holder only (file_info), never advertised. */
+  serving: boolean;
 }
 
 /** The group's owner and whether the user is a member. */
@@ -68,7 +70,7 @@ type Raw = Record<string, unknown>;
 const MAX_CACHED = 10_000;
 
 const FILE_COLUMNS = '"infoHash", "name", "size", "sha1", "pieceLength", "sharedBy", "createdAt"';
-const SHARE_COLUMNS = '"infoHash", "userId", "peerAddress", "bitfield", "complete"';
+const SHARE_COLUMNS = '"infoHash", "userId", "peerAddress", "bitfield", "complete", "serving"';
 
 /**
  * Prisma's SQLite adapter stores a DateTime as ISO 8601 text (`…+00:00`) by default, or as epoch
@@ -98,6 +100,7 @@ function toShare(row: Raw): ShareRow {
     bitfield: row.bitfield as Buffer,
     // SQLite has no boolean: Prisma stores 0/1.
     complete: Boolean(row.complete),
+    serving: Boolean(row.serving),
   };
 }
 

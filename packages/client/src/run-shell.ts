@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PeerNode, TrackerLink, type TrackerLinkInit } from '@groupshare/engine';
 import { formatHostPort, parseHostPort, parseTrackerInfo, type HostPort, type TrackerAddress } from '@groupshare/protocol';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { INPUT_NOTES } from './commands/meta.js';
 import { HistoryFile } from './history.js';
 import { PeerListener } from './peer-listener.js';
@@ -53,6 +53,12 @@ class StartupError extends Error {}
 interface Options {
   dataDir?: string;
   color: boolean;
+  stallAfter: number;
+}
+
+function parseSeconds(value: string): number {
+  if (!/^\d{1,6}(\.\d+)?$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError('must be a number of seconds above 0');
+  return Number(value);
 }
 
 function program(init: RunShellInit): Command {
@@ -63,6 +69,11 @@ function program(init: RunShellInit): Command {
     .argument('<tracker_info>', 'file listing the trackers, one host:port per line (the first that answers is used)')
     .option('--data-dir <dir>', 'where history and client state live (default: ./data/client-<port>)')
     .option('--no-color', 'no colours even on a terminal (NO_COLOR=1 does the same)')
+    .addOption(
+      new Option('--stall-after <seconds>', 'report a download as failed ([F]) once pieces it lacks have had no online holder this long; it resumes by itself')
+        .argParser(parseSeconds)
+        .default(60),
+    )
     .version(clientVersion())
     .addHelpText(
       'after',
@@ -137,7 +148,11 @@ export async function runShell(init: RunShellInit): Promise<number> {
 
     link = new TrackerLink({ trackers, peerAddress, ...init.link });
     const log = (peerLog = PeerLog.open(path.join(dataDir, 'client.log')));
-    node = new PeerNode({ link, dataDir, server: listener.server, selfAddress: peerAddress, onPeerEvent: (e) => log.write(e) });
+    node = new PeerNode({
+      link, pushes: link, dataDir, server: listener.server, selfAddress: peerAddress,
+      onPeerEvent: (e) => log.write(e),
+      downloadOptions: { stallAfterMs: opts.stallAfter * 1000 },
+    });
     const shell = new Shell({
       link,
       node,

@@ -5,15 +5,20 @@
  * the next login), and downloads run in the background while logged in. The shell and a future
  * web UI drive this; it prints nothing.
  *
+ * Everything the user holds is served again at each login: uploads and completed downloads from
+ * the share library (a download joins it when it completes), partial downloads by resuming them
+ * (their verified pieces are served as they were). The trackers pause a peer's shares when it
+ * logs in or out, so what they advertise is only what this node announced since its login.
+ *
  * A file the user shares in several groups has one info-hash in all of them, and an incoming
  * handshake names only the info-hash: it is served to a ticket for any of those groups.
  */
 import type { Server } from 'node:net';
 import type { KeyObject } from 'node:crypto';
-import { parseHostPort, ticketPublicKey } from '@groupshare/protocol';
+import { parseHostPort, ticketPublicKey, type Push } from '@groupshare/protocol';
 import { Download } from './download/download.js';
 import { DownloadList, type RememberedDownload } from './download/download-list.js';
-import type { TrackerRequester as DownloadTrackerRequester } from './download/types.js';
+import type { DownloadInit, TrackerRequester as DownloadTrackerRequester } from './download/types.js';
 import type { PeerConnection } from './peer/peer-connection.js';
 import { FirstCopies } from './peer/first-copies.js';
 import { remoteName, watchPeer, type PeerEventSink } from './peer/peer-events.js';
@@ -34,6 +39,13 @@ export interface PeerNodeInit {
   selfAddress?: string;
   /** Where every peer connection's violations and unusual closes are reported (the client's log). */
   onPeerEvent?: PeerEventSink;
+  /**
+   * The tracker link's pushes (a TrackerLink is one): a `holder_online` push makes the matching
+   * downloads ask for peers at once. Without it downloads find holders at their next refresh.
+   */
+  pushes?: { on(event: 'push', listener: (push: Push) => void): unknown };
+  /** Download options for every download (tests shorten the stall time and peer refresh). */
+  downloadOptions?: Pick<DownloadInit, 'stallAfterMs' | 'peerRefreshMs' | 'requestTimeoutMs'>;
 }
 
 /** One `download_file` of this session, for `show_downloads`. */
@@ -64,6 +76,22 @@ export class PeerNode {
   constructor(private readonly init: PeerNodeInit) {
     this.shares = new ShareManager({ link: init.link, dataDir: init.dataDir });
     this.remembered = new DownloadList(init.dataDir);
+    init.pushes?.on('push', (push) => this.notify(push));
+    // A file no longer shared is not served from a finished download either.
+    this.shares.on('stopped', ({ groupId, name }) => {
+      for (const e of this.downloadList) if (e.groupId === groupId && e.name === name && e.download.state === 'seeding') void e.download.stop();
+    });
+  }
+
+  /**
+   * A tracker push about a file being downloaded: a holder came online, or the file was withdrawn.
+   * Either way the download asks the tracker now (and ends if the file is gone).
+   */
+  private notify(push: Push): void {
+    if (push.push !== 'holder_online' && push.push !== 'file_withdrawn') return;
+    for (const e of this.downloadList) {
+      if (e.groupId === push.data.groupId && e.download.infoHash === push.data.infoHash) e.download.refreshNow();
+    }
   }
 
   /** After a successful login or resume: serve, with tickets checked against `ticketKey`. */
@@ -98,7 +126,10 @@ export class PeerNode {
     const resumed: DownloadEntry[] = [];
     const failed: Array<{ groupId: string; name: string; reason: string }> = [];
     for (const d of await this.remembered.read(this.session.userId)) {
-      if (this.downloadList.some((e) => e.groupId === d.groupId && e.name === d.name && e.dir === d.dir && e.download.state === 'downloading')) continue;
+      const same = (e: DownloadEntry): boolean => e.groupId === d.groupId && e.name === d.name && e.dir === d.dir;
+      if (this.downloadList.some((e) => same(e) && e.download.state === 'downloading')) continue;
+      // The entry stopped at logout is replaced by the resumed one (show_downloads lists it once).
+      for (let i = this.downloadList.length - 1; i >= 0; i--) if (same(this.downloadList[i] as DownloadEntry)) this.downloadList.splice(i, 1);
       try {
         resumed.push(await this.download(d.groupId, d.name, d.dir));
       } catch (err) {
@@ -127,7 +158,9 @@ export class PeerNode {
       ticketKey: this.session.ticketKey,
       ...(this.init.selfAddress ? { selfAddress: this.init.selfAddress } : {}),
       ...(this.init.onPeerEvent ? { onPeerEvent: this.init.onPeerEvent } : {}),
+      ...this.init.downloadOptions,
     });
+    const remembered = { groupId, name, dir };
     const entry: DownloadEntry = {
       groupId,
       name,
@@ -135,8 +168,16 @@ export class PeerNode {
       download,
       settled: new Promise<void>((resolve) => {
         download.once('completed', ({ path }) => {
-          entry.outcome = { path };
-          resolve();
+          // Into the share library first, so the file is served again at every login from the
+          // moment the download is reported complete (even if the client is killed right after).
+          const done = download.completed;
+          void (done === undefined ? Promise.resolve() : this.shares.adopt(done))
+            .catch(() => undefined)
+            .then(() => this.forget(remembered))
+            .finally(() => {
+              entry.outcome = { path };
+              resolve();
+            });
         });
         download.once('failed', ({ reason }) => {
           entry.outcome = { failed: reason };
@@ -146,33 +187,39 @@ export class PeerNode {
     };
     await download.start(); // rejects (after 'failed') when the file or the store cannot be had
     this.downloadList.push(entry);
-    const remembered = { groupId, name, dir };
     if (download.state === 'downloading') await this.remember(remembered);
     void entry.settled.then(() => this.forget(remembered));
     return entry;
   }
 
+  // Both take the user first: a logout may end the session while the list is being read.
   private async remember(d: RememberedDownload): Promise<void> {
-    if (!this.session) return;
-    const list = (await this.remembered.read(this.session.userId)).filter((e) => !(e.groupId === d.groupId && e.name === d.name && e.dir === d.dir));
-    await this.remembered.write(this.session.userId, [...list, d]);
+    const userId = this.session?.userId;
+    if (userId === undefined) return;
+    const list = (await this.remembered.read(userId)).filter((e) => !(e.groupId === d.groupId && e.name === d.name && e.dir === d.dir));
+    await this.remembered.write(userId, [...list, d]);
   }
 
   private async forget(d: RememberedDownload): Promise<void> {
-    if (!this.session) return;
-    const list = await this.remembered.read(this.session.userId);
+    const userId = this.session?.userId;
+    if (userId === undefined) return;
+    const list = await this.remembered.read(userId);
     const kept = list.filter((e) => !(e.groupId === d.groupId && e.name === d.name && e.dir === d.dir));
-    if (kept.length !== list.length) await this.remembered.write(this.session.userId, kept);
+    if (kept.length !== list.length) await this.remembered.write(userId, kept);
   }
 
   get downloads(): readonly DownloadEntry[] {
     return this.downloadList;
   }
 
-  /** Waits for every running download to complete or fail; resolves with how many failed. */
+  /**
+   * Waits for every running download to complete, fail or stall (wait for pieces no online member
+   * holds); resolves with how many failed or stalled. A stalled download keeps waiting.
+   */
   async downloadsSettled(): Promise<number> {
-    await Promise.all(this.downloadList.filter((d) => d.download.state === 'downloading').map((d) => d.settled));
-    return this.downloadList.filter((d) => d.outcome && 'failed' in d.outcome).length;
+    const running = this.downloadList.filter((d) => d.download.state === 'downloading');
+    await Promise.all(running.map((d) => Promise.race([d.settled, stalled(d.download)])));
+    return this.downloadList.filter((d) => (d.outcome && 'failed' in d.outcome) || d.download.progress().stalled !== undefined).length;
   }
 
   /** Before logging out: stop serving and downloading until the next login (downloads resume from disk). */
@@ -223,4 +270,10 @@ export class PeerNode {
     this.peerServer = undefined;
     await server?.stop();
   }
+}
+
+/** Resolves when the download is stalled (at once if it is now). */
+function stalled(download: Download): Promise<void> {
+  if (download.progress().stalled !== undefined) return Promise.resolve();
+  return new Promise((resolve) => download.once('stalled', () => resolve()));
 }

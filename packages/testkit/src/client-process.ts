@@ -26,6 +26,8 @@ export interface ClientProcessInit {
   /** Where the peer server listens; port 0 picks a free one. */
   address?: string;
   cwd?: string;
+  /** More command-line options (e.g. `['--stall-after', '2']`). */
+  args?: readonly string[];
 }
 
 type Stream = 'stdout' | 'stderr';
@@ -90,7 +92,7 @@ export class ClientProcess implements AsyncDisposable {
   /** Spawns the client; it runs until killed or its stdin ends. */
   static spawn(init: ClientProcessInit): ClientProcess {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-    const child = spawn(process.execPath, [clientMainJs(), init.address ?? '127.0.0.1:0', init.trackerInfo, '--data-dir', init.dataDir, '--no-color'], {
+    const child = spawn(process.execPath, [clientMainJs(), init.address ?? '127.0.0.1:0', init.trackerInfo, '--data-dir', init.dataDir, '--no-color', ...(init.args ?? [])], {
       cwd: init.cwd ?? path.dirname(init.trackerInfo),
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

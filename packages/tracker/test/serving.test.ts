@@ -85,6 +85,23 @@ describe('serving follows the login', () => {
     expect(bob.pushes.length).toBe(before);
   });
 
+  it('a file whose last holder stops is withdrawn, even while members with nothing yet wait for it', async () => {
+    t = await startTestTracker();
+    const alice = await loggedIn(t, 'alice', '127.0.0.1:6001');
+    const bob = await loggedIn(t, 'bob', '127.0.0.1:6002');
+    await groupWith('lab', alice, [[bob, 'bob']]);
+    const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
+    await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] }); // started, nothing yet
+    expect(await alice.ok('stop_share', { groupId: 'lab', name: 'data.bin' })).toEqual({ withdrawn: true });
+    expect((await bob.waitForPush('file_withdrawn')).data).toMatchObject({ groupId: 'lab', name: 'data.bin' });
+    expect(await bob.fails('get_peers', { groupId: 'lab', infoHash: file.infoHash })).toBe('ERR_NO_SUCH_FILE');
+    // One piece is enough to keep it: a partial holder can still serve part of it.
+    await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
+    await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [3] });
+    expect(await alice.ok('stop_share', { groupId: 'lab', name: 'data.bin' })).toEqual({ withdrawn: false });
+    expect(await holders(bob)).toEqual([['bob', true, 1]]);
+  });
+
   it('file_info answers members only, for files that exist', async () => {
     t = await startTestTracker();
     const alice = await loggedIn(t, 'alice', '127.0.0.1:6001');

@@ -146,7 +146,15 @@ export function announceWhenSettled(ctx: CommandContext, entry: DownloadEntry): 
     entry.download.on('progress', onProgress);
     void entry.settled.then(() => entry.download.off('progress', onProgress));
   }
+  // A download waiting for pieces no online member holds says so, and again when it goes on.
+  const onStalled = ({ reason }: { reason: string }): void =>
+    ctx.out.warn(`[F] [${safeText(entry.groupId)}] ${safeText(entry.name)}: ${safeText(reason)}; waiting, it resumes when one comes online`);
+  const onUnstalled = (): void => ctx.out.info(`[D] [${safeText(entry.groupId)}] ${safeText(entry.name)}: resumed, the missing pieces have an online holder again`);
+  entry.download.on('stalled', onStalled);
+  entry.download.on('unstalled', onUnstalled);
   void entry.settled.then(() => {
+    entry.download.off('stalled', onStalled);
+    entry.download.off('unstalled', onUnstalled);
     const outcome = entry.outcome;
     if (outcome && 'path' in outcome) {
       ctx.out.info(`[C] [${safeText(entry.groupId)}] ${safeText(entry.name)}: complete, SHA-1 verified: ${safeText(outcome.path)}`);
@@ -191,6 +199,7 @@ function downloadLine(entry: DownloadEntry): string {
   const pct = p.total === 0 ? 100 : Math.floor((100 * p.verified) / p.total);
   if (entry.outcome && 'path' in entry.outcome) return `[C] ${head}  100%  ${safeText(entry.outcome.path)}`;
   if (entry.outcome) return `[F] ${head}  failed: ${safeText(entry.outcome.failed)}`;
+  if (p.stalled !== undefined) return `[F] ${head}  ${pct}%  ${safeText(p.stalled.reason)} (waiting; resumes when one comes online)`;
   if (entry.download.state === 'stopped') return `[D] ${head}  ${pct}%  paused (resumes from disk with download_file)`;
   return `[D] ${head}  ${pct}%  ${humanSize(p.bytesPerSecond)}/s  ${p.peers} peer${p.peers === 1 ? '' : 's'}`;
 }

@@ -16,6 +16,12 @@
  * as a partial seeder, and served: the connections' block source is the store (only verified
  * pieces), and `source` / `peerFile()` let the client's peer server serve incoming peers too.
  *
+ * Waiting. A download lacking pieces that no online member offers (the tracker's peer list and
+ * the connected peers both lack them) for `stallAfterMs` reports itself stalled (`stalled`
+ * event, `progress().stalled`) with the reason, keeps asking for peers, and reports `unstalled`
+ * when a holder is back: `refreshNow()` (called when the tracker pushes that a holder came
+ * online) makes that immediate.
+ *
  * Completion. When every piece is verified, `PieceStore.finish()` checks the whole-file SHA-1
  * and renames the file into place (closing the store); the block source then switches to a
  * `SeedSource` over the final file, the last pieces are reported, and `completed` is emitted.
@@ -25,11 +31,12 @@
 import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 
-import { Bitfield, fromHex, parseHostPort } from '@groupshare/protocol';
+import { Bitfield, ProtocolError, fromHex, parseHostPort } from '@groupshare/protocol';
 
 import { connectReusingReadBuffer, type BlockSource, type PeerConnection, type PeerFile } from '../peer/index.js';
 import { PieceStore, SeedSource } from '../storage/index.js';
 import { HaveBatcher } from './rate.js';
+import { StallWatch, uncoveredPieces } from './stall-watch.js';
 import { Swarm } from './swarm.js';
 import type { DownloadEvents, DownloadInit, DownloadProgress } from './types.js';
 
@@ -40,6 +47,21 @@ interface FileMeta {
   size: number;
   sha1: string;
   pieceLength: number;
+  /** Concatenated piece SHA-1s, hex. */
+  pieces: string;
+}
+
+/** A completed download as the share library remembers it (share/library.ts's ShareRecord). */
+export interface CompletedFile {
+  groupId: string;
+  name: string;
+  infoHash: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  pieceLength: number;
+  sha1: string;
+  pieces: string;
 }
 
 /** One file being downloaded, then seeded. Events: {@link DownloadEvents}. */
@@ -56,6 +78,8 @@ export class Download extends EventEmitter<DownloadEvents> {
   private ticket = '';
   private timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
+  private readonly stall: StallWatch;
+  private completedFile: CompletedFile | undefined;
 
   /** What peers are served from: verified pieces of the store, then the finished file. Use after `start()`. */
   readonly source: BlockSource;
@@ -63,6 +87,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   constructor(private readonly init: DownloadInit) {
     super();
     this.now = init.now ?? Date.now;
+    this.stall = new StallWatch(init.stallAfterMs);
     const self = (): Download => this;
     this.source = {
       get have(): Bitfield {
@@ -113,12 +138,24 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   progress(): DownloadProgress {
     const have = this.store?.have;
+    const stalled = this.state === 'downloading' ? this.stall.stalled : undefined;
     return {
       verified: have?.count() ?? 0,
       total: have?.pieceCount ?? 0,
       bytesPerSecond: this.swarm?.rate.rate(this.now()) ?? 0,
       peers: this.swarm?.size ?? 0,
+      ...(stalled !== undefined ? { stalled: { ...stalled } } : {}),
     };
+  }
+
+  /** The finished file, for the share library; undefined until the download completed. */
+  get completed(): CompletedFile | undefined {
+    return this.completedFile;
+  }
+
+  /** Asks the tracker for peers now (a holder of missing pieces came online), if downloading. */
+  refreshNow(): void {
+    if (this.state === 'downloading' && this.swarm !== undefined) void this.refreshPeers(false);
   }
 
   /**
@@ -202,11 +239,16 @@ export class Download extends EventEmitter<DownloadEvents> {
       reply = await link.request('get_peers', { groupId, infoHash: meta.infoHash });
     } catch (err) {
       if (first) throw err;
+      // Nobody shares it any more: the tracker withdrew it, and no refresh will bring it back.
+      if (err instanceof ProtocolError && err.code === 'ERR_NO_SUCH_FILE' && this.state === 'downloading') {
+        this.fail(new Error('nobody shares it any more (it was withdrawn from the group)'));
+      }
       return; // try again at the next refresh
     }
     const swarm = this.swarm;
     if (swarm === undefined || this.state !== 'downloading') return;
     this.ticket = reply.ticket;
+    this.watchCoverage(reply.peers);
     const max = this.init.maxPeers ?? 8;
     const rng = this.init.rng ?? Math.random;
     const candidates = reply.peers.filter((p) => p.address !== selfAddress && !swarm.peers.has(p.address) && !swarm.bannedPeers.has(p.address));
@@ -228,6 +270,28 @@ export class Download extends EventEmitter<DownloadEvents> {
       }
     }
     this.emit('progress', this.progress());
+  }
+
+  /** Updates the stall state from the tracker's peer list and the connected peers. */
+  private watchCoverage(peers: ReadonlyArray<{ bitfield: string; complete: boolean }>): void {
+    const store = this.store as PieceStore;
+    const picker = (this.swarm as Swarm).picker;
+    let uncovered = 0;
+    if (!peers.some((p) => p.complete) && picker.seedCount === 0) {
+      let offered = new Bitfield(store.pieceCount);
+      for (const p of peers) {
+        try {
+          offered = offered.or(Bitfield.fromBase64(p.bitfield, store.pieceCount));
+        } catch {
+          // A malformed piece map offers nothing.
+        }
+      }
+      uncovered = uncoveredPieces(store.have, offered, (i) => picker.availability.count(i));
+    }
+    const change = this.stall.update(uncovered, this.now());
+    if (change === 'stalled') this.emit('stalled', { reason: (this.stall.stalled as { reason: string }).reason });
+    if (change === 'resumed') this.emit('unstalled');
+    if (change !== undefined) this.emit('progress', this.progress());
   }
 
   private onVerified(index: number): void {
@@ -253,6 +317,9 @@ export class Download extends EventEmitter<DownloadEvents> {
       const stats = await fsp.stat(path);
       this.seed = await SeedSource.open({ path, size: meta.size, pieceLength: meta.pieceLength, mtimeMs: stats.mtimeMs });
       this.path = path;
+      const { groupId, name } = this.init;
+      const { infoHash, size, pieceLength, sha1, pieces } = meta;
+      this.completedFile = { groupId, name, infoHash, path, size, mtimeMs: stats.mtimeMs, pieceLength, sha1, pieces };
       await this.batcher?.flush();
       if (this.isStopped()) return void (await this.seed.close());
       this.emit('completed', { path });

@@ -47,6 +47,8 @@ export interface DownloadInit {
   haveBatchMs?: number;
   /** Handshake timeout for peer connections (tests shorten it). */
   handshakeTimeoutMs?: number;
+  /** How long pieces may lack an online holder before the download reports itself stalled; default 60 s. */
+  stallAfterMs?: number;
 }
 
 /** Snapshot for `show_downloads`. */
@@ -55,6 +57,8 @@ export interface DownloadProgress {
   total: number;
   bytesPerSecond: number;
   peers: number;
+  /** Set while some missing pieces have no online holder (the download waits for one). */
+  stalled?: { reason: string; since: number };
 }
 
 /** Events of a {@link Download}. */
@@ -63,4 +67,8 @@ export interface DownloadEvents {
   pieceVerified: [info: { index: number }];
   completed: [info: { path: string }];
   failed: [info: { reason: string }];
+  /** Missing pieces have had no online holder for `stallAfterMs`; the download keeps waiting. */
+  stalled: [info: { reason: string }];
+  /** A holder of every missing piece is online again. */
+  unstalled: [];
 }

@@ -106,6 +106,11 @@ export class PiecePicker {
   /** Every byte of `have` before this one was all ones at the last pick (see file-order.ts). */
   private haveFromByte = 0;
 
+  /** How many registered peers had every piece when they joined. */
+  get seedCount(): number {
+    return this.seeds.size;
+  }
+
   /** @throws {RangeError} if the geometry is invalid or `maxDuplicates` is not a non-negative integer. */
   constructor(init: PiecePickerInit) {
     this.blocks = new BlockReservations(init);

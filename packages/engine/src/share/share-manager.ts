@@ -110,6 +110,44 @@ export class ShareManager extends EventEmitter<T.ShareManagerEvents> {
   }
 
   /**
+   * Takes a file this peer already holds verified (a completed download: every piece and the
+   * whole-file SHA-1 checked) into the library without hashing it again, serves it, and tells the
+   * tracker (`share_file`, a no-op when the download's piece reports already made it a seeder).
+   * While logged out it is only remembered, and served from the next login on.
+   *
+   * Resolves once the library file holds it (a client killed right after survives with it);
+   * serving and telling the tracker go on after that. A tracker that cannot be reached changes
+   * nothing (the next login registers it again); a file that changed or vanished since it was
+   * verified is dropped again and reported as `unavailable`.
+   *
+   * @throws {NoUserError | ShareManagerStoppedError}
+   */
+  async adopt(record: ShareRecord): Promise<void> {
+    if (this.stopping) throw new ShareManagerStoppedError('the share manager is stopped');
+    const lib = await this.loadLibrary();
+    const key = entryKey(record.groupId, record.name);
+    let saved: () => void = () => undefined;
+    const remembered = new Promise<void>((resolve) => (saved = resolve));
+    void this.queue.run(key, async () => {
+      const epoch = this.epoch;
+      lib.entries.set(key, record);
+      await lib.save().finally(saved);
+      if (this.suspended) return;
+      try {
+        await this.serve(record, epoch);
+      } catch (err) {
+        if (err instanceof SharesSuspendedError) return;
+        this.fire('unavailable', await dropShare(this.ctx(lib), record, R.openFailureReason(err), R.describe(err)));
+        return;
+      }
+      const result = await this.link.request('share_file', R.shareFields(record)).catch(() => undefined);
+      const { groupId, name, infoHash } = record;
+      this.fire('shared', { groupId, name, infoHash, alreadyShared: result?.alreadyShared ?? true });
+    });
+    return remembered;
+  }
+
+  /**
    * Stops sharing `name` in `groupId` (`stop_share`), stops serving it and forgets it. When the
    * tracker no longer has the share but the library does, the local copy is cleaned up anyway.
    *

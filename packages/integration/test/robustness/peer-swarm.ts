@@ -48,10 +48,10 @@ export interface PeerSwarm {
   data: Buffer;
   name: string;
   source: string;
-  /** Spawns a client shell for a new account that joins the group, logged in. */
-  member(user: string): Promise<ClientProcess>;
+  /** Spawns a client shell for a new account that joins the group, logged in; `args` go on its command line. */
+  member(user: string, args?: readonly string[]): Promise<ClientProcess>;
   /** A client shell on an existing account and data directory (a restart), logged in. */
-  restart(user: string): Promise<{ client: ClientProcess; since: Mark }>;
+  restart(user: string, args?: readonly string[]): Promise<{ client: ClientProcess; since: Mark }>;
   /** `upload_file` from `client`; the file is then registered with the client's piece length. */
   upload(client: ClientProcess): Promise<FileFixture>;
   /** A scripted peer admitted as a member sharing the file (registered with `fixture`). */
@@ -73,13 +73,13 @@ export async function peerSwarm(cleanup: Cleanup, { seed, size, name = 'data.bin
   const source = path.join(root, 'src', name);
   await writeFile(source, data);
   const accept = async (userId: string): Promise<void> => void (await owner.ok('accept_request', { groupId: GROUP, userId }));
-  const spawn = (user: string): ClientProcess =>
-    cleanup.add(ClientProcess.spawn({ name: user, trackerInfo: cluster.infoFile(1), dataDir: path.join(root, `client-${user}`) }));
+  const spawn = (user: string, args?: readonly string[]): ClientProcess =>
+    cleanup.add(ClientProcess.spawn({ name: user, trackerInfo: cluster.infoFile(1), dataDir: path.join(root, `client-${user}`), ...(args ? { args } : {}) }));
 
   return {
     cluster, owner, root, data, name, source,
-    async member(user) {
-      const client = spawn(user);
+    async member(user, args) {
+      const client = spawn(user, args);
       await client.run(`create_user ${user} ${passwordOf(user)}`, new RegExp(`^created user ${user}\\b`));
       await client.run(`login ${user} ${passwordOf(user)}`, new RegExp(`^logged in as ${user}\\b`));
       await client.run(`join_group ${GROUP}`, new RegExp(`^asked to join ${GROUP}\\b`));
@@ -87,8 +87,8 @@ export async function peerSwarm(cleanup: Cleanup, { seed, size, name = 'data.bin
       await client.waitFor(new RegExp(`\\b${GROUP}\\b.*accepted|accepted.*\\b${GROUP}\\b`), { timeoutMs: 10_000 });
       return client;
     },
-    async restart(user) {
-      const client = spawn(user);
+    async restart(user, args) {
+      const client = spawn(user, args);
       const since = client.mark();
       await client.run(`login ${user} ${passwordOf(user)}`, new RegExp(`^logged in as ${user}\\b`), { timeoutMs: 30_000 });
       return { client, since };

@@ -194,11 +194,14 @@ function applyMemberLeft(rows: StateRows, op: Extract<Op, { kind: 'member_left' 
   return [...effects, { to: rows.memberIds(op.groupId), push: { push: 'owner_changed', data } }];
 }
 
-/** Removes the files among `infoHashes` that no peer shares any more, and tells the group. */
+/**
+ * Removes the files among `infoHashes` that no peer holds any piece of any more (with the empty
+ * shares of their would-be downloaders), and tells the group.
+ */
 function withdrawIfUnshared(rows: StateRows, groupId: string, infoHashes: string[]): Effect[] {
   const effects: Effect[] = [];
   for (const infoHash of infoHashes) {
-    if (rows.isShared(groupId, infoHash)) continue;
+    if (rows.isHeld(groupId, infoHash)) continue;
     const file = rows.file(groupId, infoHash);
     if (!file) continue;
     rows.deleteFile(groupId, infoHash);

@@ -110,7 +110,7 @@ export class StateRows {
       deleteShare: p('DELETE FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? AND "userId" = ?'),
       sharesOf: p('SELECT "infoHash" FROM "Share" WHERE "groupId" = ? AND "userId" = ?').pluck(),
       deleteSharesOf: p('DELETE FROM "Share" WHERE "groupId" = ? AND "userId" = ?'),
-      isShared: p('SELECT 1 FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? LIMIT 1').pluck(),
+      holdings: p('SELECT "complete", "bitfield" FROM "Share" WHERE "groupId" = ? AND "infoHash" = ?'),
     };
   }
 
@@ -251,8 +251,12 @@ export class StateRows {
     this.s.deleteSharesOf.run(groupId, userId);
   }
 
-  /** Whether anyone still shares the file. */
-  isShared(groupId: string, infoHash: string): boolean {
-    return this.s.isShared.get(groupId, infoHash) !== undefined;
+  /**
+   * Whether anyone still holds some of the file: a share with every piece, or with at least one.
+   * Downloaders that have nothing yet do not keep a file alive; nobody could ever complete it.
+   */
+  isHeld(groupId: string, infoHash: string): boolean {
+    const rows = this.s.holdings.all(groupId, infoHash) as Array<{ complete: number; bitfield: Buffer }>;
+    return rows.some((r) => r.complete === 1 || r.bitfield.some((byte) => byte !== 0));
   }
 }

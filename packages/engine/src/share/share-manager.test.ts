@@ -200,6 +200,60 @@ describe('ShareManager.stopShare', () => {
   });
 });
 
+describe('ShareManager.adopt (a completed download)', () => {
+  /** The record a completed download hands over: metadata from the tracker, the final path. */
+  async function downloaded(name: string, bytes: number, groupId = 'team') {
+    const { path, data } = await writeFile(name, bytes);
+    const pieceLength = 16 * 1024;
+    const pieces = hashPieces(data, pieceLength);
+    const stats = await fsp.stat(path);
+    const hash = infoHash({ name, length: data.length, pieceLength, pieces });
+    return { groupId, name, infoHash: hash, path, size: data.length, mtimeMs: stats.mtimeMs, pieceLength, sha1: sha1(data).toString('hex'), pieces: pieces.toString('hex'), data };
+  }
+
+  it('remembers and serves it without hashing, and serves it again after logout, login and a restart', async () => {
+    const { data, ...rec } = await downloaded('got.bin', 50_000);
+    const m = manager();
+    const events = record(m);
+    await m.adopt(rec);
+    expect((await readLibrary()).shares).toMatchObject([{ groupId: 'team', name: 'got.bin', path: rec.path }]);
+    await expect.poll(() => events.shared?.length).toBe(1);
+    expect(tracker.sent).toEqual([{ type: 'share_file', fields: { groupId: 'team', name: 'got.bin', size: data.length, sha1: rec.sha1, pieceLength: 16 * 1024, pieces: rec.pieces } }]);
+    expect((await m.source(rec.infoHash, 'team')!.source.readBlock(1, 0, 64)).equals(data.subarray(16 * 1024, 16 * 1024 + 64))).toBe(true);
+    expect(hashCalls).toBe(0);
+
+    await m.suspend();
+    expect((await m.resumeAll()).resumed.map((r) => r.name)).toEqual(['got.bin']);
+    await m.stop();
+    const restarted = manager({ userId: undefined });
+    expect((await restarted.resumeAll('alice')).resumed.map((r) => r.name)).toEqual(['got.bin']);
+    expect(restarted.source(rec.infoHash, 'team')).toBeDefined();
+    expect(hashCalls).toBe(0);
+  });
+
+  it('while logged out only remembers it; the next login serves it', async () => {
+    const { data: _d, ...rec } = await downloaded('later.bin', 20_000);
+    const m = manager();
+    await m.resumeAll();
+    await m.suspend();
+    await m.adopt(rec);
+    expect(m.source(rec.infoHash)).toBeUndefined();
+    expect(tracker.count('share_file')).toBe(0);
+    expect((await m.resumeAll()).resumed.map((r) => r.name)).toEqual(['later.bin']);
+  });
+
+  it('a copy changed before it could be served is dropped and reported, not served', async () => {
+    const { data: _d, ...rec } = await downloaded('gone.bin', 20_000);
+    await fsp.writeFile(rec.path, randomBytes(100));
+    const m = manager();
+    const events = record(m);
+    await m.adopt(rec);
+    await expect.poll(() => events.unavailable?.length).toBe(1);
+    expect(events.unavailable?.[0]).toMatchObject({ name: 'gone.bin', reason: 'changed' });
+    expect(m.source(rec.infoHash)).toBeUndefined();
+  });
+});
+
 describe('ShareManager logout and login', () => {
   it('stops serving on suspend and resumes (re-sending share_file) on resumeAll, also after a restart', async () => {
     const { path } = await writeFile('a.bin', 1000);

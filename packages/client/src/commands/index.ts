@@ -4,6 +4,7 @@
  * list_members, help, exit/quit) are additions beside them.
  */
 import { createUser, login, logout } from './accounts.js';
+import { fileInfo } from './file-info.js';
 import { downloadFile, listFiles, showDownloads, stopShare, uploadFile } from './files.js';
 import {
   acceptRequest,
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   acceptRequest,
   rejectRequest,
   listFiles,
+  fileInfo,
   uploadFile,
   downloadFile,
   showDownloads,

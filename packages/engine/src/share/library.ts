@@ -80,7 +80,11 @@ export function decodeLibrary(text: string, userId: string): DecodedLibrary {
     return { ok: false, reason: 'the library file is not valid JSON' };
   }
   if (!isObject(doc) || doc.format !== LIBRARY_FORMAT) return { ok: false, reason: 'the library file has an unknown format' };
-  if (doc.userId !== userId) return { ok: false, reason: `the library file belongs to another user (${String(doc.userId)})` };
+  if (doc.userId !== userId) {
+    // Any JSON may be here: only a string is named (String() throws on some objects).
+    const owner = typeof doc.userId === 'string' ? JSON.stringify(doc.userId) : `a ${typeof doc.userId} for a user id`;
+    return { ok: false, reason: `the library file belongs to another user (${owner})` };
+  }
   if (!Array.isArray(doc.shares)) return { ok: false, reason: 'the library file has no list of shares' };
   const entries: LibraryEntry[] = [];
   const skipped: string[] = [];

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('tracker')
     .description('Run one groupshare tracker of the cluster listed in tracker_info.txt.')
-    .argument('<tracker_info>', 'file listing every tracker, one host:port per line')
+    .argument('<tracker_info>', 'file listing every tracker, one host:port (or host port) per line')
     .argument('<n>', 'which line of the file is this tracker (1-based)', parseTrackerNumber)
     .option('--data-dir <dir>', 'where the database and log live (default: ./data/tracker-<n>)')
     .option(

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -102,6 +102,11 @@ describe('the secret file beside tracker_info', () => {
     expect(err.message).toContain(`openssl rand -hex 32 > ${besideInfo}`);
     await writeFile(besideInfo, 'x'.repeat(MIN_SECRET_LENGTH), { mode: 0o600 });
     expect((await bare())?.secret).toBe('x'.repeat(MIN_SECRET_LENGTH));
+  });
+
+  it('is refused when it is not a regular file', async () => {
+    await mkdir(besideInfo, { mode: 0o700 });
+    expect((await refusal(bare())).message).toBe(`the cluster secret file ${besideInfo} is not a regular file`);
   });
 
   it('says clearly when it cannot be created', async () => {

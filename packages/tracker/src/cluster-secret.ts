@@ -95,7 +95,7 @@ export async function resolveClusterSecret(opts: ResolveClusterSecretOptions): P
  *
  * @throws {ClusterSecretError} if it cannot be read or other users have access to it.
  */
-export async function readSecretFile(file: string): Promise<string> {
+async function readSecretFile(file: string): Promise<string> {
   const secret = await readIfPresent(file);
   if (secret === undefined) throw new ClusterSecretError(`cannot read the cluster secret file ${file}: ENOENT`);
   return secret;
@@ -142,7 +142,9 @@ async function readIfPresent(file: string): Promise<string | undefined> {
     throw new ClusterSecretError(`cannot read the cluster secret file ${file}: ${errorCode(err)}`);
   }
   try {
-    const { mode } = await handle.stat();
+    const info = await handle.stat();
+    if (!info.isFile()) throw new ClusterSecretError(`the cluster secret file ${file} is not a regular file`);
+    const { mode } = info;
     // POSIX permission bits mean nothing on Windows, where the file's ACL decides instead.
     if (process.platform !== 'win32' && (mode & NOT_PRIVATE) !== 0) {
       const octal = (mode & 0o777).toString(8).padStart(4, '0');

@@ -4,7 +4,6 @@
 // keeps them running until you type `quit` (or press Ctrl-C). Data lives in data/demo-*.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -15,16 +14,11 @@ const infoFile = path.join(root, 'tracker_info.txt.example');
 const addresses = ['127.0.0.1:7001', '127.0.0.1:7002'];
 const say = (text) => process.stdout.write(`\x1b[1m[demo]\x1b[0m ${text}\n`);
 
-// The trackers of a cluster share a secret (docs/replication.md); the demo makes one once.
-const secretFile = path.join(root, 'data', 'demo-cluster-secret');
-if (!existsSync(secretFile)) {
-  mkdirSync(path.dirname(secretFile), { recursive: true });
-  writeFileSync(secretFile, randomBytes(32).toString('hex'), { mode: 0o600 });
-}
-
+// No secret to hand over: the first tracker creates tracker_info.txt.example.secret and the
+// other reads it (docs/replication.md).
 const trackers = addresses.map((address, i) => {
   const n = i + 1;
-  const args = [infoFile, String(n), '--data-dir', path.join(root, 'data', `demo-tracker-${n}`), '--cluster-secret-file', secretFile, '--log-level', 'warn'];
+  const args = [infoFile, String(n), '--data-dir', path.join(root, 'data', `demo-tracker-${n}`), '--log-level', 'warn'];
   const child = spawn(path.join(root, 'tracker'), args, { stdio: ['pipe', 'pipe', 'inherit'] });
   readline.createInterface({ input: child.stdout }).on('line', (line) => process.stdout.write(`[tracker ${n}] ${line}\n`));
   child.on('exit', (code, signal) => say(`tracker ${n} exited (${signal ?? code})`));

@@ -20,8 +20,6 @@ const children = [];
 
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
-const secretFile = path.join(dir, 'cluster-secret');
-writeFileSync(secretFile, randomBytes(32).toString('hex'), { mode: 0o600 });
 
 /** A child process whose stdout lines are echoed with a prefix and can be waited for. */
 function start(label, command, args, { echo = true } = {}) {
@@ -53,7 +51,7 @@ function start(label, command, args, { echo = true } = {}) {
 }
 
 const tracker = (n) =>
-  start(`tracker ${n}`, path.join(root, 'tracker'), [infoFile, String(n), '--data-dir', path.join(dir, `tracker-${n}`), '--cluster-secret-file', secretFile, '--log-level', 'warn']);
+  start(`tracker ${n}`, path.join(root, 'tracker'), [infoFile, String(n), '--data-dir', path.join(dir, `tracker-${n}`), '--log-level', 'warn']);
 const peer = (name) => start(name, path.join(root, 'client'), ['127.0.0.1:0', infoFile, '--data-dir', path.join(dir, name)]);
 
 async function healthy(port) {
@@ -74,7 +72,8 @@ async function stopAll() {
 const sha1 = (file) => createHash('sha1').update(readFileSync(file)).digest('hex');
 
 try {
-  say('starting two trackers (tracker_info.txt.example); they replicate everything to each other');
+  say('starting two trackers (tracker_info.txt.example); they replicate everything to each other,');
+  say('authenticated by the secret the first of them created in tracker_info.txt.example.secret');
   tracker(1);
   tracker(2);
   await Promise.all([healthy(7001), healthy(7002)]);

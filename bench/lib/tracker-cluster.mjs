@@ -1,8 +1,8 @@
 // A cluster of real tracker processes on 127.0.0.1 for the replication benchmark: one
-// tracker_info.txt, one cluster secret, one data directory per tracker, each tracker stopped
-// and started again on its own (same port, same data) as an operator would. Every process is
-// started through spawnChild, so none outlives the benchmark.
-import { randomBytes } from 'node:crypto';
+// tracker_info.txt (and the tracker_info.txt.secret the first tracker to start creates beside
+// it), one data directory per tracker, each tracker stopped and started again on its own (same
+// port, same data) as an operator would. Every process is started through spawnChild, so none
+// outlives the benchmark.
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -24,7 +24,9 @@ export async function makeCluster({ dir, count = 2, cpuProfDir, logLevel = 'warn
   for (let i = 0; i < count; i++) addresses.push(`127.0.0.1:${await freePort()}`);
   const info = path.join(dir, 'tracker_info.txt');
   writeFileSync(info, `${addresses.join('\n')}\n`);
-  const env = { ...process.env, GROUPSHARE_CLUSTER_SECRET: randomBytes(24).toString('hex') };
+  // Started as an operator would, with no secret given: they share tracker_info.txt.secret.
+  const env = { ...process.env };
+  delete env.GROUPSHARE_CLUSTER_SECRET;
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
 
   const trackers = addresses.map((address, i) => {

@@ -54,7 +54,7 @@ describe('start-up', () => {
     await writeFile(infoFile, '# trackers\n127.0.0.1:7000\nnot an address\n');
     const malformed = await runPiped(['127.0.0.1:0', infoFile], []);
     expect(malformed.status).toBe(2);
-    expect(malformed.err).toBe(`client: ${infoFile}: line 3: "not an address" is not host:port\n`);
+    expect(malformed.err).toBe(`client: ${infoFile}: line 3: "not an address" is not host:port or host port\n`);
   });
 
   it('refuses missing arguments with status 2 and answers --help and --version with 0', async () => {

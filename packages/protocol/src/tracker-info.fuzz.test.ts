@@ -2,7 +2,7 @@
  * Fuzzing of tracker_info.txt and `host:port` parsing (issue 6).
  *
  * Properties, for any text (random, valid files mutated: lines cut, characters flipped, comments,
- * CR/LF mixes, BOMs, IPv6 forms):
+ * CR/LF mixes, BOMs, IPv6 forms, `host:port` and `host port` lines):
  * - `parseTrackerInfo` returns trackers or throws TrackerInfoError naming a line, nothing else;
  * - what it returns is normalised for good: written back one per line, it parses to the same
  *   hosts and ports, and no two trackers are the same address;
@@ -23,8 +23,11 @@ const host = fc.oneof(
   fc.ipV6().map((a) => `[${a}]`),
   fc.constantFrom('[::1]', '[::ffff:1.2.3.4]', 'localhost', '[1:2:3:4:5:6:7::]', 'A-b_c.Example'),
 );
+/** A host as written before a space and a port: bare IPv6 allowed. */
+const spacedHost = fc.oneof(host, fc.ipV6(), fc.constantFrom('::1', '::ffff:1.2.3.4', '1:2:3:4:5:6:7::'));
 const line = fc.oneof(
   { arbitrary: fc.tuple(host, port).map(([h, p]) => `${h}:${p}`), weight: 6 },
+  { arbitrary: fc.tuple(spacedHost, fc.constantFrom(' ', '\t', '   '), port).map(([h, s, p]) => `${h}${s}${p}`), weight: 3 },
   { arbitrary: fc.constantFrom('', '   ', '# comment', '\t# x'), weight: 2 },
   { arbitrary: fc.tuple(host, port, fc.constantFrom(' # c', '#c', '\t#')).map(([h, p, c]) => `${h}:${p}${c}`), weight: 1 },
 );

@@ -119,6 +119,17 @@ describe('formatHostPort', () => {
   });
 });
 
+/** Each text is refused with exactly its message, and the error names the line the message starts with. */
+function expectLineErrors(cases: [text: string, message: string][]): void {
+  for (const [text, message] of cases) {
+    const err = thrown(() => parseTrackerInfo(text));
+    expect(err, text).toBeInstanceOf(TrackerInfoError);
+    expect(err.code, text).toBe('ERR_TRACKER_INFO');
+    expect(err.message, text).toBe(message);
+    expect(err.lineNumber, text).toBe(Number(/^line (\d+)/.exec(message)?.[1]));
+  }
+}
+
 describe('parseTrackerInfo', () => {
   it('numbers trackers by non-blank, non-comment lines', () => {
     const text = [
@@ -160,18 +171,59 @@ describe('parseTrackerInfo', () => {
       ['a:1\nb:99999', 'line 2: "b:99999": port must be a decimal number from 1 to 65535'],
       ['a:0', 'line 1: "a:0": port must be a decimal number from 1 to 65535'],
       ['\n\na:', 'line 3: "a:": missing port'],
-      ['a:1 b:2', 'line 1: "a:1 b:2" is not host:port'],
+      ['a:1 b:2', 'line 1: "a:1 b:2" is not host:port or host port'],
       ['a:1#comment', 'line 1: "a:1#comment": port must be a decimal number from 1 to 65535'],
       ['::1:7000', 'line 1: "::1:7000": an IPv6 address must be in brackets, e.g. [::1]:7000'],
       ['# x\n[zz]:1', 'line 2: "[zz]:1": "zz" is not a valid IPv6 address'],
     ];
-    for (const [text, message] of cases) {
-      const err = thrown(() => parseTrackerInfo(text));
-      expect(err, text).toBeInstanceOf(TrackerInfoError);
-      expect(err.code).toBe('ERR_TRACKER_INFO');
-      expect(err.message).toBe(message);
-      expect(err.lineNumber).toBe(Number(/^line (\d+)/.exec(message)?.[1]));
-    }
+    expectLineErrors(cases);
+  });
+
+  it('accepts `host port` beside `host:port`, bare IPv6 included, numbered like any line', () => {
+    const text = [
+      '# both forms, as people write them',
+      '10.0.0.1 7000',
+      'Tracker-B.example\t7001   # tab between host and port',
+      '  tracker-c   7002  ',
+      '::1 7003',
+      '[2001:db8::1] 7004',
+      '2001:DB8:0:0:0:0:0:2 7005',
+      '::ffff:192.0.2.1 7006',
+      '[::2]:7007',
+      'tracker-d:7008',
+    ].join('\n');
+    expect(parseTrackerInfo(text)).toEqual<TrackerAddress[]>([
+      { host: '10.0.0.1', port: 7000, lineNumber: 2 },
+      { host: 'tracker-b.example', port: 7001, lineNumber: 3 },
+      { host: 'tracker-c', port: 7002, lineNumber: 4 },
+      { host: '::1', port: 7003, lineNumber: 5 },
+      { host: '2001:db8::1', port: 7004, lineNumber: 6 },
+      { host: '2001:db8::2', port: 7005, lineNumber: 7 },
+      { host: '::ffff:192.0.2.1', port: 7006, lineNumber: 8 },
+      { host: '::2', port: 7007, lineNumber: 9 },
+      { host: 'tracker-d', port: 7008, lineNumber: 10 },
+    ]);
+    // The example file's two trackers, written the other way, are the same two trackers.
+    expect(parseTrackerInfo('127.0.0.1 7001\n127.0.0.1 7002')).toEqual(parseTrackerInfo('127.0.0.1:7001\n127.0.0.1:7002'));
+  });
+
+  it('reports the line and problem for bad `host port` lines', () => {
+    const cases: [string, string][] = [
+      ['a:1\nb 99999', 'line 2: "b 99999": port must be a decimal number from 1 to 65535'],
+      ['b 0', 'line 1: "b 0": port must be a decimal number from 1 to 65535'],
+      ['b 080', 'line 1: "b 080": port has a leading zero'],
+      ['# x\n256.0.0.1 7000', 'line 2: "256.0.0.1 7000": "256.0.0.1" is not a valid IPv4 address or hostname'],
+      ['[zz] 7000', 'line 1: "[zz] 7000": "zz" is not a valid IPv6 address'],
+      ['a b', 'line 1: "a b" is not host:port or host port'],
+      ['a 1 2', 'line 1: "a 1 2" is not host:port or host port'],
+      ['a:1 7000', 'line 1: "a:1 7000" is not host:port or host port'],
+      ['a :7000', 'line 1: "a :7000" is not host:port or host port'],
+      ['::1::2 7000', 'line 1: "::1::2 7000" is not host:port or host port'],
+      ['a 7000#x', 'line 1: "a 7000#x" is not host:port or host port'],
+      // Without brackets or a space, "::1:7000" could be ::1 port 7000 or ::1:7000 with no port.
+      ['::1:7000', 'line 1: "::1:7000": an IPv6 address must be in brackets, e.g. [::1]:7000'],
+    ];
+    expectLineErrors(cases);
   });
 
   it('rejects duplicate trackers, including different spellings of one address', () => {
@@ -182,6 +234,8 @@ describe('parseTrackerInfo', () => {
     expect(thrown(() => parseTrackerInfo('[::1]:5\n[0:0::0:1]:5')).message).toMatch(
       /^line 2: duplicate tracker \[::1\]:5 \(already listed on line 1\)/,
     );
+    expect(thrown(() => parseTrackerInfo('a:1\nA 1')).message).toBe('line 2: duplicate tracker a:1 (already listed on line 1)');
+    expect(thrown(() => parseTrackerInfo('[::1]:5\n::1 5')).message).toBe('line 2: duplicate tracker [::1]:5 (already listed on line 1)');
     // Same host, different port: two trackers.
     expect(parseTrackerInfo('a:1\na:2')).toHaveLength(2);
   });

@@ -1,20 +1,23 @@
 /**
  * `tracker_info.txt`: the list of trackers every process starts from.
  *
- * Format, one tracker per line:
+ * Format, one tracker per line, as `host:port` or `host port`:
  *
  * ```text
  * # comments start with '#', on their own line ...
  * 10.0.0.1:7000
  * tracker-b.example:7000   # ... or after whitespace at the end of a line
+ * tracker-c.example 7000
  *
  * [2001:db8::1]:7000
+ * 2001:db8::2 7000
  * ```
  *
  * Blank and comment-only lines are ignored; the Nth remaining line is tracker number N
  * (1-based). Line endings may be LF, CRLF or CR; a leading UTF-8 byte-order mark is ignored.
- * A host is a dotted-quad IPv4 address, a hostname, or an IPv6 address in brackets; the port is
- * a decimal number from 1 to 65535.
+ * A host is a dotted-quad IPv4 address, a hostname, or an IPv6 address; the port is a decimal
+ * number from 1 to 65535. In `host:port` an IPv6 host goes in brackets (`[::1]:7000`); in
+ * `host port` the port is a word of its own, so a bare IPv6 address is unambiguous (`::1 7000`).
  */
 
 /** Thrown by {@link parseHostPort} for a string that is not a valid `host:port`. */
@@ -83,11 +86,7 @@ export function parseHostPort(s: string, opts?: ParseHostPortOptions): HostPort 
     if (close === -1 || s[close + 1] !== ':') throw new AddressError(`${quoted} is not host:port`);
     hostPart = s.slice(1, close);
     portPart = s.slice(close + 2);
-    const groups = parseIPv6(hostPart);
-    if (groups === undefined) {
-      throw new AddressError(`${quoted}: ${JSON.stringify(hostPart)} is not a valid IPv6 address`);
-    }
-    host = formatIPv6(groups);
+    host = ipv6Host(hostPart, quoted);
   } else {
     const colon = s.lastIndexOf(':');
     if (colon === -1) throw new AddressError(`${quoted} is not host:port`);
@@ -97,13 +96,7 @@ export function parseHostPort(s: string, opts?: ParseHostPortOptions): HostPort 
     hostPart = s.slice(0, colon);
     portPart = s.slice(colon + 1);
     if (hostPart === '') throw new AddressError(`${quoted}: missing host`);
-    const parsed = parseHostName(hostPart);
-    if (parsed === undefined) {
-      throw new AddressError(
-        `${quoted}: ${JSON.stringify(hostPart)} is not a valid IPv4 address or hostname`,
-      );
-    }
-    host = parsed;
+    host = nameHost(hostPart, quoted);
   }
 
   return { host, port: parsePort(portPart, quoted, opts?.allowPortZero === true) };
@@ -135,12 +128,9 @@ export function parseTrackerInfo(text: string): TrackerAddress[] {
     const comment = /(?:^|\s)#/.exec(raw);
     const entry = (comment === null ? raw : raw.slice(0, comment.index)).trim();
     if (entry === '') return;
-    if (/\s/.test(entry)) {
-      throw new TrackerInfoError(`line ${lineNumber}: ${JSON.stringify(entry)} is not host:port`, lineNumber);
-    }
     let address: HostPort;
     try {
-      address = parseHostPort(entry);
+      address = parseTrackerEntry(entry);
     } catch (err) {
       if (err instanceof AddressError) {
         throw new TrackerInfoError(`line ${lineNumber}: ${err.message}`, lineNumber);
@@ -182,6 +172,47 @@ export function trackerAt(list: readonly TrackerAddress[], n: number): TrackerAd
 
 // ---------------------------------------------------------------------------------------------
 // Pieces of an address
+
+/**
+ * One tracker_info.txt entry (comment and surrounding blanks already removed): `host:port`, or
+ * `host port` as people also write it. With the port a word of its own a bare IPv6 host is
+ * unambiguous, so `::1 7000` is accepted where `::1:7000` is not.
+ */
+function parseTrackerEntry(entry: string): HostPort {
+  const words = entry.split(/\s+/);
+  if (words.length === 1) return parseHostPort(entry);
+  const quoted = JSON.stringify(entry);
+  const [hostWord, portWord] = words as [string, string];
+  // "a:1 b:2", "a:1 7000" or "host :7000" is neither form; saying so beats a complaint about
+  // one half of it.
+  const neither = new AddressError(`${quoted} is not host:port or host port`);
+  if (words.length > 2 || !/^[0-9]+$/.test(portWord)) throw neither;
+  let host: string;
+  if (hostWord.startsWith('[') && hostWord.endsWith(']')) {
+    host = ipv6Host(hostWord.slice(1, -1), quoted);
+  } else if (hostWord.includes(':')) {
+    const groups = parseIPv6(hostWord);
+    if (groups === undefined) throw neither;
+    host = formatIPv6(groups);
+  } else {
+    host = nameHost(hostWord, quoted);
+  }
+  return { host, port: parsePort(portWord, quoted, false) };
+}
+
+/** An IPv6 address (no brackets) in canonical form, or an AddressError quoting the entry. */
+function ipv6Host(s: string, quoted: string): string {
+  const groups = parseIPv6(s);
+  if (groups === undefined) throw new AddressError(`${quoted}: ${JSON.stringify(s)} is not a valid IPv6 address`);
+  return formatIPv6(groups);
+}
+
+/** A lowercased hostname or IPv4 address, or an AddressError quoting the entry. */
+function nameHost(s: string, quoted: string): string {
+  const host = parseHostName(s);
+  if (host === undefined) throw new AddressError(`${quoted}: ${JSON.stringify(s)} is not a valid IPv4 address or hostname`);
+  return host;
+}
 
 function parsePort(s: string, quoted: string, allowZero: boolean): number {
   const min = allowZero ? 0 : 1;

@@ -85,7 +85,10 @@ export class TrackerProcess {
 export interface ProcessClusterInit {
   /** How many trackers tracker_info.txt lists (all of them are started by `startAll`). */
   size: number;
-  /** GROUPSHARE_CLUSTER_SECRET for every tracker; `null` starts them without any secret. */
+  /**
+   * GROUPSHARE_CLUSTER_SECRET for every tracker; `null` starts them without one, so they share
+   * `<tracker_info>.secret` beside their tracker_info file (created by the first to start).
+   */
   secret?: string | null;
 }
 

@@ -6,6 +6,7 @@ import { parseTrackerInfo, trackerAt } from '@groupshare/protocol';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ClusterSecretError, clusterSecretLogLine, resolveClusterSecret, SECRET_ENV } from './cluster-secret.js';
 import { startConsole } from './console.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
 import { createTrackerLogger } from './logger.js';
@@ -14,32 +15,6 @@ import { Tracker } from './tracker.js';
 function fail(message: string): never {
   process.stderr.write(`tracker: ${message}\n`);
   process.exit(2);
-}
-
-const SECRET_ENV = 'GROUPSHARE_CLUSTER_SECRET';
-/** Short secrets are guessable offline from one captured handshake. */
-const MIN_SECRET_LENGTH = 16;
-
-/**
- * The cluster secret, from --cluster-secret-file or the environment. A lone tracker needs none;
- * with several, starting without one would leave the replication port open to anybody.
- */
-function readClusterSecret(file: string | undefined, trackerCount: number): string | undefined {
-  let secret = process.env[SECRET_ENV];
-  if (file !== undefined) {
-    try {
-      secret = readFileSync(file, 'utf8');
-    } catch (err) {
-      fail(`cannot read the cluster secret file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-  }
-  secret = secret?.trim();
-  if (!secret) {
-    if (trackerCount === 1) return undefined;
-    fail(`tracker_info.txt lists ${trackerCount} trackers: give them a shared secret with --cluster-secret-file or ${SECRET_ENV}`);
-  }
-  if (secret.length < MIN_SECRET_LENGTH) fail(`the cluster secret must be at least ${MIN_SECRET_LENGTH} characters`);
-  return secret;
 }
 
 function parsePositive(value: string): number {
@@ -56,10 +31,13 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('tracker')
     .description('Run one groupshare tracker of the cluster listed in tracker_info.txt.')
-    .argument('<tracker_info>', 'file listing every tracker, one host:port per line')
+    .argument('<tracker_info>', 'file listing every tracker, one host:port (or host port) per line')
     .argument('<n>', 'which line of the file is this tracker (1-based)', parseTrackerNumber)
     .option('--data-dir <dir>', 'where the database and log live (default: ./data/tracker-<n>)')
-    .option('--cluster-secret-file <file>', `file holding the secret every tracker of the cluster shares (or set ${SECRET_ENV})`)
+    .option(
+      '--cluster-secret-file <file>',
+      `file holding the secret every tracker of the cluster shares (or set ${SECRET_ENV}; default: <tracker_info>.secret, created if missing)`,
+    )
     .addOption(
       new Option('--max-connections-per-address <n>', 'most WebSockets one remote address may hold open')
         .argParser(parsePositive)
@@ -88,7 +66,12 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(`${infoFile}: ${(err as Error).message}`);
   }
-  const secret = readClusterSecret(opts.clusterSecretFile, trackers.length);
+  let clusterSecret;
+  try {
+    clusterSecret = await resolveClusterSecret({ infoFile, trackerCount: trackers.length, secretFile: opts.clusterSecretFile });
+  } catch (err) {
+    fail(err instanceof ClusterSecretError ? err.message : `cluster secret: ${(err as Error).message}`);
+  }
 
   const dataDir = path.resolve(opts.dataDir ?? path.join('data', `tracker-${n}`));
   let logger;
@@ -98,6 +81,10 @@ async function main(): Promise<void> {
     fail(`cannot use data directory ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  if (clusterSecret !== undefined) {
+    const { fields, msg } = clusterSecretLogLine(clusterSecret.source);
+    logger.info({ event: 'cluster_secret', ...fields }, msg);
+  }
 
   let tracker: Tracker;
   try {
@@ -108,7 +95,7 @@ async function main(): Promise<void> {
       dataDir,
       logger,
       maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
-      cluster: secret === undefined ? undefined : { trackers, secret },
+      cluster: clusterSecret === undefined ? undefined : { trackers, secret: clusterSecret.secret },
     });
   } catch (err) {
     logger.fatal({ err }, 'cannot open the database');

@@ -55,7 +55,10 @@ export interface Exit {
 }
 
 export interface StartOptions {
-  /** GROUPSHARE_CLUSTER_SECRET for the process (a default test secret if omitted). */
+  /**
+   * GROUPSHARE_CLUSTER_SECRET for the process. Omitted, the child gets none (whatever the test
+   * runner's own environment holds), as an operator typing the bare command would.
+   */
   secret?: string;
   /** 1-based tracker number; default 1. */
   n?: number;
@@ -221,8 +224,11 @@ export class ProcessSandbox {
     if (opts.dataDir !== undefined) args.push('--data-dir', opts.dataDir);
     args.push(...(opts.args ?? []));
     const cwd = opts.cwd ?? (await this.tempDir('groupshare-cwd-'));
-    // Trackers of a multi-line tracker_info.txt need a cluster secret; each test's cluster gets one.
-    const env = { ...process.env, GROUPSHARE_CLUSTER_SECRET: opts.secret ?? 'process-test-cluster-secret' };
+    // Without a secret, the trackers of a multi-line tracker_info.txt share `<tracker_info>.secret`,
+    // which the first of them creates in the test's temp directory.
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.GROUPSHARE_CLUSTER_SECRET;
+    if (opts.secret !== undefined) env.GROUPSHARE_CLUSTER_SECRET = opts.secret;
     const child = opts.viaScript
       ? spawn(TRACKER_SCRIPT, args, { cwd, env, stdio: 'pipe' })
       : spawn(process.execPath, [MAIN_JS, ...args], { cwd, env, stdio: 'pipe' });

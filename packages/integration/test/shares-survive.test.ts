@@ -7,7 +7,8 @@ import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cleanup, passwordOf, type ClientProcess } from '@groupshare/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { completion, GROUP, MiB, peerSwarm, sha1, type PeerSwarm } from './robustness/peer-swarm.js';
+import { fileFixture } from '@groupshare/testkit';
+import { completion, GROUP, KiB, MiB, peerSwarm, sha1, type PeerSwarm } from './robustness/peer-swarm.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -97,6 +98,34 @@ describe('a completed download stays shared', () => {
     await carol.waitFor(/^\[D\] \[lab\] data\.bin: resumed/, { since, timeoutMs: 20_000 });
     await carol.waitFor(completion(swarm.name), { since, timeoutMs: 30_000 });
     expect([...(await carol.blockSources(since)).percent.keys()]).toEqual([bobAddress]);
+    expect(sha1(await readFile(path.join(dir, swarm.name)))).toBe(sha1(swarm.data));
+  });
+
+  it('a partial download resumes at login and serves its verified pieces again', async () => {
+    const swarm = await peerSwarm(cleanup, { seed: 1305, size: SIZE });
+    // The only source is a slow scripted seed, so bob is part-way through when he logs out.
+    const fixture = fileFixture(GROUP, swarm.name, swarm.data, 64 * KiB);
+    await swarm.scripted('seed', { kind: 'honest', blocksPerSecond: 40 }, fixture);
+    const bob = await swarm.member('bob');
+    await swarm.download(bob, 'bob');
+    await bob.waitForProgress(GROUP, swarm.name, 25, { timeoutMs: 30_000, intervalMs: 200 });
+    await bob.run('logout', /^logged out bob/);
+    const held = (await swarm.owner.ok('file_info', { groupId: GROUP, name: swarm.name })).holders.find((h: { userId: string }) => h.userId === 'bob');
+    expect(held).toMatchObject({ online: false });
+    const since = bob.mark();
+    await bob.run(`login bob ${passwordOf('bob')}`, /^logged in as bob\b/);
+    const resumed = await bob.waitFor(/^resuming the download of data\.bin from lab \((\d+) of (\d+) pieces already here\)/, { since });
+    expect(Number(resumed[1])).toBeGreaterThanOrEqual(held.pieces);
+    // The trackers offer bob again, with what he holds now.
+    await expect
+      .poll(async () => (await swarm.owner.ok('file_info', { groupId: GROUP, name: swarm.name })).holders.find((h: { userId: string }) => h.userId === 'bob'), { timeout: 10_000 })
+      .toMatchObject({ online: true });
+    // carol fetches from bob's verified pieces as well as from the slow seed.
+    const bobAddress = await peerAddressOf(bob, 'bob');
+    const carol = await swarm.member('carol');
+    const { dir, since: carolSince } = await swarm.download(carol, 'carol');
+    await carol.waitFor(completion(swarm.name), { since: carolSince, timeoutMs: 60_000 });
+    expect((await carol.blockSources(carolSince)).percent.get(bobAddress) ?? 0).toBeGreaterThan(0);
     expect(sha1(await readFile(path.join(dir, swarm.name)))).toBe(sha1(swarm.data));
   });
 });

@@ -17,6 +17,11 @@ describe('error sentences', () => {
     expect(describeError(err)).toBe("only the group's owner may do that; list_groups shows who it is");
   });
 
+  it('tells someone refused at registration whom to ask for an account', () => {
+    const err = new ProtocolError('ERR_REGISTRATION_CLOSED', 'registration is closed');
+    expect(describeError(err)).toBe("this tracker's operator makes the accounts; ask them for one");
+  });
+
   it('keeps the tracker\'s detail where it names the field at fault, escaped', () => {
     const err = new ProtocolError('ERR_BAD_MESSAGE', 'create_group: groupId: bad\u001b[31m');
     expect(describeError(err)).toBe('the tracker refused the request as malformed: create_group: groupId: bad\\x1b[31m');

@@ -44,6 +44,7 @@ export const SENTENCES: Record<KnownErrorCode, string> = {
   ERR_SESSION_INVALID: 'your session has ended; log in again',
   ERR_ACCOUNT_CONFLICT:
     'this user id was registered at the same moment on another tracker and that registration won; create_user again under another id',
+  ERR_REGISTRATION_CLOSED: "this tracker's operator makes the accounts; ask them for one",
   ERR_GROUP_EXISTS: 'that group id is taken; choose another',
   ERR_NO_SUCH_GROUP: 'there is no group with that id; list_groups shows them all',
   ERR_NOT_MEMBER: 'you are not a member of that group; join_group asks its owner to let you in',

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'ERR_ALREADY_LOGGED_IN',
   'ERR_SESSION_INVALID', // the token is unknown, expired or was logged out
   'ERR_ACCOUNT_CONFLICT', // this registration lost to one made at the same time on another tracker
+  'ERR_REGISTRATION_CLOSED', // the operator closed self-registration: accounts are made on the tracker console
   // Groups
   'ERR_GROUP_EXISTS',
   'ERR_NO_SUCH_GROUP',

@@ -62,6 +62,13 @@ export const OpSchema = z.discriminatedUnion('kind', [
     bitfield: z.string(),
   }),
   z.object({ kind: z.literal('share_stopped'), at, account, groupId, infoHash, userId }),
+  // Made by the operator on a tracker's console, not by a client: they carry no actor account.
+  /** The account goes with everything of theirs; their groups pass on as when they leave. */
+  z.object({ kind: z.literal('user_removed'), at, userId }),
+  /** A new password: every session of the user ends, and so does the account incarnation they acted under. */
+  z.object({ kind: z.literal('password_reset'), at, userId, passwordHash: z.string() }),
+  /** Whether clients may create accounts themselves (`register`). */
+  z.object({ kind: z.literal('registration_set'), at, open: z.boolean() }),
 ]);
 
 export type Op = z.infer<typeof OpSchema>;

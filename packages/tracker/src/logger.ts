@@ -10,8 +10,11 @@ import pino, { type Logger } from 'pino';
 export interface TrackerLoggerInit {
   dataDir: string;
   level?: string;
-  /** Also write to stdout (the process does; tests usually do not). */
-  stdout?: boolean;
+  /**
+   * Also write to stdout (the process does; tests usually do not), or to this sink of whole
+   * lines (on a terminal, the console puts them above its prompt).
+   */
+  stdout?: boolean | { write(line: string): unknown };
   trackerNumber: number;
 }
 
@@ -21,7 +24,8 @@ export function createTrackerLogger(init: TrackerLoggerInit): Logger {
   const level = (init.level ?? 'info') as pino.Level;
   // Each stream needs the level too: a multistream entry without one defaults to info.
   const streams: pino.StreamEntry[] = [{ level, stream: file }];
-  if (init.stdout) streams.push({ level, stream: pino.destination({ dest: 1, sync: true }) });
+  if (typeof init.stdout === 'object') streams.push({ level, stream: init.stdout });
+  else if (init.stdout) streams.push({ level, stream: pino.destination({ dest: 1, sync: true }) });
   return pino(
     {
       level,

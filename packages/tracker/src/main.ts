@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ClusterSecretError, clusterSecretLogLine, resolveClusterSecret, SECRET_ENV } from './cluster-secret.js';
-import { startConsole } from './console.js';
+import { startConsole } from './console/console.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
 import { createTrackerLogger } from './logger.js';
 import { Tracker } from './tracker.js';
@@ -74,9 +74,13 @@ async function main(): Promise<void> {
   }
 
   const dataDir = path.resolve(opts.dataDir ?? path.join('data', `tracker-${n}`));
+  const interactive = Boolean(process.stdin.isTTY);
+  // On a terminal, log lines go above the console's prompt once it runs, not into the line
+  // being typed.
+  let writeLog = (line: string): unknown => process.stdout.write(line);
   let logger;
   try {
-    logger = createTrackerLogger({ dataDir, trackerNumber: n, level: opts.logLevel, stdout: true });
+    logger = createTrackerLogger({ dataDir, trackerNumber: n, level: opts.logLevel, stdout: interactive ? { write: (line) => writeLog(line) } : true });
   } catch (err) {
     fail(`cannot use data directory ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -122,13 +126,14 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
-  startConsole({
+  const operatorConsole = startConsole({
     tracker,
     input: process.stdin,
     output: process.stdout,
-    interactive: Boolean(process.stdin.isTTY),
+    interactive,
     onQuit: () => stop('quit'),
   });
+  if (interactive) writeLog = (line) => operatorConsole.writeAbove(line);
 }
 
 await main();

@@ -238,6 +238,9 @@ export class Tracker {
       if (!session) continue;
       const row = await this.db.reader.session.findUnique({ where: { tokenHash: session.tokenHash }, include: { user: { select: { createdHlc: true } } } });
       if (row && row.user.createdHlc === session.account) continue;
+      // Already logged out meanwhile, e.g. by the effect of the op that caused the rebuild (a
+      // removal or a password reset), which told the client the real reason.
+      if (conn.session !== session) continue;
       this.services.hub.setSession(conn, null);
       const reason = `your registration of "${session.userId}" lost to one made at the same time on another tracker; log in again or register another id`;
       conn.push({ push: 'session_ended', data: { reason } });

@@ -89,3 +89,14 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * Heals a partition between two trackers that have no replication links (each started alone):
+ * each applies the ops the other has and it lacks.
+ */
+export async function exchange(a: Tracker, b: Tracker): Promise<void> {
+  for (const [from, to] of [[a, b], [b, a]] as const) {
+    const { ops } = await from.services.store.opsMissing(await to.services.store.vector(), 0, 100_000);
+    await to.services.store.applyRemote(ops);
+  }
+}

@@ -2,7 +2,7 @@
 // exchange their logs, both hold the same state, the documented rule decided, and the loser
 // is told.
 import { afterEach, expect, it } from 'vitest';
-import type { Tracker } from '../src/index.js';
+import { exchange } from './cluster-helpers.js';
 import { loggedIn, startTestTracker, type TestTracker } from './helpers.js';
 
 const started: TestTracker[] = [];
@@ -14,14 +14,6 @@ async function tracker(n: number): Promise<TestTracker> {
   const t = await startTestTracker({ trackerNumber: n });
   started.push(t);
   return t;
-}
-
-/** Heals a partition by hand: each side applies what the other has and it lacks. */
-async function exchange(a: Tracker, b: Tracker): Promise<void> {
-  for (const [from, to] of [[a, b], [b, a]] as const) {
-    const { ops } = await from.services.store.opsMissing(await to.services.store.vector(), 0, 100_000);
-    await to.services.store.applyRemote(ops);
-  }
 }
 
 it('same user id registered on both sides: the earlier registration wins, the later one is told at login', async () => {

@@ -1,6 +1,7 @@
 // Replicated state depends only on which ops a tracker holds, never on the order they arrived
-// in: random op sets from three origins, delivered in different interleavings and with
-// duplicates, give the same state digest as delivery in HLC order.
+// in: random op sets from three origins (clients' ops and the operator's console ops),
+// delivered in different interleavings and with duplicates, give the same state digest as
+// delivery in HLC order.
 import type { Op, ReplicatedOp } from '@groupshare/protocol';
 import { hashPieces, infoHash, seededRng, sha1 } from '@groupshare/protocol';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -53,6 +54,18 @@ function generate(seed: number, count: number): ReplicatedOp[] {
   for (let i = 0; i < count; i++) {
     const origin = pick([1, 2, 3]);
     const user = pick(USERS);
+    if (rnd() < 0.08) {
+      // The operator, on some tracker's console. A reset or a new registration after a removal
+      // is a new account incarnation: later ops may act under it, or still under an older one.
+      const kind = pick(['user_removed', 'password_reset', 'registration_set'] as const);
+      if (kind === 'registration_set') emit(origin, { kind, open: rnd() < 0.5 });
+      else if (kind === 'password_reset') incarnations.get(user)!.push(emit(origin, { kind, userId: user, passwordHash: `reset-${user}-${i}` }));
+      else {
+        emit(origin, { kind, userId: user });
+        incarnations.get(user)!.push(emit(origin, { kind: 'user_created', userId: user, passwordHash: `again-${user}-${i}` }));
+      }
+      continue;
+    }
     const account = pick(incarnations.get(user)!);
     const groupId = pick(GROUPS);
     const name = pick(['a.bin', 'b.bin']);
@@ -136,6 +149,27 @@ describe('convergence', () => {
       }
     });
   }
+
+  it('a registration arriving late behind a removal of that id is placed before it, as HLC order says', async () => {
+    const logged = (origin: number, seq: number, ms: number, body: Record<string, unknown>): ReplicatedOp => ({
+      origin,
+      seq,
+      hlc: formatHlc({ wallMs: ms, counter: 0, node: origin }),
+      op: { ...body, at: new Date(ms).toISOString() } as Op,
+    });
+    const created = (origin: number, ms: number, hash: string) => logged(origin, 1, ms, { kind: 'user_created', userId: 'bob', passwordHash: hash });
+    const removed = logged(1, 2, 3_000, { kind: 'user_removed', userId: 'bob' });
+    const ops = [created(1, 1_000, 'first'), created(2, 2_000, 'second'), removed];
+    const inOrder = await replica();
+    await inOrder.store.applyRemote(ops.slice(0, 2));
+    await inOrder.store.applyRemote([removed]);
+    const late = await replica();
+    await late.store.applyRemote([ops[0]!, removed]);
+    await late.store.applyRemote([ops[1]!]); // older than the removal, and about the same user
+    expect(late.store.rebuilds).toBe(1);
+    expect(await late.db.prisma.user.count()).toBe(0); // the removal came last: nobody is left
+    expect(await stateDigest(late.db.reader)).toBe(await stateDigest(inOrder.db.reader));
+  });
 
   it('compaction keeps the state; a fresh replica catches up from the snapshot plus the rest of the log', async () => {
     const ops = generate(7, 80);

@@ -2,23 +2,9 @@
  * register, login, resume, logout, ping.
  */
 import { ProtocolError, formatHostPort, parseHostPort, type Notice } from '@groupshare/protocol';
-import { QueueFullError } from '../util/limiter.js';
 import { hashToken, newSessionToken } from '../auth/tokens.js';
+import { createUser, limited } from '../auth/accounts.js';
 import { requireSession, type HandlerContext, type HandlerTable } from './context.js';
-
-/** Retry hint for ERR_BUSY: roughly a few argon2 hashes' time. */
-const BUSY_RETRY_MS = 1_000;
-
-async function limited<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof QueueFullError) {
-      throw new ProtocolError('ERR_BUSY', 'the tracker is busy hashing passwords; try again shortly', BUSY_RETRY_MS);
-    }
-    throw err;
-  }
-}
 
 /**
  * The address other peers should dial. A wildcard host (0.0.0.0, ::) means "wherever you see me
@@ -61,19 +47,8 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
   },
 
   async register(ctx, req) {
-    const { store, reader, hasher, log } = ctx.services;
-    if (await reader.user.findUnique({ where: { id: req.userId } })) {
-      throw new ProtocolError('ERR_USER_EXISTS', `user id "${req.userId}" is taken`);
-    }
-    const passwordHash = await limited(() => hasher.hash(req.password));
-    await store.mutate(async (w) => {
-      // Checked again under the write lock: another registration may have won meanwhile.
-      if (await w.tx.user.findUnique({ where: { id: req.userId } })) {
-        throw new ProtocolError('ERR_USER_EXISTS', `user id "${req.userId}" is taken`);
-      }
-      await w.commit({ kind: 'user_created', userId: req.userId, passwordHash });
-    });
-    log.info({ event: 'user_registered', userId: req.userId, ip: ctx.conn.remoteAddress }, 'user registered');
+    await createUser(ctx.services, req.userId, req.password, { selfService: true });
+    ctx.services.log.info({ event: 'user_registered', userId: req.userId, ip: ctx.conn.remoteAddress }, 'user registered');
     return { userId: req.userId };
   },
 

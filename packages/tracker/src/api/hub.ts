@@ -6,6 +6,12 @@
 import type { Effect } from '../state/effects.js';
 import type { ClientConnection, ConnectionSession } from './client-connection.js';
 
+/**
+ * The peer address of a session that serves no files: such a user is still online (list_users on
+ * the console shows it), but no share can match it, since shares always have an address.
+ */
+const NO_PEER = '';
+
 function presenceKey(userId: string, peerAddress: string): string {
   return `${userId}\u0000${peerAddress}`;
 }
@@ -39,7 +45,7 @@ export class ClientHub {
     if (old) {
       this.byUser.get(old.userId)?.delete(conn);
       if (this.byUser.get(old.userId)?.size === 0) this.byUser.delete(old.userId);
-      if (old.peerAddress) this.adjustOnline(presenceKey(old.userId, old.peerAddress), -1);
+      this.adjustOnline(presenceKey(old.userId, old.peerAddress ?? NO_PEER), -1);
     }
     conn.session = session;
     // A login that finishes after its socket closed must not leave the user marked online.
@@ -47,7 +53,7 @@ export class ClientHub {
       let set = this.byUser.get(session.userId);
       if (!set) this.byUser.set(session.userId, (set = new Set()));
       set.add(conn);
-      if (session.peerAddress) this.adjustOnline(presenceKey(session.userId, session.peerAddress), 1);
+      this.adjustOnline(presenceKey(session.userId, session.peerAddress ?? NO_PEER), 1);
     }
   }
 
@@ -83,12 +89,27 @@ export class ClientHub {
     }
   }
 
+  /** Carries out what applying ops asked: pushes, and logging out every connection of a user. */
   deliver(effects: readonly Effect[]): void {
     for (const effect of effects) {
+      if ('endSessionsOf' in effect) {
+        for (const conn of [...this.connectionsOf(effect.endSessionsOf)]) {
+          conn.push({ push: 'session_ended', data: { reason: effect.reason } });
+          this.setSession(conn, null);
+        }
+        continue;
+      }
       for (const userId of new Set(effect.to)) {
         for (const conn of this.connectionsOf(userId)) conn.push(effect.push);
       }
     }
+  }
+
+  /** Users logged in on this tracker or (as their trackers last said) on another one. */
+  onlineUsers(): Set<string> {
+    const users = new Set(this.byUser.keys());
+    for (const set of this.remote.values()) for (const key of set) users.add(key.slice(0, key.indexOf('\u0000')));
+    return users;
   }
 
   get size(): number {

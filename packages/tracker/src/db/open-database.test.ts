@@ -28,6 +28,7 @@ describe('openDatabase', () => {
         passwordHash: '$argon2id$x',
         createdAt,
         createdHlc: 'h1',
+        lastLoginAt: null,
       });
       const [mode] = await again.prisma.$queryRawUnsafe<{ journal_mode: string }[]>('PRAGMA journal_mode');
       expect(mode?.journal_mode).toBe('wal');

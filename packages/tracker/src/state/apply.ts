@@ -13,6 +13,7 @@
 import { Bitfield, pieceCount, type Op } from '@groupshare/protocol';
 import type { Effect } from './effects.js';
 import type { StateRows } from './rows.js';
+import { REGISTRATION_SETTING } from './settings.js';
 
 /** Where the op sits in the log: its HLC is its identity in conflicts and account checks. */
 export interface OpMeta {
@@ -40,6 +41,7 @@ export function applyOp(rows: StateRows, op: Op, meta: OpMeta): Effect[] {
     case 'session_opened': {
       if (!actorIsCurrent(rows, op.userId, op.account)) return [];
       rows.insertSession({ tokenHash: op.tokenHash, userId: op.userId, peerAddress: op.peerAddress, createdAt: at, expiresAt: op.expiresAt });
+      rows.setLastLogin(op.userId, at);
       // A new login at this address: what it served before is not offered until its client says
       // again that it serves it (a restarted client may have lost or changed files meanwhile).
       if (op.peerAddress !== null) rows.pauseSharesAt(op.userId, op.peerAddress);
@@ -108,7 +110,36 @@ export function applyOp(rows: StateRows, op: Op, meta: OpMeta): Effect[] {
       if (!actorIsCurrent(rows, op.userId, op.account)) return [];
       rows.deleteShare(op.groupId, op.infoHash, op.userId);
       return withdrawIfUnshared(rows, op.groupId, [op.infoHash]);
+    case 'user_removed':
+      return applyUserRemoved(rows, op.userId);
+    case 'password_reset': {
+      if (rows.userAccount(op.userId) === undefined) return [];
+      // A new incarnation: ops made under a session from before the reset (on a tracker that
+      // had not seen it yet) fail the account check, and so does a login with the old password.
+      rows.setPassword(op.userId, op.passwordHash, meta.hlc);
+      rows.deleteSessionsOf(op.userId);
+      return [{ endSessionsOf: op.userId, reason: "the tracker's operator reset your password; log in with the new one" }];
+    }
+    case 'registration_set':
+      rows.putSetting(REGISTRATION_SETTING, op.open ? 'open' : 'closed');
+      return [];
   }
+}
+
+/**
+ * The operator removes a user: they leave every group they are in exactly as `leave_group`
+ * does (shares withdrawn, ownership handed on, a group left empty deleted), in group id order;
+ * then the account goes with its sessions, join requests and the notices kept for it. Their
+ * connections on every tracker are logged out (the effect comes first, so they are not also
+ * sent the pushes their leaving causes).
+ */
+function applyUserRemoved(rows: StateRows, userId: string): Effect[] {
+  if (rows.userAccount(userId) === undefined) return [];
+  const effects: Effect[] = [{ endSessionsOf: userId, reason: "the tracker's operator removed your account" }];
+  for (const groupId of rows.groupsOf(userId)) effects.push(...applyMemberLeft(rows, { groupId, userId }));
+  rows.deleteNoticesOf(userId);
+  rows.deleteUser(userId);
+  return effects;
 }
 
 function parseBitfieldOrNull(base64: string, count: number): Bitfield | null {
@@ -175,7 +206,7 @@ function holderOnline(rows: StateRows, op: { groupId: string; infoHash: string; 
  * nobody shares any more are withdrawn, and if they owned the group the longest-standing member
  * (earliest join, then lowest user id) becomes owner; the last member leaving deletes the group.
  */
-function applyMemberLeft(rows: StateRows, op: Extract<Op, { kind: 'member_left' }>): Effect[] {
+function applyMemberLeft(rows: StateRows, op: { groupId: string; userId: string }): Effect[] {
   const ownerId = rows.groupOwner(op.groupId);
   if (ownerId === undefined) return [];
   if (!rows.deleteMembership(op.groupId, op.userId)) return [];

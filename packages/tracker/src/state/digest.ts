@@ -1,13 +1,13 @@
 /**
  * A digest of the replicated state: SHA-256 over every state row in a canonical order and form.
  * Two trackers with the same digest hold the same users, sessions, groups, memberships, join
- * requests, files, shares and conflicts; `status` and `GET /digest` expose it so "in sync" can be
- * checked. Local bookkeeping (the op log's positions, apply times) is left out on purpose.
+ * requests, files, shares, conflicts and settings; `status` and `GET /digest` expose it so "in
+ * sync" can be checked. Local bookkeeping (the op log's positions, apply times) is left out on purpose.
  */
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
-type Reader = Pick<PrismaClient, 'user' | 'session' | 'group' | 'membership' | 'joinRequest' | 'sharedFile' | 'share' | 'conflict'>;
+type Reader = Pick<PrismaClient, 'user' | 'session' | 'group' | 'membership' | 'joinRequest' | 'sharedFile' | 'share' | 'conflict' | 'setting'>;
 
 function canonical(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
@@ -24,7 +24,7 @@ function lines(table: string, rows: Array<Record<string, unknown>>, columns: str
 export async function stateDigest(db: Reader): Promise<string> {
   const hash = createHash('sha256');
   const parts: Array<[string, Promise<Array<Record<string, unknown>>>, string[]]> = [
-    ['user', db.user.findMany({ orderBy: { id: 'asc' } }), ['id', 'passwordHash', 'createdAt', 'createdHlc']],
+    ['user', db.user.findMany({ orderBy: { id: 'asc' } }), ['id', 'passwordHash', 'createdAt', 'createdHlc', 'lastLoginAt']],
     ['session', db.session.findMany({ orderBy: { tokenHash: 'asc' } }), ['tokenHash', 'userId', 'peerAddress', 'createdAt', 'expiresAt']],
     ['group', db.group.findMany({ orderBy: { id: 'asc' } }), ['id', 'ownerId', 'createdAt']],
     ['membership', db.membership.findMany({ orderBy: [{ groupId: 'asc' }, { userId: 'asc' }] }), ['groupId', 'userId', 'joinedAt']],
@@ -32,6 +32,7 @@ export async function stateDigest(db: Reader): Promise<string> {
     ['file', db.sharedFile.findMany({ orderBy: [{ groupId: 'asc' }, { infoHash: 'asc' }] }), ['groupId', 'infoHash', 'name', 'size', 'sha1', 'pieceLength', 'pieces', 'sharedBy', 'createdAt']],
     ['share', db.share.findMany({ orderBy: [{ groupId: 'asc' }, { infoHash: 'asc' }, { userId: 'asc' }] }), ['groupId', 'infoHash', 'userId', 'peerAddress', 'bitfield', 'complete', 'serving', 'updatedAt']],
     ['conflict', db.conflict.findMany({ orderBy: { hlc: 'asc' } }), ['hlc', 'kind', 'userId', 'subject', 'losingHash', 'at']],
+    ['setting', db.setting.findMany({ orderBy: { key: 'asc' } }), ['key', 'value']],
   ];
   for (const [table, rows, columns] of parts) hash.update(`${lines(table, await rows, columns)}\n`);
   return hash.digest('hex');

@@ -1,7 +1,19 @@
 import type { Push } from '@groupshare/protocol';
 
-/** A push that applying an op asks to deliver to some users' connected clients. */
-export interface Effect {
+/** What applying an op asks of the tracker's connected clients (the hub carries it out). */
+export type Effect = PushEffect | EndSessionsEffect;
+
+/** A push to deliver to some users' connected clients. */
+export interface PushEffect {
   to: string[];
   push: Push;
+}
+
+/**
+ * Every connection logged in as `userId` is logged out and told `reason` (the account was
+ * removed, or its password reset). Sessions made later, under the new state, are not touched.
+ */
+export interface EndSessionsEffect {
+  endSessionsOf: string;
+  reason: string;
 }

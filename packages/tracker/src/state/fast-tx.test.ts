@@ -19,7 +19,7 @@ beforeAll(async () => {
   const p = db.prisma;
   const at = new Date('2026-03-04T05:06:07.890Z');
   await p.user.create({ data: { id: 'ann', passwordHash: '$argon2id$a', createdAt: at, createdHlc: 'h1' } });
-  await p.user.create({ data: { id: 'bob', passwordHash: '$argon2id$b', createdAt: at, createdHlc: 'h2' } });
+  await p.user.create({ data: { id: 'bob', passwordHash: '$argon2id$b', createdAt: at, createdHlc: 'h2', lastLoginAt: at } });
   await p.group.create({ data: { id: 'g', ownerId: 'ann', createdAt: at } });
   await p.membership.create({ data: { groupId: 'g', userId: 'ann', joinedAt: at } });
   await p.joinRequest.create({ data: { groupId: 'g', userId: 'bob', requestedAt: at } });
@@ -38,6 +38,7 @@ afterAll(async () => {
 type Lookup = [model: string, args: object];
 const LOOKUPS: Lookup[] = [
   ['user', { where: { id: 'ann' } }],
+  ['user', { where: { id: 'bob' } }], // with a last login (a nullable date)
   ['user', { where: { id: 'nobody' } }],
   ['group', { where: { id: 'g' } }],
   ['group', { where: { id: 'h' } }],

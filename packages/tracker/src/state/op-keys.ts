@@ -1,5 +1,6 @@
 /**
- * The rows an op reads or writes, named coarsely: `u:<user>`, `g:<group>`, `s:<token hash>`.
+ * The rows an op reads or writes, named coarsely: `u:<user>`, `g:<group>`, `s:<token hash>`,
+ * `cfg:<setting>`, or `*` for all of them.
  * Two ops whose keys do not overlap touch disjoint rows, so applying them in either order gives
  * the same state. The store uses this to apply an op that arrives late (older HLC than ops it
  * already applied) without replaying the log, whenever it commutes with everything after it.
@@ -25,10 +26,21 @@ export function opKeys(op: Op): string[] {
     case 'pieces_updated':
     case 'share_stopped':
       return [`u:${op.userId}`, `g:${op.groupId}`];
+    case 'user_removed':
+      // Touches every group the user is in, which the op does not name: orders with everything.
+      return [ANY_ROW];
+    case 'password_reset':
+      return [`u:${op.userId}`];
+    case 'registration_set':
+      return ['cfg:registration'];
   }
 }
 
+/** The key of an op whose rows cannot be named in advance: it overlaps with every key. */
+export const ANY_ROW = '*';
+
 /** Whether two ops may touch a common row (so their order matters). */
 export function keysOverlap(a: readonly string[], b: readonly string[]): boolean {
+  if (a.includes(ANY_ROW) || b.includes(ANY_ROW)) return true;
   return a.some((key) => b.includes(key));
 }

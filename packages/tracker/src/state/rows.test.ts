@@ -23,7 +23,7 @@ async function database(name: string): Promise<TrackerDatabase> {
   return db;
 }
 
-const TABLES = ['User', 'Session', 'Group', 'Membership', 'JoinRequest', 'SharedFile', 'Share', 'Conflict'];
+const TABLES = ['User', 'Session', 'Group', 'Membership', 'JoinRequest', 'SharedFile', 'Share', 'Conflict', 'Setting'];
 
 /** Every cell as `storage class:SQL literal`, rows in key order: what the file really holds. */
 function cells(db: TrackerDatabase): Record<string, string[][]> {
@@ -31,7 +31,7 @@ function cells(db: TrackerDatabase): Record<string, string[][]> {
   for (const table of TABLES) {
     const columns = (db.sqlite.reader.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string }>).map((c) => c.name);
     const select = columns.map((c) => `typeof("${c}") || ':' || quote("${c}")`).join(', ');
-    out[table] = db.sqlite.reader.prepare(`SELECT ${select} FROM "${table}" ORDER BY 1, 2, 3`).raw().all() as string[][];
+    out[table] = db.sqlite.reader.prepare(`SELECT ${select} FROM "${table}" ORDER BY ${columns.length > 2 ? '1, 2, 3' : '1, 2'}`).raw().all() as string[][];
   }
   return out;
 }
@@ -65,6 +65,11 @@ async function writeWithPrisma(db: TrackerDatabase): Promise<void> {
   await p.conflict.upsert({ where: { hlc: 'c1' }, create: { hlc: 'c1', kind: 'user_id_taken', userId: 'ann', subject: 'ann', losingHash: 'x', at: new Date(AT) }, update: {} });
   await p.conflict.upsert({ where: { hlc: 'c1' }, create: { hlc: 'c1', kind: 'other', userId: 'bob', subject: 'bob', losingHash: null, at: new Date(AT) }, update: {} });
   await p.conflict.upsert({ where: { hlc: 'c2' }, create: { hlc: 'c2', kind: 'group_id_taken', userId: 'bob', subject: 'g', losingHash: null, at: new Date(AT_NO_MS) }, update: {} });
+  await p.user.update({ where: { id: 'ann' }, data: { lastLoginAt: new Date(AT) } });
+  await p.user.update({ where: { id: 'bob' }, data: { lastLoginAt: new Date(AT_NO_MS) } });
+  await p.user.update({ where: { id: 'bob' }, data: { passwordHash: '$argon2id$b2', createdHlc: 'h3' } });
+  await p.setting.upsert({ where: { key: 'registration' }, create: { key: 'registration', value: 'closed' }, update: { value: 'closed' } });
+  await p.setting.upsert({ where: { key: 'registration' }, create: { key: 'registration', value: 'open' }, update: { value: 'open' } });
 }
 
 function writeWithRows(db: TrackerDatabase): void {
@@ -88,6 +93,11 @@ function writeWithRows(db: TrackerDatabase): void {
   r.insertConflict({ hlc: 'c1', kind: 'user_id_taken', userId: 'ann', subject: 'ann', losingHash: 'x', at: AT });
   r.insertConflict({ hlc: 'c1', kind: 'other', userId: 'bob', subject: 'bob', losingHash: null, at: AT });
   r.insertConflict({ hlc: 'c2', kind: 'group_id_taken', userId: 'bob', subject: 'g', losingHash: null, at: AT_NO_MS });
+  r.setLastLogin('ann', AT);
+  r.setLastLogin('bob', AT_NO_MS);
+  r.setPassword('bob', '$argon2id$b2', 'h3');
+  r.putSetting('registration', 'closed');
+  r.putSetting('registration', 'open');
 }
 
 /** The snapshot text as the Prisma-based dump made it (its encode, verbatim). */
@@ -107,6 +117,7 @@ async function prismaDump(db: TrackerDatabase): Promise<string> {
     ['sharedFile', await p.sharedFile.findMany()],
     ['share', await p.share.findMany()],
     ['conflict', await p.conflict.findMany()],
+    ['setting', await p.setting.findMany()],
   ] as const;
   for (const [table, rows] of tables) for (const row of rows) lines.push(JSON.stringify([table, encode(row)]));
   return lines.join('\n');
@@ -120,6 +131,8 @@ describe('raw state rows', () => {
     writeWithRows(viaRows);
     const expected = cells(viaPrisma);
     expect(expected.Share).toHaveLength(2); // the scenario exercises what it claims to
+    expect(expected.Setting).toEqual([["text:'registration'", "text:'open'"]]);
+    expect(expected.User![0]).toContain("text:'2026-03-04T05:06:07.890+00:00'"); // ann's lastLoginAt
     expect(cells(viaRows)).toEqual(expected);
 
     const text = dumpState(viaRows.sqlite.writer);

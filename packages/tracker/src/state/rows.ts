@@ -111,6 +111,13 @@ export class StateRows {
       sharesOf: p('SELECT "infoHash" FROM "Share" WHERE "groupId" = ? AND "userId" = ?').pluck(),
       deleteSharesOf: p('DELETE FROM "Share" WHERE "groupId" = ? AND "userId" = ?'),
       holdings: p('SELECT "complete", "bitfield" FROM "Share" WHERE "groupId" = ? AND "infoHash" = ?'),
+      setLastLogin: p('UPDATE "User" SET "lastLoginAt" = ? WHERE "id" = ?'),
+      setPassword: p('UPDATE "User" SET "passwordHash" = ?, "createdHlc" = ? WHERE "id" = ?'),
+      deleteSessionsOf: p('DELETE FROM "Session" WHERE "userId" = ?'),
+      groupsOf: p('SELECT "groupId" FROM "Membership" WHERE "userId" = ? ORDER BY "groupId"').pluck(),
+      deleteNoticesOf: p('DELETE FROM "Conflict" WHERE "userId" = ? AND "kind" = \'group_id_taken\''),
+      deleteUser: p('DELETE FROM "User" WHERE "id" = ?'),
+      putSetting: p('INSERT INTO "Setting" ("key", "value") VALUES (?, ?) ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"'),
     };
   }
 
@@ -258,5 +265,42 @@ export class StateRows {
   isHeld(groupId: string, infoHash: string): boolean {
     const rows = this.s.holdings.all(groupId, infoHash) as Array<{ complete: number; bitfield: Buffer }>;
     return rows.some((r) => r.complete === 1 || r.bitfield.some((byte) => byte !== 0));
+  }
+
+  /** Records the time of the user's latest login (an op's `at`). */
+  setLastLogin(userId: string, at: string): void {
+    this.s.setLastLogin.run(sqlDate(at), userId);
+  }
+
+  /** A new password hash, and a new account incarnation (`createdHlc`): older sessions' ops stop counting. */
+  setPassword(userId: string, passwordHash: string, hlc: string): void {
+    this.s.setPassword.run(passwordHash, hlc, userId);
+  }
+
+  deleteSessionsOf(userId: string): void {
+    this.s.deleteSessionsOf.run(userId);
+  }
+
+  /** Ids of the groups the user is a member of, in id order. */
+  groupsOf(userId: string): string[] {
+    return this.s.groupsOf.all(userId) as string[];
+  }
+
+  /**
+   * Deletes the notices kept for the user's account (groups of theirs that lost a race). A lost
+   * registration of their id stays: it tells someone else, at login, to register again.
+   */
+  deleteNoticesOf(userId: string): void {
+    this.s.deleteNoticesOf.run(userId);
+  }
+
+  /** Deletes the user; sessions, memberships, join requests and shares go with it (ON DELETE CASCADE). */
+  deleteUser(userId: string): void {
+    this.s.deleteUser.run(userId);
+  }
+
+  /** Creates or replaces a cluster-wide setting. */
+  putSetting(key: string, value: string): void {
+    this.s.putSetting.run(key, value);
   }
 }

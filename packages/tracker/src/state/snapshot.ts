@@ -23,6 +23,7 @@ const TABLES = [
   ['sharedFile', 'SharedFile', Object.values(Prisma.SharedFileScalarFieldEnum)],
   ['share', 'Share', Object.values(Prisma.ShareScalarFieldEnum)],
   ['conflict', 'Conflict', Object.values(Prisma.ConflictScalarFieldEnum)],
+  ['setting', 'Setting', Object.values(Prisma.SettingScalarFieldEnum)],
 ] as const satisfies ReadonlyArray<readonly [string, string, readonly string[]]>;
 type Table = (typeof TABLES)[number][0];
 

@@ -25,12 +25,13 @@
 import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 
-import { Bitfield, fromHex, parseHostPort } from '@groupshare/protocol';
+import { Bitfield, fromHex, parseHostPort, pieceSize } from '@groupshare/protocol';
 
 import { connectReusingReadBuffer, type BlockSource, type PeerConnection, type PeerFile } from '../peer/index.js';
 import { PieceStore, SeedSource } from '../storage/index.js';
 import { HaveBatcher } from './rate.js';
 import { Swarm } from './swarm.js';
+import { UploadTally } from './upload-tally.js';
 import type { DownloadEvents, DownloadInit, DownloadProgress } from './types.js';
 
 // Types are exported by download/index.ts (renamed where they would collide with the share manager's).
@@ -59,6 +60,8 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   /** What peers are served from: verified pieces of the store, then the finished file. Use after `start()`. */
   readonly source: BlockSource;
+  /** What this download uploaded to others (its verified pieces), counted by its connections. */
+  readonly uploads = new UploadTally(() => this.now());
 
   constructor(private readonly init: DownloadInit) {
     super();
@@ -83,7 +86,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   peerFile(): PeerFile | undefined {
     const m = this.meta;
     if (m === undefined) return undefined;
-    const file: PeerFile = { groupId: this.init.groupId, size: m.size, pieceLength: m.pieceLength, source: this.source };
+    const file: PeerFile = { groupId: this.init.groupId, size: m.size, pieceLength: m.pieceLength, source: this.source, uploads: this.uploads };
     return this.state === 'downloading' && this.ticket !== '' ? { ...file, ticket: this.ticket } : file;
   }
 
@@ -106,6 +109,16 @@ export class Download extends EventEmitter<DownloadEvents> {
     return this.swarm?.blocksFrom ?? new Map();
   }
 
+  /** Block bytes written per peer address (the client's log). */
+  get bytesFrom(): ReadonlyMap<string, number> {
+    return this.swarm?.bytesFrom ?? new Map();
+  }
+
+  /** The file's whole-file SHA-1 (hex) from its metadata, once started. */
+  get sha1(): string | undefined {
+    return this.meta?.sha1;
+  }
+
   /** Peers dropped for sending bad data. */
   get bannedPeers(): ReadonlySet<string> {
     return this.swarm?.bannedPeers ?? new Set();
@@ -113,11 +126,23 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   progress(): DownloadProgress {
     const have = this.store?.have;
+    const m = this.meta;
+    const verified = have?.count() ?? 0;
+    let bytesDone = 0;
+    if (have !== undefined && m !== undefined && verified > 0) {
+      const last = have.pieceCount - 1; // the one piece that may be short
+      bytesDone = verified * m.pieceLength - (have.has(last) ? m.pieceLength - pieceSize(last, m.size, m.pieceLength) : 0);
+    }
     return {
-      verified: have?.count() ?? 0,
+      verified,
       total: have?.pieceCount ?? 0,
       bytesPerSecond: this.swarm?.rate.rate(this.now()) ?? 0,
       peers: this.swarm?.size ?? 0,
+      bytesDone,
+      bytesTotal: m?.size ?? 0,
+      uploadBytesPerSecond: this.uploads.bytesPerSecond(),
+      // `seeding` from the moment the last piece verified; the file is in place once `path` is set.
+      phase: this.state === 'seeding' ? (this.path === undefined ? 'checking' : 'seeding') : 'downloading',
     };
   }
 
@@ -148,6 +173,8 @@ export class Download extends EventEmitter<DownloadEvents> {
         ...(this.init.selfAddress !== undefined ? { listenPort: parseHostPort(this.init.selfAddress).port } : {}),
         ...(this.init.onPeerEvent !== undefined ? { onPeerEvent: this.init.onPeerEvent } : {}),
         onVerified: (index) => this.onVerified(index),
+        uploads: this.uploads,
+        onPeerReady: (peer) => this.emit('peerConnected', { peer }),
         onError: () => undefined, // a connection's bug or a late store write after stop: the connection closes itself
       });
       for (const i of store.have.indices()) this.batcher.add(i); // pieces resumed from disk

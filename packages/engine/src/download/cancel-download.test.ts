@@ -116,6 +116,12 @@ describe('cancelDownload', () => {
     expect(await fsp.readdir(dest)).toEqual([]);
     await expect(cancelDownload(ctx, GROUP, 'shared.bin', () => true)).rejects.toMatchObject({ code: 'ERR_NO_SUCH_DOWNLOAD' });
 
+    // Every piece in, the whole file being checked: it completes in a moment, and is not stopped.
+    let stopped = false;
+    const checking = { progress: () => ({ phase: 'checking' }), stop: async () => void (stopped = true) } as unknown as Download;
+    await expect(cancelDownload(context([entryOf(checking)]).ctx, GROUP, 'shared.bin', () => true)).rejects.toMatchObject({ code: 'ERR_DOWNLOAD_COMPLETE' });
+    expect(stopped).toBe(false);
+
     const seeder = await startSeeder(fx);
     cleanups.push(() => seeder.server.stop());
     const full = testDownload(fakeTracker(fx, [seeder]), dest);

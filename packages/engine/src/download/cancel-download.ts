@@ -62,12 +62,18 @@ export type PartialDecision = (info: { groupId: string; name: string; partial: P
 export async function cancelDownload(ctx: CancelContext, groupId: string, name: string, decide: PartialDecision): Promise<CancelledDownload[]> {
   const same = (d: { groupId: string; name: string }): boolean => d.groupId === groupId && d.name === name;
   const all = ctx.entries.filter(same);
-  const running = all.filter((e) => !(e.outcome !== undefined && 'path' in e.outcome));
-  const remembered = (await ctx.remembered()).filter(same);
+  const complete = (e: DownloadEntry): boolean => e.outcome !== undefined && 'path' in e.outcome;
+  // Every piece is in and the whole file is being checked: it completes in a moment (or fails).
+  const checking = (e: DownloadEntry): boolean => e.outcome === undefined && e.download.progress().phase !== 'downloading';
+  const running = all.filter((e) => !complete(e) && !checking(e));
+  const remembered = (await ctx.remembered()).filter((d) => same(d) && !all.some((e) => e.dir === d.dir && (complete(e) || checking(e))));
   if (running.length === 0 && remembered.length === 0) {
-    const done = all.find((e) => e.outcome !== undefined && 'path' in e.outcome);
-    if (done?.outcome !== undefined && 'path' in done.outcome) {
-      throw new DownloadCompleteError(`the download of ${name} from ${groupId} is complete (${done.outcome.path}); there is nothing to cancel`);
+    const done = all.find(complete)?.outcome;
+    if (done !== undefined && 'path' in done) {
+      throw new DownloadCompleteError(`the download of ${name} from ${groupId} is complete (${done.path}); there is nothing to cancel`);
+    }
+    if (all.some(checking)) {
+      throw new DownloadCompleteError(`every piece of ${name} from ${groupId} is here and the whole file is being checked; there is nothing to cancel`);
     }
     throw new NoSuchDownloadError(`no download of ${name} from ${groupId} is running or waiting to resume; show_downloads lists them`);
   }

@@ -109,6 +109,11 @@ export class Download extends EventEmitter<DownloadEvents> {
     return this.swarm?.blocksFrom ?? new Map();
   }
 
+  /** Addresses of the peers connected to fetch from now. */
+  get peerAddresses(): string[] {
+    return [...(this.swarm?.peers.keys() ?? [])];
+  }
+
   /** Block bytes written per peer address (the client's log). */
   get bytesFrom(): ReadonlyMap<string, number> {
     return this.swarm?.bytesFrom ?? new Map();

@@ -31,7 +31,7 @@ export class DownloadLog {
       dest: entry.dir,
       how,
       size: p.bytesTotal,
-      present: `${p.verified}/${p.total}`,
+      present: `${download.piecesAtStart}/${p.total}`,
       sha1: download.sha1,
     });
     const logged = new Set<string>(); // a peer dialled during the start may be announced again when ready
@@ -90,7 +90,7 @@ export class DownloadLog {
     this.log.event('download-end', {
       ...this.what(entry),
       result,
-      seconds: Math.round((this.now() - started) / 100) / 10,
+      seconds: Number(((this.now() - started) / 1000).toFixed(3)),
       bytes: from.reduce((sum, [, n]) => sum + n, 0),
       peers: from.length,
       ...extra,

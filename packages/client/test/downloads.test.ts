@@ -28,7 +28,7 @@ describe('managing downloads from a piped shell', () => {
     await bob.waitFor(/^data\.bin\s+2 MiB\s+0\s+1\s+no\s/m); // bob's half is listed as a partial peer
 
     bob.send('cancel_download lab data.bin', 'SHOW_DOWNLOADS', 'list_files lab');
-    await bob.waitFor(`cancelled the download of data.bin from lab; kept the 1 MiB downloaded into ${dest} (download_file resumes from it); cancel_download --delete removes it next time`);
+    await bob.waitFor(`cancelled the download of data.bin from lab; kept the 1 MiB downloaded into ${dest} (no --delete given; download_file resumes from it)`);
     await bob.waitFor('no downloads in this session');
     await bob.waitFor(/^data\.bin\s+2 MiB\s+0\s+0\s+no\s/m); // withdrawn from the tracker
     expect((await readdir(dest)).sort()).toEqual([...HIDDEN, 'keep.me'].sort());

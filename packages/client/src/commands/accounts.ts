@@ -73,7 +73,7 @@ export const login: CommandSpec = {
       const downloads = await ctx.node.resumeDownloads();
       for (const d of downloads.resumed) {
         const p = d.download.progress();
-        ctx.out.info(`resuming the download of ${safeText(d.name)} from ${safeText(d.groupId)} (${p.verified} of ${p.total} pieces already here)`);
+        ctx.out.info(`resuming the download of ${safeText(d.name)} from ${safeText(d.groupId)} (${d.download.piecesAtStart} of ${p.total} pieces already here)`);
         followDownload(ctx, d, 'resumed');
       }
       for (const f of downloads.failed) ctx.out.warn(`could not resume the download of ${safeText(f.name)} from ${safeText(f.groupId)}: ${safeText(f.reason)}`);

@@ -125,8 +125,8 @@ function report(ctx: CommandContext, r: CancelledDownload, remove: boolean | und
   if (r.partial.files.length === 0) data = 'nothing had been downloaded';
   else if (r.deleted.length > 0) data = `deleted the ${humanSize(r.partial.bytes)} downloaded into ${where}`;
   else {
-    data = `kept the ${humanSize(r.partial.bytes)} downloaded into ${where} (download_file resumes from it)`;
-    if (remove === undefined && !ctx.interactive) data += '; cancel_download --delete removes it next time';
+    const why = remove === undefined && !ctx.interactive ? 'no --delete given; ' : '';
+    data = `kept the ${humanSize(r.partial.bytes)} downloaded into ${where} (${why}download_file resumes from it)`;
   }
   ctx.out.info(`cancelled the download of ${what}; ${data}`);
   if (r.trackerProblem !== undefined) ctx.out.warn(`the tracker was not told (${safeText(r.trackerProblem)}); it forgets this peer's copy at logout`);

@@ -109,6 +109,11 @@ export class Download extends EventEmitter<DownloadEvents> {
     return this.swarm?.blocksFrom ?? new Map();
   }
 
+  /** Pieces found verified on disk when it started (resumed from an earlier run), once started. */
+  get piecesAtStart(): number {
+    return this.store?.resume.kept ?? 0;
+  }
+
   /** Addresses of the peers connected to fetch from now. */
   get peerAddresses(): string[] {
     return [...(this.swarm?.peers.keys() ?? [])];

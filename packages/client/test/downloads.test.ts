@@ -43,6 +43,12 @@ describe('managing downloads from a piped shell', () => {
     await bob.waitFor('cancel_download: no download of data.bin from lab is running or waiting to resume', 'err');
     await bob.waitFor(/logged in as bob[^\n]*\n(?:[^\n]*\n)*no downloads in this session/);
     expect(bob.out).not.toContain('resuming the download');
+
+    // A download that got nothing yet leaves nothing behind, without a question.
+    const empty = path.join(world.dir, 'empty');
+    bob.send(`download_file lab data.bin "${empty}"`, 'cancel_download lab data.bin');
+    await bob.waitFor('cancelled the download of data.bin from lab; nothing had been downloaded');
+    expect(await readdir(empty)).toEqual([]);
     expect(bob.out).not.toContain('[data.bin '); // no live status line when piped
     expect(await bob.end()).toBe(1);
     expect(await alice.end()).toBe(0);

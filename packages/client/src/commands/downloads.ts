@@ -122,7 +122,8 @@ function report(ctx: CommandContext, r: CancelledDownload, remove: boolean | und
   const what = `${safeText(r.name)} from ${safeText(r.groupId)}`;
   const where = safeText(r.partial.dir);
   let data: string;
-  if (r.partial.files.length === 0) data = 'nothing had been downloaded';
+  // Empty files (a download that got nothing yet) go without a question: nothing of value.
+  if (r.partial.files.length === 0 || (r.partial.bytes === 0 && r.deleted.length > 0)) data = 'nothing had been downloaded';
   else if (r.deleted.length > 0) data = `deleted the ${humanSize(r.partial.bytes)} downloaded into ${where}`;
   else {
     const why = remove === undefined && !ctx.interactive ? 'no --delete given; ' : '';

@@ -1,19 +1,21 @@
 /**
- * Tab completion. The first word completes to command names; later words by what the command
- * expects there (its ArgSpec kind): group ids, file names of the group named earlier on the
- * line, users waiting to join it, command names after `help`. Ids and names come from the
- * CompletionCache (what list_* and pushes last said), so completing never waits for the
- * network. Candidates that need quoting are offered quoted, and the word is replaced from its
- * first character, an opening quote included.
+ * Tab completion. The first word completes to command names (ignoring case, like the names
+ * themselves); later words by what the command expects there (its ArgSpec kind): group ids,
+ * file names of the group named earlier on the line, users waiting to join it, command names
+ * after `help`, the words of a choice, and local paths (paths.ts; folders only where a folder is
+ * expected). Ids and names come from the CompletionCache (what list_* and pushes last said), so
+ * completing never waits for the network. Candidates that need quoting are offered quoted, and
+ * the word is replaced from its first character, an opening quote included.
  */
 import { commandNames, findCommand, type CommandSpec } from './commands/index.js';
 import { quoteWord, scanLine } from './line-split.js';
+import { completeLocalPath, type LocalPaths } from './paths.js';
 import type { CompletionCache } from './state.js';
 
 /** readline's completer result: the candidates, and the part of the line they replace. */
 export type Completion = [hits: string[], replaced: string];
 
-export function complete(line: string, commands: readonly CommandSpec[], cache: CompletionCache): Completion {
+export function complete(line: string, commands: readonly CommandSpec[], cache: CompletionCache, local?: LocalPaths): Completion {
   const scan = scanLine(line);
   // The words before the one being completed, and that one (empty after a space).
   const done = scan.partial ? scan.words.slice(0, -1) : scan.words;
@@ -21,16 +23,24 @@ export function complete(line: string, commands: readonly CommandSpec[], cache: 
   const replaced = scan.partial ? line.slice(scan.partial.start) : '';
 
   const [name, ...args] = done;
-  let candidates: string[];
+  let hits: string[];
   if (name === undefined) {
-    candidates = commandNames(commands);
+    const lower = current.toLowerCase();
+    hits = commandNames(commands).filter((c) => c.startsWith(lower));
   } else {
     const spec = findCommand(commands, name);
-    candidates = spec ? argCandidates(spec, args, cache, commands) : [];
+    const arg = spec?.args[args.length];
+    if (local !== undefined && (arg?.kind === 'path' || arg?.kind === 'dir')) {
+      hits = completeLocalPath(current, local, arg.kind === 'dir');
+    } else {
+      hits = (spec ? argCandidates(spec, args, cache, commands) : []).filter((c) => c.startsWith(current));
+    }
   }
-  const hits = candidates.filter((c) => c.startsWith(current)).map(quoteWord);
-  // A unique hit gets a trailing space, as in a shell, so the next word can follow at once.
-  return [hits.length === 1 ? [`${hits[0] as string} `] : hits, replaced];
+  hits = hits.map(quoteWord);
+  // A unique hit gets a trailing space, as in a shell, so the next word can follow at once;
+  // not a folder, whose names are what comes next.
+  const only = hits.length === 1 ? (hits[0] as string) : undefined;
+  return [only === undefined ? hits : [only.endsWith('/') || only.endsWith('/"') ? only : `${only} `], replaced];
 }
 
 function argCandidates(spec: CommandSpec, before: readonly string[], cache: CompletionCache, commands: readonly CommandSpec[]): string[] {
@@ -49,6 +59,8 @@ function argCandidates(spec: CommandSpec, before: readonly string[], cache: Comp
       return group === undefined ? [] : cache.requesters(group);
     case 'command':
       return commandNames(commands);
+    case 'choice':
+      return [...(arg.choices ?? [])];
     default:
       return [];
   }

@@ -9,6 +9,8 @@ describe('historyEntry', () => {
     expect(historyEntry('login alice s3cret-password')).toBe('login alice');
     expect(historyEntry('create_user "alice" "pass word 123"')).toBe('create_user alice');
     expect(historyEntry('login alice')).toBe('login alice');
+    // Command names ignore case; the password goes all the same.
+    expect(historyEntry('Login alice s3cret-password')).toBe('Login alice');
     expect(historyEntry('list_groups')).toBe('list_groups');
   });
 

@@ -29,7 +29,8 @@ export function historyEntry(line: string): string | undefined {
   line = line.trim(); // completion leaves a trailing space; "x" and "x " are one entry
   const { words } = scanLine(line);
   const [command, first] = words;
-  if (command !== undefined && SECRET_AFTER_FIRST_ARG.has(command) && words.length > 2) {
+  // Command names ignore case, so `LOGIN bob pw` carries a password just the same.
+  if (command !== undefined && SECRET_AFTER_FIRST_ARG.has(command.toLowerCase()) && words.length > 2) {
     return [command, ...(first === undefined ? [] : [quoteWord(first)])].join(' ');
   }
   return line;

@@ -73,8 +73,8 @@ export class LineReader {
       if (this.ended) return undefined;
       if (this.init.interactive && this.rl) {
         this.prompting = true;
-        this.init.out.setPrompt(readlineSurface(this.rl, this.init.output));
         this.rl.prompt();
+        this.init.out.setPrompt(readlineSurface(this.rl, this.init.output));
       }
       await new Promise<void>((resolve) => (this.waiter = resolve));
       this.prompting = false;

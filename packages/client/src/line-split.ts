@@ -112,7 +112,7 @@ export function splitLine(line: string): string[] {
   return scan.words;
 }
 
-const PLAIN_WORD = /^[\p{L}\p{N}._\-+=,:@/%]+$/u;
+const PLAIN_WORD = /^[\p{L}\p{N}._\-+=,:@/%~]+$/u;
 
 /**
  * `word` written so that {@link splitLine} gives it back unchanged: as is when it is plain,

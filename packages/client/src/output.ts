@@ -6,6 +6,10 @@
  * wrong. So while a prompt is showing, such a line first erases the prompt and the line being
  * typed, prints, and has readline draw both again, cursor where it was.
  *
+ * A status line (the live progress of downloads, live-status.ts) may sit on the row below the
+ * prompt while it shows: drawn and redrawn there without moving the cursor out of the line
+ * being typed, cleared when the line is entered, redrawn after a line printed on its own.
+ *
  * Colour only on a terminal, never in piped mode, and never when NO_COLOR is set.
  */
 import readline from 'node:readline';
@@ -17,6 +21,10 @@ export interface PromptSurface {
   erase(): void;
   /** Draws the prompt and the line being typed again. */
   redraw(): void;
+  /** Writes `text` on the row below the line being typed (clears that row for undefined). */
+  showBelow(text: string | undefined): void;
+  /** Clears from the cursor down: after the line was entered, the cursor is on the row below. */
+  clearBelow(): void;
 }
 
 export interface OutputInit {
@@ -29,12 +37,35 @@ type Style = Parameters<typeof styleText>[0];
 
 export class Output {
   private prompt: PromptSurface | undefined;
+  /** What the status line below the prompt says now (read at each draw), and whether it is on screen. */
+  private status: (() => string | undefined) | undefined;
+  private statusShown = false;
 
   constructor(private readonly init: OutputInit) {}
 
-  /** Called by the line reader while a prompt is on screen; undefined when it is not. */
+  /**
+   * Called by the line reader once a prompt is on screen, and with undefined when it is not
+   * (the line was entered or input ended): the status line below it is cleared then.
+   */
   setPrompt(prompt: PromptSurface | undefined): void {
+    if (prompt === undefined && this.statusShown) this.prompt?.clearBelow();
+    this.statusShown = false;
     this.prompt = prompt;
+    this.drawStatus();
+  }
+
+  /**
+   * Sets (or with undefined removes) the source of the status line, which is shown only while a
+   * prompt is, and only when the source has something to say.
+   */
+  setStatus(source: (() => string | undefined) | undefined): void {
+    this.status = source;
+    this.drawStatus();
+  }
+
+  /** Draws the status line again with what its source says now. */
+  refreshStatus(): void {
+    this.drawStatus();
   }
 
   /** A command's result. */
@@ -69,8 +100,18 @@ export class Output {
       return;
     }
     prompt.erase();
+    this.statusShown = false; // erased with the prompt
     write();
     prompt.redraw();
+    this.drawStatus();
+  }
+
+  private drawStatus(): void {
+    if (this.prompt === undefined) return;
+    const text = this.status?.();
+    if (text !== undefined) this.prompt.showBelow(this.style('dim', text));
+    else if (this.statusShown) this.prompt.showBelow(undefined);
+    this.statusShown = text !== undefined;
   }
 
   private style(format: Style, text: string): string {
@@ -98,5 +139,48 @@ export function readlineSurface(rl: readline.Interface, output: NodeJS.WritableS
       (rl as unknown as { prevRows: number }).prevRows = 0;
       rl.prompt(true);
     },
+    showBelow(text) {
+      // Down to the row under the last row of prompt and line ('\r\n' scrolls when that is the
+      // screen's last row, which moves the prompt up with it), write, and come back to the same
+      // place relative to the prompt, so readline's idea of the screen stays right.
+      const cursor = rl.getCursorPos();
+      const internal = rl as unknown as { _getDisplayPos?: (s: string) => { rows: number } };
+      const lastRow = internal._getDisplayPos?.(rl.getPrompt() + rl.line).rows ?? cursor.rows;
+      const down = Math.max(1, lastRow - cursor.rows + 1);
+      output.write('\r\n'.repeat(down));
+      readline.clearLine(output, 0);
+      if (text !== undefined) output.write(fitWidth(text, (output as { columns?: number }).columns));
+      readline.moveCursor(output, 0, -down);
+      readline.cursorTo(output, cursor.cols);
+    },
+    clearBelow() {
+      readline.clearScreenDown(output);
+    },
   };
+}
+
+/**
+ * `text` cut to fit in `columns - 1` cells, so it never wraps (a wrapped status line would
+ * push the screen up each time). Escape sequences (colour) take no cells; other characters are
+ * counted as one (wide East Asian characters count one: a known limit, see render.ts).
+ */
+export function fitWidth(text: string, columns: number | undefined): string {
+  if (columns === undefined || columns <= 1) return text;
+  let cells = 0;
+  let out = '';
+  let styled = false;
+  // eslint-disable-next-line no-control-regex
+  for (const part of text.split(/(\u001b\[[0-9;]*m)/u)) {
+    if (part.startsWith('\u001b[')) {
+      out += part;
+      styled = true;
+      continue;
+    }
+    for (const ch of part) {
+      if (cells >= columns - 1) return styled ? `${out}\u001b[0m` : out;
+      out += ch;
+      cells++;
+    }
+  }
+  return out;
 }

@@ -10,15 +10,18 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PeerNode, TrackerLink, type TrackerLinkInit } from '@groupshare/engine';
 import { formatHostPort, parseHostPort, parseTrackerInfo, type HostPort, type TrackerAddress } from '@groupshare/protocol';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ClientLog } from './client-log.js';
 import { INPUT_NOTES } from './commands/meta.js';
+import { DownloadLog } from './download-log.js';
 import { HistoryFile } from './history.js';
 import { PeerListener } from './peer-listener.js';
+import { logPeerEvent } from './peer-log.js';
 import { Shell } from './shell.js';
-import { PeerLog } from './peer-log.js';
 
 export interface RunShellInit {
   /** The user's arguments, as `process.argv.slice(2)`. */
@@ -30,7 +33,7 @@ export interface RunShellInit {
   interactive?: boolean;
   /** Colours; by default in terminal mode unless NO_COLOR is set. */
   colour?: boolean;
-  /** For relative paths (default process.cwd()). */
+  /** For relative paths (default process.cwd()); `~` is `env.HOME` (default the user's home). */
   cwd?: string;
   env?: Record<string, string | undefined>;
   /** Overrides for the tracker link (tests: shorter timeouts). */
@@ -129,7 +132,8 @@ export async function runShell(init: RunShellInit): Promise<number> {
   let listener: PeerListener | undefined;
   let link: TrackerLink | undefined;
   let node: PeerNode | undefined;
-  let peerLog: PeerLog | undefined;
+  let clientLog: ClientLog | undefined;
+  let downloadLog: DownloadLog | undefined;
   try {
     const wanted = parsePeerAddress(addressArg);
     const trackers = readTrackers(path.resolve(cwd, infoArg));
@@ -147,10 +151,11 @@ export async function runShell(init: RunShellInit): Promise<number> {
     }
 
     link = new TrackerLink({ trackers, peerAddress, ...init.link });
-    const log = (peerLog = PeerLog.open(path.join(dataDir, 'client.log')));
+    const log = (clientLog = new ClientLog(path.join(dataDir, 'client.log')));
+    downloadLog = new DownloadLog(log);
     node = new PeerNode({
       link, pushes: link, dataDir, server: listener.server, selfAddress: peerAddress,
-      onPeerEvent: (e) => log.write(e),
+      onPeerEvent: (e) => logPeerEvent(log, e),
       downloadOptions: { stallAfterMs: opts.stallAfter * 1000 },
     });
     const shell = new Shell({
@@ -164,6 +169,8 @@ export async function runShell(init: RunShellInit): Promise<number> {
       peerAddress,
       ...(interactive ? { history: new HistoryFile(path.join(dataDir, 'history')) } : {}),
       banner: `groupshare client ${clientVersion()}: peer address ${peerAddress}, ${trackers.length} tracker${trackers.length === 1 ? '' : 's'}. Type help for the commands.`,
+      paths: { home: env.HOME ?? os.homedir(), cwd },
+      downloadLog,
     });
     link.start();
     let status = await shell.run();
@@ -181,9 +188,12 @@ export async function runShell(init: RunShellInit): Promise<number> {
     }
     throw err;
   } finally {
+    const user = link?.session?.userId;
     await node?.stop();
+    // Still logged in: the session ends here (after the stop, every connection is counted).
+    if (node !== undefined && user !== undefined) downloadLog?.sessionEnded(user, 'exit', node);
     await link?.stop();
     await listener?.close();
-    await peerLog?.close();
+    clientLog?.close();
   }
 }

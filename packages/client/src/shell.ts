@@ -12,14 +12,19 @@
  */
 import type { PeerNode, TrackerLink } from '@groupshare/engine';
 import { COMMANDS, commandNames, findCommand, usage, type CommandContext, type CommandSpec } from './commands/index.js';
+import { leaveRunningDownloads } from './commands/downloads.js';
 import { complete } from './completion.js';
+import { confirm } from './confirm.js';
+import type { DownloadLog } from './download-log.js';
 import { describeError } from './errors.js';
 import type { HistoryFile } from './history.js';
 import { LineReader } from './line-reader.js';
 import { splitLine } from './line-split.js';
 import { attachLinkEvents } from './link-events.js';
+import { LiveStatus } from './live-status.js';
 import { Output } from './output.js';
 import { askPassword } from './password.js';
+import { resolveLocalPath, type LocalPaths } from './paths.js';
 import { safeText } from './render.js';
 import { CompletionCache } from './state.js';
 import { orList, suggest } from './suggest.js';
@@ -41,6 +46,10 @@ export interface ShellInit {
   /** Printed before the first prompt (interactive). */
   banner?: string;
   commands?: readonly CommandSpec[];
+  /** Where local paths are resolved from (`~`, relative paths); default the process's. */
+  paths?: LocalPaths;
+  /** Where downloads and each session's uploads are recorded (client.log). */
+  downloadLog?: DownloadLog;
 }
 
 export class Shell {
@@ -52,17 +61,22 @@ export class Shell {
   private failures = 0;
   private exitRequested = false;
   private busy = false;
+  private readonly paths: LocalPaths;
+  private readonly status: LiveStatus | undefined;
 
   constructor(private readonly init: ShellInit) {
     this.commands = init.commands ?? COMMANDS;
+    this.paths = init.paths ?? { home: process.env.HOME ?? process.cwd(), cwd: process.cwd() };
     this.out = new Output({ stdout: init.stdout, stderr: init.stderr, colour: init.colour });
+    const node = init.node;
+    if (init.interactive && node !== undefined) this.status = new LiveStatus({ out: this.out, downloads: () => node.downloads });
     this.reader = new LineReader({
       input: init.input,
       output: init.stdout,
       interactive: init.interactive,
       out: this.out,
       ...(init.history ? { history: init.history } : {}),
-      completer: (line) => complete(line, this.commands, this.cache),
+      completer: (line) => complete(line, this.commands, this.cache, this.paths),
     });
     this.reader.onInterruptHint = (busy) =>
       this.out.warn(busy ? '(waiting for the tracker; press Ctrl-C again to leave anyway)' : '(to leave, type exit or press Ctrl-C again)');
@@ -76,6 +90,9 @@ export class Shell {
       interactive: init.interactive,
       commands: this.commands,
       askPassword: (message) => this.askPassword(message),
+      confirm: (question, defaultYes) => this.confirm(question, defaultYes),
+      resolvePath: (typed) => resolveLocalPath(typed, this.paths),
+      ...(init.downloadLog ? { downloadLog: init.downloadLog } : {}),
       exit: () => this.requestExit(false),
     };
   }
@@ -93,6 +110,7 @@ export class Shell {
       // Before the first await, so it comes before anything the link has to say.
       if (this.init.interactive && this.init.banner) this.out.info(this.out.dim(this.init.banner));
       await this.reader.start();
+      this.status?.start();
       this.updatePrompt();
       while (!this.exitRequested) {
         const line = await this.reader.next();
@@ -103,8 +121,13 @@ export class Shell {
         this.updatePrompt();
       }
       // Ctrl-D leaves the cursor after the prompt; end the line so the terminal's prompt is clean.
-      if (this.init.interactive && !this.exitRequested) this.out.info('');
+      // Then, as `exit` does, ask what becomes of running downloads.
+      if (this.init.interactive && !this.exitRequested) {
+        this.out.info('');
+        await leaveRunningDownloads(this.ctx);
+      }
     } finally {
+      this.status?.stop();
       await this.reader.close();
       detach();
     }
@@ -124,7 +147,7 @@ export class Shell {
     if (name === undefined) return true;
     const spec = findCommand(this.commands, name);
     if (spec === undefined) {
-      const close = suggest(name, commandNames(this.commands));
+      const close = suggest(name.toLowerCase(), commandNames(this.commands));
       const hint = close.length > 0 ? `; did you mean ${orList(close)}?` : '; type help for the list';
       this.out.error(`unknown command '${safeText(name)}'${hint}`);
       return false;
@@ -152,6 +175,17 @@ export class Shell {
     this.reader.suspend();
     try {
       return await askPassword(message, { input: this.init.input, output: this.init.stdout });
+    } finally {
+      this.reader.resume();
+    }
+  }
+
+  /** A yes/no question on the terminal, with the line reader suspended like for a password. */
+  private async confirm(question: string, defaultYes: boolean): Promise<boolean> {
+    if (!this.init.interactive) return defaultYes;
+    this.reader.suspend();
+    try {
+      return await confirm(question, defaultYes, { input: this.init.input, output: this.init.stdout, out: this.out });
     } finally {
       this.reader.resume();
     }

@@ -4,10 +4,13 @@
  * piped mode, exactly as `printf ... | ./client` would run them. Tests type lines into a
  * client while it runs and wait for what a user would see.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { PieceStore } from '@groupshare/engine';
+import { choosePieceLength, hashPieces } from '@groupshare/protocol';
 import { Tracker } from '@groupshare/tracker';
 import { runShell, type RunShellInit } from '../src/index.js';
 
@@ -57,8 +60,16 @@ export class TestShell {
   }
 
   /** A client of `world` whose peer server listens on a free loopback port. */
-  static start(world: TestWorld, name: string): TestShell {
-    return new TestShell(['--data-dir', path.join(world.dir, name), '127.0.0.1:0', world.infoFile]);
+  static start(world: TestWorld, name: string, extra: Partial<RunShellInit> = {}): TestShell {
+    return new TestShell(['--data-dir', path.join(world.dir, name), '127.0.0.1:0', world.infoFile], extra);
+  }
+
+  /**
+   * As `start`, in terminal mode (prompt, questions, the live status line), without colours,
+   * with `home` as the home folder. Lines sent end in a newline, which readline takes as Enter.
+   */
+  static terminal(world: TestWorld, name: string, home = world.dir): TestShell {
+    return TestShell.start(world, name, { interactive: true, colour: false, env: { HOME: home } });
   }
 
   /** Types lines (each ends with a newline). */
@@ -94,4 +105,40 @@ export async function runPiped(argv: readonly string[], lines: readonly string[]
   shell.send(...lines);
   const status = await shell.end();
   return { status, out: shell.out, err: shell.err };
+}
+
+/**
+ * alice shares `data` as data.bin in group lab (written into the world's folder) and lets bob
+ * in; both stay logged in, bob's client in `bobDir` (default `bob`). The world's folder is both
+ * clients' home (`~`).
+ */
+export async function aliceSharesWithBob(world: TestWorld, data: Buffer, bobDir = 'bob'): Promise<{ alice: TestShell; bob: TestShell }> {
+  await writeFile(path.join(world.dir, 'data.bin'), data);
+  const env = { env: { HOME: world.dir } };
+  const alice = TestShell.start(world, 'alice', env);
+  const bob = TestShell.start(world, bobDir, env);
+  alice.send('create_user alice alice-password', 'create_user bob bob-password', 'login alice alice-password', 'create_group lab', 'upload_file ~/data.bin lab');
+  await alice.waitFor('sharing data.bin in lab');
+  bob.send('login bob bob-password', 'join_group lab');
+  await alice.waitFor('bob asked to join lab');
+  alice.send('accept_request lab bob');
+  await bob.waitFor('you are a member now');
+  return { alice, bob };
+}
+
+/**
+ * Leaves the partial data of an unfinished download of `data` (as `name`) in `dir`, as an earlier
+ * run of the client would have: `pieces` verified, in the piece store's own files. A download of
+ * the same file into `dir` resumes from them.
+ */
+export async function leavePartialDownload(dir: string, name: string, data: Buffer, pieces: readonly number[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const pieceLength = choosePieceLength(data.length);
+  const sha1 = createHash('sha1').update(data).digest('hex');
+  const store = await PieceStore.open({ dir, name, size: data.length, pieceLength, pieces: hashPieces(data, pieceLength), sha1 });
+  try {
+    for (const i of pieces) await store.writePiece(i, data.subarray(i * pieceLength, (i + 1) * pieceLength));
+  } finally {
+    await store.close();
+  }
 }

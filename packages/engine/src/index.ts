@@ -14,3 +14,4 @@ export * from './share/index.js';
 export * from './peer/index.js';
 export * from './peer-node.js';
 export * from './download/index.js';
+export type { ServedFileRow } from './served-files.js';

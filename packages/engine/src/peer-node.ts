@@ -17,6 +17,8 @@ import type { Server } from 'node:net';
 import type { KeyObject } from 'node:crypto';
 import { parseHostPort, ticketPublicKey, type Push } from '@groupshare/protocol';
 import { Download } from './download/download.js';
+import { cancelDownload, type CancelledDownload, type PartialDecision } from './download/cancel-download.js';
+import { UploadTally } from './download/upload-tally.js';
 import { DownloadList, type RememberedDownload } from './download/download-list.js';
 import type { DownloadInit, TrackerRequester as DownloadTrackerRequester } from './download/types.js';
 import type { PeerConnection } from './peer/peer-connection.js';
@@ -26,6 +28,7 @@ import { PeerServer } from './peer/peer-server.js';
 import { createPeerId } from './peer/peer-id.js';
 import { seedBlockSource, type PeerFile } from './peer/types.js';
 import { ShareManager } from './share/share-manager.js';
+import { servedFiles, type ServedFileRow } from './served-files.js';
 import type { SharesResumeReport, TrackerRequester } from './share/types.js';
 
 export interface PeerNodeInit {
@@ -72,6 +75,8 @@ export class PeerNode {
    * downloaders take different pieces from us (`first-copies.ts`). 12 bytes per piece.
    */
   private readonly firstCopies = new Map<string, FirstCopies>();
+  /** Per shared file (info-hash): what went out, to whom, and who is connected (upload-tally.ts). */
+  private readonly shareUploads = new Map<string, { groupId: string; name: string; tally: UploadTally }>();
 
   constructor(private readonly init: PeerNodeInit) {
     this.shares = new ShareManager({ link: init.link, dataDir: init.dataDir });
@@ -252,13 +257,53 @@ export class PeerNode {
       }
       const source = seedBlockSource(served.source);
       const otherGroupIds = others.map((o) => o.groupId);
-      return { groupId: served.groupId, otherGroupIds, size: served.size, pieceLength: served.pieceLength, source, firstCopies: copies };
+      let uploads = this.shareUploads.get(infoHash);
+      if (uploads === undefined) this.shareUploads.set(infoHash, (uploads = { groupId: served.groupId, name: served.name, tally: new UploadTally() }));
+      return { groupId: served.groupId, otherGroupIds, size: served.size, pieceLength: served.pieceLength, source, firstCopies: copies, uploads: uploads.tally };
     }
     // A file being downloaded: serve the pieces verified so far.
     for (const entry of this.downloadList) {
       if (entry.download.infoHash === infoHash && entry.download.state !== 'stopped') return entry.download.peerFile();
     }
     return undefined;
+  }
+
+  /**
+   * Cancels the unfinished download(s) of `name` from `groupId`, running or remembered: stopped,
+   * forgotten (not resumed at the next login), its piece map withdrawn from the tracker, and its
+   * partial data deleted where `decide` says so (download/cancel-download.ts).
+   */
+  async cancelDownload(groupId: string, name: string, decide: PartialDecision): Promise<CancelledDownload[]> {
+    const userId = this.session?.userId;
+    if (userId === undefined) throw new Error('log in first');
+    return cancelDownload(
+      {
+        entries: this.downloadList,
+        remembered: () => this.remembered.read(userId),
+        forget: (d) => this.forget(d),
+        link: this.init.link,
+        sharedFromLibrary: (g, n) => this.shares.list().some((s) => s.groupId === g && s.name === n),
+      },
+      groupId,
+      name,
+      decide,
+    );
+  }
+
+  /** Every file served now, shares and downloads alike, with this session's uploads (served-files.ts). */
+  servedFiles(): ServedFileRow[] {
+    return servedFiles(this.shares.list(), new Map([...this.shareUploads].map(([hash, u]) => [hash, u.tally])), this.downloadList);
+  }
+
+  /**
+   * What was uploaded to whom (per peer and file) over the connections closed since the last
+   * call, most first; counting then starts afresh. Taken at the end of a session (after
+   * `logout()` or `stop()` closed every connection) for the client's log.
+   */
+  takeUploads(): Array<{ groupId: string; name: string; peer: string; user?: string; bytes: number }> {
+    const rows = [...this.shareUploads.values()].flatMap((u) => u.tally.take().map((p) => ({ groupId: u.groupId, name: u.name, ...p })));
+    for (const e of this.downloadList) rows.push(...e.download.uploads.take().map((p) => ({ groupId: e.groupId, name: e.name, ...p })));
+    return rows.sort((a, b) => b.bytes - a.bytes);
   }
 
   private async stopDownloads(): Promise<void> {

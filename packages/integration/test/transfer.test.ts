@@ -286,3 +286,38 @@ it('a file shared in two groups is served to a member of either, though one info
     expect(await sha1OfFile(path.join(dir, 'shared.bin'))).toBe(want);
   }
 });
+
+it('cancel_download in the middle of a transfer: stopped, forgotten, and only its own hidden files deleted', async () => {
+  const cluster = await newCluster();
+  const { file } = await randomFile(cluster.root, 'movie.bin', 128 * MiB, BASE_SEED + 6);
+  const [a, b] = await Promise.all(['alice', 'bob'].map((u) => newUser(cluster, u)));
+  await a!.run('create_group lab', /^created group lab\b/);
+  await join(a!, b!, 'bob', 'lab');
+  await share(a!, file, 'lab');
+  const dir = path.join(cluster.root, 'dl-bob');
+  await mkdir(dir);
+  await writeFile(path.join(dir, 'mine.txt'), 'the user’s own file');
+
+  await startDownload(b!, 'lab', 'movie.bin', dir);
+  await b!.waitForProgress('lab', 'movie.bin', 5);
+  a!.signal('SIGSTOP'); // the sharer freezes: the download holds still where it is
+  try {
+    const at = await b!.run('show_downloads', /^\[D\] \[lab\] movie\.bin {2}(\d+)% {2}.*$/);
+    console.log(`test 6: with the sharer frozen, show_downloads says ${at[0]}`);
+    expect(Number(at[1])).toBeLessThan(100);
+    expect(at[0]).toMatch(/ {2}\d+(\.\d)? MiB\/128 MiB {2}down \S+ \S+ {2}up 0 B\/s {2}ETA \S+ {2}1 peer$/);
+    expect(await readdir(dir)).toEqual(expect.arrayContaining(['.movie.bin.groupshare-journal', '.movie.bin.groupshare-part', 'mine.txt']));
+    await b!.run('cancel_download lab movie.bin --delete', /^cancelled the download of movie\.bin from lab; deleted the \d+(\.\d)? MiB downloaded into /);
+    expect(await readdir(dir)).toEqual(['mine.txt']);
+    await b!.run('show_downloads', /^no downloads in this session$/);
+  } finally {
+    a!.signal('SIGCONT');
+  }
+  b!.end();
+  expect((await b!.waitForExit()).code).toBe(0);
+  const log = await readFile(path.join(cluster.root, 'client-bob', 'client.log'), 'utf8');
+  console.log(`test 6: bob's client.log:\n${log.trim()}`);
+  expect(log).toMatch(/ download-start group=lab file=movie\.bin dest=\S+ how=new size=134217728 present=0\/\d+ sha1=[0-9a-f]{40}\n/);
+  expect(log).toMatch(/ download-end group=lab file=movie\.bin result=cancelled seconds=[\d.]+ bytes=\d+ peers=1 sha1=not-checked\n/);
+  expect(log).toMatch(/ download-cancelled group=lab file=movie\.bin dest=\S+ partial=\d+ deleted=true\n/);
+});

@@ -7,7 +7,7 @@ import { CommandError } from '../errors.js';
 import { safeText } from '../render.js';
 import { checkId, checkNewPassword, passwordFrom } from './checks.js';
 import type { CommandContext, CommandSpec } from './types.js';
-import { announceWhenSettled } from './files.js';
+import { followDownload } from './download-events.js';
 
 /** Prints the login/resume notices (things that happened while the user was away). */
 export function printNotices(ctx: Pick<CommandContext, 'out'>, notices: readonly { message: string }[]): void {
@@ -73,8 +73,8 @@ export const login: CommandSpec = {
       const downloads = await ctx.node.resumeDownloads();
       for (const d of downloads.resumed) {
         const p = d.download.progress();
-        ctx.out.info(`resuming the download of ${safeText(d.name)} from ${safeText(d.groupId)} (${p.verified} of ${p.total} pieces already here)`);
-        announceWhenSettled(ctx, d);
+        ctx.out.info(`resuming the download of ${safeText(d.name)} from ${safeText(d.groupId)} (${d.download.piecesAtStart} of ${p.total} pieces already here)`);
+        followDownload(ctx, d, 'resumed');
       }
       for (const f of downloads.failed) ctx.out.warn(`could not resume the download of ${safeText(f.name)} from ${safeText(f.groupId)}: ${safeText(f.reason)}`);
     }
@@ -96,7 +96,10 @@ export const logout: CommandSpec = {
   async run(ctx) {
     const who = ctx.link.session?.userId;
     // Stop serving first: after logout nobody should fetch from us until the next login.
-    await ctx.node?.logout();
+    if (ctx.node) {
+      await ctx.node.logout();
+      ctx.downloadLog?.sessionEnded(who, 'logout', ctx.node);
+    }
     await ctx.link.request('logout');
     ctx.out.info(who === undefined ? 'logged out' : `logged out ${safeText(who)}`);
   },

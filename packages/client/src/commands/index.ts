@@ -1,11 +1,12 @@
 /**
  * The shell's commands, in the order `help` lists them. The names and arguments of the
- * original specification are fixed (DESIGN.md, Commands); the others (reject_request,
- * list_members, help, exit/quit) are additions beside them.
+ * original specification are fixed; the others (reject_request, list_members, cancel_download,
+ * list_shares, help, exit/quit) are additions beside them.
  */
 import { createUser, login, logout } from './accounts.js';
+import { cancelDownload, downloadFile, showDownloads } from './downloads.js';
 import { fileInfo } from './file-info.js';
-import { downloadFile, listFiles, showDownloads, stopShare, uploadFile } from './files.js';
+import { listFiles, stopShare, uploadFile } from './files.js';
 import {
   acceptRequest,
   createGroup,
@@ -16,6 +17,7 @@ import {
   listRequests,
   rejectRequest,
 } from './groups.js';
+import { listShares } from './list-shares.js';
 import { exit, help } from './meta.js';
 import type { CommandSpec } from './types.js';
 
@@ -36,7 +38,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   uploadFile,
   downloadFile,
   showDownloads,
+  cancelDownload,
   stopShare,
+  listShares,
   help,
   exit,
 ];

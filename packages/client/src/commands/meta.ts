@@ -5,6 +5,7 @@
 import { CommandError } from '../errors.js';
 import { safeText } from '../render.js';
 import { orList, suggest } from '../suggest.js';
+import { leaveRunningDownloads } from './downloads.js';
 import { commandNames, findCommand, usage, type CommandSpec } from './types.js';
 
 /** Said once in the command list, and in `./client --help`. */
@@ -49,7 +50,7 @@ export const help: CommandSpec = {
     }
     const spec = findCommand(ctx.commands, name);
     if (spec === undefined) {
-      const close = suggest(name, commandNames(ctx.commands));
+      const close = suggest(name.toLowerCase(), commandNames(ctx.commands));
       const hint = close.length > 0 ? `; did you mean ${orList(close)}?` : '; help lists them all';
       throw new CommandError(`no command '${safeText(name)}'${hint}`);
     }
@@ -62,7 +63,9 @@ export const exit: CommandSpec = {
   aliases: ['quit'],
   args: [],
   summary: 'leave the shell (also: quit, Ctrl-D)',
+  details: ['With downloads running, on a terminal, you are asked whether they resume at your next login or are cancelled.'],
   async run(ctx) {
+    await leaveRunningDownloads(ctx);
     ctx.exit();
   },
 };

@@ -6,17 +6,23 @@
  * come), and success by returning.
  */
 import type { PeerNode, TrackerLink } from '@groupshare/engine';
+import type { DownloadLog } from '../download-log.js';
 import type { Output } from '../output.js';
 import type { CompletionCache } from '../state.js';
 
-/** What an argument holds, which decides how it is checked and completed. */
-export type ArgKind = 'user' | 'group' | 'file' | 'password' | 'path' | 'command';
+/**
+ * What an argument holds, which decides how it is checked and completed: `path` is a local
+ * file or folder, `dir` a local folder, `choice` one of the spec's `choices`.
+ */
+export type ArgKind = 'user' | 'group' | 'file' | 'password' | 'path' | 'dir' | 'command' | 'choice';
 
 export interface ArgSpec {
   /** As shown in usage lines: `group_id` becomes `<group_id>`, or `[password]` if optional. */
   name: string;
   kind: ArgKind;
   optional?: boolean;
+  /** The words a `choice` argument accepts (completed by Tab). */
+  choices?: readonly string[];
 }
 
 /** Everything a command may use. Commands never touch process.* or the raw streams. */
@@ -34,6 +40,15 @@ export interface CommandContext {
   readonly commands: readonly CommandSpec[];
   /** Asks for a password without echo (only when interactive). Throws CommandError if cancelled. */
   askPassword(message: string): Promise<string>;
+  /**
+   * Asks a yes/no question on the terminal (only when interactive); an empty answer, Ctrl-C or
+   * Ctrl-D give `defaultYes`.
+   */
+  confirm(question: string, defaultYes: boolean): Promise<boolean>;
+  /** A local path as typed (`~` and `~/...` are the home directory), made absolute. */
+  resolvePath(typed: string): string;
+  /** Where downloads and the session's uploads are recorded (the client's log), if anywhere. */
+  readonly downloadLog?: DownloadLog;
   /** Ends the shell after this command. */
   exit(): void;
 }
@@ -60,9 +75,10 @@ export function usage(spec: CommandSpec): string {
   return [spec.name, ...args].join(' ');
 }
 
-/** The command called `name` (or an alias of it), if any. Names are case-sensitive. */
+/** The command called `name` (or an alias of it), if any. Names ignore case: `Show_downloads` works. */
 export function findCommand(commands: readonly CommandSpec[], name: string): CommandSpec | undefined {
-  return commands.find((c) => c.name === name || c.aliases?.includes(name));
+  const lower = name.toLowerCase();
+  return commands.find((c) => c.name === lower || c.aliases?.includes(lower));
 }
 
 /** Every name a user may type first on a line, aliases included. */

@@ -31,13 +31,14 @@
 import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 
-import { Bitfield, ProtocolError, fromHex, parseHostPort } from '@groupshare/protocol';
+import { Bitfield, ProtocolError, fromHex, parseHostPort, pieceSize } from '@groupshare/protocol';
 
 import { connectReusingReadBuffer, type BlockSource, type PeerConnection, type PeerFile } from '../peer/index.js';
 import { PieceStore, SeedSource } from '../storage/index.js';
 import { HaveBatcher } from './rate.js';
 import { StallWatch, uncoveredPieces } from './stall-watch.js';
 import { Swarm } from './swarm.js';
+import { UploadTally } from './upload-tally.js';
 import type { DownloadEvents, DownloadInit, DownloadProgress } from './types.js';
 
 // Types are exported by download/index.ts (renamed where they would collide with the share manager's).
@@ -83,6 +84,8 @@ export class Download extends EventEmitter<DownloadEvents> {
 
   /** What peers are served from: verified pieces of the store, then the finished file. Use after `start()`. */
   readonly source: BlockSource;
+  /** What this download uploaded to others (its verified pieces), counted by its connections. */
+  readonly uploads = new UploadTally(() => this.now());
 
   constructor(private readonly init: DownloadInit) {
     super();
@@ -108,7 +111,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   peerFile(): PeerFile | undefined {
     const m = this.meta;
     if (m === undefined) return undefined;
-    const file: PeerFile = { groupId: this.init.groupId, size: m.size, pieceLength: m.pieceLength, source: this.source };
+    const file: PeerFile = { groupId: this.init.groupId, size: m.size, pieceLength: m.pieceLength, source: this.source, uploads: this.uploads };
     return this.state === 'downloading' && this.ticket !== '' ? { ...file, ticket: this.ticket } : file;
   }
 
@@ -131,6 +134,26 @@ export class Download extends EventEmitter<DownloadEvents> {
     return this.swarm?.blocksFrom ?? new Map();
   }
 
+  /** Pieces found verified on disk when it started (resumed from an earlier run), once started. */
+  get piecesAtStart(): number {
+    return this.store?.resume.kept ?? 0;
+  }
+
+  /** Addresses of the peers connected to fetch from now. */
+  get peerAddresses(): string[] {
+    return [...(this.swarm?.peers.keys() ?? [])];
+  }
+
+  /** Block bytes written per peer address (the client's log). */
+  get bytesFrom(): ReadonlyMap<string, number> {
+    return this.swarm?.bytesFrom ?? new Map();
+  }
+
+  /** The file's whole-file SHA-1 (hex) from its metadata, once started. */
+  get sha1(): string | undefined {
+    return this.meta?.sha1;
+  }
+
   /** Peers dropped for sending bad data. */
   get bannedPeers(): ReadonlySet<string> {
     return this.swarm?.bannedPeers ?? new Set();
@@ -139,11 +162,23 @@ export class Download extends EventEmitter<DownloadEvents> {
   progress(): DownloadProgress {
     const have = this.store?.have;
     const stalled = this.state === 'downloading' ? this.stall.stalled : undefined;
+    const m = this.meta;
+    const verified = have?.count() ?? 0;
+    let bytesDone = 0;
+    if (have !== undefined && m !== undefined && verified > 0) {
+      const last = have.pieceCount - 1; // the one piece that may be short
+      bytesDone = verified * m.pieceLength - (have.has(last) ? m.pieceLength - pieceSize(last, m.size, m.pieceLength) : 0);
+    }
     return {
-      verified: have?.count() ?? 0,
+      verified,
       total: have?.pieceCount ?? 0,
       bytesPerSecond: this.swarm?.rate.rate(this.now()) ?? 0,
       peers: this.swarm?.size ?? 0,
+      bytesDone,
+      bytesTotal: m?.size ?? 0,
+      uploadBytesPerSecond: this.uploads.bytesPerSecond(),
+      // `seeding` from the moment the last piece verified; the file is in place once `path` is set.
+      phase: this.state === 'seeding' ? (this.path === undefined ? 'checking' : 'seeding') : 'downloading',
       ...(stalled !== undefined ? { stalled: { ...stalled } } : {}),
     };
   }
@@ -185,6 +220,8 @@ export class Download extends EventEmitter<DownloadEvents> {
         ...(this.init.selfAddress !== undefined ? { listenPort: parseHostPort(this.init.selfAddress).port } : {}),
         ...(this.init.onPeerEvent !== undefined ? { onPeerEvent: this.init.onPeerEvent } : {}),
         onVerified: (index) => this.onVerified(index),
+        uploads: this.uploads,
+        onPeerReady: (peer) => this.emit('peerConnected', { peer }),
         onError: () => undefined, // a connection's bug or a late store write after stop: the connection closes itself
       });
       for (const i of store.have.indices()) this.batcher.add(i); // pieces resumed from disk

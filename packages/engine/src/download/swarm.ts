@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 
 import { Bitfield, pieceSize } from '@groupshare/protocol';
 
-import { PeerConnection, watchPeer, type BlockSource, type PeerCloseInfo, type PeerEventSink, type ReceivedBlock } from '../peer/index.js';
+import { PeerConnection, watchPeer, type BlockSource, type PeerCloseInfo, type PeerEventSink, type ReceivedBlock, type UploadCounter } from '../peer/index.js';
 import { PiecePicker, pipelineDepth, type BlockRequest } from '../picker/index.js';
 import type { PieceStore } from '../storage/index.js';
 import type { Duplex } from 'node:stream';
@@ -84,6 +84,10 @@ export interface SwarmInit {
   onPeerEvent?: PeerEventSink;
   onVerified: (index: number) => void;
   onError: (err: unknown) => void;
+  /** Where the connections count what they upload (the download's tally). */
+  uploads?: UploadCounter;
+  /** A peer's connection is ready to fetch over (dialled and ready, or adopted). */
+  onPeerReady?: (id: string) => void;
 }
 
 interface Peer {
@@ -112,6 +116,8 @@ export class Swarm {
   private readonly servingOnly = new Set<PeerConnection>();
   /** Blocks received (new ones, written) per peer address, over the whole download. */
   readonly blocksFrom = new Map<string, number>();
+  /** The same in bytes. */
+  readonly bytesFrom = new Map<string, number>();
   readonly rate = new RateMeter();
   private readonly pieceBans = new Set<string>();
   /** Piece → the contributor a failed piece is being retried from (the one left unbanned for it). */
@@ -154,10 +160,11 @@ export class Swarm {
       ...(init.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: init.handshakeTimeoutMs } : {}),
       ...(init.listenPort !== undefined ? { listenPort: init.listenPort } : {}),
       infoHash: init.infoHash,
-      file: { groupId: init.groupId, size: init.size, pieceLength: init.pieceLength, source: init.source, ticket },
+      file: { groupId: init.groupId, size: init.size, pieceLength: init.pieceLength, source: init.source, ticket, ...(init.uploads !== undefined ? { uploads: init.uploads } : {}) },
     });
     const peer = this.track(id, conn);
     conn.on('ready', () => {
+      init.onPeerReady?.(id);
       conn.setInterested(!init.store.complete());
       this.pump(peer);
     });
@@ -178,6 +185,7 @@ export class Swarm {
       return false;
     }
     const peer = this.track(id, conn);
+    this.init.onPeerReady?.(id);
     const known = conn.remoteHas;
     if (known !== undefined && known.count() > 0) this.picker.addPeer(id, known); // a bitfield that came first
     conn.setInterested(!this.init.store.complete());
@@ -316,6 +324,7 @@ export class Swarm {
       peer.blocks++;
       if (!this.picker.isSeed(peer.id)) this.lastPartialBlockAt = now;
       this.blocksFrom.set(peer.id, (this.blocksFrom.get(peer.id) ?? 0) + 1);
+      this.bytesFrom.set(peer.id, (this.bytesFrom.get(peer.id) ?? 0) + b.length);
       let sent = this.senders.get(b.index);
       if (sent === undefined) this.senders.set(b.index, (sent = new Map()));
       sent.set(b.begin, peer.id);
@@ -485,9 +494,7 @@ export class Swarm {
  * the port (so it matches the tracker's listing), else its connection's own address.
  */
 function incomingPeerId(conn: PeerConnection): string {
-  const ip = (conn.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
-  const port = conn.remoteExtended?.listenPort ?? conn.remotePort ?? 0;
-  return `${ip}:${port}`;
+  return conn.remotePeerAddress;
 }
 
 /**

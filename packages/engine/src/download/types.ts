@@ -53,10 +53,24 @@ export interface DownloadInit {
 
 /** Snapshot for `show_downloads`. */
 export interface DownloadProgress {
+  /** Pieces verified, of `total`. */
   verified: number;
   total: number;
+  /** Download rate (block bytes received, decaying over about two seconds). */
   bytesPerSecond: number;
+  /** Peers connected that we fetch from. */
   peers: number;
+  /** Bytes of the verified pieces, of `bytesTotal` (the file's size; 0 until the metadata came). */
+  bytesDone: number;
+  bytesTotal: number;
+  /** Upload rate of this file's verified pieces to other peers. */
+  uploadBytesPerSecond: number;
+  /**
+   * `downloading` until every piece is verified (also before start, after a failure or stop);
+   * `checking` while the whole-file SHA-1 is computed and the file moved into place;
+   * `seeding` once it is there (complete, still served).
+   */
+  phase: 'downloading' | 'checking' | 'seeding';
   /** Set while some missing pieces have no online holder (the download waits for one). */
   stalled?: { reason: string; since: number };
 }
@@ -65,6 +79,8 @@ export interface DownloadProgress {
 export interface DownloadEvents {
   progress: [progress: DownloadProgress];
   pieceVerified: [info: { index: number }];
+  /** A connection to `peer` (`ip:port`) is ready to fetch over (dialled or adopted). */
+  peerConnected: [info: { peer: string }];
   completed: [info: { path: string }];
   failed: [info: { reason: string }];
   /** Missing pieces have had no online holder for `stallAfterMs`; the download keeps waiting. */

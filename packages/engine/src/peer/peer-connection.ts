@@ -51,6 +51,9 @@ export class PeerConnection extends PeerTransport {
   #wantInterested = false;
   #serve: ServeHalf | undefined;
   #fetch: FetchHalf | undefined;
+  /** Counted in the file's `uploads` (admitted), so its close is reported there too. */
+  #counted = false;
+  #remoteUser: string | undefined;
   readonly #init: PeerConnectionInit;
   readonly #peerId: Buffer;
   readonly #maxBlock: number;
@@ -89,6 +92,15 @@ export class PeerConnection extends PeerTransport {
   get remotePeerId(): Buffer | undefined { return this.#remotePeerId; }
   /** The remote's BEP 10 handshake, once received. */
   get remoteExtended(): ExtendedHandshake | undefined { return this.#remoteExt; }
+  /**
+   * `ip:port` of the remote's peer server, as the tracker lists it: the port from its BEP 10
+   * handshake when it sent one (a connection it opened comes from an ephemeral port), else the
+   * connection's own remote port.
+   */
+  get remotePeerAddress(): string {
+    const ip = (this.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    return `${ip}:${this.#remoteExt?.listenPort ?? this.remotePort ?? 0}`;
+  }
   /** BEP 6 negotiated on both sides. */
   get fast(): boolean { return this.#fast; }
   /** The remote showed a valid ticket: we serve it. */
@@ -152,6 +164,10 @@ export class PeerConnection extends PeerTransport {
 
   protected override onClosing(): void {
     this.#serve?.close();
+    if (this.#counted) {
+      const user = this.#remoteUser;
+      this.#file?.uploads?.closed({ peer: this.remotePeerAddress, bytes: this.stats.payloadUp, ...(user !== undefined ? { user } : {}) });
+    }
     const dropped = this.#fetch?.drop() ?? [];
     if (dropped.length > 0) this.fire('requestsDropped', dropped);
   }
@@ -239,7 +255,10 @@ export class PeerConnection extends PeerTransport {
       return this.end(verdict);
     }
     this.#authorized = verdict.authorized;
+    this.#remoteUser = verdict.user;
     this.setState('open');
+    file.uploads?.opened();
+    this.#counted = file.uploads !== undefined;
     serve.open(verdict.authorized);
     fetch.open();
     this.fire('ready', {

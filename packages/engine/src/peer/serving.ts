@@ -242,6 +242,7 @@ export class ServeHalf {
         this.#link.send({ type: 'piece', index: r.index, begin: r.begin, block }, () => this.#file.source.releaseBlock?.(block));
         this.#link.stats.blocksUp++;
         this.#link.stats.payloadUp += block.length;
+        this.#file.uploads?.sent(block.length);
         this.#file.firstCopies?.uploaded(this.#copyId, r.index);
         this.#link.emit('served', r);
       } else {

@@ -74,6 +74,28 @@ export interface PeerFile {
    * instance per file, shared by its connections. Without one every request is served.
    */
   firstCopies?: FirstCopies;
+  /**
+   * Where the connections of this file count what they upload and who is connected (see
+   * {@link UploadCounter}); without one nothing is counted beyond each connection's `stats`.
+   */
+  uploads?: UploadCounter;
+}
+
+/**
+ * What a file's connections report about serving it, for `list_shares`, the upload rate of
+ * `show_downloads` and the client's log. `sent` is on the serving hot path (once per block):
+ * implementations keep it to a counter add.
+ */
+export interface UploadCounter {
+  /** A block of `bytes` was handed to the socket. */
+  sent(bytes: number): void;
+  /** A connection about this file passed admission (it is connected now). */
+  opened(): void;
+  /**
+   * A connection counted by `opened` closed, having sent `bytes` of block data to `peer`
+   * (`ip:port` of its peer server when known), whose ticket named `user` if it showed one.
+   */
+  closed(info: { peer: string; user?: string; bytes: number }): void;
 }
 
 /** Finds the file an incoming connection asks for; `undefined` closes the connection. */

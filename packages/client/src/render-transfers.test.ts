@@ -22,7 +22,7 @@ describe('show_downloads lines', () => {
     expect(downloadLine(view({ phase: 'checking', bytesDone: 288 * MiB }))).toBe('[D] [lab] big.iso  100%  checking SHA-1 of the whole file');
     expect(downloadLine(view({ phase: 'seeding' }, { outcome: { path: '/home/ann/big.iso' } }))).toBe('[C] [lab] big.iso  100%  288 MiB  up 3.0 MiB/s  /home/ann/big.iso');
     expect(downloadLine(view({}, { outcome: { failed: 'the file changed' } }))).toBe('[F] [lab] big.iso  failed: the file changed');
-    expect(downloadLine(view({ stalled: { reason: 'no peer has pieces 7-9', since: 0 } }))).toBe('[F] [lab] big.iso  no peer has pieces 7-9');
+    expect(downloadLine(view({ stalled: { reason: 'no online member has 3 of its pieces', since: 0 } }))).toBe('[F] [lab] big.iso  50%  no online member has 3 of its pieces (waiting; resumes when one comes online)');
     expect(downloadLine(view({}, { download: { state: 'stopped', progress: () => RUNNING } }))).toBe('[D] [lab] big.iso  50%  144 MiB/288 MiB  paused (resumes from disk with download_file)');
   });
 

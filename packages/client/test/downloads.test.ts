@@ -67,8 +67,10 @@ describe('managing downloads from a piped shell', () => {
     await bob.waitFor('[C] [lab] data.bin: complete, SHA-1 verified');
     expect((await readFile(path.join(world.dir, 'new', 'inner', 'data.bin'))).equals(data)).toBe(true);
 
+    // The completed download is in bob's share library now: listed once, as a share, with the
+    // connection it was downloaded over (to alice) still open.
     bob.send('list_shares');
-    await bob.waitFor(/^group\s+file\s+size\s+pieces\s+uploaded\s+peers\s+from\n\s*lab\s+data\.bin\s+2 MiB\s+8\/8\s+0 B\s+1\s+download$/m);
+    await bob.waitFor(/^group\s+file\s+size\s+pieces\s+uploaded\s+peers\s+from\n\s*lab\s+data\.bin\s+2 MiB\s+8\/8\s+0 B\s+1\s+shared$/m);
     alice.send('List_Shares');
     await alice.waitFor(/^lab\s+data\.bin\s+2 MiB\s+8\/8\s+2 MiB\s+1\s+shared$/m);
 

@@ -13,8 +13,8 @@ export const listShares: CommandSpec = {
   args: [],
   summary: 'what this peer serves: size, pieces here, uploaded this session, peers connected',
   details: [
-    'Files shared with upload_file ("shared") and downloads, which serve every verified piece',
-    'as soon as it arrives ("download", "download (partial)"). uploaded: bytes sent to other',
+    'Files shared with upload_file or downloaded completely ("shared") and downloads, which serve',
+    'every verified piece as soon as it arrives ("download (partial)"). uploaded: bytes sent to other',
     'peers since login; peers: connections about the file open now.',
   ],
   async run(ctx) {

@@ -36,6 +36,7 @@ import { Bitfield, ProtocolError, fromHex, parseHostPort, pieceSize } from '@gro
 import { connectReusingReadBuffer, type BlockSource, type PeerConnection, type PeerFile } from '../peer/index.js';
 import { PieceStore, SeedSource } from '../storage/index.js';
 import { HaveBatcher } from './rate.js';
+import type { ShareRecord } from '../share/library.js';
 import { StallWatch, uncoveredPieces } from './stall-watch.js';
 import { Swarm } from './swarm.js';
 import { UploadTally } from './upload-tally.js';
@@ -52,18 +53,6 @@ interface FileMeta {
   pieces: string;
 }
 
-/** A completed download as the share library remembers it (share/library.ts's ShareRecord). */
-export interface CompletedFile {
-  groupId: string;
-  name: string;
-  infoHash: string;
-  path: string;
-  size: number;
-  mtimeMs: number;
-  pieceLength: number;
-  sha1: string;
-  pieces: string;
-}
 
 /** One file being downloaded, then seeded. Events: {@link DownloadEvents}. */
 export class Download extends EventEmitter<DownloadEvents> {
@@ -80,7 +69,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   private timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
   private readonly stall: StallWatch;
-  private completedFile: CompletedFile | undefined;
+  private completedFile: ShareRecord | undefined;
 
   /** What peers are served from: verified pieces of the store, then the finished file. Use after `start()`. */
   readonly source: BlockSource;
@@ -184,7 +173,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   }
 
   /** The finished file, for the share library; undefined until the download completed. */
-  get completed(): CompletedFile | undefined {
+  get completed(): ShareRecord | undefined {
     return this.completedFile;
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from './commands/index.js';
 import { complete } from './completion.js';
-import { CompletionCache } from './state.js';
+import { CompletionCache } from './completion-cache.js';
 
 function cache(): CompletionCache {
   const c = new CompletionCache();

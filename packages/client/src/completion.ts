@@ -10,7 +10,7 @@
 import { commandNames, findCommand, type CommandSpec } from './commands/index.js';
 import { quoteWord, scanLine } from './line-split.js';
 import { completeLocalPath, type LocalPaths } from './paths.js';
-import type { CompletionCache } from './state.js';
+import type { CompletionCache } from './completion-cache.js';
 
 /** readline's completer result: the candidates, and the part of the line they replace. */
 export type Completion = [hits: string[], replaced: string];

@@ -4,7 +4,7 @@ import type { TrackerLink } from '@groupshare/engine';
 import { describe, expect, it } from 'vitest';
 import { attachLinkEvents } from './link-events.js';
 import { Output } from './output.js';
-import { CompletionCache } from './state.js';
+import { CompletionCache } from './completion-cache.js';
 
 /** Stands in for TrackerLink: the events, and `session` as the link would have it at each. */
 class FakeLink extends EventEmitter {

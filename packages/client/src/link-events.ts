@@ -13,7 +13,7 @@ import { printNotices } from './commands/accounts.js';
 import type { Output } from './output.js';
 import { formatPush } from './pushes.js';
 import { safeText } from './render.js';
-import type { CompletionCache } from './state.js';
+import type { CompletionCache } from './completion-cache.js';
 
 export interface LinkEventsInit {
   link: TrackerLink;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from './commands/index.js';
 import { complete } from './completion.js';
 import { completeLocalPath, expandHome, resolveLocalPath } from './paths.js';
-import { CompletionCache } from './state.js';
+import { CompletionCache } from './completion-cache.js';
 
 let home: string;
 beforeAll(async () => {

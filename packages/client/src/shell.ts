@@ -26,7 +26,7 @@ import { Output } from './output.js';
 import { askPassword } from './password.js';
 import { resolveLocalPath, type LocalPaths } from './paths.js';
 import { safeText } from './render.js';
-import { CompletionCache } from './state.js';
+import { CompletionCache } from './completion-cache.js';
 import { orList, suggest } from './suggest.js';
 
 export interface ShellInit {

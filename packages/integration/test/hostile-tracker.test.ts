@@ -214,6 +214,7 @@ describe('a tracker facing hostile clients', () => {
     share_file: lab.share,
     list_files: { groupId: 'lab' },
     get_file: { groupId: 'lab', name: 'notes.txt' },
+    file_info: { groupId: 'lab', name: 'notes.txt' },
     get_peers: { groupId: 'lab', infoHash: lab.infoHash },
     update_pieces: { groupId: 'lab', infoHash: lab.infoHash, have: [0] },
     stop_share: { groupId: 'lab', name: 'notes.txt' },

@@ -8,7 +8,7 @@
 import type { PeerNode, TrackerLink } from '@groupshare/engine';
 import type { DownloadLog } from '../download-log.js';
 import type { Output } from '../output.js';
-import type { CompletionCache } from '../state.js';
+import type { CompletionCache } from '../completion-cache.js';
 
 /**
  * What an argument holds, which decides how it is checked and completed: `path` is a local

@@ -11,11 +11,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { DownloadEntry } from '../peer-node.js';
 import { seedBlockSource, type BlockSource } from '../peer/index.js';
-import { GROUP, sharedFile, type SharedFixture } from '../peer/test-harness.js';
+import { GROUP, sharedFile, type SharedFixture } from '../../test/peer-harness.js';
 import { cancelDownload, type CancelContext } from './cancel-download.js';
 import type { Download } from './download.js';
 import type { RememberedDownload } from './download-list.js';
-import { completes, fakeTracker, startSeeder, testDownload } from './test-support.js';
+import { completes, fakeTracker, startSeeder, testDownload } from '../../test/download-support.js';
 
 const PIECE = 64 * 1024;
 const SIZE = 16 * PIECE;

@@ -13,7 +13,7 @@ import type { Result } from '@groupshare/protocol';
 
 import type { DownloadEntry } from '../peer-node.js';
 import { goneOnTracker } from '../share/records.js';
-import type { RequestFields } from '../tracker-link.js';
+import type { RequestFields } from '../tracker-link/index.js';
 import type { RememberedDownload } from './download-list.js';
 import { DownloadCompleteError, NoSuchDownloadError } from './errors.js';
 import { partialData, removePartialData, type PartialData } from './partial-files.js';

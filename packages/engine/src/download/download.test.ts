@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { seedBlockSource, type BlockSource, type PeerServer } from '../peer/index.js';
-import { sharedFile, type SharedFixture } from '../peer/test-harness.js';
-import type { TrackerLink } from '../tracker-link.js';
+import { sharedFile, type SharedFixture } from '../../test/peer-harness.js';
+import type { TrackerLink } from '../tracker-link/index.js';
 import type { Download } from './download.js';
-import { completes, corruptSource, fakeTracker, sha1Of, startSeeder, testDownload, total } from './test-support.js';
+import { completes, corruptSource, fakeTracker, sha1Of, startSeeder, testDownload, total } from '../../test/download-support.js';
 import type { DownloadInit, TrackerRequester } from './types.js';
 
 const PIECE = 64 * 1024;

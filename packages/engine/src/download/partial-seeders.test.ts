@@ -11,10 +11,10 @@ import { BLOCK_SIZE, Bitfield, seededRng } from '@groupshare/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { PeerConnection, type BlockSource } from '../peer/index.js';
-import { GROUP, duplexPair, options, sharedFile, type SharedFixture } from '../peer/test-harness.js';
+import { GROUP, duplexPair, options, sharedFile, type SharedFixture } from '../../test/peer-harness.js';
 import { WireDecoder } from '../wire/index.js';
 import type { Download } from './download.js';
-import { completes, fakeTracker, sha1Of, testDownload, total } from './test-support.js';
+import { completes, fakeTracker, sha1Of, testDownload, total } from '../../test/download-support.js';
 import type { DownloadInit, TrackerRequester } from './types.js';
 
 const PIECE = 2 * BLOCK_SIZE;

@@ -11,9 +11,9 @@ import { BLOCK_SIZE, Bitfield, seededRng } from '@groupshare/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { FirstCopies, PeerConnection, seedBlockSource, type PeerFile } from '../peer/index.js';
-import { GROUP, duplexPair, options, sharedFile, type SharedFixture } from '../peer/test-harness.js';
+import { GROUP, duplexPair, options, sharedFile, type SharedFixture } from '../../test/peer-harness.js';
 import type { Download } from './download.js';
-import { completes, fakeTracker, sha1Of, testDownload, total, type ListedPeer } from './test-support.js';
+import { completes, fakeTracker, sha1Of, testDownload, total, type ListedPeer } from '../../test/download-support.js';
 
 const PIECE = 2 * BLOCK_SIZE;
 const SIZE = 96 * PIECE - 1_000; // 96 pieces, the last one short

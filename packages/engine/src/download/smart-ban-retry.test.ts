@@ -16,8 +16,8 @@ import { BLOCK_SIZE, seededRng } from '@groupshare/protocol';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 
 import { seedBlockSource, type BlockSource } from '../peer/index.js';
-import { sharedFile, type SharedFixture } from '../peer/test-harness.js';
-import { completes, corruptSource, fakeTracker, sha1Of, startSeeder, testDownload } from './test-support.js';
+import { sharedFile, type SharedFixture } from '../../test/peer-harness.js';
+import { completes, corruptSource, fakeTracker, sha1Of, startSeeder, testDownload } from '../../test/download-support.js';
 
 const PIECE = 16 * BLOCK_SIZE; // 16 blocks: two seeders' pipelines fill the same piece, so pieces mix
 const SIZE = 4 * 1024 * 1024;

@@ -12,9 +12,9 @@ import { BLOCK_SIZE, seededRng } from '@groupshare/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { seedBlockSource, type BlockSource } from '../peer/index.js';
-import { sharedFile, type SharedFixture } from '../peer/test-harness.js';
+import { sharedFile, type SharedFixture } from '../../test/peer-harness.js';
 import type { Download } from './download.js';
-import { completes, corruptSource, fakeTracker, sha1Of, startSeeder, testDownload } from './test-support.js';
+import { completes, corruptSource, fakeTracker, sha1Of, startSeeder, testDownload } from '../../test/download-support.js';
 
 const BLOCKS_PER_PIECE = 16;
 const PIECE = BLOCKS_PER_PIECE * BLOCK_SIZE; // 256 KiB

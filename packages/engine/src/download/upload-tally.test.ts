@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 
 import { seedBlockSource } from '../peer/index.js';
-import { GROUP, sharedFile, startServer, type SharedFixture } from '../peer/test-harness.js';
+import { GROUP, sharedFile, startServer, type SharedFixture } from '../../test/peer-harness.js';
 import type { DownloadProgress } from './types.js';
-import { completes, fakeTracker, testDownload } from './test-support.js';
+import { completes, fakeTracker, testDownload } from '../../test/download-support.js';
 import { UploadTally } from './upload-tally.js';
 
 const PIECE = 64 * 1024;

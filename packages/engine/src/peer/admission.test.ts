@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { admitRemote, type AdmissionInput } from './admission.js';
-import { GROUP, TICKET_KEY, ticketFor } from './test-harness.js';
+import { GROUP, TICKET_KEY, ticketFor } from '../../test/peer-harness.js';
 
 const HASH = Buffer.alloc(20, 0xab);
 const base = (extra: Partial<AdmissionInput>): AdmissionInput => ({

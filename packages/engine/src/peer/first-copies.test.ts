@@ -3,7 +3,7 @@ import { BLOCK_SIZE } from '@groupshare/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { FirstCopies } from './first-copies.js';
-import { GROUP, RawPeer, is, sharedFile, startServer, ticketFor, type SharedFixture } from './test-harness.js';
+import { GROUP, RawPeer, is, sharedFile, startServer, ticketFor, type SharedFixture } from '../../test/peer-harness.js';
 import { seedBlockSource } from './types.js';
 
 describe('FirstCopies', () => {

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PieceStore } from '../storage/index.js';
 import type { PeerConnection } from './peer-connection.js';
 import type { PeerServer } from './peer-server.js';
-import { GROUP, RawPeer, connectTo, is, nextConnection, sharedFile, startServer, ticketFor, type SharedFixture } from './test-harness.js';
+import { GROUP, RawPeer, connectTo, is, nextConnection, sharedFile, startServer, ticketFor, type SharedFixture } from '../../test/peer-harness.js';
 import type { PeerFile, ReceivedBlock } from './types.js';
 
 const PIECE = 2 * BLOCK_SIZE;

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ExtendedHandshakeInit } from '../wire/index.js';
 import type { PeerCloseInfo, ViolationInfo } from './errors.js';
 import { PeerConnection } from './peer-connection.js';
-import { GROUP, RawPeer, duplexPair, emptySource, is, options, ticketFor } from './test-harness.js';
+import { GROUP, RawPeer, duplexPair, emptySource, is, options, ticketFor } from '../../test/peer-harness.js';
 import type { HasUpdate, PeerConnectionOptions, ReceivedBlock } from './types.js';
 
 const PIECE = 2 * BLOCK_SIZE;

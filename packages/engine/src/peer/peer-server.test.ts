@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PeerCloseInfo } from './errors.js';
 import type { PeerConnection } from './peer-connection.js';
 import { PeerServer } from './peer-server.js';
-import { RawPeer, connectTo, nextConnection, options, sharedFile, startServer, type SharedFixture } from './test-harness.js';
+import { RawPeer, connectTo, nextConnection, options, sharedFile, startServer, type SharedFixture } from '../../test/peer-harness.js';
 import { SlotUnchoker } from './unchoker.js';
 
 let fx: SharedFixture;

@@ -11,7 +11,7 @@ import {
   UnsafePathError,
 } from '../storage/errors.js';
 import type { HashedFile } from '../storage/hash-file.js';
-import type { RequestFields } from '../tracker-link.js';
+import type { RequestFields } from '../tracker-link/index.js';
 import { BadUserIdError } from './errors.js';
 import type { ShareRecord } from './library.js';
 import type { ShareFailureReason, SharedFileInfo } from './types.js';

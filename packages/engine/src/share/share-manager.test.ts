@@ -7,7 +7,7 @@ import { ProtocolError, hashPieces, infoHash, sha1, type FileSummary, type Resul
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { hashFile } from '../storage/hash-file.js';
-import type { TrackerLink, RequestFields } from '../tracker-link.js';
+import type { TrackerLink, RequestFields } from '../tracker-link/index.js';
 import { ShareManager } from './share-manager.js';
 import type { ShareManagerEvents, ShareManagerInit, TrackerRequester } from './types.js';
 

@@ -7,7 +7,7 @@ import type { FileSummary, Result } from '@groupshare/protocol';
 
 import type { HashFileOptions, HashedFile } from '../storage/hash-file.js';
 import type { SeedSource } from '../storage/seed-source.js';
-import type { RequestFields } from '../tracker-link.js';
+import type { RequestFields } from '../tracker-link/index.js';
 
 /**
  * The part of `TrackerLink` the share manager uses: `share_file` and `stop_share`.

@@ -77,7 +77,7 @@ describe('PieceStore', () => {
     const store = await openStore(init);
     const piece = (i: number): Buffer => Buffer.from(data.subarray(i * PIECE, Math.min(data.length, (i + 1) * PIECE)));
     const bad = piece(2);
-    bad[7] ^= 1;
+    bad[7]! ^= 1;
     expect(await store.writePiece(2, bad)).toBe(false);
     expect(store.have.has(2)).toBe(false);
     await store.flush();
@@ -86,7 +86,7 @@ describe('PieceStore', () => {
     for (let i = 0; i < store.pieceCount; i++) expect(await store.writePiece(i, piece(i))).toBe(true);
     expect(await store.writePiece(3, piece(3))).toBe(true); // a duplicate: already verified
     const bad3 = piece(3);
-    bad3[0] ^= 1;
+    bad3[0]! ^= 1;
     expect(await store.writePiece(3, bad3)).toBe(true); // verified already: not written over
     expect((await fsp.readFile(store.paths.part)).subarray(3 * PIECE, 4 * PIECE).equals(piece(3))).toBe(true);
     expect((await store.readBlock(5, 0, 100)).equals(data.subarray(5 * PIECE, 5 * PIECE + 100))).toBe(true);

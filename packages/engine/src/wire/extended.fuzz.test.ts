@@ -34,7 +34,7 @@ function shuffled<T>(items: T[], rng: () => number): T[] {
 }
 
 const smallInt = fc.oneof(fc.integer({ min: -2, max: 70_000 }), fc.constantFrom(16_384, 1_048_576, 2048, 2049), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }));
-const value: fc.Arbitrary<BencodeValue> = fc.oneof(smallInt, fc.string({ maxLength: 12 }), fc.uint8Array({ maxLength: 6 }), fc.constant([]));
+const value: fc.Arbitrary<BencodeValue> = fc.oneof(smallInt, fc.string({ maxLength: 12 }), fc.uint8Array({ maxLength: 6 }), fc.constant<BencodeValue>([]));
 const m = fc.dictionary(fc.string({ minLength: 0, maxLength: 12 }), fc.oneof(fc.integer({ min: -1, max: 300 }), value), { maxKeys: 4, noNullPrototype: true });
 
 /** Entries of a plausible handshake: our keys with mostly valid values, and unknown keys. */

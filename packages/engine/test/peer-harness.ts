@@ -15,15 +15,15 @@ import {
   Bitfield, deriveTicketSeed, fromHex, signTicket, ticketPrivateKey, ticketPublicKey, ticketPublicKeyBase64,
 } from '@groupshare/protocol';
 
-import { hashFile, SeedSource, type HashedFile } from '../storage/index.js';
+import { hashFile, SeedSource, type HashedFile } from '../src/storage/index.js';
 import {
   WireDecoder, encodeHandshake, encodeMessage, extendedHandshakeMessage, type ExtendedHandshakeInit, type WireFrame,
   type WireMessage,
-} from '../wire/index.js';
-import { PeerConnection } from './peer-connection.js';
-import { createPeerId } from './peer-id.js';
-import { PeerServer, type PeerServerInit } from './peer-server.js';
-import { seedBlockSource, type BlockSource, type PeerConnectionOptions, type PeerFile, type PeerLookup } from './types.js';
+} from '../src/wire/index.js';
+import { PeerConnection } from '../src/peer/peer-connection.js';
+import { createPeerId } from '../src/peer/peer-id.js';
+import { PeerServer, type PeerServerInit } from '../src/peer/peer-server.js';
+import { seedBlockSource, type BlockSource, type PeerConnectionOptions, type PeerFile, type PeerLookup } from '../src/peer/types.js';
 
 export const GROUP = 'books';
 export const TICKET_PRIVATE_KEY = ticketPrivateKey(deriveTicketSeed('secret'));

@@ -58,12 +58,12 @@ import {
 } from './errors.js';
 import { parseResult } from './frames.js';
 import { reconnectPolicy } from './retry-policy.js';
-import { TrackerConnection, type Reply, type TrackerRef } from './tracker-connection.js';
-import type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './tracker-link-types.js';
+import { TrackerConnection, type Reply, type TrackerRef } from './connection.js';
+import type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
 
-export type { TrackerRef } from './tracker-connection.js';
+export type { TrackerRef } from './connection.js';
 
-export type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './tracker-link-types.js';
+export type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
 
 interface PendingRequest {
   readonly seq: number;

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ProtocolError } from '@groupshare/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeCluster, FakeTracker, freePort } from '../test/fake-tracker.js';
+import { FakeCluster, FakeTracker, freePort } from '../../test/fake-tracker.js';
 import { TrackerLink, type TrackerLinkInit, type TrackerRef } from './tracker-link.js';
 
 // ---- harness: everything started here is torn down after each test ----------------------------

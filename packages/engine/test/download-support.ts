@@ -10,10 +10,10 @@ import { promises as fsp } from 'node:fs';
 
 import { Bitfield, toHex } from '@groupshare/protocol';
 
-import { createPeerId, seedBlockSource, type BlockSource, type PeerServer } from '../peer/index.js';
-import { GROUP, TICKET_KEY, startServer, ticketFor, type SharedFixture } from '../peer/test-harness.js';
-import { Download } from './download.js';
-import type { DownloadInit, TrackerRequester } from './types.js';
+import { createPeerId, seedBlockSource, type BlockSource, type PeerServer } from '../src/peer/index.js';
+import { GROUP, TICKET_KEY, startServer, ticketFor, type SharedFixture } from './peer-harness.js';
+import { Download } from '../src/download/download.js';
+import type { DownloadInit, TrackerRequester } from '../src/download/types.js';
 
 /** A peer as the fake tracker lists it. */
 export interface ListedPeer {

@@ -5,7 +5,7 @@
 import type { HostPort, Push, RequestInput, RequestType, Result } from '@groupshare/protocol';
 import type { WebSocket } from 'ws';
 import type { BackoffOptions } from './backoff.js';
-import type { TrackerRef } from './tracker-connection.js';
+import type { TrackerRef } from './connection.js';
 
 export interface TrackerLinkInit {
   /** From parseTrackerInfo(); entry i is tracker number i + 1. At least one. */

@@ -17,7 +17,7 @@ import type { WebsocketHandler } from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { WebSocket } from 'ws';
 import * as C from './constants.js';
-import { PeerLink, type PeerLinkStatus, type PresenceExchange, type ReplicationLog } from './peer-link.js';
+import { PeerLink, type PeerLinkInit, type PeerLinkStatus, type PresenceExchange, type ReplicationLog } from './peer-link.js';
 import type { ReplicaStore } from './replica-store.js';
 
 /** Presence bursts are coalesced over this long. */
@@ -39,6 +39,8 @@ export interface ReplicationLinksInit {
   backoff?: { initialMs: number; maxMs: number };
   handshakeTimeoutMs?: number;
   heartbeatMs?: number;
+  /** Vector exchange, resend and stall timings of every link (tests shorten them). */
+  timings?: Pick<PeerLinkInit, 'exchangeMs' | 'resendAfterMs' | 'stallRedialMs'>;
   presence?: PresenceExchange;
 }
 
@@ -188,6 +190,7 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
       ...(this.init.heartbeatMs === undefined ? {} : { heartbeatMs: this.init.heartbeatMs }),
       ...(this.init.now === undefined ? {} : { now: this.init.now }),
       ...(this.init.presence === undefined ? {} : { presence: this.init.presence }),
+      ...this.init.timings,
       onLive: (link) => this.onLive(link),
       onClosed: (link, code, reason) => this.onClosed(link, code, reason),
     });

@@ -5,8 +5,9 @@
  *   both:  hello { tracker, nonce }      who I am, and a challenge for you
  *   both:  auth  { mac }                  HMAC of both nonces under the cluster secret
  *   both:  vector { vector }              the highest sequence I applied from each origin
- *   both:  ops   { ops }                  what you lack, in my application order (causal)
- *   both:  ack   { vector }               what I have applied now (flow control, compaction)
+ *                                         (after auth, then again every few seconds)
+ *   both:  ops   { batch, ops }           what you lack, in my application order (causal)
+ *   both:  ack   { batch, vector }        batch applied; what I have applied now (flow control, compaction)
  *   both:  presence { online }            who is logged in on me (soft state, not logged)
  *   both:  snapshot { horizon, vector, … } compacted state, for a peer that lacks compacted ops
  */
@@ -55,8 +56,11 @@ export const ReplicationMessageSchema = z.discriminatedUnion('t', [
   // `clock`: the sender's HLC, read just before the vector, so any op it writes later has a
   // later HLC. Trackers use it to know when a range of the log is safe to compact.
   z.object({ t: z.literal('vector'), vector: VectorSchema, clock: HlcSchema.optional() }),
-  z.object({ t: z.literal('ops'), ops: z.array(ReplicatedOpSchema).max(MAX_OPS_PER_BATCH) }),
-  z.object({ t: z.literal('ack'), vector: VectorSchema, clock: HlcSchema.optional() }),
+  // `batch`: the sender's number for this batch (1, 2, … per link), which the ack names, so a
+  // lost frame is noticed (an ack for a later batch, or none in time) and its ops are resent.
+  // Optional: a tracker built before it sends none, and is acked in order as before.
+  z.object({ t: z.literal('ops'), batch: natural().optional(), ops: z.array(ReplicatedOpSchema).max(MAX_OPS_PER_BATCH) }),
+  z.object({ t: z.literal('ack'), batch: natural().optional(), vector: VectorSchema, clock: HlcSchema.optional() }),
   /**
    * The sender compacted ops the receiver lacks: its snapshot (state as of `horizon`, covering
    * `vector`), in parts of at most MAX_BATCH_BYTES of rows; the receiver installs it after the

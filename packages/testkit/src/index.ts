@@ -14,3 +14,4 @@ export * from './seeds.js';
 export * from './tcp-proxy.js';
 export * from './traffic.js';
 export * from './ws-client.js';
+export * from './ws-frames.js';

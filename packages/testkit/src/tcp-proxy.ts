@@ -31,12 +31,17 @@
  * Every random choice comes from `seededRng(seed)`, so a run replays the same decisions for
  * the same sequence of chunks (how the kernel cuts the stream into chunks is not seeded).
  *
+ * Frame faults (`dropFrames`, on a proxy started with `websocket: true`): the proxy cuts each
+ * direction into whole WebSocket frames (ws-frames.ts) and loses the next N text frames that
+ * start with a given prefix, e.g. `{"t":"ops"`: messages lost while the stream stays valid.
+ *
  * `heal()` returns to `pass` and clears the faults; connections held by a blackhole resume,
  * and the ones accepted during it are connected to the target then. `close()` destroys
  * everything and frees the port.
  */
 import { seededRng } from '@groupshare/protocol';
 import net from 'node:net';
+import { WsFrameCutter, type FrameDrop } from './ws-frames.js';
 
 export type ProxyMode = 'pass' | 'blackhole' | 'reset';
 
@@ -61,6 +66,8 @@ export interface TcpProxyInit {
   mode?: ProxyMode;
   /** Seed of every random fault decision (jitter, drops, duplicates); 0 by default. */
   seed?: number;
+  /** The connections carry WebSocket: cut them into frames, so `dropFrames` can lose whole ones. */
+  websocket?: boolean;
 }
 
 /** What the faults did so far, to check that a fault really happened. */
@@ -72,6 +79,8 @@ export interface ProxyStats {
   duplicated: number;
   /** Connections reset by the proxy (modes and `resetConnections`). */
   resets: number;
+  /** Whole WebSocket frames lost by `dropFrames`. */
+  framesDropped: number;
 }
 
 /** Past this many bytes waiting in a delay queue, the proxy stops reading that side. */
@@ -94,7 +103,8 @@ export class TcpProxy implements AsyncDisposable {
   private readonly faultsBy: Record<Direction, Required<LinkFaults>> = { up: noFaults(), down: noFaults() };
   /** @internal shared with the pipes */
   readonly random: () => number;
-  readonly stats: ProxyStats = { chunks: 0, bytes: 0, delayed: 0, dropped: 0, duplicated: 0, resets: 0 };
+  readonly stats: ProxyStats = { chunks: 0, bytes: 0, delayed: 0, dropped: 0, duplicated: 0, resets: 0, framesDropped: 0 };
+  private readonly frameDrops: Record<Direction, FrameDrop> = { up: { prefix: '', count: 0 }, down: { prefix: '', count: 0 } };
 
   private constructor(private readonly init: TcpProxyInit) {
     this.currentMode = init.mode ?? 'pass';
@@ -153,6 +163,29 @@ export class TcpProxy implements AsyncDisposable {
   /** Replaces the faults of one direction (or both); `{}` clears them. Takes effect at once. */
   setFaults(faults: LinkFaults, direction: Direction | 'both' = 'both'): void {
     for (const d of direction === 'both' ? (['up', 'down'] as const) : [direction]) this.faultsBy[d] = { ...noFaults(), ...faults };
+  }
+
+  /**
+   * Loses the next `count` text frames starting with `prefix` in `direction` (counted over
+   * every connection), delivering everything else. Needs `websocket: true`.
+   */
+  dropFrames(direction: Direction, prefix: string, count: number): void {
+    if (!this.init.websocket) throw new Error('dropFrames needs a proxy started with websocket: true');
+    this.frameDrops[direction] = { prefix, count };
+  }
+
+  /** @internal whether to lose a text frame starting with `start`, going `direction` */
+  loseFrame(direction: Direction, start: string): boolean {
+    const rule = this.frameDrops[direction];
+    if (rule.count <= 0 || !start.startsWith(rule.prefix)) return false;
+    rule.count--;
+    this.stats.framesDropped++;
+    return true;
+  }
+
+  /** @internal */
+  get websocket(): boolean {
+    return this.init.websocket === true;
   }
 
   /** RST on every connection open now (and whatever the proxy held for them); new ones pass. */
@@ -270,6 +303,7 @@ class Pipe {
   private timer: NodeJS.Timeout | undefined;
   private blocked = false;
   private ended = false;
+  private readonly frames: WsFrameCutter | undefined;
 
   constructor(
     private readonly proxy: TcpProxy,
@@ -278,7 +312,8 @@ class Pipe {
     private readonly to: net.Socket,
     private readonly direction: Direction,
   ) {
-    from.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.frames = proxy.websocket ? new WsFrameCutter() : undefined;
+    from.on('data', (chunk: Buffer) => this.onData(this.frames ? this.frames.push(chunk, (start) => proxy.loseFrame(direction, start)) : chunk));
     from.on('end', () => {
       this.ended = true;
       this.flush();
@@ -304,6 +339,7 @@ class Pipe {
   private onData(chunk: Buffer): void {
     const { stats, random } = this.proxy;
     const f = this.proxy.faults(this.direction);
+    if (chunk.length === 0) return; // a frame still incomplete, or one lost whole
     stats.chunks++;
     stats.bytes += chunk.length;
     if (f.dropRate > 0 && random() < f.dropRate) {

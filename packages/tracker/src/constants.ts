@@ -27,6 +27,13 @@ export const DEFAULT_HASH_QUEUE = 64;
  */
 export const DEFAULT_COMPACTION = { intervalMs: 60_000, minOps: 10_000 };
 
+/**
+ * How long a listed tracker may be away before compaction stops waiting for it (`--evict-after`):
+ * long enough for a weekend outage to end in an ordinary catch-up from the log, short enough
+ * that the others' logs stay bounded if it never returns.
+ */
+export const DEFAULT_EVICT_AFTER_MS = 3 * 24 * 60 * 60 * 1000;
+
 
 /**
  * Most WebSockets (clients and replication peers together) one remote address may hold open.

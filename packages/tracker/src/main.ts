@@ -8,13 +8,20 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ClusterSecretError, clusterSecretLogLine, resolveClusterSecret, SECRET_ENV } from './cluster-secret.js';
 import { startConsole } from './console/console.js';
-import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
+import { DEFAULT_EVICT_AFTER_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
 import { createTrackerLogger } from './logger.js';
 import { Tracker } from './tracker.js';
+import { parseDuration } from './util/duration.js';
 
 function fail(message: string): never {
   process.stderr.write(`tracker: ${message}\n`);
   process.exit(2);
+}
+
+function parseEvictAfter(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('must be a whole number and a unit: ms, s, m, h or d (e.g. 3d, 12h)');
+  return ms;
 }
 
 function parsePositive(value: string): number {
@@ -43,6 +50,11 @@ async function main(): Promise<void> {
         .argParser(parsePositive)
         .default(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
     )
+    .addOption(
+      new Option('--evict-after <duration>', 'how long another tracker may be away before compaction stops waiting for it (e.g. 3d, 12h)')
+        .argParser(parseEvictAfter)
+        .default(DEFAULT_EVICT_AFTER_MS, '3d'),
+    )
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
     .version('0.1.0')
     .showHelpAfterError()
@@ -50,7 +62,7 @@ async function main(): Promise<void> {
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   program.parse();
   const [infoFile, n] = program.processedArgs as [string, number];
-  const opts = program.opts<{ dataDir?: string; logLevel: string; clusterSecretFile?: string; maxConnectionsPerAddress: number }>();
+  const opts = program.opts<{ dataDir?: string; logLevel: string; clusterSecretFile?: string; maxConnectionsPerAddress: number; evictAfter: number }>();
 
   let text: string;
   try {
@@ -99,6 +111,7 @@ async function main(): Promise<void> {
       dataDir,
       logger,
       maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
+      compaction: { evictAfterMs: opts.evictAfter },
       cluster: clusterSecret === undefined ? undefined : { trackers, secret: clusterSecret.secret },
     });
   } catch (err) {

@@ -16,7 +16,7 @@ import { ClientHub } from './api/hub.js';
 import { LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { TicketIssuer } from './auth/tickets.js';
-import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
+import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_EVICT_AFTER_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
@@ -48,8 +48,11 @@ export interface TrackerInit {
   cluster?: { trackers: readonly Pick<TrackerAddress, 'host' | 'port'>[]; secret: string };
   /** Most WebSockets one remote address may hold open (DEFAULT_MAX_CONNECTIONS_PER_ADDRESS). */
   maxConnectionsPerAddress?: number;
-  /** How often to try compacting the op log, and the fewest ops worth it (docs/replication.md). */
-  compaction?: { intervalMs?: number; minOps?: number };
+  /**
+   * How often to try compacting the op log, the fewest ops worth it, and how long a tracker may be
+   * away before compaction stops waiting for it (docs/replication.md).
+   */
+  compaction?: { intervalMs?: number; minOps?: number; evictAfterMs?: number };
 }
 
 export interface TrackerStatus {
@@ -164,6 +167,7 @@ export class Tracker {
         log: logger,
         intervalMs: init.compaction?.intervalMs ?? DEFAULT_COMPACTION.intervalMs,
         minOps: init.compaction?.minOps ?? DEFAULT_COMPACTION.minOps,
+        evictAfterMs: init.compaction?.evictAfterMs ?? DEFAULT_EVICT_AFTER_MS,
       });
       app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
       app.get('/status', async () => tracker.status());

@@ -155,4 +155,30 @@ describe('a cluster of trackers', () => {
     expect(await cluster.trackers[0]!.compactor.runOnce()).toBe(0);
     expect(await cluster.trackers[0]!.services.store.prisma.opLog.count()).toBeGreaterThan(0);
   });
+
+  it('a tracker away longer than --evict-after no longer holds compaction back, and catches up from a snapshot if it returns', async () => {
+    cluster = await startCluster(3, { compaction: { intervalMs: 50, minOps: 1, evictAfterMs: 1_500 } });
+    const alice = await cluster.connect(1);
+    await alice.ok('register', { userId: 'alice', password: 'alice-password' });
+    await alice.ok('login', { userId: 'alice', password: 'alice-password' });
+    await cluster.converged();
+    await cluster.stopTracker(3); // and it does not come back for a while
+    for (let i = 0; i < 30; i++) await alice.ok('create_group', { groupId: `g${i}` });
+    const digest = await cluster.converged();
+    // Trackers 1 and 2 compact once tracker 3 has been away 1.5 s: their logs shrink to almost nothing.
+    for (const n of [1, 2]) {
+      await eventually(async () => (await cluster!.trackers[n - 1]!.services.store.prisma.opLog.count()) < 5, 10_000);
+      expect(cluster.trackers[n - 1]!.compactor.evicted.has(3)).toBe(true);
+    }
+    expect(await cluster.trackers[0]!.digest()).toBe(digest);
+
+    // It returns after all: its log lacks compacted ops, so it installs a snapshot and agrees.
+    await cluster.start(3);
+    expect(await cluster.converged()).toBe(digest);
+    const back = await cluster.connect(3);
+    await back.ok('login', { userId: 'alice', password: 'alice-password' });
+    expect((await back.ok('list_groups')).groups).toHaveLength(30);
+    // Back and live: it is waited for again.
+    await eventually(async () => !cluster!.trackers[0]!.compactor.evicted.has(3), 5_000);
+  });
 });

@@ -139,3 +139,29 @@ describe('console writes meeting concurrent client writes (partition)', () => {
     }
   });
 });
+
+describe('forget_tracker', () => {
+  it('a tracker gone for good: after forget_tracker on the others, their logs are compacted without waiting for it', async () => {
+    cluster = await startCluster(3, { compaction: { intervalMs: 50, minOps: 1 } }); // --evict-after stays 3 days
+    const [t1, t2] = cluster.trackers as [Tracker, Tracker];
+    const con1 = startTestConsole(t1);
+    const con2 = startTestConsole(t2);
+    const alice = await cluster.connect(1);
+    await alice.ok('register', { userId: 'alice', password: 'alice-password' });
+    await alice.ok('login', { userId: 'alice', password: 'alice-password' });
+    await eventually(async () => (await t1.status()).links.every((l) => l.state === 'live'), 5_000);
+    expect(await con1.run('forget_tracker 3')).toMatch(/^error: tracker 3 is connected now/);
+    expect(await con1.run('forget_tracker 1')).toMatch(/is not another tracker of tracker_info.txt \(they are 2, 3\)/);
+    expect(await con1.run('forget_tracker x')).toMatch(/is not another tracker/);
+
+    await cluster.stopTracker(3);
+    for (let i = 0; i < 10; i++) await alice.ok('create_group', { groupId: `g${i}` });
+    await cluster.converged();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await t1.services.store.prisma.opLog.count()).toBeGreaterThanOrEqual(10); // waiting for tracker 3
+
+    expect(await con1.run('forget_tracker 3')).toMatch(/^compaction on this tracker no longer waits for tracker 3/);
+    expect(await con2.run('forget_tracker 3')).toMatch(/^compaction on this tracker no longer waits for tracker 3/);
+    for (const t of [t1, t2]) await eventually(async () => (await t.services.store.prisma.opLog.count()) < 5, 10_000);
+  });
+});

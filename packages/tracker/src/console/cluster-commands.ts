@@ -65,4 +65,24 @@ export const clusterCommands: ConsoleCommand[] = [
       io.print(changed ? `registration is now ${wanted} on every tracker of the cluster` : `registration was already ${wanted}`);
     },
   },
+  {
+    name: 'forget_tracker',
+    usage: 'forget_tracker <n>',
+    summary: 'stop waiting for tracker n (gone for good) before compacting this tracker\'s log',
+    args: [1, 1],
+    async run({ tracker, io }, { args }) {
+      const text = args[0]!;
+      const links = tracker.links;
+      const n = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
+      if (!links || !links.peers.includes(n)) {
+        const peers = links?.peers.join(', ') || 'none: this tracker runs alone';
+        throw new OperatorError('ERR_USAGE', `${JSON.stringify(text.slice(0, 40))} is not another tracker of tracker_info.txt (they are ${peers}); usage: forget_tracker <n>`);
+      }
+      if (!links.forget(n)) throw new OperatorError('ERR_TRACKER_LIVE', `tracker ${n} is connected now: it is not gone, and compaction waits for it only as long as it is behind`);
+      io.print(
+        `compaction on this tracker no longer waits for tracker ${n}; if it comes back it catches up from a snapshot.\n` +
+          'Run forget_tracker on every other tracker too, and take its line out of tracker_info.txt to make it permanent.',
+      );
+    },
+  },
 ];

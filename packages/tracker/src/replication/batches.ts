@@ -71,6 +71,8 @@ const DEFAULT_LIMITS: EncodeLimits = {
 
 const HEAD = '{"t":"ops","ops":[';
 const TAIL = ']}';
+/** Room kept in every frame for the `"batch":<n>,` that {@link numberBatch} adds. */
+const BATCH_FIELD_BYTES = 28;
 
 /**
  * Cuts `ops` (in order) into frames of at most `maxOps` ops whose JSON stays within
@@ -81,7 +83,7 @@ const TAIL = ']}';
  */
 export function encodeBatches(ops: readonly ReplicatedOp[], limits: Partial<EncodeLimits> = {}): EncodedBatch[] {
   const { maxOps, maxBatchBytes, maxFrameBytes } = { ...DEFAULT_LIMITS, ...limits };
-  const overhead = HEAD.length + TAIL.length;
+  const overhead = HEAD.length + TAIL.length + BATCH_FIELD_BYTES;
   const batches: EncodedBatch[] = [];
   let parts: string[] = [];
   let batchOps: ReplicatedOp[] = [];
@@ -110,4 +112,13 @@ export function encodeBatches(ops: readonly ReplicatedOp[], limits: Partial<Enco
   }
   flush();
   return batches;
+}
+
+/**
+ * The frame of an encoded batch with the sender's batch number added (`{"t":"ops","batch":n,…}`),
+ * which the receiver names in its ack. Added at send time: a batch may be numbered again when
+ * it is resent.
+ */
+export function numberBatch(frame: string, batch: number): string {
+  return `{"t":"ops","batch":${batch},${frame.slice('{"t":"ops",'.length)}`;
 }

@@ -25,7 +25,7 @@ async function setUp(name: string, count: number, peer: () => { vector: Vector; 
   const store = new TrackerStore(db, 1);
   await store.start();
   for (let i = 0; i < count; i++) await store.mutate((w) => w.commit({ kind: 'user_created', userId: `u${i}`, passwordHash: 'h' }));
-  const links = { peers: [2], peerProgress: () => peer() } as unknown as ReplicationLinks;
+  const links = { peers: [2], peerProgress: () => peer(), absentForMs: () => 0 } as unknown as ReplicationLinks;
   const compactor = new Compactor({ store, links, log: pino({ level: 'silent' }), intervalMs: 60_000, minOps: 10 });
   return { store, db, compactor };
 }

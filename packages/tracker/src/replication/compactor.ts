@@ -7,6 +7,11 @@
  * (state/horizon.ts); then the folded ops are deleted a few thousand at a time. While a tracker
  * has not been heard from since this one started, nothing is captured or installed, and
  * nothing is captured while one is more than a thousand ops behind.
+ *
+ * Eviction: a tracker away for longer than `evictAfterMs` (or forgotten on the console) is no
+ * longer waited for, so one that never returns does not hold every other tracker's log back for
+ * ever. If it does return, its vector lacks compacted ops and it catches up from the snapshot
+ * (op-pump.ts); the ops it wrote that nobody received are handled by the store (docs).
  */
 import type { Vector } from '@groupshare/protocol';
 import type { SnapshotCapture, TrackerStore } from '../state/store.js';
@@ -32,6 +37,8 @@ export interface CompactorInit {
   intervalMs: number;
   /** Capture only when at least this many ops would be folded in (a capture reads every row). */
   minOps: number;
+  /** Stop waiting for a tracker away this long (`--evict-after`; Infinity: wait for ever). */
+  evictAfterMs?: number;
 }
 
 export class Compactor {
@@ -40,6 +47,8 @@ export class Compactor {
   private capture: SnapshotCapture | undefined;
   /** Ops folded into the snapshot since start (status, tests). */
   compacted = 0;
+  /** Peers no longer waited for, as of the last pass (logged once each time one is evicted). */
+  readonly evicted = new Set<number>();
 
   constructor(private readonly init: CompactorInit) {}
 
@@ -59,10 +68,28 @@ export class Compactor {
     return this.running;
   }
 
+  /** The peers compaction waits for: every one, but those away longer than evictAfterMs. */
+  private waitedFor(links: ReplicationLinks): number[] {
+    const limit = this.init.evictAfterMs ?? Infinity;
+    return links.peers.filter((peer) => {
+      const absent = links.absentForMs(peer);
+      if (absent < limit) {
+        this.evicted.delete(peer);
+        return true;
+      }
+      if (!this.evicted.has(peer)) {
+        this.evicted.add(peer);
+        const why = absent === Infinity ? 'forgotten on the console' : `away for ${Math.round(absent / 1000)} s`;
+        this.init.log.warn({ event: 'tracker_evicted', peer }, `compaction no longer waits for tracker ${peer} (${why}); if it returns it catches up from a snapshot`);
+      }
+      return false;
+    });
+  }
+
   private async pass(): Promise<number> {
     const { store, links } = this.init;
     try {
-      const others = links ? links.peers.map((peer) => links.peerProgress(peer)) : [];
+      const others = links ? this.waitedFor(links).map((peer) => links.peerProgress(peer)) : [];
       if (others.some((p) => p === undefined)) return 0;
       let count = 0;
       const self = await store.progress();

@@ -54,6 +54,27 @@ export const MAX_SENT_FRAME_BYTES = Math.min(MAX_MESSAGE_BYTES, MAX_REPLICATION_
  */
 export const HEARTBEAT_MS = 5_000;
 
+/**
+ * Every this long, each side of a live link sends its vector (and clock) again and checks its
+ * outstanding batches. The vector lets a sender see ops that were lost on the way with no new
+ * write to reveal it, and keeps the peer's clock fresh for compaction; it costs a few bytes.
+ */
+export const VECTOR_EXCHANGE_MS = 1_000;
+
+/**
+ * Batches with no ack for this long (and no ack for any batch meanwhile) are written off and
+ * their ops sent again: the frame, or its ack, was lost. Acks arrive within milliseconds; a
+ * receiver busy with a long catch-up still acks batch after batch, which restarts the wait.
+ */
+export const RESEND_AFTER_MS = 2_000;
+
+/**
+ * A link whose outstanding batches get no ack at all for this long, resends included, is
+ * closed (4005) and redialled: the peer is stuck or the connection silently broken in a way
+ * the heartbeat does not see (pings answered, data lost).
+ */
+export const STALL_REDIAL_MS = 20_000;
+
 /** How long stop() waits for the closing handshake before destroying the socket. */
 export const CLOSE_GRACE_MS = 1_000;
 
@@ -70,4 +91,6 @@ export const CloseCode = {
   HANDSHAKE_TIMEOUT: 4003,
   /** A newer authenticated link to the same peer took over. */
   REPLACED: 4004,
+  /** Batches went unacknowledged for STALL_REDIAL_MS: closed so that it is dialled again. */
+  NO_PROGRESS: 4005,
 } as const;

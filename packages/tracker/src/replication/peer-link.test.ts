@@ -5,7 +5,7 @@
  */
 import { MAX_OPS_PER_BATCH, REPLICATION_PROTOCOL_VERSION, replicationMac } from '@groupshare/protocol';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CloseCode } from './constants.js';
 import { SECRET, converged, sleep, startLinks, startServers, stopAll, until, type TestTracker } from './test-cluster.js';
@@ -168,6 +168,73 @@ describe('a tracker facing broken or hostile replication peers', () => {
     await until(() => converged(a.store, b.store), 'the op passed on to tracker 1');
     peer.socket.close();
     await peer.closed;
+  });
+});
+
+describe('lost frames', () => {
+  let all: TestTracker[];
+  afterEach(() => stopAll(all));
+  const seqs = (m: Msg | undefined): number[] => (m?.ops as Array<{ seq: number }>).map((op) => op.seq);
+  const opsFrames = (p: RawPeer): Msg[] => p.received.filter((m) => m.t === 'ops');
+
+  /** Tracker 2 with `timings`, and a raw peer posing as tracker 1 that lacks tracker 2's last `lacking` ops. */
+  async function lossyPeer(timings: Record<string, number>, lacking: number): Promise<{ b: TestTracker; peer: RawPeer; mine: number }> {
+    all = await startServers(2);
+    const b = all[1] as TestTracker;
+    for (let i = 0; i < 3; i++) b.store.write();
+    startLinks(b, all, { timings });
+    const peer = await RawPeer.connect(b);
+    await peer.handshake(1, 2);
+    const mine = b.store.vectorNow()['2'] ?? 0;
+    peer.send({ t: 'vector', vector: { '2': mine - lacking } });
+    return { b, peer, mine };
+  }
+
+  it('sends a batch again when its frame (or its ack) is lost, with no new write', async () => {
+    const { peer, mine } = await lossyPeer({ exchangeMs: 50, resendAfterMs: 300 }, 2);
+    await until(() => opsFrames(peer).length === 1, 'the batch');
+    const first = opsFrames(peer)[0]!;
+    expect(first.batch).toEqual(expect.any(Number));
+    // The peer "never got it": no ack. The same ops come again, under a new batch number.
+    await until(() => opsFrames(peer).length === 2, 'the batch sent again', 3_000);
+    const again = opsFrames(peer)[1]!;
+    expect(seqs(again)).toEqual(seqs(first));
+    expect(again.batch).not.toBe(first.batch);
+    peer.send({ t: 'ack', batch: again.batch, vector: { '2': mine } });
+    await sleep(700);
+    expect(opsFrames(peer)).toHaveLength(2); // acked: nothing more to send
+  });
+
+  it('an ack naming a later batch shows the earlier ones were lost: they are sent again at once', async () => {
+    const { b, peer, mine } = await lossyPeer({ resendAfterMs: 60_000 }, 1);
+    await until(() => opsFrames(peer).length === 1, 'batch one');
+    b.store.write();
+    await until(() => opsFrames(peer).length === 2, 'batch two');
+    // Batch one "was lost", so batch two stopped at the gap: the ack covers neither.
+    peer.send({ t: 'ack', batch: opsFrames(peer)[1]!.batch, vector: { '2': mine - 1 } });
+    await until(() => opsFrames(peer).length === 3, 'both sent again', 1_000);
+    expect(seqs(opsFrames(peer)[2])).toEqual([mine, mine + 1]);
+  });
+
+  it('keeps sending after more lost batches than its window holds', async () => {
+    const { b, peer } = await lossyPeer({ exchangeMs: 50, resendAfterMs: 200 }, 0);
+    for (let i = 0; i < 6; i++) {
+      b.store.write();
+      await until(() => opsFrames(peer).length > i, `batch ${i + 1}`, 3_000); // never acked
+    }
+    expect(new Set(opsFrames(peer).map((m) => m.batch)).size).toBe(opsFrames(peer).length);
+  });
+
+  it('closes (4005) a link whose batches get no ack at all, so that it is dialled again', async () => {
+    const { b, peer } = await lossyPeer({ exchangeMs: 50, resendAfterMs: 100, stallRedialMs: 500 }, 1);
+    expect(await peer.closed).toBe(CloseCode.NO_PROGRESS);
+    expect(b.lines.some((l) => /acknowledged nothing/.test(l.msg))).toBe(true);
+  });
+
+  it('refuses an ack naming a batch it never sent', async () => {
+    const { peer } = await lossyPeer({}, 0);
+    peer.send({ t: 'ack', batch: 99, vector: {} });
+    expect(await peer.closed).toBe(CloseCode.BAD_MESSAGE);
   });
 });
 

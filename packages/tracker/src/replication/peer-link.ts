@@ -14,11 +14,13 @@
  *   protocol schema, and a bad one closes the link (4000) with a log line.
  * - A ping each HEARTBEAT_MS drops a peer that vanished without closing its TCP connection, so
  *   the dialer redials instead of keeping a dead link "live".
+ * - Every VECTOR_EXCHANGE_MS each side sends its vector again and the pump resends batches
+ *   left unacknowledged (lost frames, op-pump.ts); a link whose batches get no ack at all for
+ *   STALL_REDIAL_MS is closed (4005) so that it is dialled again.
  */
 import { randomBytes } from 'node:crypto';
 import {
   REPLICATION_PROTOCOL_VERSION,
-  ReplicationMessageSchema,
   macEquals,
   replicationMac,
   type ReplicatedOp,
@@ -29,6 +31,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { WebSocket, type RawData } from 'ws';
 import { lacks, mergeVector } from './batches.js';
 import * as C from './constants.js';
+import { decodeFrame } from './decode-frame.js';
 import { OpPump } from './op-pump.js';
 import type { ReplicaStore } from './replica-store.js';
 
@@ -80,6 +83,10 @@ export interface PeerLinkInit {
   remoteAddress?: string;
   handshakeTimeoutMs?: number;
   heartbeatMs?: number;
+  /** Vector exchange and resend check interval (VECTOR_EXCHANGE_MS). */
+  exchangeMs?: number;
+  resendAfterMs?: number;
+  stallRedialMs?: number;
   now?: () => number;
   /** Soft-state presence exchange (docs/replication.md); absent in transport-only tests. */
   presence?: PresenceExchange;
@@ -114,6 +121,7 @@ export class PeerLink {
   private unsubscribe: (() => void) | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private exchange: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private alive = true;
   private readonly socketClosed: Promise<void>;
@@ -131,6 +139,9 @@ export class PeerLink {
       bufferedAmount: () => this.socket.bufferedAmount,
       onError: (err) => this.fail(err),
       onResync: (vector, expected) => this.log.warn({ vector, expected }, `tracker ${this.peer} did not apply a whole batch; resending from its vector`),
+      onResend: (vector, why) => this.log.warn({ event: 'replication_resend', vector, why }, `resending to tracker ${this.peer} what it lacks: ${why}`),
+      ...(init.resendAfterMs === undefined ? {} : { resendAfterMs: init.resendAfterMs }),
+      ...(init.now === undefined ? {} : { now: init.now }),
     });
     this.socketClosed = new Promise((resolve) => this.socket.once('close', () => resolve()));
     this.socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
@@ -206,21 +217,10 @@ export class PeerLink {
   private onFrame(data: RawData, isBinary: boolean): void {
     if (this.state === 'closed') return;
     this.alive = true;
-    if (isBinary) return this.reject('binary frame');
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return this.reject('invalid JSON');
-    }
-    const parsed = ReplicationMessageSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return this.reject(`invalid message: ${issue ? `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}` : 'schema'}`);
-    }
+    const decoded = decodeFrame(data, isBinary);
+    if ('error' in decoded) return this.reject(decoded.error);
     if (++this.queued > C.MAX_QUEUED_MESSAGES) return this.reject('too many unprocessed messages');
-    const msg = parsed.data;
+    const { msg } = decoded;
     this.queue = this.queue
       .then(() => this.handle(msg))
       .catch((err: unknown) => this.fail(err))
@@ -242,9 +242,9 @@ export class PeerLink {
       case 'vector':
         return this.onVector(msg.vector, msg.clock);
       case 'ops':
-        return this.onOps(msg.ops);
+        return this.onOps(msg.ops, msg.batch);
       case 'ack':
-        return this.onAck(msg.vector, msg.clock);
+        return this.onAck(msg.vector, msg.clock, msg.batch);
       case 'presence':
         return this.init.presence?.remote(this, msg.online);
       case 'snapshot':
@@ -285,6 +285,7 @@ export class PeerLink {
     this.state = 'live';
     clearTimeout(this.handshakeTimer);
     this.heartbeat = setInterval(() => this.beat(), this.init.heartbeatMs ?? C.HEARTBEAT_MS);
+    this.exchange = setInterval(() => this.exchangeProgress(), this.init.exchangeMs ?? C.VECTOR_EXCHANGE_MS);
     this.unsubscribe = this.init.store.onApplied(() => this.pump.schedule());
     this.log.info({ event: 'replication_link_live', direction: this.direction }, `replication link to tracker ${this.peer} is live`);
     this.init.onLive?.(this);
@@ -337,7 +338,7 @@ export class PeerLink {
    * each batch has committed. Until then the batch counts as unprocessed, so a peer that ignores
    * the ack window is still cut off at MAX_QUEUED_MESSAGES.
    */
-  private onOps(ops: ReplicatedOp[]): void {
+  private onOps(ops: ReplicatedOp[], batch: number | undefined): void {
     this.counts.receivedOps += ops.length;
     // Before applying: once applied they are in the log, and the pump must not echo them.
     this.pump.peerHas(ops);
@@ -350,7 +351,7 @@ export class PeerLink {
         this.counts.appliedOps += applied.length;
         if (this.state !== 'live') return;
         const progress = await this.progress();
-        this.send({ t: 'ack', ...progress });
+        this.send({ t: 'ack', ...(batch === undefined ? {} : { batch }), ...progress });
         this.noteVector(progress.vector);
       })
       .catch((err: unknown) => this.fail(err))
@@ -364,8 +365,8 @@ export class PeerLink {
     }
   }
 
-  private onAck(vector: Vector, clock?: string): void {
-    if (!this.pump.ack(vector)) return this.reject('ack without a batch');
+  private onAck(vector: Vector, clock: string | undefined, batch: number | undefined): void {
+    if (!this.pump.ack(vector, batch)) return this.reject('ack without a batch');
     if (clock !== undefined) this.peerClock = clock;
     this.lastAckAt = this.now();
     mergeVector(this.acked, vector);
@@ -388,6 +389,26 @@ export class PeerLink {
     }
     this.alive = false;
     this.socket.ping();
+  }
+
+  /**
+   * Every VECTOR_EXCHANGE_MS: resend what went unacknowledged, redial a link that makes no
+   * progress, and tell the peer this tracker's vector, so it notices lost frames too.
+   */
+  private exchangeProgress(): void {
+    if (this.state !== 'live') return;
+    this.pump.tick();
+    const stalled = this.pump.stalledForMs();
+    if (stalled >= (this.init.stallRedialMs ?? C.STALL_REDIAL_MS)) {
+      this.log.warn({ event: 'replication_stalled', stalledMs: stalled }, `tracker ${this.peer} acknowledged nothing for ${stalled} ms; reconnecting`);
+      return this.close(C.CloseCode.NO_PROGRESS, 'no progress');
+    }
+    // After the acks of the batches received so far, so it never overtakes one of them.
+    this.acking = this.acking
+      .then(async () => {
+        if (this.state === 'live') this.send({ t: 'vector', ...(await this.progress()) });
+      })
+      .catch((err: unknown) => this.fail(err));
   }
 
   /** A protocol violation by the peer: log it and close 4000. */
@@ -415,6 +436,7 @@ export class PeerLink {
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
     clearInterval(this.heartbeat);
+    clearInterval(this.exchange);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.pump.stop();

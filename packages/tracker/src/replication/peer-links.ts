@@ -17,7 +17,7 @@ import type { WebsocketHandler } from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { WebSocket } from 'ws';
 import * as C from './constants.js';
-import { PeerLink, type PeerLinkStatus, type PresenceExchange, type ReplicationLog } from './peer-link.js';
+import { PeerLink, type PeerLinkInit, type PeerLinkStatus, type PresenceExchange, type ReplicationLog } from './peer-link.js';
 import type { ReplicaStore } from './replica-store.js';
 
 /** Presence bursts are coalesced over this long. */
@@ -39,6 +39,8 @@ export interface ReplicationLinksInit {
   backoff?: { initialMs: number; maxMs: number };
   handshakeTimeoutMs?: number;
   heartbeatMs?: number;
+  /** Vector exchange, resend and stall timings of every link (tests shorten them). */
+  timings?: Pick<PeerLinkInit, 'exchangeMs' | 'resendAfterMs' | 'stallRedialMs'>;
   presence?: PresenceExchange;
 }
 
@@ -66,10 +68,16 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
   private started = false;
   private stopped = false;
   private readonly progress = new Map<number, { vector: Vector; clock: string }>();
+  /** When each peer's last live link closed (absence is counted from start for the others). */
+  private readonly lastSeen = new Map<number, number>();
+  /** Peers the operator told this tracker to stop waiting for (`forget_tracker`), until they return. */
+  private readonly forgotten = new Set<number>();
+  private readonly startedAt: number;
   private presenceTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly init: ReplicationLinksInit) {
     super();
+    this.startedAt = (init.now ?? Date.now)();
     this.log = init.log.child({ ns: 'replication' });
     for (let peer = init.me + 1; peer <= init.trackers.length; peer++) {
       const address = init.trackers[peer - 1] as Pick<TrackerAddress, 'host' | 'port'>;
@@ -149,6 +157,28 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
     return this.init.trackers.map((_, i) => i + 1).filter((n) => n !== this.init.me);
   }
 
+  /**
+   * How long `peer` has been away: 0 while a link to it is live, else since its last link closed
+   * (or since this tracker started, if none was live since), Infinity once forgotten. The
+   * compactor stops waiting for a peer away longer than `--evict-after` (compactor.ts).
+   */
+  absentForMs(peer: number): number {
+    if (this.live.has(peer)) return 0;
+    if (this.forgotten.has(peer)) return Infinity;
+    return (this.init.now ?? Date.now)() - (this.lastSeen.get(peer) ?? this.startedAt);
+  }
+
+  /**
+   * Stops waiting for `peer` in compaction now, as if its absence had lasted `--evict-after`
+   * (console `forget_tracker`). It is still dialled and accepted: if it comes back, it is waited
+   * for again and catches up from a snapshot. False if a link to it is live (nothing to forget).
+   */
+  forget(peer: number): boolean {
+    if (this.live.has(peer)) return false;
+    this.forgotten.add(peer);
+    return true;
+  }
+
   /** The live link to `peer`, if any (compaction reads its `peerAckedVector`). */
   liveLink(peer: number): PeerLink | undefined {
     return this.live.get(peer);
@@ -188,6 +218,7 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
       ...(this.init.heartbeatMs === undefined ? {} : { heartbeatMs: this.init.heartbeatMs }),
       ...(this.init.now === undefined ? {} : { now: this.init.now }),
       ...(this.init.presence === undefined ? {} : { presence: this.init.presence }),
+      ...this.init.timings,
       onLive: (link) => this.onLive(link),
       onClosed: (link, code, reason) => this.onClosed(link, code, reason),
     });
@@ -197,6 +228,7 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
     const peer = link.peerNumber;
     const older = this.live.get(peer);
     this.live.set(peer, link);
+    this.forgotten.delete(peer);
     const dialer = this.dialers.get(peer);
     if (dialer && dialer.link === link) dialer.attempt = 0;
     if (older && older !== link) {
@@ -210,7 +242,10 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
     const peer = link.peerNumber;
     const progress = link.peerProgress;
     if (progress && this.live.get(peer) === link) this.progress.set(peer, progress);
-    if (this.live.get(peer) === link) this.live.delete(peer);
+    if (this.live.get(peer) === link) {
+      this.live.delete(peer);
+      this.lastSeen.set(peer, (this.init.now ?? Date.now)());
+    }
     this.accepted.delete(link);
     this.emit('closed', link.status(), code, reason);
     const dialer = [...this.dialers.values()].find((d) => d.link === link);

@@ -11,6 +11,7 @@ import { startConsole } from './console/console.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
 import { createTrackerLogger, DEFAULT_LOG_ROTATION, type TrackerLog } from './logger.js';
 import { Tracker } from './tracker.js';
+import { parseTrustProxy, TrustProxyError } from './api/trusted-proxy.js';
 
 function fail(message: string): never {
   process.stderr.write(`tracker: ${message}\n`);
@@ -20,6 +21,14 @@ function fail(message: string): never {
 function parsePositive(value: string): number {
   if (!/^[1-9]\d{0,8}$/.test(value)) throw new InvalidArgumentError('must be a whole number from 1');
   return Number(value);
+}
+
+function parseProxies(value: string): string[] {
+  try {
+    return parseTrustProxy(value);
+  } catch (err) {
+    throw err instanceof TrustProxyError ? new InvalidArgumentError(err.message) : err;
+  }
 }
 
 function parseTrackerNumber(value: string): number {
@@ -44,6 +53,10 @@ async function main(): Promise<void> {
         .default(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS),
     )
     .addOption(
+      new Option('--trust-proxy <cidrs>', "reverse proxies (comma-separated addresses or CIDR ranges) whose X-Forwarded-For gives a client's address")
+        .argParser(parseProxies),
+    )
+    .addOption(
       new Option('--log-file-mib <n>', 'start a new log file once the current one has this many MiB')
         .argParser(parsePositive)
         .default(DEFAULT_LOG_ROTATION.maxFileBytes / (1024 * 1024)),
@@ -63,6 +76,7 @@ async function main(): Promise<void> {
     logFiles: number;
     clusterSecretFile?: string;
     maxConnectionsPerAddress: number;
+    trustProxy?: string[];
   }>();
 
   let text: string;
@@ -126,6 +140,7 @@ async function main(): Promise<void> {
       dataDir,
       logger,
       maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
+      ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
       cluster: clusterSecret === undefined ? undefined : { trackers, secret: clusterSecret.secret },
     });
   } catch (err) {

@@ -46,6 +46,11 @@ export interface TrackerInit {
    * runs alone: nothing is replicated.
    */
   cluster?: { trackers: readonly Pick<TrackerAddress, 'host' | 'port'>[]; secret: string };
+  /**
+   * Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For gives a client's address as
+   * advertised to other peers (api/trusted-proxy.ts). None by default.
+   */
+  trustProxy?: string[];
   /** Most WebSockets one remote address may hold open (DEFAULT_MAX_CONNECTIONS_PER_ADDRESS). */
   maxConnectionsPerAddress?: number;
   /** How often to try compacting the op log, and the fewest ops worth it (docs/replication.md). */
@@ -128,6 +133,7 @@ export class Tracker {
       const app = Fastify({
         loggerInstance: logger as FastifyBaseLogger,
         logController: new LogController({ disableRequestLogging: true }),
+        trustProxy: init.trustProxy?.length ? init.trustProxy : false,
       });
       const tracker = new Tracker(init, app, services, db, sql);
       tracker.ownLog = ownLog;

@@ -203,6 +203,7 @@ try {
         if (file.infoHash !== infoHash) throw new Error(`tracker computed info-hash ${file.infoHash} for ${name}, we computed ${infoHash}`);
       }
       for (const [s, i] of sharers.slice(opts.seeders).entries()) {
+        await clients[i].ok('update_pieces', { groupId: `g${g}`, infoHash, have: [] }); // a download registers first
         await clients[i].ok('update_pieces', { groupId: `g${g}`, infoHash, bitfield: partialBitfield(f.pieceCount, s + j) });
       }
       catalog[g][j] = { name, infoHash, sharers: new Set(sharers) };

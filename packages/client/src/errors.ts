@@ -56,6 +56,7 @@ export const SENTENCES: Record<KnownErrorCode, string> = {
   ERR_FILE_NAME_TAKEN: 'a different file already has that name in the group; share yours under another name',
   ERR_BAD_FILE_INFO: "the file's size, piece length and piece hashes do not agree; hash the file again",
   ERR_NO_PEER_ADDRESS: 'sharing needs a peer address, which this session lacks; log out and log in again',
+  ERR_NOT_SHARING: 'the tracker does not list this peer as sharing or downloading that file; start the download again',
   ERR_TRACKER_UNAVAILABLE: 'no tracker could be reached',
   ERR_CONNECTION_LOST: 'the connection to the tracker broke before it answered',
   ERR_REQUEST_TIMEOUT: 'the tracker did not answer in time',

@@ -30,6 +30,7 @@ export const ERROR_CODES = [
   'ERR_FILE_NAME_TAKEN', // another file (different content) already uses this name in the group
   'ERR_BAD_FILE_INFO', // size, piece length and piece hashes do not agree
   'ERR_NO_PEER_ADDRESS', // sharing needs a peer address, given at login
+  'ERR_NOT_SHARING', // pieces reported for a file the member neither shares nor downloads
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -107,9 +107,16 @@ export const RequestSchemas = {
     infoHash: Sha1HexSchema,
     have: z.array(natural(MAX_PIECES - 1)).max(MAX_HAVE_BATCH).optional(),
     bitfield: BitfieldBase64Schema.optional(),
-  }).refine((m) => (m.have === undefined) !== (m.bitfield === undefined), {
-    message: 'give exactly one of "have" and "bitfield"',
-  }),
+    /** With `bitfield`: it replaces what the tracker knows instead of adding to it (withdrawal). */
+    replace: z.boolean().optional(),
+  })
+    .refine((m) => (m.have === undefined) !== (m.bitfield === undefined), {
+      message: 'give exactly one of "have" and "bitfield"',
+    })
+    .refine((m) => m.replace === undefined || m.bitfield !== undefined, {
+      message: '"replace" goes with "bitfield" (a whole bitfield), not with "have"',
+      path: ['replace'],
+    }),
   stop_share: request('stop_share', { ...group, name: FileNameSchema }),
 } as const;
 

@@ -1,11 +1,32 @@
 /**
  * The tracker's pino logger: JSON lines to stdout (for terminals and service managers) and to
- * `tracker.log` in the data directory. Requests are never logged whole, so passwords and tokens
+ * log files in the data directory. Requests are never logged whole, so passwords and tokens
  * cannot reach a log; `redact` is a second guard for fields with those names.
+ *
+ * What an outsider can do to the log is bounded: lines it can cause at will are coalesced
+ * (log-repeats.ts), and the files are rotated at a size limit by pino-roll, keeping a few:
+ * `tracker.<n>.log`, the highest number being written, with the symbolic link `tracker.log`
+ * always naming it (the name the log had before it was rotated). The files are created 0600:
+ * lines name users and their addresses.
  */
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import pinoRoll from 'pino-roll';
+import { RepeatedLines, type RepeatSummary } from './log-repeats.js';
+
+/** Log files: start a new one past 10 MiB, keep 5 (the current one included). */
+export const DEFAULT_LOG_ROTATION = { maxFileBytes: 10 * 1024 * 1024, keepFiles: 5 };
+
+/** Coalesced lines (log-repeats.ts) are summarised once a minute per key. */
+export const DEFAULT_LOG_REPEAT_WINDOW_MS = 60_000;
+
+/**
+ * Events any client can cause as often as it likes, so they are coalesced per event and `ip`.
+ * Each rate limit's refusal belongs here; events that are already once per episode
+ * (`connections_refused`) do not need to.
+ */
+export const COALESCED_EVENTS: ReadonlySet<string> = new Set(['login_throttled', 'login_failed']);
 
 export interface TrackerLoggerInit {
   dataDir: string;
@@ -16,22 +37,99 @@ export interface TrackerLoggerInit {
    */
   stdout?: boolean | { write(line: string): unknown };
   trackerNumber: number;
+  /** Start a new log file once the current one has this many bytes (DEFAULT_LOG_ROTATION). */
+  maxFileBytes?: number;
+  /** Log files kept, the current one included; older ones are deleted. */
+  keepFiles?: number;
+  /** Window of the coalesced lines (DEFAULT_LOG_REPEAT_WINDOW_MS). */
+  repeatWindowMs?: number;
 }
 
-export function createTrackerLogger(init: TrackerLoggerInit): Logger {
+export interface TrackerLog {
+  logger: Logger;
+  /**
+   * Reopens the current log file by its name: after logrotate (or an operator) moved it away,
+   * new lines go to a new file of that name instead of the moved one. main.ts calls it on SIGHUP.
+   */
+  reopen(): void;
+  /** Writes the summaries of coalesced lines still counting and stops the summary timer. */
+  close(): void;
+}
+
+/** Points the symbolic link `link` at `target` (a name in its directory), replacing it atomically. */
+function pointLink(link: string, target: string): void {
+  const temp = `${link}.${process.pid}.tmp`;
+  rmSync(temp, { force: true });
+  symlinkSync(target, temp);
+  renameSync(temp, link);
+}
+
+/** The field that marks a summary line, which the coalescing hook lets through. */
+const REPEATS_FIELD = 'repeats';
+
+export async function createTrackerLogger(init: TrackerLoggerInit): Promise<TrackerLog> {
   mkdirSync(init.dataDir, { recursive: true });
-  const file = pino.destination({ dest: path.join(init.dataDir, 'tracker.log'), sync: true });
+  const maxFileBytes = init.maxFileBytes ?? DEFAULT_LOG_ROTATION.maxFileBytes;
+  const keepFiles = init.keepFiles ?? DEFAULT_LOG_ROTATION.keepFiles;
+  const link = path.join(init.dataDir, 'tracker.log');
+  // A log from before rotation existed is kept as the oldest file (rotation deletes it in time).
+  if (lstatSync(link, { throwIfNoEntry: false })?.isFile()) renameSync(link, path.join(init.dataDir, 'tracker.0.log'));
+  const file = await pinoRoll({
+    file: path.join(init.dataDir, 'tracker'),
+    extension: '.log',
+    size: `${maxFileBytes}b`,
+    limit: { count: keepFiles, removeOtherLogFiles: true },
+    // Synchronous, like before: a line is on disk when the call returns, also before a crash.
+    sync: true,
+    mode: 0o600,
+  });
+  // Each (re)open, by a roll or a reopen, is followed by 'ready'.
+  const relink = (): void => pointLink(link, path.basename(file.file));
+  file.on('ready', relink);
+  relink();
   const level = (init.level ?? 'info') as pino.Level;
   // Each stream needs the level too: a multistream entry without one defaults to info.
   const streams: pino.StreamEntry[] = [{ level, stream: file }];
   if (typeof init.stdout === 'object') streams.push({ level, stream: init.stdout });
   else if (init.stdout) streams.push({ level, stream: pino.destination({ dest: 1, sync: true }) });
-  return pino(
+
+  const windowMs = init.repeatWindowMs ?? DEFAULT_LOG_REPEAT_WINDOW_MS;
+  const repeats = new RepeatedLines(windowMs);
+  const logger: Logger = pino(
     {
       level,
       base: { tracker: init.trackerNumber },
       redact: { paths: ['password', '*.password', 'token', '*.token', 'passwordHash', '*.passwordHash'], censor: '[redacted]' },
+      hooks: {
+        logMethod(args, method, lineLevel) {
+          const fields = args[0] as unknown;
+          if (fields && typeof fields === 'object' && !(REPEATS_FIELD in fields)) {
+            const { event, ip } = fields as { event?: unknown; ip?: unknown };
+            if (typeof event === 'string' && COALESCED_EVENTS.has(event)) {
+              const { write, summary } = repeats.admit(event, typeof ip === 'string' ? ip : undefined, lineLevel, Date.now());
+              if (summary) writeSummary(summary);
+              if (!write) return;
+            }
+          }
+          method.apply(this, args);
+        },
+      },
     },
     pino.multistream(streams),
   );
+  const writeSummary = (s: RepeatSummary): void => {
+    const label = logger.levels.labels[s.level] ?? 'warn';
+    logger[label as pino.Level]({ ...s.fields, [REPEATS_FIELD]: s.repeats, seconds: s.seconds }, `${String(s.fields.event)} x ${s.repeats} more in the last ${s.seconds} s`);
+  };
+  // A quarter window's slack at most: a summary is written by 1.25 windows after its first line.
+  const timer = setInterval(() => repeats.flush(Date.now()).forEach(writeSummary), Math.max(10, windowMs / 4));
+  timer.unref();
+  return {
+    logger,
+    reopen: () => file.reopen(),
+    close: () => {
+      clearInterval(timer);
+      repeats.flush(Date.now(), true).forEach(writeSummary);
+    },
+  };
 }

@@ -9,9 +9,11 @@ import path from 'node:path';
 import { ClusterSecretError, clusterSecretLogLine, resolveClusterSecret, SECRET_ENV } from './cluster-secret.js';
 import { startConsole } from './console/console.js';
 import { DEFAULT_EVICT_AFTER_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
-import { createTrackerLogger } from './logger.js';
+import { createTrackerLogger, DEFAULT_LOG_ROTATION, type TrackerLog } from './logger.js';
 import { Tracker } from './tracker.js';
+import { parseTrustProxy, TrustProxyError } from './api/trusted-proxy.js';
 import { parseDuration } from './util/duration.js';
+import { trackerVersion } from './version.js';
 
 function fail(message: string): never {
   process.stderr.write(`tracker: ${message}\n`);
@@ -27,6 +29,14 @@ function parseEvictAfter(value: string): number {
 function parsePositive(value: string): number {
   if (!/^[1-9]\d{0,8}$/.test(value)) throw new InvalidArgumentError('must be a whole number from 1');
   return Number(value);
+}
+
+function parseProxies(value: string): string[] {
+  try {
+    return parseTrustProxy(value);
+  } catch (err) {
+    throw err instanceof TrustProxyError ? new InvalidArgumentError(err.message) : err;
+  }
 }
 
 function parseTrackerNumber(value: string): number {
@@ -55,14 +65,33 @@ async function main(): Promise<void> {
         .argParser(parseEvictAfter)
         .default(DEFAULT_EVICT_AFTER_MS, '3d'),
     )
+    .addOption(
+      new Option('--trust-proxy <cidrs>', "reverse proxies (comma-separated addresses or CIDR ranges) whose X-Forwarded-For gives a client's address")
+        .argParser(parseProxies),
+    )
+    .addOption(
+      new Option('--log-file-mib <n>', 'start a new log file once the current one has this many MiB')
+        .argParser(parsePositive)
+        .default(DEFAULT_LOG_ROTATION.maxFileBytes / (1024 * 1024)),
+    )
+    .addOption(new Option('--log-files <n>', 'log files to keep, the current one included').argParser(parsePositive).default(DEFAULT_LOG_ROTATION.keepFiles))
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
-    .version('0.1.0')
+    .version(trackerVersion())
     .showHelpAfterError()
     // Usage errors exit 2 like every other configuration error; --help and --version exit 0.
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
   program.parse();
   const [infoFile, n] = program.processedArgs as [string, number];
-  const opts = program.opts<{ dataDir?: string; logLevel: string; clusterSecretFile?: string; maxConnectionsPerAddress: number; evictAfter: number }>();
+  const opts = program.opts<{
+    dataDir?: string;
+    logLevel: string;
+    logFileMib: number;
+    logFiles: number;
+    clusterSecretFile?: string;
+    maxConnectionsPerAddress: number;
+    evictAfter: number;
+    trustProxy?: string[];
+  }>();
 
   let text: string;
   try {
@@ -90,13 +119,27 @@ async function main(): Promise<void> {
   // On a terminal, log lines go above the console's prompt once it runs, not into the line
   // being typed.
   let writeLog = (line: string): unknown => process.stdout.write(line);
-  let logger;
+  let log: TrackerLog;
   try {
-    logger = createTrackerLogger({ dataDir, trackerNumber: n, level: opts.logLevel, stdout: interactive ? { write: (line) => writeLog(line) } : true });
+    log = await createTrackerLogger({
+      dataDir,
+      trackerNumber: n,
+      level: opts.logLevel,
+      stdout: interactive ? { write: (line) => writeLog(line) } : true,
+      maxFileBytes: opts.logFileMib * 1024 * 1024,
+      keepFiles: opts.logFiles,
+    });
   } catch (err) {
     fail(`cannot use data directory ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const logger = log.logger;
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  // logrotate's way (no copytruncate): it moves the file away, then sends SIGHUP. This also
+  // means a hang-up of the terminal no longer stops the tracker.
+  process.on('SIGHUP', () => {
+    log.reopen();
+    logger.info({ event: 'log_reopened' }, 'log file reopened (SIGHUP)');
+  });
   if (clusterSecret !== undefined) {
     const { fields, msg } = clusterSecretLogLine(clusterSecret.source);
     logger.info({ event: 'cluster_secret', ...fields }, msg);
@@ -112,6 +155,7 @@ async function main(): Promise<void> {
       logger,
       maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
       compaction: { evictAfterMs: opts.evictAfter },
+      ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
       cluster: clusterSecret === undefined ? undefined : { trackers, secret: clusterSecret.secret },
     });
   } catch (err) {
@@ -130,9 +174,13 @@ async function main(): Promise<void> {
   const stop = (reason: string) => {
     logger.info({ event: 'shutdown', reason }, `stopping (${reason})`);
     tracker.stop().then(
-      () => process.exit(0),
+      () => {
+        log.close();
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, 'error while stopping');
+        log.close();
         process.exit(1);
       },
     );

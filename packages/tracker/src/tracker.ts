@@ -18,7 +18,7 @@ import { PasswordHasher } from './auth/passwords.js';
 import { TicketIssuer } from './auth/tickets.js';
 import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_EVICT_AFTER_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
-import { createTrackerLogger } from './logger.js';
+import { createTrackerLogger, type TrackerLog } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
 import { SqlReads } from './state/sql-reads.js';
 import { ReplicationLinks, registerReplicationRoute } from './replication/peer-links.js';
@@ -34,7 +34,7 @@ export interface TrackerInit {
   /** 0 picks a free port (tests). */
   port: number;
   dataDir: string;
-  /** Defaults to a logger writing `<dataDir>/tracker.log` only. */
+  /** Defaults to a logger writing the data directory's log files only (logger.ts). */
   logger?: Logger;
   sessionTtlMs?: number;
   loginThrottle?: Partial<LoginThrottleInit>;
@@ -46,6 +46,11 @@ export interface TrackerInit {
    * runs alone: nothing is replicated.
    */
   cluster?: { trackers: readonly Pick<TrackerAddress, 'host' | 'port'>[]; secret: string };
+  /**
+   * Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For gives a client's address as
+   * advertised to other peers (api/trusted-proxy.ts). None by default.
+   */
+  trustProxy?: string[];
   /** Most WebSockets one remote address may hold open (DEFAULT_MAX_CONNECTIONS_PER_ADDRESS). */
   maxConnectionsPerAddress?: number;
   /**
@@ -83,6 +88,8 @@ export class Tracker {
   /** Replication links to the other trackers, when this tracker is part of a cluster. */
   links: ReplicationLinks | undefined;
   compactor!: Compactor;
+  /** The logger this tracker made itself (no `init.logger`), closed when it stops. */
+  private ownLog: TrackerLog | undefined;
 
   private constructor(
     readonly init: TrackerInit,
@@ -94,7 +101,8 @@ export class Tracker {
   ) {}
 
   static async create(init: TrackerInit): Promise<Tracker> {
-    const logger = init.logger ?? createTrackerLogger({ dataDir: init.dataDir, trackerNumber: init.trackerNumber });
+    const ownLog = init.logger ? undefined : await createTrackerLogger({ dataDir: init.dataDir, trackerNumber: init.trackerNumber });
+    const logger = init.logger ?? ownLog!.logger;
     const db = await openDatabase({
       file: path.join(init.dataDir, 'tracker.db'),
       backgroundCheckpoints: true,
@@ -128,8 +136,10 @@ export class Tracker {
       const app = Fastify({
         loggerInstance: logger as FastifyBaseLogger,
         logController: new LogController({ disableRequestLogging: true }),
+        trustProxy: init.trustProxy?.length ? init.trustProxy : false,
       });
       const tracker = new Tracker(init, app, services, db, sql);
+      tracker.ownLog = ownLog;
       const limit = new AddressLimit(init.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, (ip) =>
         logger.warn({ event: 'connections_refused', ip, max: limit.maxPerAddress }, `refusing connections from ${ip}: ${limit.maxPerAddress} already open`),
       );
@@ -177,6 +187,7 @@ export class Tracker {
     } catch (err) {
       sql?.close();
       await db.close();
+      ownLog?.close();
       throw err;
     }
   }
@@ -266,6 +277,7 @@ export class Tracker {
       this.sql.close();
       await this.db.close();
       log.info({ event: 'tracker_stopped' }, 'tracker stopped');
+      this.ownLog?.close();
     })();
     return this.stopping;
   }

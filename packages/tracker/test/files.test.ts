@@ -94,11 +94,15 @@ describe('peers and piece maps', () => {
     await groupWith('lab', alice, [[bob, 'bob'], [carol, 'carol']]);
     const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
 
+    // Pieces are taken only from a member that shares or downloads the file: a download registers first.
+    expect(await bob.fails('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [0, 1, 2] })).toBe('ERR_NOT_SHARING');
+    expect(await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] })).toEqual({ count: 0, complete: false });
     expect(await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [0, 1, 2] })).toEqual({ count: 3, complete: false });
     expect(await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [2, 3] })).toEqual({ count: 4, complete: false });
     expect(await bob.fails('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [7] })).toBe('ERR_BAD_MESSAGE');
     const bits = new Bitfield(7);
     bits.set(6);
+    await carol.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] });
     expect(await carol.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, bitfield: bits.toBase64() })).toEqual({ count: 1, complete: false });
     expect(await carol.fails('update_pieces', { groupId: 'lab', infoHash: file.infoHash, bitfield: Buffer.from([0xff]).toString('base64') })).toBe('ERR_BAD_MESSAGE');
 

@@ -76,9 +76,9 @@ export class TestClient {
     });
   }
 
-  static connect(url: string): Promise<TestClient> {
+  static connect(url: string, headers?: Record<string, string>): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
+      const socket = new WebSocket(url, headers ? { headers } : {});
       socket.once('open', () => resolve(new TestClient(socket)));
       socket.once('error', reject);
     });

@@ -29,6 +29,7 @@ describe('serving follows the login', () => {
     const carol = await loggedIn(t, 'carol', '127.0.0.1:6003');
     await groupWith('lab', alice, [[bob, 'bob'], [carol, 'carol']]);
     const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
+    await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] }); // a download registers first
     await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [0, 1, 2, 3] });
     expect(await holders(carol)).toEqual([
       ['alice', true, 7],
@@ -68,6 +69,7 @@ describe('serving follows the login', () => {
     const carol = await loggedIn(t, 'carol', '127.0.0.1:6003');
     await groupWith('lab', alice, [[bob, 'bob'], [carol, 'carol']]);
     const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
+    await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] }); // a download registers first
     await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [0] }); // bob downloads
     await alice.ok('logout');
     await alice.ok('login', { userId: 'alice', password: 'alice-secret-pw', peerAddress: '127.0.0.1:6001' });
@@ -97,6 +99,7 @@ describe('serving follows the login', () => {
     expect(await bob.fails('get_peers', { groupId: 'lab', infoHash: file.infoHash })).toBe('ERR_NO_SUCH_FILE');
     // One piece is enough to keep it: a partial holder can still serve part of it.
     await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
+    await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] }); // the withdrawal dropped bob's registration
     await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [3] });
     expect(await alice.ok('stop_share', { groupId: 'lab', name: 'data.bin' })).toEqual({ withdrawn: false });
     expect(await holders(bob)).toEqual([['bob', true, 1]]);

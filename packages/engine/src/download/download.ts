@@ -213,9 +213,10 @@ export class Download extends EventEmitter<DownloadEvents> {
         onPeerReady: (peer) => this.emit('peerConnected', { peer }),
         onError: () => undefined, // a connection's bug or a late store write after stop: the connection closes itself
       });
+      // Register first, with nothing (BitTorrent's "started"): others downloading now find us, and
+      // the tracker takes reports of pieces only for a file this peer shares or downloads.
+      void link.request('update_pieces', { groupId, infoHash: file.infoHash, have: [] }).catch(() => undefined);
       for (const i of store.have.indices()) this.batcher.add(i); // pieces resumed from disk
-      // With nothing yet, register anyway (BitTorrent's "started"): others downloading now find us.
-      if (store.have.count() === 0) void link.request('update_pieces', { groupId, infoHash: file.infoHash, have: [] }).catch(() => undefined);
       if (store.complete()) return void (await this.complete());
       await this.refreshPeers(true);
       this.scheduleRefresh(1_000);

@@ -27,6 +27,11 @@ export class ClientConnection {
     private readonly socket: WebSocket,
     /** The client's IP as seen by the tracker (IPv4-mapped IPv6 unwrapped). */
     readonly remoteAddress: string,
+    /**
+     * The host other peers should dial to reach this client: `remoteAddress`, or the address a
+     * trusted proxy forwarded for it (`--trust-proxy`). Never what the client says it is.
+     */
+    readonly peerHost: string = remoteAddress,
   ) {}
 
   /** Runs `task` after every task enqueued before it. */

@@ -24,7 +24,8 @@ export async function clientSocketRoutes(app: FastifyInstance, init: ClientSocke
   app.get('/ws', { websocket: true }, (socket, request) => {
     const ip = normaliseRemoteAddress(request.socket.remoteAddress);
     if (!limit.admit(socket, ip)) return;
-    const conn = new ClientConnection(socket, ip);
+    // request.ip is the socket's address unless it is a trusted proxy (tracker.ts: trustProxy).
+    const conn = new ClientConnection(socket, ip, normaliseRemoteAddress(request.ip));
     services.hub.add(conn);
     services.log.debug({ conn: conn.id, ip: conn.remoteAddress }, 'client connected');
 

@@ -7,14 +7,14 @@ import { createUser, limited } from '../auth/accounts.js';
 import { requireSession, type HandlerContext, type HandlerTable } from './context.js';
 
 /**
- * The address other peers should dial. A wildcard host (0.0.0.0, ::) means "wherever you see me
- * coming from", as BitTorrent trackers do, so a client need not know its own LAN address.
+ * The address other peers should dial: the host this connection comes from (or the one a
+ * trusted proxy forwarded), and the announced port. The announced host is ignored, whatever it
+ * is (a wildcard like 0.0.0.0 is the usual one): otherwise any member could make every other
+ * member's client connect to a third party's address.
  */
 export function resolvePeerAddress(ctx: HandlerContext, announced: string | undefined): string | null {
   if (announced === undefined) return null;
-  const { host, port } = parseHostPort(announced);
-  const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
-  return formatHostPort({ host: wildcard ? ctx.conn.remoteAddress : host, port });
+  return formatHostPort({ host: ctx.conn.peerHost, port: parseHostPort(announced).port });
 }
 
 /**

@@ -109,17 +109,25 @@ export const fileHandlers: FileHandlers = {
       if (!file) throw noSuchFile(req.groupId, `with info-hash ${req.infoHash}`);
       const count = pieceCount(Number(file.size), file.pieceLength);
       const share = await w.tx.share.findUnique({ where: { groupId_infoHash_userId: { ...key, userId } } });
-      // A paused share (its peer logged in again) starts over: the peer now tells what it has
-      // after the restart, and pieces it claimed before are not promised on its behalf.
-      let bits = share?.serving ? new Bitfield(count, share.bitfield) : new Bitfield(count);
-      const before = bits.toBase64();
-      if (req.bitfield !== undefined) {
-        bits = bits.or(parseBitfield(req.bitfield, count));
-      }
+      const reported = req.bitfield !== undefined ? parseBitfield(req.bitfield, count) : new Bitfield(count);
       for (const index of req.have ?? []) {
         if (index >= count) throw new ProtocolError('ERR_BAD_MESSAGE', `piece ${index} is out of range: the file has ${count} pieces`);
-        bits.set(index);
+        reported.set(index);
       }
+      // Claims are bounded to files the member shares or downloads: a download registers with
+      // a report of nothing first, so pieces cannot be claimed of any file in the group at once.
+      if (!share && reported.count() > 0) {
+        throw new ProtocolError(
+          'ERR_NOT_SHARING',
+          `you neither share nor download the file with info-hash ${req.infoHash} in group "${req.groupId}": share it with share_file, or start its download with a report of no pieces (have: []) before reporting pieces`,
+        );
+      }
+      // A paused share (its peer logged in again) starts over: the peer now tells what it has
+      // after the restart, and pieces it claimed before are not promised on its behalf. With
+      // `replace` the report is the whole truth: pieces not in it are withdrawn.
+      const current = share?.serving ? new Bitfield(count, share.bitfield) : new Bitfield(count);
+      const bits = req.replace ? reported : current.or(reported);
+      const before = current.toBase64();
       const after = bits.toBase64();
       // A first report with no pieces registers a downloader, so get_peers can list it to others.
       const unchanged = share !== null && share.serving && after === before && share.peerAddress === peerAddress;
@@ -148,10 +156,7 @@ export const fileHandlers: FileHandlers = {
   },
 };
 
-/**
- * Bitfields are only sent as a whole ("replace" semantics would let a peer un-have pieces, which
- * the tracker cannot verify anyway), so a given bitfield is merged into what is known.
- */
+/** A report's bitfield, or ERR_BAD_MESSAGE naming what is wrong with it. */
 function parseBitfield(base64: string, count: number): Bitfield {
   try {
     return Bitfield.fromBase64(base64, count);

@@ -22,7 +22,7 @@ describe('register', () => {
     const short = await c.send('register', { userId: 'bob', password: 'short' });
     expect(short.ok).toBe(false);
     expect(!short.ok && short.error.message).toMatch(/at least 8/);
-    for (const userId of ['../etc', 'a/b', 'x'.repeat(33), '', 'bob\u001b[31m', 'ünïcode']) {
+    for (const userId of ['../etc', 'a/b', 'x'.repeat(33), '', 'bob\u001b[31m', 'ünïcode', '\u212Aelvin']) {
       expect(await c.fails('register', { userId, password: 'long-enough-password' })).toBe('ERR_BAD_MESSAGE');
     }
     const huge = await c.send('register', { userId: 'bob', password: 'p'.repeat(10_000) });

@@ -3,9 +3,9 @@
  * `tracker.log` in the data directory. Requests are never logged whole, so passwords and tokens
  * cannot reach a log; `redact` is a second guard for fields with those names.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { DATA_FILE_MODE, prepareDataDir, tightenIfExists } from './db/data-dir.js';
 
 export interface TrackerLoggerInit {
   dataDir: string;
@@ -18,9 +18,12 @@ export interface TrackerLoggerInit {
   trackerNumber: number;
 }
 
+/** @throws {DataDirError} when the data directory is writable by other users (db/data-dir.ts) */
 export function createTrackerLogger(init: TrackerLoggerInit): Logger {
-  mkdirSync(init.dataDir, { recursive: true });
-  const file = pino.destination({ dest: path.join(init.dataDir, 'tracker.log'), sync: true });
+  prepareDataDir(init.dataDir);
+  const logFile = path.join(init.dataDir, 'tracker.log');
+  tightenIfExists(logFile);
+  const file = pino.destination({ dest: logFile, sync: true, mode: DATA_FILE_MODE });
   const level = (init.level ?? 'info') as pino.Level;
   // Each stream needs the level too: a multistream entry without one defaults to info.
   const streams: pino.StreamEntry[] = [{ level, stream: file }];

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ClusterSecretError, clusterSecretLogLine, resolveClusterSecret, SECRET_ENV } from './cluster-secret.js';
 import { startConsole } from './console/console.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
+import { DataDirError } from './db/data-dir.js';
 import { createTrackerLogger } from './logger.js';
 import { Tracker } from './tracker.js';
 
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
   try {
     logger = createTrackerLogger({ dataDir, trackerNumber: n, level: opts.logLevel, stdout: interactive ? { write: (line) => writeLog(line) } : true });
   } catch (err) {
+    if (err instanceof DataDirError) fail(err.message);
     fail(`cannot use data directory ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));

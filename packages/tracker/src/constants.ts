@@ -4,7 +4,7 @@
 export const DEFAULT_SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 
 /**
- * Failed-login throttle (per address and per user id): 5 free failures, then 1 s, 2 s, 4 s, …
+ * Failed-login throttle per address and per (user id, address): 5 free failures, then 1 s, 2 s, 4 s, …
  * up to 15 minutes between attempts; a key is forgotten after an hour without failures.
  * An attacker gets about 100 guesses a day per account instead of thousands a second.
  */
@@ -12,6 +12,19 @@ export const DEFAULT_LOGIN_THROTTLE = {
   freeFailures: 5,
   baseDelayMs: 1_000,
   maxDelayMs: 15 * 60 * 1000,
+  forgetAfterMs: 60 * 60 * 1000,
+  maxEntries: 100_000,
+};
+
+/**
+ * The looser per-account throttle, beside the strict one per address and per (account,
+ * address): 100 free failures, then 1 s doubling up to 1 minute. It only slows a guess spread
+ * over many addresses; a stranger failing from a few addresses never makes the owner wait.
+ */
+export const DEFAULT_ACCOUNT_LOGIN_THROTTLE = {
+  freeFailures: 100,
+  baseDelayMs: 1_000,
+  maxDelayMs: 60_000,
   forgetAfterMs: 60 * 60 * 1000,
   maxEntries: 100_000,
 };

@@ -13,10 +13,10 @@ import { clientSocketRoutes } from './api/client-socket.js';
 import type { TrackerServices } from './api/context.js';
 import { normaliseRemoteAddress } from './api/client-connection.js';
 import { ClientHub } from './api/hub.js';
-import { LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
+import { LoginGuard, LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { TicketIssuer } from './auth/tickets.js';
-import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
+import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_ACCOUNT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
@@ -37,7 +37,10 @@ export interface TrackerInit {
   /** Defaults to a logger writing `<dataDir>/tracker.log` only. */
   logger?: Logger;
   sessionTtlMs?: number;
+  /** The strict throttle, per address and per (user, address). */
   loginThrottle?: Partial<LoginThrottleInit>;
+  /** The loose one per user id. */
+  accountLoginThrottle?: Partial<LoginThrottleInit>;
   hashConcurrency?: number;
   hashQueue?: number;
   now?: () => number;
@@ -112,7 +115,10 @@ export class Tracker {
           maxConcurrent: init.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY,
           maxQueued: init.hashQueue ?? DEFAULT_HASH_QUEUE,
         }),
-        throttle: new LoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, ...init.loginThrottle }),
+        throttle: new LoginGuard(
+          new LoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, ...init.loginThrottle }),
+          new LoginThrottle({ ...DEFAULT_ACCOUNT_LOGIN_THROTTLE, ...init.accountLoginThrottle }),
+        ),
         log: logger,
         sessionTtlMs: init.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
         now: init.now ?? Date.now,

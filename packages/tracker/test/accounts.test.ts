@@ -54,10 +54,29 @@ describe('login', () => {
     // The address is throttled too: guessing another account from here is slowed the same way.
     expect(await c.fails('login', { userId: 'erin', password: 'whatever-pw' })).toBe('ERR_RATE_LIMITED');
     // Only the keys that failed are throttled: no global lock-out.
-    t.services().throttle.reset('ip:127.0.0.1');
+    t.services().throttle.strict.reset('ip:127.0.0.1');
     expect(await c.fails('login', { userId: 'dave', password: 'dave-password' })).toBe('ERR_RATE_LIMITED');
     await c.ok('register', { userId: 'erin', password: 'erin-password' });
     expect((await c.ok('login', { userId: 'erin', password: 'erin-password' })).userId).toBe('erin');
+  });
+
+  it("a stranger's 50 wrong passwords from one address do not lock the owner out at another", async () => {
+    t = await startTestTracker(); // the production throttle
+    const setup = await t.connect();
+    await setup.ok('register', { userId: 'kelvin', password: 'kelvin-password' });
+    const stranger = await t.connect({ localAddress: '127.0.0.2' });
+    const codes = [];
+    for (let i = 0; i < 50; i++) codes.push(await stranger.fails('login', { userId: 'kelvin', password: `guess-${i}-xxxx` }));
+    expect(codes.slice(0, 5)).toEqual(Array(5).fill('ERR_BAD_CREDENTIALS'));
+    expect(new Set(codes.slice(5))).toEqual(new Set(['ERR_RATE_LIMITED']));
+    // The stranger stays slowed down, even with the right password, and for other accounts too.
+    expect(await stranger.fails('login', { userId: 'kelvin', password: 'kelvin-password' })).toBe('ERR_RATE_LIMITED');
+    expect(await stranger.fails('login', { userId: 'setup', password: 'whatever-pw' })).toBe('ERR_RATE_LIMITED');
+    // The owner, from a fresh address, gets in at once.
+    const owner = await t.connect({ localAddress: '127.0.0.3' });
+    const started = Date.now();
+    expect((await owner.ok('login', { userId: 'kelvin', password: 'kelvin-password' })).userId).toBe('kelvin');
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('refuses a second login on the same connection and requests before login', async () => {

@@ -3,7 +3,7 @@
  */
 import { ProtocolError, type Request, type RequestType, type Result } from '@groupshare/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { LoginGuard } from '../auth/login-throttle.js';
 import type { PasswordHasher } from '../auth/passwords.js';
 import type { TicketIssuer } from '../auth/tickets.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -19,7 +19,7 @@ export interface TrackerServices {
   queries: TrackerQueries;
   hub: ClientHub;
   hasher: PasswordHasher;
-  throttle: LoginThrottle;
+  throttle: LoginGuard;
   log: FastifyBaseLogger;
   sessionTtlMs: number;
   now: () => number;

@@ -55,8 +55,8 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
   async login(ctx, req) {
     const { store, reader, hasher, throttle, hub, log, now, sessionTtlMs } = ctx.services;
     if (ctx.conn.session) throw new ProtocolError('ERR_ALREADY_LOGGED_IN', `already logged in as ${ctx.conn.session.userId}; log out first`);
-    const keys = [`ip:${ctx.conn.remoteAddress}`, `user:${req.userId}`];
-    const wait = Math.max(...keys.map((k) => throttle.waitMs(k, now())));
+    const ip = ctx.conn.remoteAddress;
+    const wait = throttle.waitMs(req.userId, ip, now());
     if (wait > 0) {
       log.warn({ event: 'login_throttled', userId: req.userId, ip: ctx.conn.remoteAddress }, 'login throttled');
       throw new ProtocolError('ERR_RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, wait);
@@ -65,7 +65,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     const user = await reader.user.findUnique({ where: { id: req.userId } });
     const ok = await limited(() => hasher.verify(user?.passwordHash, req.password));
     if (!ok) {
-      for (const key of keys) throttle.recordFailure(key, now());
+      throttle.recordFailure(req.userId, ip, now());
       if (await lostRegistration(ctx, req.userId, req.password)) {
         log.warn({ event: 'login_conflict', userId: req.userId, ip: ctx.conn.remoteAddress }, 'login under a registration that lost a conflict');
         throw new ProtocolError(
@@ -77,7 +77,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
       // Same reply for an unknown user and a wrong password.
       throw new ProtocolError('ERR_BAD_CREDENTIALS', 'wrong user id or password');
     }
-    throttle.reset(`user:${req.userId}`);
+    throttle.recordSuccess(req.userId, ip);
     const token = newSessionToken();
     const tokenHash = hashToken(token);
     const expiresAt = new Date(now() + sessionTtlMs).toISOString();

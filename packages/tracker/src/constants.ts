@@ -29,6 +29,13 @@ export const DEFAULT_ACCOUNT_LOGIN_THROTTLE = {
   maxEntries: 100_000,
 };
 
+/**
+ * Registrations per client address (auth/registration-limit.ts): 2 at once, 30 in a burst,
+ * then one a second. A registration costs an argon2 hash; this keeps one address from taking
+ * the hashing capacity logins need, while a classroom behind one NAT can still sign up.
+ */
+export const DEFAULT_REGISTRATION_LIMIT = { maxInFlight: 2, burst: 30, refillMs: 1_000, maxEntries: 100_000 };
+
 /** argon2 hashes at once (this machine has 2 cores) and how many may wait before ERR_BUSY. */
 export const DEFAULT_HASH_CONCURRENCY = 2;
 export const DEFAULT_HASH_QUEUE = 64;

@@ -15,8 +15,9 @@ import { normaliseRemoteAddress } from './api/client-connection.js';
 import { ClientHub } from './api/hub.js';
 import { LoginGuard, LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
+import { RegistrationLimit, type RegistrationLimitInit } from './auth/registration-limit.js';
 import { TicketIssuer } from './auth/tickets.js';
-import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_ACCOUNT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
+import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_ACCOUNT_LOGIN_THROTTLE, DEFAULT_REGISTRATION_LIMIT, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
@@ -41,6 +42,8 @@ export interface TrackerInit {
   loginThrottle?: Partial<LoginThrottleInit>;
   /** The loose one per user id. */
   accountLoginThrottle?: Partial<LoginThrottleInit>;
+  /** Registrations per client address (DEFAULT_REGISTRATION_LIMIT). */
+  registrationLimit?: Partial<RegistrationLimitInit>;
   hashConcurrency?: number;
   hashQueue?: number;
   now?: () => number;
@@ -119,11 +122,13 @@ export class Tracker {
           new LoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, ...init.loginThrottle }),
           new LoginThrottle({ ...DEFAULT_ACCOUNT_LOGIN_THROTTLE, ...init.accountLoginThrottle }),
         ),
+        registrations: new RegistrationLimit({ ...DEFAULT_REGISTRATION_LIMIT, ...init.registrationLimit }),
         log: logger,
         sessionTtlMs: init.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
         now: init.now ?? Date.now,
         tickets: TicketIssuer.load({ dataDir: init.dataDir, ...(init.cluster ? { clusterSecret: init.cluster.secret } : {}) }),
       };
+      await services.hasher.ready();
       // Per-request HTTP lines would be noise (health probes, one upgrade per client); the
       // tracker logs its own events instead.
       // Pushes caused by ops from other trackers reach this tracker's clients too.

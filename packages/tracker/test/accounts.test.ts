@@ -103,6 +103,44 @@ describe('login', () => {
   });
 });
 
+// Registrations cost an argon2 hash each: one address cannot take the capacity logins need.
+describe('registration limits', () => {
+  it('70 concurrent registrations from one address: refused early (ERR_BUSY), and a login at the same time succeeds', async () => {
+    t = await startTestTracker(); // production hashing limits
+    const owner = await t.connect({ localAddress: '127.0.0.3' });
+    await owner.ok('register', { userId: 'kelvin', password: 'kelvin-password' });
+    const flood = await Promise.all(Array.from({ length: 70 }, () => t.connect({ localAddress: '127.0.0.2' })));
+    const replies = Promise.all(flood.map((c, i) => c.send('register', { userId: `flood${i}`, password: 'flood-password' })));
+    await new Promise((r) => setTimeout(r, 200)); // every registration has arrived and is hashing or refused
+    const login = await owner.send('login', { userId: 'kelvin', password: 'kelvin-password' });
+    expect(login).toMatchObject({ ok: true, result: { userId: 'kelvin' } });
+    const codes = (await replies).map((r) => (r.ok ? 'ok' : r.error.code));
+    expect(codes.filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(2);
+    expect(new Set(codes)).toEqual(new Set(['ok', 'ERR_BUSY']));
+    expect((await t.tracker.status()).users).toBe(1 + codes.filter((c) => c === 'ok').length);
+  });
+
+  it('past a burst of 30, an address registers one a second (ERR_RATE_LIMITED); other addresses are not affected', async () => {
+    t = await startTestTracker();
+    const c = await t.connect({ localAddress: '127.0.0.2' });
+    const codes: string[] = [];
+    for (let i = 0; i < 31; i++) {
+      const r = await c.send('register', { userId: `burst${i}`, password: 'burst-password' });
+      codes.push(r.ok ? 'ok' : r.error.code);
+      if (!r.ok) expect(r.error.retryAfterMs).toBeGreaterThan(0);
+    }
+    // 30 in the burst; a few more may have been refilled while the first ones hashed.
+    expect(codes.slice(0, 30)).toEqual(Array(30).fill('ok'));
+    let extra = 0;
+    while ((await c.send('register', { userId: `more${extra}`, password: 'burst-password' })).ok) extra += 1;
+    expect(extra).toBeLessThan(10);
+    // Asking for a taken id is answered as before and costs nothing.
+    expect(await c.fails('register', { userId: 'burst0', password: 'burst-password' })).toBe('ERR_USER_EXISTS');
+    const other = await t.connect({ localAddress: '127.0.0.3' });
+    expect(await other.ok('register', { userId: 'elsewhere', password: 'other-password' })).toEqual({ userId: 'elsewhere' });
+  });
+});
+
 describe('sessions', () => {
   it('resume continues a session on a new connection; logout ends it everywhere', async () => {
     t = await startTestTracker();

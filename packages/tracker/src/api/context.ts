@@ -5,6 +5,7 @@ import { ProtocolError, type Request, type RequestType, type Result } from '@gro
 import type { FastifyBaseLogger } from 'fastify';
 import type { LoginGuard } from '../auth/login-throttle.js';
 import type { PasswordHasher } from '../auth/passwords.js';
+import type { RegistrationLimit } from '../auth/registration-limit.js';
 import type { TicketIssuer } from '../auth/tickets.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { TrackerQueries } from '../state/queries.js';
@@ -20,6 +21,8 @@ export interface TrackerServices {
   hub: ClientHub;
   hasher: PasswordHasher;
   throttle: LoginGuard;
+  /** Registrations per client address. */
+  registrations: RegistrationLimit;
   log: FastifyBaseLogger;
   sessionTtlMs: number;
   now: () => number;

@@ -47,7 +47,8 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
   },
 
   async register(ctx, req) {
-    await createUser(ctx.services, req.userId, req.password, { selfService: true });
+    const { registrations, now } = ctx.services;
+    await createUser(ctx.services, req.userId, req.password, { selfService: true, admit: () => registrations.admit(ctx.conn.remoteAddress, now()) });
     ctx.services.log.info({ event: 'user_registered', userId: req.userId, ip: ctx.conn.remoteAddress }, 'user registered');
     return { userId: req.userId };
   },

@@ -36,6 +36,12 @@ export const DEFAULT_ACCOUNT_LOGIN_THROTTLE = {
  */
 export const DEFAULT_REGISTRATION_LIMIT = { maxInFlight: 2, burst: 30, refillMs: 1_000, maxEntries: 100_000 };
 
+/**
+ * How often each tracker looks for expired sessions to delete (state/session-sweeper.ts). An
+ * expired session is refused at once anyway; the sweep only keeps the table from growing.
+ */
+export const DEFAULT_SESSION_SWEEP_MS = 10 * 60 * 1000;
+
 /** argon2 hashes at once (this machine has 2 cores) and how many may wait before ERR_BUSY. */
 export const DEFAULT_HASH_CONCURRENCY = 2;
 export const DEFAULT_HASH_QUEUE = 64;

@@ -17,7 +17,7 @@ import { LoginGuard, LoginThrottle, type LoginThrottleInit } from './auth/login-
 import { PasswordHasher } from './auth/passwords.js';
 import { RegistrationLimit, type RegistrationLimitInit } from './auth/registration-limit.js';
 import { TicketIssuer } from './auth/tickets.js';
-import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_ACCOUNT_LOGIN_THROTTLE, DEFAULT_REGISTRATION_LIMIT, DEFAULT_SESSION_TTL_MS } from './constants.js';
+import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_ACCOUNT_LOGIN_THROTTLE, DEFAULT_REGISTRATION_LIMIT, DEFAULT_SESSION_SWEEP_MS, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
@@ -26,6 +26,7 @@ import { ReplicationLinks, registerReplicationRoute } from './replication/peer-l
 import type { PeerLinkStatus } from './replication/peer-link.js';
 import { Compactor } from './replication/compactor.js';
 import { stateDigest } from './state/digest.js';
+import { SessionSweeper } from './state/session-sweeper.js';
 import { TrackerStore } from './state/store.js';
 
 export interface TrackerInit {
@@ -38,6 +39,8 @@ export interface TrackerInit {
   /** Defaults to a logger writing `<dataDir>/tracker.log` only. */
   logger?: Logger;
   sessionTtlMs?: number;
+  /** How often expired sessions are swept (DEFAULT_SESSION_SWEEP_MS). */
+  sessionSweepMs?: number;
   /** The strict throttle, per address and per (user, address). */
   loginThrottle?: Partial<LoginThrottleInit>;
   /** The loose one per user id. */
@@ -86,6 +89,7 @@ export class Tracker {
   /** Replication links to the other trackers, when this tracker is part of a cluster. */
   links: ReplicationLinks | undefined;
   compactor!: Compactor;
+  sessionSweeper!: SessionSweeper;
 
   private constructor(
     readonly init: TrackerInit,
@@ -176,6 +180,14 @@ export class Tracker {
         intervalMs: init.compaction?.intervalMs ?? DEFAULT_COMPACTION.intervalMs,
         minOps: init.compaction?.minOps ?? DEFAULT_COMPACTION.minOps,
       });
+      tracker.sessionSweeper = new SessionSweeper({
+        store,
+        reader: db.reader,
+        log: logger,
+        trackerNumber: init.trackerNumber,
+        intervalMs: init.sessionSweepMs ?? DEFAULT_SESSION_SWEEP_MS,
+        deliver: (effects) => hub.deliver(effects),
+      });
       app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
       app.get('/status', async () => tracker.status());
       app.get('/digest', async () => ({ tracker: init.trackerNumber, digest: await tracker.digest(), vector: await store.vector() }));
@@ -193,6 +205,7 @@ export class Tracker {
     await this.app.listen({ host: this.init.host, port: this.init.port });
     this.links?.start();
     this.compactor.start();
+    this.sessionSweeper.start();
 
     this.services.log.info({ event: 'tracker_started', address: this.address }, `tracker ${this.init.trackerNumber} listening on ${this.address}`);
     return this.address;
@@ -266,6 +279,7 @@ export class Tracker {
       // Links first, so peers see a clean close (1001) rather than a dropped socket; then the app,
       // which closes every client socket (fastify-websocket's preClose) and the port.
       await this.compactor.stop();
+      await this.sessionSweeper.stop();
       await this.links?.stop();
       await this.app.close();
       await Promise.allSettled([...this.inFlight]);

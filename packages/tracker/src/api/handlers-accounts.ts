@@ -83,8 +83,9 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     const tokenHash = hashToken(token);
     const expiresAt = new Date(now() + sessionTtlMs).toISOString();
     const account = user!.createdHlc; // ok implies the user exists
-    await store.mutate((w) => w.commit({ kind: 'session_opened', account, tokenHash, userId: req.userId, peerAddress, expiresAt }));
+    const { effects } = await store.mutate((w) => w.commit({ kind: 'session_opened', account, tokenHash, userId: req.userId, peerAddress, expiresAt }));
     hub.setSession(ctx.conn, { userId: req.userId, account, tokenHash, peerAddress, expiresAtMs: Date.parse(expiresAt) });
+    hub.deliver(effects); // the user's oldest session, if this one is past the cap
     log.info({ event: 'login', userId: req.userId, ip: ctx.conn.remoteAddress, peerAddress }, 'login');
     return { userId: req.userId, token, expiresAt, peerAddress, notices: await noticesFor(ctx, req.userId), ticketKey: ctx.services.tickets.publicKey };
   },
@@ -113,8 +114,11 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
   async logout(ctx) {
     const { store, hub, log } = ctx.services;
     const session = requireSession(ctx);
-    await store.mutate((w) => w.commit({ kind: 'session_closed', tokenHash: session.tokenHash }));
-    hub.endSession(session.tokenHash);
+    const { effects } = await store.mutate((w) => w.commit({ kind: 'session_closed', tokenHash: session.tokenHash, userId: session.userId }));
+    // This connection asked: it is logged out without being told. Its session's other
+    // connections are told, here and (by replication) on every other tracker.
+    hub.setSession(ctx.conn, null);
+    hub.deliver(effects);
     log.info({ event: 'logout', userId: session.userId }, 'logout');
     return {};
   },

@@ -127,6 +127,8 @@ describe('a tracker facing hostile clients', () => {
     ['a Cyrillic "а" in "alice"', '\u0430lice'],
     ['a fullwidth "ａlice"', '\uff41lice'],
     ['a Greek omicron in "mallory"', 'mall\u03bfry'],
+    // Unicode lower-cases KELVIN SIGN (U+212A) to ASCII "k": it must not register or log in as "kelvin".
+    ['a KELVIN SIGN for the "k" of "kelvin"', '\u212Aelvin'],
   ];
   const idTargets: Array<[string, (v: string) => Record<string, unknown>, RegExp]> = [
     ['register', (v) => ({ type: 'register', userId: v, password: 'long-enough-pw' }), /^register: userId: user id /],

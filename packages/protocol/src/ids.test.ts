@@ -9,6 +9,7 @@ import {
   UserIdSchema,
   fileNameProblem,
   idProblem,
+  normaliseId,
   lookAlikeProblem,
   passwordProblem,
 } from './ids.js';
@@ -65,6 +66,16 @@ describe('user and group ids', () => {
       if (result.success) expect(result.data, JSON.stringify(id)).toMatch(/^[a-z0-9][a-z0-9._-]*$/);
     }
     expect(UserIdSchema.safeParse('\u0130stanbul').success).toBe(false);
+  });
+
+  it('refuses non-ASCII letters that Unicode lower-cases into ASCII, so no id aliases another', () => {
+    // KELVIN SIGN lower-cases to 'k': '\u212Aelvin' must not become 'kelvin'.
+    for (const id of ['\u212Aelvin', 'Bob\u212A', '\u212A', '\u0130stanbul', '\u212Bngstrom']) {
+      expect(refusal(UserIdSchema, id), JSON.stringify(id)).toMatch(/^user id may only use letters, digits/);
+      expect(refusal(GroupIdSchema, id), JSON.stringify(id)).toMatch(/^group id may only use letters, digits/);
+      expect(normaliseId(id), JSON.stringify(id)).not.toMatch(/^[a-z0-9._-]+$/);
+    }
+    expect(normaliseId('KeLvIn')).toBe('kelvin');
   });
 
   it('refuses non-strings', () => {

@@ -23,9 +23,15 @@ export function idProblem(id: string): string | undefined {
   return undefined;
 }
 
-/** Ids are case-insensitive: they are lower-cased once, here, and shown lower-case everywhere. */
+/**
+ * Ids are case-insensitive: they are lower-cased once, here, and shown lower-case everywhere.
+ * Only ASCII is folded: Unicode case mapping turns some non-ASCII letters into ASCII ones
+ * (KELVIN SIGN U+212A into `k`, U+0130 into `i` and a combining dot), which would let
+ * `\u212Aelvin` register or log in as `kelvin`. Anything else is left as it is, so the id rules
+ * then refuse it.
+ */
 export function normaliseId(id: string): string {
-  return id.toLowerCase();
+  return id.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
 }
 
 function idSchema(what: string) {

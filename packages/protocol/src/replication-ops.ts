@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { natural } from './natural.js';
 
 const at = z.iso.datetime();
+/** Most sessions one `sessions_expired` op names (a sweep with more makes several ops). */
+export const MAX_SESSIONS_PER_SWEEP = 500;
 const userId = z.string().min(1);
 const groupId = z.string().min(1);
 const infoHash = z.string().regex(/^[0-9a-f]{40}$/);
@@ -30,7 +32,20 @@ export const OpSchema = z.discriminatedUnion('kind', [
     peerAddress: z.string().nullable(),
     expiresAt: at,
   }),
-  z.object({ kind: z.literal('session_closed'), at, tokenHash: z.string() }),
+  /**
+   * A logout. `userId` names whose session it was (ops made before it was added lack it: they
+   * are then ordered against every other op, docs/replication.md).
+   */
+  z.object({ kind: z.literal('session_closed'), at, tokenHash: z.string(), userId: userId.optional() }),
+  /**
+   * Sessions past their expiry, swept by one tracker: every tracker deletes exactly these (each
+   * only if it has expired by the op's `at`), so all of them agree on which sessions exist.
+   */
+  z.object({
+    kind: z.literal('sessions_expired'),
+    at,
+    sessions: z.array(z.object({ tokenHash: z.string(), userId })).min(1).max(MAX_SESSIONS_PER_SWEEP),
+  }),
   z.object({ kind: z.literal('group_created'), at, account, groupId, ownerId: userId }),
   z.object({ kind: z.literal('join_requested'), at, account, groupId, userId }),
   z.object({ kind: z.literal('join_resolved'), at, account, groupId, userId, accepted: z.boolean(), by: userId }),

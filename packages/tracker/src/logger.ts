@@ -9,10 +9,11 @@
  * always naming it (the name the log had before it was rotated). The files are created 0600:
  * lines name users and their addresses.
  */
-import { lstatSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { lstatSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import pinoRoll from 'pino-roll';
+import { DATA_FILE_MODE, prepareDataDir, tightenIfExists } from './db/data-dir.js';
 import { RepeatedLines, type RepeatSummary } from './log-repeats.js';
 
 /** Log files: start a new one past 10 MiB, keep 5 (the current one included). */
@@ -67,13 +68,18 @@ function pointLink(link: string, target: string): void {
 /** The field that marks a summary line, which the coalescing hook lets through. */
 const REPEATS_FIELD = 'repeats';
 
+/** @throws {DataDirError} when the data directory is writable by other users (db/data-dir.ts) */
 export async function createTrackerLogger(init: TrackerLoggerInit): Promise<TrackerLog> {
-  mkdirSync(init.dataDir, { recursive: true });
+  prepareDataDir(init.dataDir);
   const maxFileBytes = init.maxFileBytes ?? DEFAULT_LOG_ROTATION.maxFileBytes;
   const keepFiles = init.keepFiles ?? DEFAULT_LOG_ROTATION.keepFiles;
   const link = path.join(init.dataDir, 'tracker.log');
   // A log from before rotation existed is kept as the oldest file (rotation deletes it in time).
-  if (lstatSync(link, { throwIfNoEntry: false })?.isFile()) renameSync(link, path.join(init.dataDir, 'tracker.0.log'));
+  if (lstatSync(link, { throwIfNoEntry: false })?.isFile()) {
+    const oldest = path.join(init.dataDir, 'tracker.0.log');
+    renameSync(link, oldest);
+    tightenIfExists(oldest); // written before log files were private
+  }
   const file = await pinoRoll({
     file: path.join(init.dataDir, 'tracker'),
     extension: '.log',
@@ -81,7 +87,7 @@ export async function createTrackerLogger(init: TrackerLoggerInit): Promise<Trac
     limit: { count: keepFiles, removeOtherLogFiles: true },
     // Synchronous, like before: a line is on disk when the call returns, also before a crash.
     sync: true,
-    mode: 0o600,
+    mode: DATA_FILE_MODE,
   });
   // Each (re)open, by a roll or a reopen, is followed by 'ready'.
   const relink = (): void => pointLink(link, path.basename(file.file));

@@ -10,6 +10,7 @@ import { ClusterSecretError, clusterSecretLogLine, resolveClusterSecret, SECRET_
 import { startConsole } from './console/console.js';
 import { DEFAULT_EVICT_AFTER_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
 import { createTrackerLogger, DEFAULT_LOG_ROTATION, type TrackerLog } from './logger.js';
+import { DataDirError } from './db/data-dir.js';
 import { Tracker } from './tracker.js';
 import { parseTrustProxy, TrustProxyError } from './api/trusted-proxy.js';
 import { parseDuration } from './util/duration.js';
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
       keepFiles: opts.logFiles,
     });
   } catch (err) {
+    if (err instanceof DataDirError) fail(err.message);
     fail(`cannot use data directory ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const logger = log.logger;

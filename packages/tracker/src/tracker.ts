@@ -13,10 +13,11 @@ import { clientSocketRoutes } from './api/client-socket.js';
 import type { TrackerServices } from './api/context.js';
 import { normaliseRemoteAddress } from './api/client-connection.js';
 import { ClientHub } from './api/hub.js';
-import { LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
+import { LoginGuard, LoginThrottle, type LoginThrottleInit } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
+import { RegistrationLimit, type RegistrationLimitInit } from './auth/registration-limit.js';
 import { TicketIssuer } from './auth/tickets.js';
-import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_EVICT_AFTER_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_SESSION_TTL_MS } from './constants.js';
+import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_EVICT_AFTER_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_HASH_CONCURRENCY, DEFAULT_HASH_QUEUE, DEFAULT_LOGIN_THROTTLE, DEFAULT_ACCOUNT_LOGIN_THROTTLE, DEFAULT_REGISTRATION_LIMIT, DEFAULT_SESSION_SWEEP_MS, DEFAULT_SESSION_TTL_MS } from './constants.js';
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger, type TrackerLog } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
@@ -25,6 +26,7 @@ import { ReplicationLinks, registerReplicationRoute } from './replication/peer-l
 import type { PeerLinkStatus } from './replication/peer-link.js';
 import { Compactor } from './replication/compactor.js';
 import { stateDigest } from './state/digest.js';
+import { SessionSweeper } from './state/session-sweeper.js';
 import { TrackerStore } from './state/store.js';
 
 export interface TrackerInit {
@@ -37,7 +39,14 @@ export interface TrackerInit {
   /** Defaults to a logger writing the data directory's log files only (logger.ts). */
   logger?: Logger;
   sessionTtlMs?: number;
+  /** How often expired sessions are swept (DEFAULT_SESSION_SWEEP_MS). */
+  sessionSweepMs?: number;
+  /** The strict throttle, per address and per (user, address). */
   loginThrottle?: Partial<LoginThrottleInit>;
+  /** The loose one per user id. */
+  accountLoginThrottle?: Partial<LoginThrottleInit>;
+  /** Registrations per client address (DEFAULT_REGISTRATION_LIMIT). */
+  registrationLimit?: Partial<RegistrationLimitInit>;
   hashConcurrency?: number;
   hashQueue?: number;
   now?: () => number;
@@ -90,6 +99,7 @@ export class Tracker {
   compactor!: Compactor;
   /** The logger this tracker made itself (no `init.logger`), closed when it stops. */
   private ownLog: TrackerLog | undefined;
+  sessionSweeper!: SessionSweeper;
 
   private constructor(
     readonly init: TrackerInit,
@@ -123,12 +133,17 @@ export class Tracker {
           maxConcurrent: init.hashConcurrency ?? DEFAULT_HASH_CONCURRENCY,
           maxQueued: init.hashQueue ?? DEFAULT_HASH_QUEUE,
         }),
-        throttle: new LoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, ...init.loginThrottle }),
+        throttle: new LoginGuard(
+          new LoginThrottle({ ...DEFAULT_LOGIN_THROTTLE, ...init.loginThrottle }),
+          new LoginThrottle({ ...DEFAULT_ACCOUNT_LOGIN_THROTTLE, ...init.accountLoginThrottle }),
+        ),
+        registrations: new RegistrationLimit({ ...DEFAULT_REGISTRATION_LIMIT, ...init.registrationLimit }),
         log: logger,
         sessionTtlMs: init.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
         now: init.now ?? Date.now,
         tickets: TicketIssuer.load({ dataDir: init.dataDir, ...(init.cluster ? { clusterSecret: init.cluster.secret } : {}) }),
       };
+      await services.hasher.ready();
       // Per-request HTTP lines would be noise (health probes, one upgrade per client); the
       // tracker logs its own events instead.
       // Pushes caused by ops from other trackers reach this tracker's clients too.
@@ -179,6 +194,14 @@ export class Tracker {
         minOps: init.compaction?.minOps ?? DEFAULT_COMPACTION.minOps,
         evictAfterMs: init.compaction?.evictAfterMs ?? DEFAULT_EVICT_AFTER_MS,
       });
+      tracker.sessionSweeper = new SessionSweeper({
+        store,
+        reader: db.reader,
+        log: logger,
+        trackerNumber: init.trackerNumber,
+        intervalMs: init.sessionSweepMs ?? DEFAULT_SESSION_SWEEP_MS,
+        deliver: (effects) => hub.deliver(effects),
+      });
       app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
       app.get('/status', async () => tracker.status());
       app.get('/digest', async () => ({ tracker: init.trackerNumber, digest: await tracker.digest(), vector: await store.vector() }));
@@ -197,6 +220,7 @@ export class Tracker {
     await this.app.listen({ host: this.init.host, port: this.init.port });
     this.links?.start();
     this.compactor.start();
+    this.sessionSweeper.start();
 
     this.services.log.info({ event: 'tracker_started', address: this.address }, `tracker ${this.init.trackerNumber} listening on ${this.address}`);
     return this.address;
@@ -270,6 +294,7 @@ export class Tracker {
       // Links first, so peers see a clean close (1001) rather than a dropped socket; then the app,
       // which closes every client socket (fastify-websocket's preClose) and the port.
       await this.compactor.stop();
+      await this.sessionSweeper.stop();
       await this.links?.stop();
       await this.app.close();
       await Promise.allSettled([...this.inFlight]);

@@ -22,7 +22,7 @@ describe('register', () => {
     const short = await c.send('register', { userId: 'bob', password: 'short' });
     expect(short.ok).toBe(false);
     expect(!short.ok && short.error.message).toMatch(/at least 8/);
-    for (const userId of ['../etc', 'a/b', 'x'.repeat(33), '', 'bob\u001b[31m', 'ünïcode']) {
+    for (const userId of ['../etc', 'a/b', 'x'.repeat(33), '', 'bob\u001b[31m', 'ünïcode', '\u212Aelvin']) {
       expect(await c.fails('register', { userId, password: 'long-enough-password' })).toBe('ERR_BAD_MESSAGE');
     }
     const huge = await c.send('register', { userId: 'bob', password: 'p'.repeat(10_000) });
@@ -54,10 +54,29 @@ describe('login', () => {
     // The address is throttled too: guessing another account from here is slowed the same way.
     expect(await c.fails('login', { userId: 'erin', password: 'whatever-pw' })).toBe('ERR_RATE_LIMITED');
     // Only the keys that failed are throttled: no global lock-out.
-    t.services().throttle.reset('ip:127.0.0.1');
+    t.services().throttle.strict.reset('ip:127.0.0.1');
     expect(await c.fails('login', { userId: 'dave', password: 'dave-password' })).toBe('ERR_RATE_LIMITED');
     await c.ok('register', { userId: 'erin', password: 'erin-password' });
     expect((await c.ok('login', { userId: 'erin', password: 'erin-password' })).userId).toBe('erin');
+  });
+
+  it("a stranger's 50 wrong passwords from one address do not lock the owner out at another", async () => {
+    t = await startTestTracker(); // the production throttle
+    const setup = await t.connect();
+    await setup.ok('register', { userId: 'kelvin', password: 'kelvin-password' });
+    const stranger = await t.connect({ localAddress: '127.0.0.2' });
+    const codes = [];
+    for (let i = 0; i < 50; i++) codes.push(await stranger.fails('login', { userId: 'kelvin', password: `guess-${i}-xxxx` }));
+    expect(codes.slice(0, 5)).toEqual(Array(5).fill('ERR_BAD_CREDENTIALS'));
+    expect(new Set(codes.slice(5))).toEqual(new Set(['ERR_RATE_LIMITED']));
+    // The stranger stays slowed down, even with the right password, and for other accounts too.
+    expect(await stranger.fails('login', { userId: 'kelvin', password: 'kelvin-password' })).toBe('ERR_RATE_LIMITED');
+    expect(await stranger.fails('login', { userId: 'setup', password: 'whatever-pw' })).toBe('ERR_RATE_LIMITED');
+    // The owner, from a fresh address, gets in at once.
+    const owner = await t.connect({ localAddress: '127.0.0.3' });
+    const started = Date.now();
+    expect((await owner.ok('login', { userId: 'kelvin', password: 'kelvin-password' })).userId).toBe('kelvin');
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('refuses a second login on the same connection and requests before login', async () => {
@@ -81,6 +100,44 @@ describe('login', () => {
     const busy = replies.find((r) => !r.ok);
     expect(busy && !busy.ok && busy.error.retryAfterMs).toBeGreaterThan(0);
     expect((await t.tracker.status()).users).toBe(codes.filter((c) => c === 'ok').length);
+  });
+});
+
+// Registrations cost an argon2 hash each: one address cannot take the capacity logins need.
+describe('registration limits', () => {
+  it('70 concurrent registrations from one address: refused early (ERR_BUSY), and a login at the same time succeeds', async () => {
+    t = await startTestTracker(); // production hashing limits
+    const owner = await t.connect({ localAddress: '127.0.0.3' });
+    await owner.ok('register', { userId: 'kelvin', password: 'kelvin-password' });
+    const flood = await Promise.all(Array.from({ length: 70 }, () => t.connect({ localAddress: '127.0.0.2' })));
+    const replies = Promise.all(flood.map((c, i) => c.send('register', { userId: `flood${i}`, password: 'flood-password' })));
+    await new Promise((r) => setTimeout(r, 200)); // every registration has arrived and is hashing or refused
+    const login = await owner.send('login', { userId: 'kelvin', password: 'kelvin-password' });
+    expect(login).toMatchObject({ ok: true, result: { userId: 'kelvin' } });
+    const codes = (await replies).map((r) => (r.ok ? 'ok' : r.error.code));
+    expect(codes.filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(2);
+    expect(new Set(codes)).toEqual(new Set(['ok', 'ERR_BUSY']));
+    expect((await t.tracker.status()).users).toBe(1 + codes.filter((c) => c === 'ok').length);
+  });
+
+  it('past a burst of 30, an address registers one a second (ERR_RATE_LIMITED); other addresses are not affected', async () => {
+    t = await startTestTracker();
+    const c = await t.connect({ localAddress: '127.0.0.2' });
+    const codes: string[] = [];
+    for (let i = 0; i < 31; i++) {
+      const r = await c.send('register', { userId: `burst${i}`, password: 'burst-password' });
+      codes.push(r.ok ? 'ok' : r.error.code);
+      if (!r.ok) expect(r.error.retryAfterMs).toBeGreaterThan(0);
+    }
+    // 30 in the burst; a few more may have been refilled while the first ones hashed.
+    expect(codes.slice(0, 30)).toEqual(Array(30).fill('ok'));
+    let extra = 0;
+    while ((await c.send('register', { userId: `more${extra}`, password: 'burst-password' })).ok) extra += 1;
+    expect(extra).toBeLessThan(10);
+    // Asking for a taken id is answered as before and costs nothing.
+    expect(await c.fails('register', { userId: 'burst0', password: 'burst-password' })).toBe('ERR_USER_EXISTS');
+    const other = await t.connect({ localAddress: '127.0.0.3' });
+    expect(await other.ok('register', { userId: 'elsewhere', password: 'other-password' })).toEqual({ userId: 'elsewhere' });
   });
 });
 

@@ -70,8 +70,9 @@ function generate(seed: number, count: number): ReplicatedOp[] {
     const groupId = pick(GROUPS);
     const name = pick(['a.bin', 'b.bin']);
     const hash = infoHash({ name, length: FILE.length, pieceLength: 16_384, pieces: Buffer.from(FILE_FIELDS.pieces, 'hex') });
-    const kind = pick(['group_created', 'join_requested', 'join_resolved', 'member_left', 'file_shared', 'pieces_updated', 'share_stopped', 'session_opened', 'session_closed'] as const);
-    const token = `${pick(['1', '2', '3'])}`.repeat(64);
+    const kind = pick(['group_created', 'join_requested', 'join_resolved', 'member_left', 'file_shared', 'pieces_updated', 'share_stopped', 'session_opened', 'session_closed', 'sessions_expired'] as const);
+    // Each user's own few sessions (a token hash belongs to one user, as in real logs).
+    const token = `${USERS.indexOf(user)}${pick(['1', '2', '3'])}`.repeat(32);
     const bodies: Record<typeof kind, Record<string, unknown>> = {
       group_created: { kind, account, groupId, ownerId: user },
       join_requested: { kind, account, groupId, userId: user },
@@ -80,8 +81,10 @@ function generate(seed: number, count: number): ReplicatedOp[] {
       file_shared: { kind, account, groupId, infoHash: hash, name, ...FILE_FIELDS, userId: user, peerAddress: `127.0.0.1:${6000 + origin}` },
       pieces_updated: { kind, account, groupId, infoHash: hash, userId: user, peerAddress: '127.0.0.1:7000', bitfield: Buffer.from([pick([0x80, 0xc0, 0xf8])]).toString('base64') },
       share_stopped: { kind, account, groupId, infoHash: hash, userId: user },
-      session_opened: { kind, account, tokenHash: token, userId: user, peerAddress: null, expiresAt: '2030-01-01T00:00:00.000Z' },
-      session_closed: { kind, tokenHash: token },
+      session_opened: { kind, account, tokenHash: token, userId: user, peerAddress: null, expiresAt: pick(['2030-01-01T00:00:00.000Z', '2001-01-01T00:00:00.000Z']) },
+      // Old logs' session_closed named no user; new ones do.
+      session_closed: { kind, tokenHash: token, ...(rnd() < 0.5 ? { userId: user } : {}) },
+      sessions_expired: { kind, sessions: [{ tokenHash: token, userId: user }] },
     };
     emit(origin, bodies[kind]);
   }

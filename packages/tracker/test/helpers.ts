@@ -14,7 +14,8 @@ export interface TestTracker extends AsyncDisposable {
   tracker: Tracker;
   url: string;
   dataDir: string;
-  connect(): Promise<TestClient>;
+  /** A client; `localAddress` picks its source address (any 127.x.y.z on loopback). */
+  connect(opts?: { localAddress?: string }): Promise<TestClient>;
   services(): Tracker['services'];
   stop(): Promise<void>;
 }
@@ -34,8 +35,8 @@ export async function startTestTracker(init: Partial<TrackerInit> = {}): Promise
     tracker,
     url,
     dataDir,
-    async connect() {
-      const client = await TestClient.connect(url);
+    async connect(opts) {
+      const client = await TestClient.connect(url, opts);
       clients.push(client);
       return client;
     },
@@ -76,9 +77,9 @@ export class TestClient {
     });
   }
 
-  static connect(url: string, headers?: Record<string, string>): Promise<TestClient> {
+  static connect(url: string, opts: { localAddress?: string; headers?: Record<string, string> } = {}): Promise<TestClient> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, headers ? { headers } : {});
+      const socket = new WebSocket(url, { ...(opts.localAddress ? { localAddress: opts.localAddress } : {}), ...(opts.headers ? { headers: opts.headers } : {}) });
       socket.once('open', () => resolve(new TestClient(socket)));
       socket.once('error', reject);
     });

@@ -38,7 +38,7 @@ describe('advertised peer address', () => {
 
   it('takes the address from X-Forwarded-For only when the connection comes from a trusted proxy', async () => {
     t = await startTestTracker({ trustProxy: ['127.0.0.1/32'] });
-    const proxied = await TestClient.connect(t.url, { 'X-Forwarded-For': '198.51.100.7' });
+    const proxied = await TestClient.connect(t.url, { headers: { 'X-Forwarded-For': '198.51.100.7' } });
     await proxied.ok('register', { userId: 'ann', password: 'ann-secret-pw-1' });
     const login = await proxied.ok('login', { userId: 'ann', password: 'ann-secret-pw-1', peerAddress: '0.0.0.0:6881' });
     expect(login.peerAddress).toBe('198.51.100.7:6881');
@@ -46,7 +46,7 @@ describe('advertised peer address', () => {
 
     const untrusting = await startTestTracker();
     try {
-      const forged = await TestClient.connect(untrusting.url, { 'X-Forwarded-For': '198.51.100.7' });
+      const forged = await TestClient.connect(untrusting.url, { headers: { 'X-Forwarded-For': '198.51.100.7' } });
       await forged.ok('register', { userId: 'eve', password: 'eve-secret-pw-1' });
       expect((await forged.ok('login', { userId: 'eve', password: 'eve-secret-pw-1', peerAddress: '0.0.0.0:6881' })).peerAddress).toBe('127.0.0.1:6881');
       forged.close();

@@ -3,8 +3,9 @@
  */
 import { ProtocolError, type Request, type RequestType, type Result } from '@groupshare/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { LoginGuard } from '../auth/login-throttle.js';
 import type { PasswordHasher } from '../auth/passwords.js';
+import type { RegistrationLimit } from '../auth/registration-limit.js';
 import type { TicketIssuer } from '../auth/tickets.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { TrackerQueries } from '../state/queries.js';
@@ -19,7 +20,9 @@ export interface TrackerServices {
   queries: TrackerQueries;
   hub: ClientHub;
   hasher: PasswordHasher;
-  throttle: LoginThrottle;
+  throttle: LoginGuard;
+  /** Registrations per client address. */
+  registrations: RegistrationLimit;
   log: FastifyBaseLogger;
   sessionTtlMs: number;
   now: () => number;

@@ -47,7 +47,8 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
   },
 
   async register(ctx, req) {
-    await createUser(ctx.services, req.userId, req.password, { selfService: true });
+    const { registrations, now } = ctx.services;
+    await createUser(ctx.services, req.userId, req.password, { selfService: true, admit: () => registrations.admit(ctx.conn.remoteAddress, now()) });
     ctx.services.log.info({ event: 'user_registered', userId: req.userId, ip: ctx.conn.remoteAddress }, 'user registered');
     return { userId: req.userId };
   },
@@ -55,8 +56,8 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
   async login(ctx, req) {
     const { store, reader, hasher, throttle, hub, log, now, sessionTtlMs } = ctx.services;
     if (ctx.conn.session) throw new ProtocolError('ERR_ALREADY_LOGGED_IN', `already logged in as ${ctx.conn.session.userId}; log out first`);
-    const keys = [`ip:${ctx.conn.remoteAddress}`, `user:${req.userId}`];
-    const wait = Math.max(...keys.map((k) => throttle.waitMs(k, now())));
+    const ip = ctx.conn.remoteAddress;
+    const wait = throttle.waitMs(req.userId, ip, now());
     if (wait > 0) {
       log.warn({ event: 'login_throttled', userId: req.userId, ip: ctx.conn.remoteAddress }, 'login throttled');
       throw new ProtocolError('ERR_RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, wait);
@@ -65,7 +66,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     const user = await reader.user.findUnique({ where: { id: req.userId } });
     const ok = await limited(() => hasher.verify(user?.passwordHash, req.password));
     if (!ok) {
-      for (const key of keys) throttle.recordFailure(key, now());
+      throttle.recordFailure(req.userId, ip, now());
       if (await lostRegistration(ctx, req.userId, req.password)) {
         log.warn({ event: 'login_conflict', userId: req.userId, ip: ctx.conn.remoteAddress }, 'login under a registration that lost a conflict');
         throw new ProtocolError(
@@ -77,13 +78,14 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
       // Same reply for an unknown user and a wrong password.
       throw new ProtocolError('ERR_BAD_CREDENTIALS', 'wrong user id or password');
     }
-    throttle.reset(`user:${req.userId}`);
+    throttle.recordSuccess(req.userId, ip);
     const token = newSessionToken();
     const tokenHash = hashToken(token);
     const expiresAt = new Date(now() + sessionTtlMs).toISOString();
     const account = user!.createdHlc; // ok implies the user exists
-    await store.mutate((w) => w.commit({ kind: 'session_opened', account, tokenHash, userId: req.userId, peerAddress, expiresAt }));
+    const { effects } = await store.mutate((w) => w.commit({ kind: 'session_opened', account, tokenHash, userId: req.userId, peerAddress, expiresAt }));
     hub.setSession(ctx.conn, { userId: req.userId, account, tokenHash, peerAddress, expiresAtMs: Date.parse(expiresAt) });
+    hub.deliver(effects); // the user's oldest session, if this one is past the cap
     log.info({ event: 'login', userId: req.userId, ip: ctx.conn.remoteAddress, peerAddress }, 'login');
     return { userId: req.userId, token, expiresAt, peerAddress, notices: await noticesFor(ctx, req.userId), ticketKey: ctx.services.tickets.publicKey };
   },
@@ -112,8 +114,11 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
   async logout(ctx) {
     const { store, hub, log } = ctx.services;
     const session = requireSession(ctx);
-    await store.mutate((w) => w.commit({ kind: 'session_closed', tokenHash: session.tokenHash }));
-    hub.endSession(session.tokenHash);
+    const { effects } = await store.mutate((w) => w.commit({ kind: 'session_closed', tokenHash: session.tokenHash, userId: session.userId }));
+    // This connection asked: it is logged out without being told. Its session's other
+    // connections are told, here and (by replication) on every other tracker.
+    hub.setSession(ctx.conn, null);
+    hub.deliver(effects);
     log.info({ event: 'logout', userId: session.userId }, 'logout');
     return {};
   },

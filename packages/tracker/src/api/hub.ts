@@ -82,16 +82,21 @@ export class ClientHub {
     return this.byUser.get(userId) ?? new Set();
   }
 
-  /** Logs every connection of the session out (after `logout` on any one of them). */
-  endSession(tokenHash: string): void {
-    for (const conn of this.connections) {
-      if (conn.session?.tokenHash === tokenHash) this.setSession(conn, null);
-    }
-  }
-
-  /** Carries out what applying ops asked: pushes, and logging out every connection of a user. */
+  /**
+   * Carries out what applying ops asked: pushes, and logging out every connection of a user or
+   * of one session (a logout, an expiry, or a session past the per-user cap, here or on any
+   * other tracker: the effect comes with the op).
+   */
   deliver(effects: readonly Effect[]): void {
     for (const effect of effects) {
+      if ('endSession' in effect) {
+        for (const conn of [...this.connectionsOf(effect.userId)]) {
+          if (conn.session?.tokenHash !== effect.endSession) continue;
+          conn.push({ push: 'session_ended', data: { reason: effect.reason } });
+          this.setSession(conn, null);
+        }
+        continue;
+      }
       if ('endSessionsOf' in effect) {
         for (const conn of [...this.connectionsOf(effect.endSessionsOf)]) {
           conn.push({ push: 'session_ended', data: { reason: effect.reason } });

@@ -35,18 +35,31 @@ function userExists(userId: string): ProtocolError {
  * `password`. A client's registration (`selfService`) is refused while the operator has closed
  * registration; the operator's own `add_user` is not.
  *
- * @throws {ProtocolError} ERR_REGISTRATION_CLOSED, ERR_USER_EXISTS, ERR_BUSY
+ * @throws {ProtocolError} ERR_REGISTRATION_CLOSED, ERR_USER_EXISTS, ERR_BUSY, or what `admit` throws
  */
 export async function createUser(
   services: Pick<TrackerServices, 'store' | 'reader' | 'hasher'>,
   userId: string,
   password: string,
-  opts: { selfService: boolean },
+  opts: {
+    selfService: boolean;
+    /**
+     * Called once the id is known free, before the hash: may refuse (a per-address limit) by
+     * throwing; returns what to call when the hashing is over.
+     */
+    admit?: () => () => void;
+  },
 ): Promise<void> {
   const { store, reader, hasher } = services;
   if (opts.selfService && !(await registrationOpen(reader))) throw registrationClosed();
   if (await reader.user.findUnique({ where: { id: userId } })) throw userExists(userId);
-  const passwordHash = await limited(() => hasher.hash(password));
+  const release = opts.admit?.();
+  let passwordHash: string;
+  try {
+    passwordHash = await limited(() => hasher.hash(password));
+  } finally {
+    release?.();
+  }
   await store.mutate(async (w) => {
     // Checked again under the write lock: another registration, or the operator, may have
     // acted while the password was hashed.

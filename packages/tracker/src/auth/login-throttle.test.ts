@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { LoginThrottle, type LoginThrottleInit } from './login-throttle.js';
+import { LoginGuard, LoginThrottle, type LoginThrottleInit } from './login-throttle.js';
 
 const INIT: LoginThrottleInit = {
   freeFailures: 3,
@@ -114,5 +114,38 @@ describe('LoginThrottle size bound', () => {
     expect(throttle.waitMs('b', 3)).toBe(0);
     expect(throttle.waitMs('a', 3)).toBe(1_999); // 2 failures, 1 past free: 2 s from t = 2
     expect(throttle.waitMs('c', 3)).toBe(1_000);
+  });
+});
+
+// The policy: strict where the guesses come from, loose per account.
+describe('LoginGuard', () => {
+  const guard = () => new LoginGuard(new LoginThrottle(INIT), new LoginThrottle({ ...INIT, freeFailures: 20, maxDelayMs: 5_000 }));
+
+  it("slows the guesser's address and (account, address), not the owner at another address", () => {
+    const g = guard();
+    for (let i = 0; i < 50; i++) g.recordFailure('kelvin', '127.0.0.2', 0);
+    expect(g.waitMs('kelvin', '127.0.0.2', 0)).toBe(10_000);
+    expect(g.waitMs('bob', '127.0.0.2', 0)).toBe(10_000); // the address, whatever account
+    expect(g.waitMs('kelvin', '127.0.0.3', 0)).toBe(5_000); // 50 > 20 account-wide: the loose limit
+    const few = guard();
+    for (let i = 0; i < 19; i++) few.recordFailure('kelvin', '127.0.0.2', 0);
+    expect(few.waitMs('kelvin', '127.0.0.3', 0)).toBe(0);
+  });
+
+  it('slows a guess spread over many addresses through the account key', () => {
+    const g = guard();
+    for (let i = 0; i < 25; i++) g.recordFailure('kelvin', `10.0.0.${i}`, 0);
+    expect(g.waitMs('kelvin', '10.0.0.200', 0)).toBeGreaterThan(0);
+    expect(g.waitMs('bob', '10.0.0.200', 0)).toBe(0);
+  });
+
+  it("a success clears only its (account, address) pair, not the guesser's count", () => {
+    const g = guard();
+    for (let i = 0; i < 3; i++) g.recordFailure('kelvin', '127.0.0.3', 0);
+    for (let i = 0; i < 25; i++) g.recordFailure('kelvin', '127.0.0.2', 0);
+    g.recordSuccess('kelvin', '127.0.0.3');
+    expect(g.strict.waitMs('pair:kelvin@127.0.0.3', 0)).toBe(0);
+    expect(g.waitMs('kelvin', '127.0.0.2', 0)).toBe(10_000);
+    expect(g.account.waitMs('user:kelvin', 0)).toBeGreaterThan(0);
   });
 });

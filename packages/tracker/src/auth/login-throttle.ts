@@ -1,5 +1,7 @@
 /**
- * Failed-login throttling, keyed separately by client address and by user id.
+ * Failed-login throttling. A {@link LoginThrottle} counts failures per key; a {@link LoginGuard}
+ * combines them into the tracker's policy: strict per client address and per (account, address)
+ * pair, loose per account.
  *
  * Each key gets a few free failures, then must wait an exponentially growing delay after each
  * further failure (capped), which stops online guessing without a hard lock-out. There is no
@@ -71,4 +73,43 @@ export class LoginThrottle {
     }
     return entry;
   }
+}
+
+/**
+ * The login policy. A guesser is slowed where they guess from: per address (whatever accounts
+ * they try) and per (account, address). An account's own key is much looser, so a stranger's
+ * failures from their addresses do not lock its owner out at another address; it only slows
+ * a guess spread over very many addresses. A success clears its (account, address) pair only:
+ * an owner logging in does not wipe the count of someone guessing their password elsewhere.
+ */
+export class LoginGuard {
+  constructor(
+    /** Keys `ip:<address>` and `pair:<user>@<address>`. */
+    readonly strict: LoginThrottle,
+    /** Keys `user:<user>`. */
+    readonly account: LoginThrottle,
+  ) {}
+
+  /** Milliseconds a login of `userId` from `address` must still wait, 0 if it may try now. */
+  waitMs(userId: string, address: string, now: number): number {
+    return Math.max(
+      this.strict.waitMs(`ip:${address}`, now),
+      this.strict.waitMs(pairKey(userId, address), now),
+      this.account.waitMs(`user:${userId}`, now),
+    );
+  }
+
+  recordFailure(userId: string, address: string, now: number): void {
+    this.strict.recordFailure(`ip:${address}`, now);
+    this.strict.recordFailure(pairKey(userId, address), now);
+    this.account.recordFailure(`user:${userId}`, now);
+  }
+
+  recordSuccess(userId: string, address: string): void {
+    this.strict.reset(pairKey(userId, address));
+  }
+}
+
+function pairKey(userId: string, address: string): string {
+  return `pair:${userId}@${address}`;
 }

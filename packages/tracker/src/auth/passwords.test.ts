@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import argon2 from 'argon2';
+import { describe, expect, it, vi } from 'vitest';
 
 import { QueueFullError } from '../util/limiter.js';
 import { PasswordHasher } from './passwords.js';
@@ -111,5 +112,33 @@ describe('PasswordHasher load bound', () => {
     expect(hasher.load).toEqual({ running: 1, queued: 2 });
     await Promise.all(pending);
     expect(hasher.load).toEqual({ running: 0, queued: 0 });
+  });
+});
+
+// Logins keep their capacity, and the first unknown-user login costs what any other does.
+describe('PasswordHasher lanes and dummy hash', () => {
+  it('a burst of new-password hashes waits in its own lane: verifies are not refused', async () => {
+    const hasher = new PasswordHasher({ maxConcurrent: 2, maxQueued: 4 });
+    const stored = await hasher.hash(PASSWORD);
+    const burst = Promise.allSettled(Array.from({ length: 20 }, (_, i) => hasher.hash(`password-${i}`)));
+    const verifies = Array.from({ length: 4 }, () => hasher.verify(stored, PASSWORD));
+    expect(await Promise.all(verifies)).toEqual([true, true, true, true]);
+    const outcomes = await burst;
+    expect(outcomes.filter((o) => o.status === 'rejected').length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('ready() makes the dummy hash, so an unknown-user login hashes nothing more', async () => {
+    const hasher = new PasswordHasher();
+    await hasher.ready();
+    const hash = vi.spyOn(argon2, 'hash');
+    const verify = vi.spyOn(argon2, 'verify');
+    try {
+      expect(await hasher.verify(undefined, 'wrong password')).toBe(false);
+      expect(hash).not.toHaveBeenCalled();
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      hash.mockRestore();
+      verify.mockRestore();
+    }
   });
 });

@@ -1,6 +1,11 @@
 /**
  * Password hashing with argon2id at OWASP's minimum or above (m = 19 MiB, t = 2, p = 1), run
  * through a ConcurrencyLimiter so hashing can never take more than a bounded share of the CPU.
+ *
+ * Verifying (logins) and hashing new passwords (registrations, the operator's add_user and
+ * reset_password) share those slots, but new hashes first pass a lane of their own that lets
+ * only one through at a time (of two slots): a burst of registrations waits, or is refused, in
+ * its own queue and never fills the one logins wait in.
  */
 import argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
@@ -19,18 +24,34 @@ export interface PasswordHasherInit {
   maxConcurrent?: number;
   /** Hashes allowed to wait; beyond this, ERR_BUSY. */
   maxQueued?: number;
+  /** New-password hashes allowed to wait in their own lane; default min(maxQueued, 16). */
+  maxQueuedNew?: number;
 }
 
 export class PasswordHasher {
   private readonly limiter: ConcurrencyLimiter;
+  /** New-password hashes pass this first: at most one holds (or waits for) a shared slot. */
+  private readonly newHashes: ConcurrencyLimiter;
   private dummyHash: Promise<string> | undefined;
 
   constructor(init: PasswordHasherInit = {}) {
-    this.limiter = new ConcurrencyLimiter(init.maxConcurrent ?? 2, init.maxQueued ?? 64);
+    const maxQueued = init.maxQueued ?? 64;
+    this.limiter = new ConcurrencyLimiter(init.maxConcurrent ?? 2, maxQueued);
+    this.newHashes = new ConcurrencyLimiter(1, init.maxQueuedNew ?? Math.min(maxQueued, 16));
   }
 
+  /** @throws {QueueFullError} when the new-password lane is full */
   hash(password: string): Promise<string> {
-    return this.limiter.run(() => argon2.hash(password, ARGON2_OPTIONS));
+    return this.newHashes.run(() => this.limiter.run(() => argon2.hash(password, ARGON2_OPTIONS)));
+  }
+
+  /**
+   * Makes the dummy hash that unknown users are checked against. The tracker awaits this at
+   * start: made lazily, the first unknown-user login took two hashes' time, which told that
+   * the user does not exist.
+   */
+  async ready(): Promise<void> {
+    await this.dummy();
   }
 
   /**
@@ -43,12 +64,15 @@ export class PasswordHasher {
     return ok && hash !== undefined;
   }
 
+  /** Hashes running, and waiting (for a slot or in the new-password lane). */
   get load(): { running: number; queued: number } {
-    return this.limiter.load;
+    const { running, queued } = this.limiter.load;
+    return { running, queued: queued + this.newHashes.load.queued };
   }
 
   private dummy(): Promise<string> {
-    this.dummyHash ??= this.hash(randomBytes(24).toString('base64'));
+    // Outside the limits: made once, at start, before any client is served.
+    this.dummyHash ??= argon2.hash(randomBytes(24).toString('base64'), ARGON2_OPTIONS);
     return this.dummyHash;
   }
 }

@@ -1,11 +1,11 @@
 // Opens the tracker's SQLite database: migrate with a short-lived better-sqlite3 handle, then hand
 // the file to PrismaClient through the better-sqlite3 driver adapter.
-import fs from 'node:fs';
 import path from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database, { type Database as SqliteConnection } from 'better-sqlite3';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { Checkpointer } from './checkpointer.js';
+import { prepareDataDir, privateFile, tightenIfExists } from './data-dir.js';
 import { defaultMigrationsDir, migrate } from './migrate.js';
 
 export interface TrackerDatabase {
@@ -96,7 +96,11 @@ class ConfiguredSqliteAdapter extends PrismaBetterSqlite3 {
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<TrackerDatabase> {
   const file = path.resolve(opts.file);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // The database holds password and token hashes: a private directory, private files. SQLite
+  // gives the -wal and -shm files the database file's mode; older ones are tightened here.
+  prepareDataDir(path.dirname(file));
+  privateFile(file);
+  for (const suffix of ['-wal', '-shm']) tightenIfExists(file + suffix);
 
   const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   try {

@@ -11,6 +11,7 @@
  * Conflict so the loser can be told.
  */
 import { Bitfield, pieceCount, type Op } from '@groupshare/protocol';
+import { applySessionClosed, applySessionOpened, applySessionsExpired } from './apply-sessions.js';
 import type { Effect } from './effects.js';
 import type { StateRows } from './rows.js';
 import { REGISTRATION_SETTING } from './settings.js';
@@ -38,23 +39,12 @@ export function applyOp(rows: StateRows, op: Op, meta: OpMeta): Effect[] {
       }
       return [];
     }
-    case 'session_opened': {
-      if (!actorIsCurrent(rows, op.userId, op.account)) return [];
-      rows.insertSession({ tokenHash: op.tokenHash, userId: op.userId, peerAddress: op.peerAddress, createdAt: at, expiresAt: op.expiresAt });
-      rows.setLastLogin(op.userId, at);
-      // A new login at this address: what it served before is not offered until its client says
-      // again that it serves it (a restarted client may have lost or changed files meanwhile).
-      if (op.peerAddress !== null) rows.pauseSharesAt(op.userId, op.peerAddress);
-      return [];
-    }
-    case 'session_closed': {
-      const closed = rows.sessionPeer(op.tokenHash);
-      rows.deleteSession(op.tokenHash);
-      // Logged out: its peer stops serving. Another live session at the same address (a client
-      // that logged in again before the old session was closed) still serves, so it keeps them.
-      if (closed?.peerAddress && !rows.hasSessionAt(closed.userId, closed.peerAddress)) rows.pauseSharesAt(closed.userId, closed.peerAddress);
-      return [];
-    }
+    case 'session_opened':
+      return applySessionOpened(rows, op, actorIsCurrent);
+    case 'session_closed':
+      return applySessionClosed(rows, op);
+    case 'sessions_expired':
+      return applySessionsExpired(rows, op);
     case 'group_created': {
       if (!actorIsCurrent(rows, op.ownerId, op.account)) return [];
       if (rows.groupOwner(op.groupId) !== undefined) {

@@ -15,7 +15,12 @@ export function opKeys(op: Op): string[] {
     case 'session_opened':
       return [`u:${op.userId}`, `s:${op.tokenHash}`];
     case 'session_closed':
-      return [`s:${op.tokenHash}`];
+      // Ending a session pauses its user's shares, and the per-user session cap counts the
+      // user's sessions: ordered with the user's ops. An op from before it named the user
+      // cannot say whose session it was, so it orders with everything.
+      return op.userId === undefined ? [ANY_ROW] : [`u:${op.userId}`, `s:${op.tokenHash}`];
+    case 'sessions_expired':
+      return op.sessions.flatMap((s) => [`u:${s.userId}`, `s:${s.tokenHash}`]);
     case 'group_created':
       return [`u:${op.ownerId}`, `g:${op.groupId}`];
     case 'join_resolved':

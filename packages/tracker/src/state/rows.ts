@@ -81,6 +81,8 @@ export class StateRows {
       ),
       deleteSession: p('DELETE FROM "Session" WHERE "tokenHash" = ?'),
       sessionPeer: p('SELECT "userId", "peerAddress" FROM "Session" WHERE "tokenHash" = ?'),
+      sessionsOf: p('SELECT "tokenHash" FROM "Session" WHERE "userId" = ? ORDER BY "createdAt" ASC, "tokenHash" ASC').pluck(),
+      sessionExpiresAt: p('SELECT "expiresAt" FROM "Session" WHERE "tokenHash" = ?').pluck(),
       hasSessionAt: p('SELECT 1 FROM "Session" WHERE "userId" = ? AND "peerAddress" = ? LIMIT 1').pluck(),
       groupOwner: p('SELECT "ownerId" FROM "Group" WHERE "id" = ?').pluck(),
       insertGroup: p('INSERT INTO "Group" ("id", "ownerId", "createdAt") VALUES (?, ?, ?)'),
@@ -142,6 +144,18 @@ export class StateRows {
 
   deleteSession(tokenHash: string): void {
     this.s.deleteSession.run(tokenHash);
+  }
+
+  /** Token hashes of the user's sessions, oldest first (then by token hash). */
+  sessionsOf(userId: string): string[] {
+    return this.s.sessionsOf.all(userId) as string[];
+  }
+
+  /** Whether the session exists and its expiry is at or before `at` (an op's time). */
+  sessionExpiredBy(tokenHash: string, at: string): boolean {
+    const expiresAt = this.s.sessionExpiresAt.get(tokenHash) as string | undefined;
+    // Both in sqlDate's one fixed-width form, so text order is time order.
+    return expiresAt !== undefined && expiresAt <= sqlDate(at);
   }
 
   /** Whether the user has a session whose peer serves at `peerAddress`. */

@@ -37,10 +37,10 @@ export class TrackerClient {
     });
   }
 
-  /** Opens `ws://host:port/ws`. */
-  static connect(address, { timeoutMs = 10_000 } = {}) {
+  /** Opens `ws://host:port/ws`, from `localAddress` if given (any 127.x.y.z on loopback). */
+  static connect(address, { timeoutMs = 10_000, localAddress } = {}) {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(`ws://${address}/ws`, { handshakeTimeout: timeoutMs, perMessageDeflate: false });
+      const socket = new WebSocket(`ws://${address}/ws`, { handshakeTimeout: timeoutMs, perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
       socket.once('open', () => resolve(new TrackerClient(socket)));
       socket.once('error', reject);
     });

@@ -141,8 +141,14 @@ export class Tracker {
           // sent a close frame naming the fault. Cutting the connection at once would often drop
           // that frame unsent, and the client would see a bare 1006 and not know why; so the
           // closing handshake gets a moment (ws reads nothing more from this socket meanwhile).
-          if (socket.readyState === socket.CLOSING) setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
-          else socket.terminate();
+          if (socket.readyState === socket.CLOSING) {
+            setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+            // Meanwhile ws would read and discard whatever else the client sends (after its own
+            // resume, on the next tick): at loopback speed that is megabytes a second of work per
+            // socket for a flood of oversized frames. Not reading leaves TCP to stop the sender.
+            const raw = (socket as unknown as { _socket?: { pause(): void } })._socket;
+            process.nextTick(() => process.nextTick(() => raw?.pause()));
+          } else socket.terminate();
         },
       });
       if (init.cluster) {

@@ -1,5 +1,6 @@
 /**
- * Builds a tracker: database, services, fastify app with `/ws` and `/health`. `start()` listens,
+ * Builds a tracker: database, services, fastify app with `/ws`, `/health`, `/status` and `/digest`
+ * (api/http-routes.ts). `start()` listens,
  * `stop()` closes client sockets, waits for requests in flight and the last write, and closes
  * the database; it is idempotent. The process entry point (main.ts) adds the console and signals.
  */
@@ -10,6 +11,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { AddressLimit } from './api/address-limit.js';
 import { clientSocketRoutes } from './api/client-socket.js';
+import { registerHttpRoutes } from './api/http-routes.js';
 import type { TrackerServices } from './api/context.js';
 import { normaliseRemoteAddress } from './api/client-connection.js';
 import { ClientHub } from './api/hub.js';
@@ -24,7 +26,7 @@ import { SqlReads } from './state/sql-reads.js';
 import { ReplicationLinks, registerReplicationRoute } from './replication/peer-links.js';
 import type { PeerLinkStatus } from './replication/peer-link.js';
 import { Compactor } from './replication/compactor.js';
-import { stateDigest } from './state/digest.js';
+import { DigestCache, stateDigest } from './state/digest.js';
 import { TrackerStore } from './state/store.js';
 
 export interface TrackerInit {
@@ -48,6 +50,11 @@ export interface TrackerInit {
   cluster?: { trackers: readonly Pick<TrackerAddress, 'host' | 'port'>[]; secret: string };
   /** Most WebSockets one remote address may hold open (DEFAULT_MAX_CONNECTIONS_PER_ADDRESS). */
   maxConnectionsPerAddress?: number;
+  /**
+   * Addresses that may read `/status` and `/digest` without proving the cluster secret;
+   * `loopback` (the default) stands for 127.0.0.0/8 and ::1.
+   */
+  statusTrusted?: readonly string[];
   /** How often to try compacting the op log, and the fewest ops worth it (docs/replication.md). */
   compaction?: { intervalMs?: number; minOps?: number };
 }
@@ -76,6 +83,14 @@ export class Tracker {
   private stopping: Promise<void> | undefined;
   private readonly startedAt = Date.now();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Recomputed only after writes (state/digest.ts). */
+  private readonly digests = new DigestCache(
+    () => this.db.sqlite.reader.pragma('data_version', { simple: true }) as number,
+    async () => {
+      const digest = await stateDigest(this.db.reader);
+      return { digest, vector: await this.services.store.vector() };
+    },
+  );
 
   /** Replication links to the other trackers, when this tracker is part of a cluster. */
   links: ReplicationLinks | undefined;
@@ -171,9 +186,14 @@ export class Tracker {
         intervalMs: init.compaction?.intervalMs ?? DEFAULT_COMPACTION.intervalMs,
         minOps: init.compaction?.minOps ?? DEFAULT_COMPACTION.minOps,
       });
-      app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
-      app.get('/status', async () => tracker.status());
-      app.get('/digest', async () => ({ tracker: init.trackerNumber, digest: await tracker.digest(), vector: await store.vector() }));
+      registerHttpRoutes(app, {
+        trackerNumber: init.trackerNumber,
+        uptimeS: () => tracker.uptimeS(),
+        status: () => tracker.status(),
+        digest: async () => ({ tracker: init.trackerNumber, ...(await tracker.digestAndVector()) }),
+        ...(init.cluster ? { secret: init.cluster.secret } : {}),
+        ...(init.statusTrusted ? { trusted: init.statusTrusted } : {}),
+      });
       await app.register(clientSocketRoutes, { services, inFlight: tracker.inFlight, limit });
       return tracker;
     } catch (err) {
@@ -229,8 +249,13 @@ export class Tracker {
   }
 
   /** SHA-256 of the replicated state: equal on trackers that are in sync. */
-  digest(): Promise<string> {
-    return stateDigest(this.db.reader);
+  async digest(): Promise<string> {
+    return (await this.digests.get()).digest;
+  }
+
+  /** The digest with the vector of ops applied, read together (`GET /digest`). */
+  digestAndVector(): Promise<{ digest: string; vector: Record<string, number> }> {
+    return this.digests.get();
   }
 
   /**

@@ -16,3 +16,4 @@ export * from './replication-ops.js';
 export * from './replication-messages.js';
 export * from './tickets.js';
 export * from './seeded-rng.js';
+export * from './untrusted-text.js';

@@ -27,3 +27,32 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** Most piece indices one `update_pieces` message may carry (a batch of BEP 3 "have"s). */
 export const MAX_HAVE_BATCH = 65_536;
+
+/**
+ * Largest request a tracker reads from a client that has not logged in (or resumed) yet. The
+ * requests allowed then are small (ping, register, login, resume: ids, a password of at most
+ * MAX_PASSWORD_BYTES and a peer address, even with every character JSON-escaped), so a stranger
+ * cannot make the tracker buffer and parse megabytes before proving anything.
+ */
+export const MAX_ANONYMOUS_REQUEST_BYTES = 16 * 1024;
+
+/**
+ * Largest request a tracker reads from a logged-in client: the largest legitimate one,
+ * `share_file` with MAX_PIECES piece hashes (262,144 × 40 hex characters = 10 MiB), with room
+ * for its other fields. (MAX_MESSAGE_BYTES, larger, bounds replies and replication frames.)
+ */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024 + 64 * 1024;
+
+/**
+ * Deepest nesting of arrays and objects a request may have. No request needs more than 2 (the
+ * request object and `update_pieces`' `have` array); deeper input is refused by a byte scan
+ * before it is parsed, since parsing millions of nested arrays takes seconds and gigabytes.
+ */
+export const MAX_REQUEST_DEPTH = 4;
+
+/**
+ * Most values (array elements and object members) a request may hold. The most any request
+ * needs is an `update_pieces` with MAX_HAVE_BATCH piece indices; a flat array of millions of
+ * numbers would otherwise cost a parse of hundreds of milliseconds.
+ */
+export const MAX_REQUEST_VALUES = MAX_HAVE_BATCH + 256;

@@ -100,6 +100,12 @@ describe('parseRequest: type', () => {
     expect(message).toBe(`unknown message type "${'x'.repeat(40)}"`);
   });
 
+  it('escapes control and bidi characters in an unknown type it quotes', () => {
+    const { message } = refused({ id: 1, type: 'evil\u202etxt.exe\u2066\u001b[2J\u0085' });
+    expect(message).toBe('unknown message type "evil\\u202etxt.exe\\u2066\\u001b[2J\\u0085"');
+    expect(message).not.toMatch(/[\u0000-\u001f\u0085\u202e\u2066]/);
+  });
+
   it('ignores a "__proto__" key and does not pollute prototypes', () => {
     const request = accepted('{"id":1,"type":"ping","__proto__":{"polluted":true}}');
     expect(request).toEqual({ id: 1, type: 'ping' });

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { ProtocolError } from './errors.js';
 import { RequestSchemas, RequestIdSchema, type Request, type RequestType } from './messages.js';
+import { quoteUntrusted } from './untrusted-text.js';
 
 export type ParsedRequest =
   | { ok: true; request: Request }
@@ -43,7 +44,8 @@ export function parseRequest(text: string): ParsedRequest {
     return { ok: false, id: null, error: new ProtocolError('ERR_BAD_MESSAGE', 'id must be a non-negative integer') };
   }
   if (!isRequestType(fields.type)) {
-    const shown = typeof fields.type === 'string' ? JSON.stringify(fields.type.slice(0, 40)) : typeof fields.type;
+    // Quoted escaped and cut short: the type is the sender's text (untrusted-text.ts).
+    const shown = typeof fields.type === 'string' ? quoteUntrusted(fields.type) : typeof fields.type;
     return { ok: false, id, error: new ProtocolError('ERR_UNKNOWN_TYPE', `unknown message type ${shown}`) };
   }
   let parsed;

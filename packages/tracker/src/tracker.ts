@@ -1,5 +1,6 @@
 /**
- * Builds a tracker: database, services, fastify app with `/ws` and `/health`. `start()` listens,
+ * Builds a tracker: database, services, fastify app with `/ws`, `/health`, `/status` and `/digest`
+ * (api/http-routes.ts). `start()` listens,
  * `stop()` closes client sockets, waits for requests in flight and the last write, and closes
  * the database; it is idempotent. The process entry point (main.ts) adds the console and signals.
  */
@@ -10,6 +11,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { AddressLimit } from './api/address-limit.js';
 import { clientSocketRoutes } from './api/client-socket.js';
+import { registerHttpRoutes } from './api/http-routes.js';
 import type { TrackerServices } from './api/context.js';
 import { normaliseRemoteAddress } from './api/client-connection.js';
 import { ClientHub } from './api/hub.js';
@@ -25,7 +27,7 @@ import { SqlReads } from './state/sql-reads.js';
 import { ReplicationLinks, registerReplicationRoute } from './replication/peer-links.js';
 import type { PeerLinkStatus } from './replication/peer-link.js';
 import { Compactor } from './replication/compactor.js';
-import { stateDigest } from './state/digest.js';
+import { DigestCache, stateDigest } from './state/digest.js';
 import { SessionSweeper } from './state/session-sweeper.js';
 import { TrackerStore } from './state/store.js';
 
@@ -63,6 +65,11 @@ export interface TrackerInit {
   /** Most WebSockets one remote address may hold open (DEFAULT_MAX_CONNECTIONS_PER_ADDRESS). */
   maxConnectionsPerAddress?: number;
   /**
+   * Addresses that may read `/status` and `/digest` without proving the cluster secret;
+   * `loopback` (the default) stands for 127.0.0.0/8 and ::1.
+   */
+  statusTrusted?: readonly string[];
+  /**
    * How often to try compacting the op log, the fewest ops worth it, and how long a tracker may be
    * away before compaction stops waiting for it (docs/replication.md).
    */
@@ -93,6 +100,14 @@ export class Tracker {
   private stopping: Promise<void> | undefined;
   private readonly startedAt = Date.now();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Recomputed only after writes (state/digest.ts). */
+  private readonly digests = new DigestCache(
+    () => this.db.sqlite.reader.pragma('data_version', { simple: true }) as number,
+    async () => {
+      const digest = await stateDigest(this.db.reader);
+      return { digest, vector: await this.services.store.vector() };
+    },
+  );
 
   /** Replication links to the other trackers, when this tracker is part of a cluster. */
   links: ReplicationLinks | undefined;
@@ -169,8 +184,14 @@ export class Tracker {
           // sent a close frame naming the fault. Cutting the connection at once would often drop
           // that frame unsent, and the client would see a bare 1006 and not know why; so the
           // closing handshake gets a moment (ws reads nothing more from this socket meanwhile).
-          if (socket.readyState === socket.CLOSING) setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
-          else socket.terminate();
+          if (socket.readyState === socket.CLOSING) {
+            setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+            // Meanwhile ws would read and discard whatever else the client sends (after its own
+            // resume, on the next tick): at loopback speed that is megabytes a second of work per
+            // socket for a flood of oversized frames. Not reading leaves TCP to stop the sender.
+            const raw = (socket as unknown as { _socket?: { pause(): void } })._socket;
+            process.nextTick(() => process.nextTick(() => raw?.pause()));
+          } else socket.terminate();
         },
       });
       if (init.cluster) {
@@ -202,9 +223,14 @@ export class Tracker {
         intervalMs: init.sessionSweepMs ?? DEFAULT_SESSION_SWEEP_MS,
         deliver: (effects) => hub.deliver(effects),
       });
-      app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: tracker.uptimeS() }));
-      app.get('/status', async () => tracker.status());
-      app.get('/digest', async () => ({ tracker: init.trackerNumber, digest: await tracker.digest(), vector: await store.vector() }));
+      registerHttpRoutes(app, {
+        trackerNumber: init.trackerNumber,
+        uptimeS: () => tracker.uptimeS(),
+        status: () => tracker.status(),
+        digest: async () => ({ tracker: init.trackerNumber, ...(await tracker.digestAndVector()) }),
+        ...(init.cluster ? { secret: init.cluster.secret } : {}),
+        ...(init.statusTrusted ? { trusted: init.statusTrusted } : {}),
+      });
       await app.register(clientSocketRoutes, { services, inFlight: tracker.inFlight, limit });
       return tracker;
     } catch (err) {
@@ -262,8 +288,13 @@ export class Tracker {
   }
 
   /** SHA-256 of the replicated state: equal on trackers that are in sync. */
-  digest(): Promise<string> {
-    return stateDigest(this.db.reader);
+  async digest(): Promise<string> {
+    return (await this.digests.get()).digest;
+  }
+
+  /** The digest with the vector of ops applied, read together (`GET /digest`). */
+  digestAndVector(): Promise<{ digest: string; vector: Record<string, number> }> {
+    return this.digests.get();
   }
 
   /**

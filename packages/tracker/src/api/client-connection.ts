@@ -3,7 +3,8 @@
  * (a client may pipeline; replies still come in request order, which keeps clients simple).
  */
 import type { WebSocket } from 'ws';
-import type { Push, Reply } from '@groupshare/protocol';
+import { escapeInvisible, type Push, type Reply } from '@groupshare/protocol';
+import { requestByteLimit, setFrameLimit } from './frame-guard.js';
 
 export interface ConnectionSession {
   userId: string;
@@ -20,7 +21,7 @@ let nextConnectionId = 1;
 
 export class ClientConnection {
   readonly id = nextConnectionId++;
-  session: ConnectionSession | null = null;
+  private current: ConnectionSession | null = null;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -32,7 +33,24 @@ export class ClientConnection {
      * trusted proxy forwarded for it (`--trust-proxy`). Never what the client says it is.
      */
     readonly peerHost: string = remoteAddress,
-  ) {}
+  ) {
+    setFrameLimit(socket, requestByteLimit(false));
+  }
+
+  get session(): ConnectionSession | null {
+    return this.current;
+  }
+
+  /** Logging in raises the largest frame the socket accepts; logging out lowers it again (frame-guard.ts). */
+  set session(session: ConnectionSession | null) {
+    this.current = session;
+    setFrameLimit(this.socket, requestByteLimit(session !== null));
+  }
+
+  /** The largest request this connection may send now. */
+  get maxRequestBytes(): number {
+    return requestByteLimit(this.current !== null);
+  }
 
   /** Runs `task` after every task enqueued before it. */
   enqueue(task: () => Promise<void>): Promise<void> {
@@ -41,6 +59,9 @@ export class ClientConnection {
   }
 
   reply(reply: Reply): void {
+    // A last guard: no error message carries raw control or bidi characters back, whatever
+    // part of the client's input it quotes.
+    if (!reply.ok) reply = { ...reply, error: { ...reply.error, message: escapeInvisible(reply.error.message) } };
     this.send(reply);
   }
 

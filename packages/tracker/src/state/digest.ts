@@ -37,3 +37,55 @@ export async function stateDigest(db: Reader): Promise<string> {
   for (const [table, rows, columns] of parts) hash.update(`${lines(table, await rows, columns)}\n`);
   return hash.digest('hex');
 }
+
+/**
+ * The digest and vector as of the last write, recomputed only when the database has changed
+ * since (SQLite's `data_version`), by one computation shared by every caller waiting for it,
+ * and at most once every `minIntervalMs`.
+ *
+ * Why: a digest hashes every row (with six maximum-size files, 330–770 ms of the tracker's one
+ * thread), and `/digest`, `/status` and the console all ask for it; 20 parallel calls cost 7 s
+ * and held other clients' pings for up to a second. Answers are never stale: a caller gets a
+ * digest computed after its call began if anything was written meanwhile.
+ */
+export class DigestCache<T> {
+  private cached: { version: number; generation: number; value: T } | undefined;
+  private pending: Promise<void> | undefined;
+  private lastDoneAt = 0;
+  /** Computations started so far. */
+  private started = 0;
+
+  constructor(
+    /** Changes whenever the state may have (SQLite's `PRAGMA data_version`). */
+    private readonly version: () => number,
+    private readonly compute: () => Promise<T>,
+    private readonly minIntervalMs = 100,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The value for the state as of this call, or later. */
+  async get(): Promise<T> {
+    if (this.cached && this.cached.version === this.version()) return this.cached.value;
+    // A computation already running may have read the state before this call: wait for one
+    // that starts after it.
+    const calledAfter = this.started;
+    for (;;) {
+      if (this.cached && this.cached.generation > calledAfter) return this.cached.value;
+      this.pending ??= this.refresh().finally(() => (this.pending = undefined));
+      await this.pending;
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    const wait = this.lastDoneAt + this.minIntervalMs - this.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const generation = ++this.started;
+    // Read before computing: a write during the computation leaves the result marked older.
+    const version = this.version();
+    try {
+      this.cached = { version, generation, value: await this.compute() };
+    } finally {
+      this.lastDoneAt = this.now();
+    }
+  }
+}

@@ -5,6 +5,7 @@
 import { parseTrackerInfo, trackerAt } from '@groupshare/protocol';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { ClusterSecretError, clusterSecretLogLine, resolveClusterSecret, SECRET_ENV } from './cluster-secret.js';
 import { startConsole } from './console/console.js';
@@ -40,6 +41,15 @@ function parseProxies(value: string): string[] {
   }
 }
 
+/** `--status-trusted`: IP addresses, and `loopback` for 127.0.0.0/8 and ::1. */
+function parseStatusTrusted(value: string): string[] {
+  return value.split(',').map((entry) => {
+    const e = entry.trim();
+    if (e !== 'loopback' && isIP(e) === 0) throw new InvalidArgumentError(`"${e.slice(0, 60)}" is not an IP address or "loopback"`);
+    return e;
+  });
+}
+
 function parseTrackerNumber(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number (1 for the first line)');
   return Number(value);
@@ -71,6 +81,11 @@ async function main(): Promise<void> {
         .argParser(parseProxies),
     )
     .addOption(
+      new Option('--status-trusted <list>', 'addresses (comma-separated; "loopback" for 127/8 and ::1) that may read /status and /digest without the cluster secret')
+        .argParser(parseStatusTrusted)
+        .default(['loopback'], 'loopback'),
+    )
+    .addOption(
       new Option('--log-file-mib <n>', 'start a new log file once the current one has this many MiB')
         .argParser(parsePositive)
         .default(DEFAULT_LOG_ROTATION.maxFileBytes / (1024 * 1024)),
@@ -92,6 +107,7 @@ async function main(): Promise<void> {
     maxConnectionsPerAddress: number;
     evictAfter: number;
     trustProxy?: string[];
+    statusTrusted: string[];
   }>();
 
   let text: string;
@@ -158,6 +174,7 @@ async function main(): Promise<void> {
       maxConnectionsPerAddress: opts.maxConnectionsPerAddress,
       compaction: { evictAfterMs: opts.evictAfter },
       ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
+      statusTrusted: opts.statusTrusted,
       cluster: clusterSecret === undefined ? undefined : { trackers, secret: clusterSecret.secret },
     });
   } catch (err) {

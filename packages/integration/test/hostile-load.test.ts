@@ -155,4 +155,32 @@ describe('a tracker flooded by hostile clients', () => {
     expect(flooded, `ping p99 ${flooded.toFixed(1)} ms under the flood, ${baseline.toFixed(1)} ms before`).toBeLessThan(baseline + 50);
     expect(cluster.running(1)).toBe(true);
   });
+  it('a client that never reads its replies: the tracker stops reading it instead of holding its replies', async () => {
+    const pid = cluster.process(1).child.pid as number;
+    const owner = await cluster.connect(1);
+    const { token } = await signUp(owner, 'sponge');
+    // 1,500 groups make each list_groups reply about 100 KiB.
+    for (let i = 0; i < 1_500; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => owner.ok('create_group', { groupId: `sg${i + j}` })));
+    const socket = await rawUpgrade(port);
+    let replies = '';
+    const collect = (data: Buffer): void => void (replies += data.toString('latin1'));
+    socket.on('data', collect);
+    socket.write(textFrame(Buffer.from(JSON.stringify({ id: 1, type: 'resume', token }))));
+    await sleep(200);
+    expect(replies).toContain('"id":1,"ok":true');
+    socket.off('data', collect);
+    socket.pause(); // from now on nothing is read: the kernel's buffers fill, then the tracker's
+    const rssBefore = rssMiB(pid);
+    let peak = rssBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 20);
+    // 5,000 requests whose replies would total about 500 MB.
+    for (let i = 0; i < 5_000; i++) socket.write(textFrame(Buffer.from(JSON.stringify({ id: i + 2, type: 'list_groups' }))));
+    await sleep(3_000);
+    clearInterval(sampler);
+    const stillServing = await pingP99(pinger, 300);
+    socket.destroy();
+    expect(peak - rssBefore, `RSS ${rssBefore.toFixed(0)} → peak ${peak.toFixed(0)} MiB`).toBeLessThan(100);
+    expect(stillServing).toBeLessThan(200);
+    expect(cluster.running(1)).toBe(true);
+  });
 });

@@ -9,6 +9,9 @@
  * always naming it (the name the log had before it was rotated). The files are created 0600:
  * lines name users and their addresses.
  */
+/// <reference path="./pino-roll.d.ts" />
+// (pino-roll has no types of its own; the reference makes them reach every project that
+// compiles this file from source, such as the client's tests through the testkit.)
 import { lstatSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';

@@ -58,11 +58,17 @@ export class ClientConnection {
     return this.queue;
   }
 
-  reply(reply: Reply): void {
+  /**
+   * Sends the reply; resolves once it is written to the kernel (or the socket is gone). A client
+   * that does not read its replies therefore keeps its requests in flight (flow-control.ts), and
+   * its socket stops being read, instead of its replies piling up in this process.
+   */
+  reply(reply: Reply): Promise<void> {
     // A last guard: no error message carries raw control or bidi characters back, whatever
     // part of the client's input it quotes.
     if (!reply.ok) reply = { ...reply, error: { ...reply.error, message: escapeInvisible(reply.error.message) } };
-    this.send(reply);
+    if (!this.open) return Promise.resolve();
+    return new Promise((resolve) => this.socket.send(JSON.stringify(reply), () => resolve()));
   }
 
   push(push: Push): void {

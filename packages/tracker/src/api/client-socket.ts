@@ -60,19 +60,19 @@ export async function clientSocketRoutes(app: FastifyInstance, init: ClientSocke
       // Even a refusal waits its turn, so replies always come in request order.
       const task = conn.enqueue(async () => {
         if (isBinary) {
-          conn.reply(refusal('binary frames are not accepted; send JSON text'));
+          await conn.reply(refusal('binary frames are not accepted; send JSON text'));
           return;
         }
         const problem = tooBig ?? requestShapeProblem(bytes);
         if (problem) {
-          conn.reply(refusal(problem));
+          await conn.reply(refusal(problem));
           return;
         }
-        conn.reply(await dispatch({ conn, services }, bytes.toString('utf8')));
+        await conn.reply(await dispatch({ conn, services }, bytes.toString('utf8')));
       }).catch((err: unknown) => {
         // dispatch answers every failure itself; this is the last guard against a crash.
         services.log.error({ err: err as Error, conn: conn.id }, 'unexpected error handling a message');
-        conn.reply({ id: null, ok: false, error: { code: 'ERR_INTERNAL', message: 'the tracker failed to handle this message' } });
+        return conn.reply({ id: null, ok: false, error: { code: 'ERR_INTERNAL', message: 'the tracker failed to handle this message' } });
       }).finally(() => flow.answered(size));
       inFlight.add(task);
       void task.finally(() => inFlight.delete(task));

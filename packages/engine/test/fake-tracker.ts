@@ -38,6 +38,8 @@ export class FakeTracker {
   readonly mute = new Set<string>();
   /** Delay before create_group is handled, to catch it in flight. */
   createGroupDelayMs = 0;
+  /** Request types answered ERR_BUSY (retry after 50 ms), each count times, before handled. */
+  readonly busy = new Map<string, number>();
 
   private readonly sockets = new Map<WebSocket, SocketState>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -109,6 +111,11 @@ export class FakeTracker {
     const answer = (body: object): void => {
       if (!this.mute.has(type) && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: msg.id, ...body }));
     };
+    const busy = this.busy.get(type) ?? 0;
+    if (busy > 0) {
+      this.busy.set(type, busy - 1);
+      return answer({ ok: false, error: { code: 'ERR_BUSY', message: 'the tracker is busy hashing passwords', retryAfterMs: 50 } });
+    }
     const ok = (result: unknown): void => answer({ ok: true, result });
     const fail = (code: string, message: string): void => answer({ ok: false, error: { code, message } });
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();

@@ -65,6 +65,9 @@ export function actorOf(write: Write): string {
   }
 }
 
+/** How often a write answered ERR_BUSY is sent again before it counts as refused. */
+const BUSY_RETRIES = 20;
+
 export class History {
   readonly entries: Entry[] = [];
 
@@ -80,7 +83,13 @@ export class History {
       return outcome;
     };
     try {
-      const reply = await attempt();
+      let reply = await attempt();
+      // ERR_BUSY means "not done, ask again after retryAfterMs" (a real client does): the write
+      // is one write however often the tracker was busy.
+      for (let i = 0; i < BUSY_RETRIES && !reply.ok && reply.error.code === 'ERR_BUSY'; i++) {
+        await new Promise((r) => setTimeout(r, reply.ok ? 0 : (reply.error.retryAfterMs ?? 200)));
+        reply = await attempt();
+      }
       return reply.ok ? entry('acked') : entry('refused', reply.error.code);
     } catch (err) {
       if (err instanceof ConnectionClosedError) return entry('in-doubt');

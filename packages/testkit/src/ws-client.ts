@@ -65,9 +65,16 @@ export class WsClient {
     });
   }
 
-  /** A request that must succeed: resolves with its result. */
+  /**
+   * A request that must succeed: resolves with its result. An ERR_BUSY answer (nothing was done)
+   * is asked again after the `retryAfterMs` it gives, as a real client does, a few times.
+   */
   async ok<T extends RequestType>(type: T, ...args: {} extends RequestFields<T> ? [fields?: RequestFields<T>] : [fields: RequestFields<T>]): Promise<Result<T>> {
-    const reply = await this.request(type, ...args);
+    let reply = await this.request(type, ...args);
+    for (let i = 0; i < 20 && !reply.ok && reply.error.code === 'ERR_BUSY'; i++) {
+      await new Promise((r) => setTimeout(r, reply.ok ? 0 : (reply.error.retryAfterMs ?? 200)));
+      reply = await this.request(type, ...args);
+    }
     if (!reply.ok) throw new Error(`${type} on ${this.url} failed: ${reply.error.code} ${reply.error.message}`);
     return reply.result;
   }

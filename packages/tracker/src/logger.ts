@@ -12,7 +12,7 @@
 /// <reference path="./pino-roll.d.ts" />
 // (pino-roll has no types of its own; the reference makes them reach every project that
 // compiles this file from source, such as the client's tests through the testkit.)
-import { lstatSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import pinoRoll from 'pino-roll';
@@ -78,11 +78,10 @@ export async function createTrackerLogger(init: TrackerLoggerInit): Promise<Trac
   const keepFiles = init.keepFiles ?? DEFAULT_LOG_ROTATION.keepFiles;
   const link = path.join(init.dataDir, 'tracker.log');
   // A log from before rotation existed is kept as the oldest file (rotation deletes it in time).
-  if (lstatSync(link, { throwIfNoEntry: false })?.isFile()) {
-    const oldest = path.join(init.dataDir, 'tracker.0.log');
-    renameSync(link, oldest);
-    tightenIfExists(oldest); // written before log files were private
-  }
+  if (lstatSync(link, { throwIfNoEntry: false })?.isFile()) renameSync(link, path.join(init.dataDir, 'tracker.0.log'));
+  // Files written before log files were private, or loosened by hand: pino-roll appends to the
+  // newest and sets a mode only on files it creates.
+  for (const name of readdirSync(init.dataDir)) if (/^tracker\.\d+\.log$/.test(name)) tightenIfExists(path.join(init.dataDir, name));
   const file = await pinoRoll({
     file: path.join(init.dataDir, 'tracker'),
     extension: '.log',

@@ -312,9 +312,17 @@ export class Tracker {
       // removal or a password reset), which told the client the real reason.
       if (conn.session !== session) continue;
       this.services.hub.setSession(conn, null);
-      const reason = `your registration of "${session.userId}" lost to one made at the same time on another tracker; log in again or register another id`;
+      // A rebuild replays ops without their effects, so the reason is read from the state: the
+      // account changed (a lost registration race, or a reset), is gone, or only the session is.
+      const user = row?.user ?? (await this.db.reader.user.findUnique({ where: { id: session.userId }, select: { createdHlc: true } }));
+      const reason =
+        user === null
+          ? `the account "${session.userId}" was removed`
+          : user.createdHlc !== session.account
+            ? `your registration of "${session.userId}" lost to one made at the same time on another tracker (or its password was reset); log in again or register another id`
+            : 'your session ended on another tracker: logged out, expired, or the oldest of more sessions than an account may hold; log in again';
       conn.push({ push: 'session_ended', data: { reason } });
-      this.services.log.warn({ event: 'session_ended', userId: session.userId }, 'session ended by a replication conflict');
+      this.services.log.warn({ event: 'session_ended', userId: session.userId, reason }, 'session ended found after replaying the log');
     }
   }
 

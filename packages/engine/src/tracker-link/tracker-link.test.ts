@@ -86,6 +86,21 @@ describe('TrackerLink', () => {
     expect(l.session).toBeUndefined();
   });
 
+  it('asks again after ERR_BUSY, after the pause the tracker asks for, until its deadline', async () => {
+    const a = await tracker(new FakeCluster());
+    const l = link([a.hostPort], { requestTimeoutMs: 1_000 });
+    l.start();
+    a.busy.set('login', 3);
+    await loggedIn(l);
+    expect(a.received.filter((r) => r.type === 'login')).toHaveLength(4);
+    // Busy for longer than the request may take: the caller gets ERR_BUSY, with the tracker's words.
+    a.busy.set('create_group', 1_000);
+    await expect(l.request('create_group', { groupId: 'lab' })).rejects.toMatchObject({ code: 'ERR_BUSY', message: /busy hashing passwords \(still busy after 1000 ms\)/ });
+    const tries = a.received.filter((r) => r.type === 'create_group').length;
+    expect(tries).toBeGreaterThan(5);
+    expect(tries).toBeLessThanOrEqual(21);
+  });
+
   it('ignores frames it does not understand, with a badFrame event, and keeps working', async () => {
     const a = await tracker(new FakeCluster());
     const l = link([a.hostPort]);

@@ -65,6 +65,10 @@ export type { TrackerRef } from './connection.js';
 
 export type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
 
+/** Pause before asking again after ERR_BUSY without a `retryAfterMs`, and the longest pause. */
+const BUSY_RETRY_MS = 500;
+const MAX_BUSY_WAIT_MS = 5_000;
+
 interface PendingRequest {
   readonly seq: number;
   readonly type: RequestType;
@@ -77,6 +81,8 @@ interface PendingRequest {
   id: number | undefined;
   /** Already re-queued once after a break. */
   retried: boolean;
+  /** The tracker's last ERR_BUSY message, while the request waits to be asked again. */
+  busy?: string;
 }
 
 /** See the module comment. Events: {@link TrackerLinkEvents}. */
@@ -357,6 +363,17 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
 
   private settle(p: PendingRequest, conn: TrackerConnection, reply: Reply): void {
     p.id = undefined; // the connection no longer awaits it
+    if (reply.kind === 'failure' && reply.error.code === 'ERR_BUSY' && this.pending.has(p.seq)) {
+      // Nothing was done (argon2 queue or registration lane full): ask again after the pause the
+      // tracker asks for, as often as the request's own deadline allows.
+      p.sentOn = undefined;
+      p.busy = reply.error.message;
+      const wait = Math.min(reply.error.retryAfterMs ?? BUSY_RETRY_MS, MAX_BUSY_WAIT_MS);
+      setTimeout(this.guard(() => {
+        if (this.pending.has(p.seq) && p.sentOn === undefined && this.conn !== undefined && this.phase === 'ready') this.send(p, this.conn);
+      }), wait);
+      return;
+    }
     this.finish(p);
     const from = `tracker ${conn.ref.tracker} (${conn.ref.address})`;
     if (reply.kind === 'badReply') {
@@ -427,6 +444,10 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
       const policy = reconnectPolicy(p.type);
       const unknown = policy.retry ? '' : `; it may or may not have happened — ${policy.check}`;
       p.reject(new RequestTimeoutError(`tracker ${conn.ref.tracker} (${conn.ref.address}) did not answer ${p.type} within ${ms} ms${unknown}`));
+      return;
+    }
+    if (p.busy !== undefined) {
+      p.reject(new ProtocolError('ERR_BUSY', `${p.busy} (still busy after ${ms} ms)`));
       return;
     }
     const what = p.retried ? `${p.type} could not be sent again after its tracker failed` : `${p.type} was not sent`;

@@ -111,6 +111,8 @@ export class PeerLink {
   private snapshotParts: string[] = [];
   private peerStartVector: Vector | undefined;
   private caughtUp = false;
+  /** The peer lacked this tracker's snapshot at some point on this link (store.applyRemote). */
+  private behindSnapshot = false;
   private readonly pump: OpPump;
   private queue: Promise<void> = Promise.resolve();
   /** Acks of received batches, sent in order as each commits (onOps). */
@@ -343,7 +345,9 @@ export class PeerLink {
     // Before applying: once applied they are in the log, and the pump must not echo them.
     this.pump.peerHas(ops);
     this.queued++;
-    const applying = this.init.store.applyRemote(ops);
+    // Latched: ops the peer read before installing the snapshot may still come after its vector.
+    this.behindSnapshot ||= this.init.store.needsSnapshot?.(this.acked) ?? false;
+    const applying = this.init.store.applyRemote(ops, { behindSnapshot: this.behindSnapshot });
     applying.catch(() => {}); // handled in order below; not "unhandled" while earlier acks wait
     this.acking = this.acking
       .then(async () => {

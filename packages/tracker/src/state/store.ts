@@ -17,11 +17,12 @@
 import type { Op, ReplicatedOp, Vector } from '@groupshare/protocol';
 import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import type { RemoteSender, ReplicaStore } from '../replication/replica-store.js';
 import { applyOp } from './apply.js';
 import type { Effect } from './effects.js';
 import { fastTx } from './fast-tx.js';
+import type { LoggedOp, MutationResult, Pending, SnapshotCapture, StoreDatabase, Tx, Writer } from './store-types.js';
 import { HybridClock, hlcDate } from './hlc.js';
 import { LogTable } from './log-table.js';
 import { StateRows } from './rows.js';
@@ -30,48 +31,7 @@ import { commutesWithLater, opId, rebuildState } from './replay.js';
 import { dumpStateInTurns } from './snapshot.js';
 import { WriteQueue } from './write-queue.js';
 
-export type Tx = Prisma.TransactionClient;
-
-/** An op as a handler writes it; the store stamps `at`. */
-export type OpBody = Op extends infer O ? (O extends Op ? Omit<O, 'at'> : never) : never;
-
-/** What a mutation sees: a client for reads (inside the transaction), and `commit` for writes. */
-export interface Writer {
-  readonly tx: Tx;
-  /** Applies an op now (later reads in this transaction see it) and logs it. */
-  commit(body: OpBody): Promise<Op>;
-}
-
-export interface MutationResult<T> {
-  value: T;
-  effects: Effect[];
-  ops: Op[];
-}
-
-/** The connections a store works on (TrackerDatabase has them). */
-export interface StoreDatabase {
-  prisma: PrismaClient;
-  sqlite: { writer: Database.Database; reader: Database.Database };
-  /** The database file: compaction reads its capture on a connection of its own. */
-  file: string;
-}
-
-/** An op and its position in the local log. */
-interface LoggedOp {
-  idx: number;
-  r: ReplicatedOp;
-}
-
-/** The committed state at one moment, on its way to becoming the snapshot (compaction). */
-export interface SnapshotCapture {
-  /** The newest HLC folded in: every logged op at or below it, and no other. */
-  horizon: string;
-  vector: Vector;
-  /** The log's last local position at the capture: ops logged later are not in it. */
-  lastIndex: number;
-  generation: number;
-  rows: string;
-}
+export type { MutationResult, OpBody, SnapshotCapture, StoreDatabase, Tx, Writer } from './store-types.js';
 
 /** Log rows read per query when a pump's cursor is behind what is in memory. */
 const REPLAY_PAGE = 1_000;
@@ -80,17 +40,6 @@ const TAIL_OPS = 8_192;
 /** Compacted ops deleted per transaction: each deletion stays short (~10 ms on this machine). */
 const DROP_PER_TRANSACTION = 2_000;
 const BUSY_TIMEOUT_MS = 5_000;
-
-/** What one transaction's jobs have done, made visible in memory only once it commits. */
-interface Pending {
-  vector: Map<number, number>;
-  maxHlc: string;
-  /** Ops accepted, in order: emitted to the replication links after the commit. */
-  logged: ReplicatedOp[];
-  /** The ops among them written to the log, with their positions there (the store's tail). */
-  tail: LoggedOp[];
-  afterCommit: Array<() => void>;
-}
 
 export class TrackerStore implements ReplicaStore {
   readonly prisma: PrismaClient;

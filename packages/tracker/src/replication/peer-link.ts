@@ -111,6 +111,7 @@ export class PeerLink {
   private snapshotParts: string[] = [];
   private peerStartVector: Vector | undefined;
   private caughtUp = false;
+  private behindSnapshot = false; // the peer lacked my snapshot on this link; latched: ops it read before installing it may follow its vector
   private readonly pump: OpPump;
   private queue: Promise<void> = Promise.resolve();
   /** Acks of received batches, sent in order as each commits (onOps). */
@@ -343,7 +344,7 @@ export class PeerLink {
     // Before applying: once applied they are in the log, and the pump must not echo them.
     this.pump.peerHas(ops);
     this.queued++;
-    const applying = this.init.store.applyRemote(ops);
+    const applying = this.init.store.applyRemote(ops, { behindSnapshot: (this.behindSnapshot ||= this.init.store.needsSnapshot?.(this.acked) ?? false) });
     applying.catch(() => {}); // handled in order below; not "unhandled" while earlier acks wait
     this.acking = this.acking
       .then(async () => {

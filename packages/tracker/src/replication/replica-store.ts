@@ -11,6 +11,16 @@ export interface Snapshot {
   rows: string;
 }
 
+/** Who sent ops being applied: what the link knows of its peer. */
+export interface RemoteSender {
+  /**
+   * The peer lacked this tracker's snapshot at some point on this link (an evicted tracker
+   * back): ops it sends at or below the snapshot's horizon are ones it re-issues or drops when
+   * it installs the snapshot, so they are refused rather than counted (docs/replication.md).
+   */
+  behindSnapshot?: boolean;
+}
+
 export interface ReplicaStore {
   /** This tracker's number: the origin of the ops it writes. */
   readonly origin: number;
@@ -27,7 +37,7 @@ export interface ReplicaStore {
    * seq ≤ the vector's entry for its origin) is skipped; an op that would leave a gap stops the
    * batch (the sender resends from the gap as soon as the ack shows it). Returns the ops newly applied.
    */
-  applyRemote(ops: ReplicatedOp[]): Promise<ReplicatedOp[]>;
+  applyRemote(ops: ReplicatedOp[], from?: RemoteSender): Promise<ReplicatedOp[]>;
   /** Clock then vector, for peers deciding what is safe to compact (optional: tests' stores). */
   progress?(): Promise<{ clock: string; vector: Vector }>;
   /** Whether a peer with this vector lacks ops this store compacted away. */

@@ -22,6 +22,11 @@ export function parseHlc(s: string): Hlc {
   return { wallMs: Number(match[1]), counter: Number(match[2]), node: Number(match[3]) };
 }
 
+/** The wall time of an HLC as an ISO date: an op's `at` is the time part of its HLC. */
+export function hlcDate(hlc: string): string {
+  return new Date(parseHlc(hlc).wallMs).toISOString();
+}
+
 /** Largest counter the 6-digit field holds; past it the clock borrows the next millisecond. */
 const MAX_COUNTER = 999_999;
 

@@ -48,6 +48,8 @@ export class LogTable {
       originUsed: p('SELECT 1 FROM "OpLog" WHERE "origin" = ? LIMIT 1').pluck(),
       deleteUpTo: p('DELETE FROM "OpLog" WHERE "hlc" <= ?'),
       deleteCovered: p('DELETE FROM "OpLog" WHERE "origin" = ? AND "seq" <= ?'),
+      ofOriginAfter: p(`SELECT ${COLUMNS} FROM "OpLog" WHERE "origin" = ? AND "seq" > ? ORDER BY "seq" ASC`),
+      restamp: p('UPDATE "OpLog" SET "hlc" = ?, "op" = ? WHERE "origin" = ? AND "seq" = ?'),
       snapshot: p('SELECT "horizon", "vector", "rows" FROM "Snapshot" WHERE "id" = 1'),
       snapshotHead: p('SELECT "horizon", "vector" FROM "Snapshot" WHERE "id" = 1'),
       putSnapshot: p(
@@ -130,6 +132,16 @@ export class LogTable {
   /** Deletes the ops of `origin` up to `seq`. */
   deleteCovered(origin: number, seq: number): void {
     this.s.deleteCovered.run(origin, seq);
+  }
+
+  /** The ops of `origin` after `seq`, in sequence order (which is also their HLC order). */
+  ofOriginAfter(origin: number, seq: number): ReplicatedOp[] {
+    return (this.s.ofOriginAfter.all(origin, seq) as LogRow[]).map(parse);
+  }
+
+  /** Gives the logged op (origin, seq) a new HLC and body; its place in the local log stays. */
+  restamp(r: ReplicatedOp): void {
+    this.s.restamp.run(r.hlc, JSON.stringify(r.op), r.origin, r.seq);
   }
 
   snapshot(): SnapshotRow | undefined {

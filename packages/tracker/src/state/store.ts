@@ -17,60 +17,21 @@
 import type { Op, ReplicatedOp, Vector } from '@groupshare/protocol';
 import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import type { ReplicaStore } from '../replication/replica-store.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { RemoteSender, ReplicaStore } from '../replication/replica-store.js';
 import { applyOp } from './apply.js';
 import type { Effect } from './effects.js';
 import { fastTx } from './fast-tx.js';
-import { HybridClock, parseHlc } from './hlc.js';
+import type { LoggedOp, MutationResult, Pending, SnapshotCapture, StoreDatabase, Tx, Writer } from './store-types.js';
+import { HybridClock, hlcDate } from './hlc.js';
 import { LogTable } from './log-table.js';
 import { StateRows } from './rows.js';
+import { reissueOwnOps } from './reissue.js';
 import { commutesWithLater, opId, rebuildState } from './replay.js';
 import { dumpStateInTurns } from './snapshot.js';
 import { WriteQueue } from './write-queue.js';
 
-export type Tx = Prisma.TransactionClient;
-
-/** An op as a handler writes it; the store stamps `at`. */
-export type OpBody = Op extends infer O ? (O extends Op ? Omit<O, 'at'> : never) : never;
-
-/** What a mutation sees: a client for reads (inside the transaction), and `commit` for writes. */
-export interface Writer {
-  readonly tx: Tx;
-  /** Applies an op now (later reads in this transaction see it) and logs it. */
-  commit(body: OpBody): Promise<Op>;
-}
-
-export interface MutationResult<T> {
-  value: T;
-  effects: Effect[];
-  ops: Op[];
-}
-
-/** The connections a store works on (TrackerDatabase has them). */
-export interface StoreDatabase {
-  prisma: PrismaClient;
-  sqlite: { writer: Database.Database; reader: Database.Database };
-  /** The database file: compaction reads its capture on a connection of its own. */
-  file: string;
-}
-
-/** An op and its position in the local log. */
-interface LoggedOp {
-  idx: number;
-  r: ReplicatedOp;
-}
-
-/** The committed state at one moment, on its way to becoming the snapshot (compaction). */
-export interface SnapshotCapture {
-  /** The newest HLC folded in: every logged op at or below it, and no other. */
-  horizon: string;
-  vector: Vector;
-  /** The log's last local position at the capture: ops logged later are not in it. */
-  lastIndex: number;
-  generation: number;
-  rows: string;
-}
+export type { MutationResult, OpBody, SnapshotCapture, StoreDatabase, Tx, Writer } from './store-types.js';
 
 /** Log rows read per query when a pump's cursor is behind what is in memory. */
 const REPLAY_PAGE = 1_000;
@@ -79,17 +40,6 @@ const TAIL_OPS = 8_192;
 /** Compacted ops deleted per transaction: each deletion stays short (~10 ms on this machine). */
 const DROP_PER_TRANSACTION = 2_000;
 const BUSY_TIMEOUT_MS = 5_000;
-
-/** What one transaction's jobs have done, made visible in memory only once it commits. */
-interface Pending {
-  vector: Map<number, number>;
-  maxHlc: string;
-  /** Ops accepted, in order: emitted to the replication links after the commit. */
-  logged: ReplicatedOp[];
-  /** The ops among them written to the log, with their positions there (the store's tail). */
-  tail: LoggedOp[];
-  afterCommit: Array<() => void>;
-}
 
 export class TrackerStore implements ReplicaStore {
   readonly prisma: PrismaClient;
@@ -199,7 +149,7 @@ export class TrackerStore implements ReplicaStore {
         tx: this.tx,
         commit: async (body) => {
           const hlc = this.clock.now();
-          const op = { ...body, at: new Date(parseHlc(hlc).wallMs).toISOString() } as Op;
+          const op = { ...body, at: hlcDate(hlc) } as Op;
           effects.push(...applyOp(this.rows, op, { hlc }));
           const r: ReplicatedOp = { origin: this.origin, seq: (p.vector.get(this.origin) ?? 0) + 1, hlc, op };
           p.tail.push({ idx: this.log.insert(r), r });
@@ -259,11 +209,11 @@ export class TrackerStore implements ReplicaStore {
     return { ops, nextIndex: cursor };
   }
 
-  applyRemote(ops: ReplicatedOp[]): Promise<ReplicatedOp[]> {
-    return this.queue.run((p) => this.applyRemoteIn(p, ops), { weight: Math.max(1, ops.length) });
+  applyRemote(ops: ReplicatedOp[], from: RemoteSender = {}): Promise<ReplicatedOp[]> {
+    return this.queue.run((p) => this.applyRemoteIn(p, ops, from), { weight: Math.max(1, ops.length) });
   }
 
-  private applyRemoteIn(p: Pending, ops: ReplicatedOp[]): ReplicatedOp[] {
+  private applyRemoteIn(p: Pending, ops: ReplicatedOp[], from: RemoteSender): ReplicatedOp[] {
     const accepted: ReplicatedOp[] = [];
     let effects: Effect[] = [];
     let rebuild = false;
@@ -273,8 +223,12 @@ export class TrackerStore implements ReplicaStore {
       if (r.seq !== have + 1) break; // a gap: the rest comes again after the next vector exchange
       this.clock.observe(r.hlc);
       if (this.snapshot && r.hlc <= this.snapshot.horizon) {
-        // Cannot happen while every tracker acknowledges before compaction (horizon.ts);
-        // counted as received so the stream goes on, applied nowhere, so nobody diverges.
+        // From a tracker that lacked the snapshot (an evicted one, back): it re-issues its own
+        // such ops above the horizon when it installs the snapshot (reissue.ts) and drops the
+        // others, so taking these now would count them received and lose them. A gap, then.
+        if (from.behindSnapshot) break;
+        // Otherwise this cannot happen while every tracker acknowledges before compaction
+        // (horizon.ts): counted as received so the stream goes on, applied nowhere.
         p.vector.set(r.origin, r.seq);
         accepted.push(r);
         continue;
@@ -395,14 +349,17 @@ export class TrackerStore implements ReplicaStore {
 
   /**
    * Installs a peer's snapshot when this tracker lacks ops that were compacted there (it is new,
-   * or lost its data). Ops it holds that the snapshot covers are dropped; the rest are replayed
-   * on top. Returns false (and changes nothing) if this tracker already has everything in it.
+   * lost its data, or was evicted). Ops it holds that the snapshot covers are dropped; its own
+   * that it does not cover are re-issued above its horizon if any is at or below it (reissue.ts);
+   * the rest are replayed on top, except other origins' ops at or below the horizon, which cannot
+   * be placed. Returns false (and changes nothing) if this tracker already has everything in it.
    */
   installSnapshot(snapshot: { horizon: string; vector: Vector; rows: string }): Promise<boolean> {
     return this.queue.run(
       (p) => {
         if (!Object.entries(snapshot.vector).some(([origin, seq]) => (this.applied.get(Number(origin)) ?? 0) < seq)) return false;
         for (const [origin, seq] of Object.entries(snapshot.vector)) this.log.deleteCovered(Number(origin), seq);
+        const reissued = reissueOwnOps(this.log, this.clock, this.origin, snapshot);
         // Anything still at or below the horizon cannot be placed relative to the snapshot.
         this.log.deleteUpTo(snapshot.horizon);
         this.log.putSnapshot({ horizon: snapshot.horizon, vector: JSON.stringify(snapshot.vector), rows: snapshot.rows });
@@ -410,8 +367,10 @@ export class TrackerStore implements ReplicaStore {
         for (const [origin, seq] of Object.entries(snapshot.vector)) {
           p.vector.set(Number(origin), Math.max(p.vector.get(Number(origin)) ?? 0, seq));
         }
-        if (snapshot.horizon > p.maxHlc) p.maxHlc = snapshot.horizon;
+        for (const hlc of [snapshot.horizon, reissued.at(-1)?.hlc ?? '']) if (hlc > p.maxHlc) p.maxHlc = hlc;
         this.clock.observe(snapshot.horizon);
+        // Sent on like any op not sent yet (the pumps start over from what each peer confirmed).
+        p.logged.push(...reissued);
         p.afterCommit.push(() => {
           this.snapshot = { horizon: snapshot.horizon, vector: snapshot.vector };
           this.tail.length = 0;

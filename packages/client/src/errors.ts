@@ -1,6 +1,6 @@
 /**
  * One clear sentence per error code, for people. The engine and the tracker report failures as
- * stable codes (STYLE.md §5); the tracker's `message` is written for logs and may be terse or
+ * stable codes (every error carries one; tests and fronts match on it); the tracker's `message` is written for logs and may be terse or
  * technical, so the shell says what happened and what to do in its own words, adding the
  * tracker's detail only where it helps (which field was wrong, how long to wait).
  *

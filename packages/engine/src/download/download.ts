@@ -1,6 +1,6 @@
 /**
- * The download manager for one file (DESIGN.md, Client engine → Downloading, Integrity, Seeding
- * each verified piece right away, Durability).
+ * The download manager for one file (docs/architecture.md, "The life of a download"; the user's
+ * side is download_file in docs/client.md).
  *
  * Life cycle. `start()`: `get_file` gives the metadata; `PieceStore.open` creates or resumes the
  * partial file (re-hashing what the resume state claims); `get_peers` gives peers with their

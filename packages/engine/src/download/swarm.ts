@@ -1,5 +1,5 @@
 /**
- * The peers of one download and the request loop over them (DESIGN.md, Client engine →
+ * The peers of one download and the request loop over them (docs/architecture.md →
  * Downloading and Integrity).
  *
  * Each peer is one `PeerConnection` named by the `host:port` its peer server listens on: one we

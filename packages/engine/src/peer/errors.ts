@@ -1,6 +1,6 @@
 /**
  * Why a peer connection ended, and what counts as a peer's mistake. Codes are stable (tests and
- * the shell match on them, STYLE.md §5); the accompanying `reason` is a sentence for logs.
+ * the shell match on them, never on messages); the accompanying `reason` is a sentence for logs.
  *
  * Two tiers of remote misbehaviour: a *gross* violation (a frame the codec refuses, a request
  * outside the file, a malformed bitfield) closes the connection at once with its own code; a

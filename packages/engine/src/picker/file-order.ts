@@ -4,7 +4,7 @@
  *
  * Why. Rarest first with random ties exists so that downloaders have different pieces to trade.
  * With no partial peer connected there is nobody to trade with, and a random order has a cost:
- * the download's whole-file SHA-1 (DESIGN.md, Integrity) is sequential, so it can only follow
+ * the download's whole-file SHA-1 (checked at the end of every download) is sequential, so it can only follow
  * the unbroken run of pieces from the start of the file. Picked at random over a 1 GiB file,
  * that run stayed short until the last piece, and the whole file was read and hashed again
  * after it: a second of one core alone, a quarter of the download (docs/benchmarks.md,

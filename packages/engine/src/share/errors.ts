@@ -1,6 +1,6 @@
 /**
  * Errors raised by the share manager itself, one class per condition with a stable `code`
- * (STYLE.md §5). Problems with the file being shared arrive as the storage errors
+ * (tests and fronts match on the code, never on the message). Problems with the file being shared arrive as the storage errors
  * (`ERR_FILE_NOT_FOUND`, `ERR_NOT_A_FILE`, …) and tracker refusals as `ProtocolError`, unchanged,
  * so the shell maps one set of codes whichever layer noticed the problem.
  */

@@ -1,6 +1,6 @@
 /**
  * The share library: what a user shares, remembered across logout, restart and login so that
- * login can resume every share (DESIGN.md, Client engine → "login resumes every share the user
+ * login can resume every share (docs/client.md, "What stays shared": "login resumes every share the user
  * had"). One JSON file per user, `<dataDir>/shares-<userId>.json`, so two accounts used on one
  * machine never see (or serve) each other's files.
  *

@@ -1,5 +1,5 @@
 /**
- * The share manager (DESIGN.md, Client engine → Sharing, logout/login): `upload_file` hashes a
+ * The share manager (docs/client.md: upload_file, stop_share, "What stays shared"): `upload_file` hashes a
  * file, registers it with the tracker and keeps serving it; `stop_share` stops; logout stops
  * serving; login resumes every share the user had, checking the files are still there and
  * unchanged. It owns the {@link SeedSource} of every served file and the user's library file

@@ -1,6 +1,6 @@
 /**
  * Errors raised by hashing and the piece store, one class per condition with a stable `code`
- * (STYLE.md §5). The shell maps codes to sentences; messages name the file involved so logs are
+ * (tests and fronts match on the code, never on the message). The shell maps codes to sentences; messages name the file involved so logs are
  * useful on their own. The underlying `fs` error, when there is one, is kept as `cause`.
  */
 

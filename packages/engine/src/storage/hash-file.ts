@@ -1,5 +1,5 @@
 /**
- * Hashing a file for sharing (DESIGN.md, Client engine → Sharing): one streaming pass computes
+ * Hashing a file for sharing (docs/client.md: upload_file): one streaming pass computes
  * the whole-file SHA-1 and every piece's SHA-1, so a file is read from disk once however large it
  * is, and never held in memory (one {@link READ_CHUNK_SIZE} buffer is reused).
  *

@@ -1,5 +1,5 @@
 /**
- * The on-disk store of one download (DESIGN.md, Client engine → Integrity and Durability).
+ * The on-disk store of one download (docs/client.md: what a resumed download keeps, and why).
  *
  * Blocks are written at their offset in a sparse partial file (`<dir>/.<name>.groupshare-part`),
  * never buffered whole. A piece counts only once its SHA-1 matches, and only verified pieces are

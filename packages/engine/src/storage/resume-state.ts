@@ -1,6 +1,6 @@
 /**
  * The resume state of a download: which pieces are verified, so a killed client resumes without
- * refetching them (DESIGN.md, Client engine → Durability).
+ * refetching them (docs/client.md: what a resumed download keeps).
  *
  * It is a small JSON file beside the partial file. Three properties matter:
  * - **Atomic**: written to a temporary file, fsync'd, then renamed over the old one (and the

@@ -1,5 +1,5 @@
 /**
- * Serving a complete file that the user shares (DESIGN.md, Client engine → Sharing; "login
+ * Serving a complete file that the user shares (docs/client.md, "What stays shared"; "login
  * resumes every share ..., checking the files are still there and unchanged").
  *
  * The original file is read in place, never copied. It is opened once, read-only; blocks are read

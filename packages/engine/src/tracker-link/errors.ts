@@ -1,6 +1,6 @@
 /**
  * Errors the tracker link raises itself, one class per condition, each with a stable `code`
- * (STYLE.md §5). A tracker's own refusals arrive as `ProtocolError` from @groupshare/protocol.
+ * (tests and fronts match on the code, never on the message). A tracker's own refusals arrive as `ProtocolError` from @groupshare/protocol.
  */
 
 /** No tracker could be reached before the request's deadline; the request was never sent. */

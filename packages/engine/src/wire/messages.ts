@@ -5,7 +5,7 @@
  * choking, request bookkeeping) lives elsewhere and only sees typed values.
  *
  * Why this split: the byte layout is the part stock clients check us against, so it stays in one
- * small, pure, exhaustively tested place, free of timers and sockets (STYLE.md §2, modelled on
+ * small, pure, exhaustively tested place, free of timers and sockets (codec apart from state machine and transport, modelled on
  * webtorrent's bittorrent-protocol).
  *
  * Every integer on the wire is big-endian ("network order", BEP 3). A message is

@@ -1,4 +1,4 @@
-// Smart ban (swarm.ts) over real loopback, with pieces of 16 blocks: the picker finishes started
+// Smart ban (smart-ban.ts, driven by swarm.ts) over real loopback, with pieces of 16 blocks: the picker finishes started
 // pieces first, and a fresh peer's pipeline is at least 4 deep, so two fast seeders fill the same
 // piece block by block and nearly every piece mixes their blocks. A seeder whose copy has rotted
 // (one byte flipped in one block of every piece) then makes pieces fail that an honest seeder

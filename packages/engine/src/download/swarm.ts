@@ -16,20 +16,10 @@
  * against the ledger and copied into the piece being assembled in memory; the complete piece is
  * hashed there and, only if it matches, written to the store in one write.
  *
- * Bad data (libtorrent's smart ban). A piece failing its hash is reset and fetched again. When
- * one peer alone delivered it, that peer is dropped at once (and never reconnected in this
- * download). When several did, blocks are usually fine and one is bad: counting a strike against
- * each would drop honest peers with the guilty one (a test saw a corrupting and an honest seeder
- * both dropped after four mixed pieces). Instead a digest of each block of the failed piece is
- * kept with the peer that sent it; the piece is retried from one of those peers
- * (the others are banned for that piece) and from anyone else. Once it verifies, every peer whose
- * remembered block differs from the good bytes is proven to have sent bad data and is dropped.
- * Should piece bans leave a piece with no eligible peer, they are lifted. Requests outstanding
- * past the time-out, rejected, or dropped by a choke or a close go back to the ledger and are
- * asked elsewhere.
+ * Bad data: a piece failing its hash is reset and fetched again, and `smart-ban.ts` decides
+ * who is dropped for it. Requests outstanding past the time-out, rejected, or dropped by a choke
+ * or a close go back to the ledger and are asked elsewhere.
  */
-import { createHash } from 'node:crypto';
-
 import { Bitfield, pieceSize } from '@groupshare/protocol';
 
 import { PeerConnection, watchPeer, type BlockSource, type PeerCloseInfo, type PeerEventSink, type ReceivedBlock, type UploadCounter } from '../peer/index.js';
@@ -40,6 +30,7 @@ import type { KeyObject } from 'node:crypto';
 import { RateMeter } from './rate.js';
 import { copyIntoShared } from './copy-into-shared.js';
 import { askSeedForShared } from './seed-share.js';
+import { SmartBan } from './smart-ban.js';
 
 /** Most pieces waiting to be written before no more blocks are requested (see `pump`). */
 const MAX_PENDING_WRITES = 16;
@@ -55,14 +46,6 @@ const MAX_DECLINED = 4;
 
 /** The least time's worth of data (at a peer's rate) kept requested from it; see `pump`. */
 export const MIN_QUEUE_MS = 50;
-
-/** A block of a failed piece as it was received: who sent it and the SHA-1 of its bytes. */
-interface Evidence {
-  begin: number;
-  length: number;
-  peer: string;
-  digest: Buffer;
-}
 
 export interface SwarmInit {
   store: PieceStore;
@@ -106,8 +89,8 @@ interface Peer {
 export class Swarm {
   readonly picker: PiecePicker;
   readonly peers = new Map<string, Peer>();
-  /** Peers dropped for bad data: never reconnected in this download. */
-  readonly bannedPeers = new Set<string>();
+  /** Who is dropped for bad data (smart-ban.ts). */
+  private readonly smartBan: SmartBan;
   /**
    * Connections peers dialled to us that we do not fetch over, because we had dialled that peer
    * ourselves first (both dialled at once). We still serve over them, and the peer fetches over
@@ -119,9 +102,6 @@ export class Swarm {
   /** The same in bytes. */
   readonly bytesFrom = new Map<string, number>();
   readonly rate = new RateMeter();
-  private readonly pieceBans = new Set<string>();
-  /** Piece → the contributor a failed piece is being retried from (the one left unbanned for it). */
-  private readonly retryFrom = new Map<number, string>();
   /** Who sent each block written so far of pieces not yet verified: piece → begin → peer. */
   private readonly senders = new Map<number, Map<number, string>>();
   /**
@@ -138,8 +118,6 @@ export class Swarm {
   private readonly spare: Buffer[] = [];
   /** Pieces handed to the store and not yet written. */
   private writing = 0;
-  /** Blocks of pieces that failed, kept until the piece verifies and shows who was wrong. */
-  private readonly evidence = new Map<number, Evidence[]>();
   /** When the last new block from a partial (non-seed) peer arrived (see `seed-share.ts`). */
   private lastPartialBlockAt = -Infinity;
   /** The highest value `rate` has shown, sampled when a seed is pumped (see `seed-share.ts`). */
@@ -147,8 +125,18 @@ export class Swarm {
   private stopped = false;
 
   constructor(private readonly init: SwarmInit) {
-    this.picker = new PiecePicker({ size: init.size, pieceLength: init.pieceLength, banned: (p, i) => (this.pieceBans.size > 0 && this.pieceBans.has(`${p}#${i}`)) || this.declines(p, i) });
+    this.smartBan = new SmartBan({
+      rng: init.rng,
+      blockLength: (index, begin) => this.picker.blocks.expectedLength(index, begin),
+      drop: (peer, reason) => this.peers.get(peer)?.conn.close(`dropped for bad data: ${reason}`),
+    });
+    this.picker = new PiecePicker({ size: init.size, pieceLength: init.pieceLength, banned: (p, i) => this.smartBan.bannedFor(p, i) || this.declines(p, i) });
     for (const i of init.store.have.indices()) this.picker.availability.exclude(i);
+  }
+
+  /** Peers dropped for bad data: never reconnected in this download. */
+  get bannedPeers(): ReadonlySet<string> {
+    return this.smartBan.banned;
   }
 
   /** Connects to `host:port` unless already connected or banned. */
@@ -364,11 +352,7 @@ export class Swarm {
     }
     this.picker.pieceVerified(index);
     this.senders.delete(index);
-    const evidence = this.evidence.get(index);
-    if (evidence !== undefined) {
-      this.evidence.delete(index);
-      this.convict(index, piece, evidence);
-    }
+    this.smartBan.pieceVerified(index, piece);
     this.init.onVerified(index);
     this.pumpAll();
   }
@@ -378,41 +362,9 @@ export class Swarm {
     const sent = this.senders.get(index) ?? new Map<number, string>();
     this.senders.delete(index);
     const contributors = this.picker.pieceFailed(index);
-    for (const id of contributors) this.pieceBans.add(`${id}#${index}`);
-    if (contributors.length === 1) {
-      this.ban(contributors[0] as string, `it alone sent piece ${index}, which failed its hash check`);
-    } else if (contributors.length > 1) {
-      // Keep a digest of each block with its sender, then retry from one contributor and others.
-      this.keepEvidence(index, piece, sent);
-      // Retried from a contributor still here: the piece may verify after one of them was
-      // dropped (writes and hashing are asynchronous), and a dropped one cannot retry it.
-      const present = contributors.filter((id) => this.peers.has(id) && !this.bannedPeers.has(id));
-      const pool = present.length > 0 ? present : contributors;
-      const retry = pool[Math.floor(this.init.rng() * pool.length)] as string;
-      this.pieceBans.delete(`${retry}#${index}`);
-      this.retryFrom.set(index, retry);
-      if (present.length === 0) this.liftBansRetriedFrom(retry);
-      for (const id of contributors) if (id !== retry) this.peers.get(id)?.conn.penalize(`piece ${index} failed its hash check`);
-    }
+    const suspects = this.smartBan.pieceFailed(index, piece, contributors, sent, (id) => this.peers.has(id));
+    for (const id of suspects) this.peers.get(id)?.conn.penalize(`piece ${index} failed its hash check`);
     this.pumpAll();
-  }
-
-  private keepEvidence(index: number, bytes: Buffer, sent: ReadonlyMap<number, string>): void {
-    const kept = this.evidence.get(index) ?? [];
-    for (const [begin, peer] of sent) {
-      const length = this.picker.blocks.expectedLength(index, begin) ?? 0;
-      kept.push({ begin, length, peer, digest: blockDigest(bytes, begin, length) });
-    }
-    this.evidence.set(index, kept);
-  }
-
-  /** Piece `index` verified: drops every peer that had sent one of its blocks with other bytes. */
-  private convict(index: number, good: Buffer, evidence: readonly Evidence[]): void {
-    for (const e of evidence) {
-      if (!blockDigest(good, e.begin, e.length).equals(e.digest)) {
-        this.ban(e.peer, `it sent a corrupt block of piece ${index} (the verified piece differs there)`);
-      }
-    }
   }
 
   /** A piece write finished: if requests were held back for the disk, send them now. */
@@ -435,33 +387,11 @@ export class Swarm {
     if (piece.length === this.init.pieceLength && this.spare.length < MAX_SPARE_PIECES && !this.stopped) this.spare.push(piece);
   }
 
-  /** Drops `id` for bad data: closed now, never reconnected in this download. */
-  private ban(id: string, reason: string): void {
-    if (this.bannedPeers.has(id)) return;
-    this.bannedPeers.add(id);
-    this.peers.get(id)?.conn.close(`dropped for bad data: ${reason}`);
-  }
-
-  /**
-   * `id` left (often dropped for the very bad data that made the piece fail): the pieces being
-   * retried from it lose their bans, so their other contributors may fetch them again. Left
-   * banned, they waited for `liftBansIfStuck`, which never fires while a peer that never answers
-   * keeps getting requests (found by the peer-evil robustness scenario: a stall at 59 of 64
-   * pieces). The evidence stays, so a bad contributor is still convicted once the piece verifies.
-   */
-  private liftBansRetriedFrom(id: string): void {
-    for (const [index, retry] of this.retryFrom) {
-      if (retry !== id) continue;
-      this.retryFrom.delete(index);
-      for (const ban of this.pieceBans) if (ban.endsWith(`#${index}`)) this.pieceBans.delete(ban);
-    }
-  }
-
   /** If no request is in flight and some piece is wanted only from peers banned for it, unban it. */
   private liftBansIfStuck(): void {
-    if (this.pieceBans.size === 0 || this.init.store.complete()) return;
+    if (!this.smartBan.hasPieceBans || this.init.store.complete()) return;
     for (const p of this.peers.values()) if (this.picker.blocks.inFlightCount(p.id) > 0) return;
-    this.pieceBans.clear();
+    this.smartBan.liftAll();
     for (const peer of this.peers.values()) this.pump(peer);
   }
 
@@ -483,7 +413,7 @@ export class Swarm {
 
   private onClosed(peer: Peer, _info: PeerCloseInfo): void {
     this.peers.delete(peer.id);
-    this.liftBansRetriedFrom(peer.id);
+    this.smartBan.peerLeft(peer.id);
     this.picker.peerLeft(peer.id, peer.conn.remoteHas ?? new Bitfield(this.picker.blocks.pieceCount));
     if (!this.stopped) this.pumpAll();
   }
@@ -507,6 +437,3 @@ function requestsDue(depth: number, inFlight: number): number {
   return count <= 0 || (inFlight > 0 && count < Math.max(1, depth >> 2)) ? 0 : count;
 }
 
-function blockDigest(piece: Buffer, begin: number, length: number): Buffer {
-  return createHash('sha1').update(piece.subarray(begin, begin + length)).digest();
-}

@@ -3,7 +3,7 @@ import { MAX_BATCH_BYTES, MAX_OPS_PER_BATCH, ReplicationMessageSchema, type Repl
 import { describe, expect, it } from 'vitest';
 import { OpTooLargeError, encodeBatches, lacks, mergeVector } from './batches.js';
 import { MAX_SENT_FRAME_BYTES } from './constants.js';
-import { syntheticHlc } from './memory-replica-store.js';
+import { syntheticHlc } from '../../test/memory-replica-store.js';
 
 const op = (seq: number, hashBytes = 10, origin = 1): ReplicatedOp => ({
   origin,

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CloseCode } from './constants.js';
-import { SECRET, converged, sleep, startLinks, startServers, stopAll, until, type TestTracker } from './test-cluster.js';
+import { SECRET, converged, sleep, startLinks, startServers, stopAll, until, type TestTracker } from '../../test/replication-cluster.js';
 
 type Msg = { t: string; [key: string]: unknown };
 

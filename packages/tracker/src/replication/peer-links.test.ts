@@ -7,9 +7,9 @@
 import { MAX_OPS_PER_BATCH } from '@groupshare/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode } from './constants.js';
-import { MemoryReplicaStore } from './memory-replica-store.js';
+import { MemoryReplicaStore } from '../../test/memory-replica-store.js';
 import { backoffDelay } from './peer-links.js';
-import { closedPort, converged, ids, sleep, startLinks, startServers, stopAll, until, type TestTracker } from './test-cluster.js';
+import { closedPort, converged, ids, sleep, startLinks, startServers, stopAll, until, type TestTracker } from '../../test/replication-cluster.js';
 
 let running: TestTracker[] = [];
 afterEach(async () => {

@@ -6,7 +6,7 @@
  * production: the log only grows.
  */
 import type { Op, ReplicatedOp, Vector } from '@groupshare/protocol';
-import type { ReplicaStore } from './replica-store.js';
+import type { ReplicaStore } from '../src/replication/replica-store.js';
 
 export interface MemoryReplicaStoreInit {
   /** For the ops' `at` and HLC times. */

@@ -10,10 +10,10 @@ import { MAX_MESSAGE_BYTES, type TrackerAddress } from '@groupshare/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createServer } from 'node:net';
 import pino from 'pino';
-import { CloseCode } from './constants.js';
+import { CloseCode } from '../src/replication/constants.js';
 import { MemoryReplicaStore } from './memory-replica-store.js';
-import type { PeerLinkStatus, ReplicationLog } from './peer-link.js';
-import { ReplicationLinks, registerReplicationRoute, type ReplicationLinksInit } from './peer-links.js';
+import type { PeerLinkStatus, ReplicationLog } from '../src/replication/peer-link.js';
+import { ReplicationLinks, registerReplicationRoute, type ReplicationLinksInit } from '../src/replication/peer-links.js';
 
 export interface LogLine {
   level: number;

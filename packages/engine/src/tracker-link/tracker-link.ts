@@ -49,14 +49,9 @@ import {
 import { WebSocket } from 'ws';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import * as C from './constants.js';
-import {
-  BadReplyError,
-  ConnectionLostError,
-  LinkStoppedError,
-  RequestTimeoutError,
-  TrackerUnavailableError,
-} from './errors.js';
+import { BadReplyError, ConnectionLostError, LinkStoppedError } from './errors.js';
 import { parseResult } from './frames.js';
+import { busyWaitMs, expiryError, sessionAfter, type PendingRequest } from './pending.js';
 import { reconnectPolicy } from './retry-policy.js';
 import { TrackerConnection, type Reply, type TrackerRef } from './connection.js';
 import type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
@@ -64,26 +59,6 @@ import type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } f
 export type { TrackerRef } from './connection.js';
 
 export type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
-
-/** Pause before asking again after ERR_BUSY without a `retryAfterMs`, and the longest pause. */
-const BUSY_RETRY_MS = 500;
-const MAX_BUSY_WAIT_MS = 5_000;
-
-interface PendingRequest {
-  readonly seq: number;
-  readonly type: RequestType;
-  readonly fields: Record<string, unknown>;
-  readonly resolve: (result: unknown) => void;
-  readonly reject: (err: Error) => void;
-  deadline: NodeJS.Timeout | undefined;
-  /** The connection it was last sent on and its id there; undefined while queued. */
-  sentOn: TrackerConnection | undefined;
-  id: number | undefined;
-  /** Already re-queued once after a break. */
-  retried: boolean;
-  /** The tracker's last ERR_BUSY message, while the request waits to be asked again. */
-  busy?: string;
-}
 
 /** See the module comment. Events: {@link TrackerLinkEvents}. */
 export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
@@ -368,7 +343,7 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
       // tracker asks for, as often as the request's own deadline allows.
       p.sentOn = undefined;
       p.busy = reply.error.message;
-      const wait = Math.min(reply.error.retryAfterMs ?? BUSY_RETRY_MS, MAX_BUSY_WAIT_MS);
+      const wait = busyWaitMs(reply.error.retryAfterMs);
       setTimeout(this.guard(() => {
         if (this.pending.has(p.seq) && p.sentOn === undefined && this.conn !== undefined && this.phase === 'ready') this.send(p, this.conn);
       }), wait);
@@ -397,22 +372,8 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
       p.reject(new BadReplyError(`${from} answered ${p.type} with a malformed result: ${parsed.reason}`));
       return;
     }
-    this.noteSession(p, parsed.result);
+    this.currentSession = sessionAfter(p, parsed.result, this.currentSession);
     p.resolve(parsed.result);
-  }
-
-  /** Remembers or forgets the session after a successful login, resume or logout. */
-  private noteSession(p: PendingRequest, result: unknown): void {
-    const peerAddress = typeof p.fields.peerAddress === 'string' ? p.fields.peerAddress : undefined;
-    if (p.type === 'login') {
-      const r = result as Result<'login'>;
-      this.currentSession = { userId: r.userId, token: r.token, peerAddress };
-    } else if (p.type === 'resume') {
-      const r = result as Result<'resume'>;
-      this.currentSession = { userId: r.userId, token: String(p.fields.token), peerAddress };
-    } else if (p.type === 'logout') {
-      this.currentSession = undefined;
-    }
   }
 
   private onPush(push: Push): void {
@@ -439,20 +400,7 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     if (!this.pending.has(p.seq)) return;
     const conn = p.sentOn;
     this.finish(p);
-    const ms = this.requestTimeoutMs;
-    if (conn) {
-      const policy = reconnectPolicy(p.type);
-      const unknown = policy.retry ? '' : `; it may or may not have happened — ${policy.check}`;
-      p.reject(new RequestTimeoutError(`tracker ${conn.ref.tracker} (${conn.ref.address}) did not answer ${p.type} within ${ms} ms${unknown}`));
-      return;
-    }
-    if (p.busy !== undefined) {
-      p.reject(new ProtocolError('ERR_BUSY', `${p.busy} (still busy after ${ms} ms)`));
-      return;
-    }
-    const what = p.retried ? `${p.type} could not be sent again after its tracker failed` : `${p.type} was not sent`;
-    const last = this.lastFailure === undefined ? '' : ` (last failure: ${this.lastFailure})`;
-    p.reject(new TrackerUnavailableError(`no tracker could be reached within ${ms} ms, so ${what}${last}`));
+    p.reject(expiryError(p, conn, this.requestTimeoutMs, this.lastFailure));
   }
 
   // ---- events -------------------------------------------------------------------------------

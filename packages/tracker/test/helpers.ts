@@ -200,3 +200,17 @@ export async function groupWith(groupId: string, owner: TestClient, others: Arra
     await owner.ok('accept_request', { groupId, userId });
   }
 }
+
+/**
+ * A tracker's usual stage for file tests: alice (peer 127.0.0.1:6001) owns group `lab` and
+ * shares `data` as `data.bin`; each of `others` (peers :6002, :6003, …) is a member. Returns the
+ * clients by user id and the file as share_file listed it.
+ */
+export async function labSharing(t: TestTracker, data: Uint8Array, others: readonly string[]) {
+  const alice = await loggedIn(t, 'alice', '127.0.0.1:6001');
+  const members: Record<string, TestClient> = {};
+  for (const [i, userId] of others.entries()) members[userId] = await loggedIn(t, userId, `127.0.0.1:${6002 + i}`);
+  await groupWith('lab', alice, others.map((u) => [members[u] as TestClient, u]));
+  const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', data));
+  return { alice, members, file: file as { infoHash: string } };
+}

@@ -3,7 +3,7 @@
 // every tracker of the cluster. file_info shows every holder, online or not.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from './cluster-helpers.js';
-import { groupWith, loggedIn, shareFields, startTestTracker, testBytes, type TestClient, type TestTracker } from './helpers.js';
+import { groupWith, labSharing, loggedIn, shareFields, startTestTracker, testBytes, type TestClient, type TestTracker } from './helpers.js';
 
 let t: TestTracker | undefined;
 let cluster: TestCluster | undefined;
@@ -24,11 +24,8 @@ async function holders(client: TestClient): Promise<Array<[string, boolean, numb
 describe('serving follows the login', () => {
   it('a logout pauses the peer\'s shares; after logging in again they are offered only once announced', async () => {
     t = await startTestTracker();
-    const alice = await loggedIn(t, 'alice', '127.0.0.1:6001');
-    const bob = await loggedIn(t, 'bob', '127.0.0.1:6002');
-    const carol = await loggedIn(t, 'carol', '127.0.0.1:6003');
-    await groupWith('lab', alice, [[bob, 'bob'], [carol, 'carol']]);
-    const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
+    const { alice, members, file } = await labSharing(t, DATA, ['bob', 'carol']);
+    const [bob, carol] = [members.bob!, members.carol!];
     await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] }); // a download registers first
     await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [0, 1, 2, 3] });
     expect(await holders(carol)).toEqual([
@@ -64,11 +61,8 @@ describe('serving follows the login', () => {
 
   it('tells downloaders when a holder comes online again, and nobody else', async () => {
     t = await startTestTracker();
-    const alice = await loggedIn(t, 'alice', '127.0.0.1:6001');
-    const bob = await loggedIn(t, 'bob', '127.0.0.1:6002');
-    const carol = await loggedIn(t, 'carol', '127.0.0.1:6003');
-    await groupWith('lab', alice, [[bob, 'bob'], [carol, 'carol']]);
-    const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
+    const { alice, members, file } = await labSharing(t, DATA, ['bob', 'carol']);
+    const [bob, carol] = [members.bob!, members.carol!];
     await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] }); // a download registers first
     await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [0] }); // bob downloads
     await alice.ok('logout');

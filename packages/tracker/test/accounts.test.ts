@@ -19,13 +19,13 @@ describe('register', () => {
   it('refuses bad ids and passwords with the reason', async () => {
     t = await startTestTracker();
     const c = await t.connect();
-    const short = await c.send('register', { userId: 'bob', password: 'short' });
+    const short = await c.request('register', { userId: 'bob', password: 'short' });
     expect(short.ok).toBe(false);
     expect(!short.ok && short.error.message).toMatch(/at least 8/);
     for (const userId of ['../etc', 'a/b', 'x'.repeat(33), '', 'bob\u001b[31m', 'ünïcode', '\u212Aelvin']) {
       expect(await c.fails('register', { userId, password: 'long-enough-password' })).toBe('ERR_BAD_MESSAGE');
     }
-    const huge = await c.send('register', { userId: 'bob', password: 'p'.repeat(10_000) });
+    const huge = await c.request('register', { userId: 'bob', password: 'p'.repeat(10_000) });
     expect(!huge.ok && huge.error.code).toBe('ERR_BAD_MESSAGE');
     expect(JSON.stringify(huge)).not.toContain('pppppppppp'); // the password is not echoed
     expect((await t.tracker.status()).users).toBe(0);
@@ -37,8 +37,8 @@ describe('login', () => {
     t = await startTestTracker();
     const c = await t.connect();
     await c.ok('register', { userId: 'carol', password: 'carol-password' });
-    const wrong = await c.send('login', { userId: 'carol', password: 'not-the-password' });
-    const unknown = await c.send('login', { userId: 'nobody', password: 'not-the-password' });
+    const wrong = await c.request('login', { userId: 'carol', password: 'not-the-password' });
+    const unknown = await c.request('login', { userId: 'nobody', password: 'not-the-password' });
     expect(wrong).toMatchObject({ ok: false, error: { code: 'ERR_BAD_CREDENTIALS' } });
     expect(unknown.ok === false && unknown.error).toEqual(wrong.ok === false && wrong.error);
   });
@@ -48,7 +48,7 @@ describe('login', () => {
     const c = await t.connect();
     await c.ok('register', { userId: 'dave', password: 'dave-password' });
     for (let i = 0; i < 3; i++) expect(await c.fails('login', { userId: 'dave', password: `guess-${i}-xx` })).toBe('ERR_BAD_CREDENTIALS');
-    const limited = await c.send('login', { userId: 'dave', password: 'dave-password' });
+    const limited = await c.request('login', { userId: 'dave', password: 'dave-password' });
     expect(limited).toMatchObject({ ok: false, error: { code: 'ERR_RATE_LIMITED' } });
     expect(!limited.ok && limited.error.retryAfterMs).toBeGreaterThan(50_000);
     // The address is throttled too: guessing another account from here is slowed the same way.
@@ -93,7 +93,7 @@ describe('login', () => {
   it('answers ERR_BUSY instead of queueing unbounded argon2 work', async () => {
     t = await startTestTracker({ hashConcurrency: 1, hashQueue: 1 });
     const clients = await Promise.all(Array.from({ length: 6 }, () => t.connect()));
-    const replies = await Promise.all(clients.map((c, i) => c.send('register', { userId: `u${i}`, password: 'same-password' })));
+    const replies = await Promise.all(clients.map((c, i) => c.request('register', { userId: `u${i}`, password: 'same-password' })));
     const codes = replies.map((r) => (r.ok ? 'ok' : r.error.code));
     expect(codes.filter((c) => c === 'ERR_BUSY').length).toBeGreaterThanOrEqual(3);
     expect(codes.filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(1);
@@ -110,9 +110,9 @@ describe('registration limits', () => {
     const owner = await t.connect({ localAddress: '127.0.0.3' });
     await owner.ok('register', { userId: 'kelvin', password: 'kelvin-password' });
     const flood = await Promise.all(Array.from({ length: 70 }, () => t.connect({ localAddress: '127.0.0.2' })));
-    const replies = Promise.all(flood.map((c, i) => c.send('register', { userId: `flood${i}`, password: 'flood-password' })));
+    const replies = Promise.all(flood.map((c, i) => c.request('register', { userId: `flood${i}`, password: 'flood-password' })));
     await new Promise((r) => setTimeout(r, 200)); // every registration has arrived and is hashing or refused
-    const login = await owner.send('login', { userId: 'kelvin', password: 'kelvin-password' });
+    const login = await owner.request('login', { userId: 'kelvin', password: 'kelvin-password' });
     expect(login).toMatchObject({ ok: true, result: { userId: 'kelvin' } });
     const codes = (await replies).map((r) => (r.ok ? 'ok' : r.error.code));
     expect(codes.filter((c) => c === 'ok').length).toBeGreaterThanOrEqual(2);
@@ -125,14 +125,14 @@ describe('registration limits', () => {
     const c = await t.connect({ localAddress: '127.0.0.2' });
     const codes: string[] = [];
     for (let i = 0; i < 31; i++) {
-      const r = await c.send('register', { userId: `burst${i}`, password: 'burst-password' });
+      const r = await c.request('register', { userId: `burst${i}`, password: 'burst-password' });
       codes.push(r.ok ? 'ok' : r.error.code);
       if (!r.ok) expect(r.error.retryAfterMs).toBeGreaterThan(0);
     }
     // 30 in the burst; a few more may have been refilled while the first ones hashed.
     expect(codes.slice(0, 30)).toEqual(Array(30).fill('ok'));
     let extra = 0;
-    while ((await c.send('register', { userId: `more${extra}`, password: 'burst-password' })).ok) extra += 1;
+    while ((await c.request('register', { userId: `more${extra}`, password: 'burst-password' })).ok) extra += 1;
     expect(extra).toBeLessThan(10);
     // Asking for a taken id is answered as before and costs nothing.
     expect(await c.fails('register', { userId: 'burst0', password: 'burst-password' })).toBe('ERR_USER_EXISTS');

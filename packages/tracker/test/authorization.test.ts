@@ -1,7 +1,8 @@
 // Every request type's authorization, table-driven so a new request type must be listed here.
 import { REQUEST_TYPES, type RequestType } from '@groupshare/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggedIn, shareFields, startTestTracker, testBytes, type TestClient, type TestTracker } from './helpers.js';
+import type { WsClient } from '../src/testing/index.js';
+import { loggedIn, shareFields, startTestTracker, testBytes, type TestTracker } from './helpers.js';
 
 const DATA = testBytes(40_000, 9);
 const FILE = shareFields('lab', 'f.bin', DATA);
@@ -66,8 +67,8 @@ const MEMBER_NOT_OWNER: Partial<Record<RequestType, string>> = {
 };
 
 let t: TestTracker;
-let alice: TestClient;
-let bob: TestClient;
+let alice: WsClient;
+let bob: WsClient;
 
 beforeAll(async () => {
   t = await startTestTracker();
@@ -95,7 +96,7 @@ describe('authorization of every request type', () => {
     for (const type of REQUEST_TYPES) {
       if (type === 'logout') continue; // would end the session the rest of the loop needs
       const eve = await loggedIn(t, `eve-${type.replace('_', '-')}`, '127.0.0.1:6666');
-      const reply = await eve.send(type, example(type) as never);
+      const reply = await eve.request(type, example(type) as never);
       expect(reply.ok ? 'ok' : reply.error.code, type).toBe(OUTSIDER[type]);
       eve.close();
     }

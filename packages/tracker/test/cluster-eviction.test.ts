@@ -3,8 +3,7 @@
 // the three trackers agree (docs/replication.md, "Evicting a tracker that stays away").
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, SECRET, startCluster, type TestCluster } from './cluster-helpers.js';
-import { TestClient } from './helpers.js';
-import { freePort } from './process-helpers.js';
+import { freePort, WsClient } from '../src/testing/index.js';
 
 let cluster: TestCluster | undefined;
 afterEach(async () => {
@@ -32,7 +31,7 @@ describe('an evicted tracker that made writes on its own', () => {
       cluster: { trackers: [...nowhere, port].map((p) => ({ host: '127.0.0.1', port: p! })), secret: SECRET },
       compaction: { ...COMPACTION, evictAfterMs: 3_600_000 },
     });
-    const isolated = (): Promise<TestClient> => TestClient.connect(`ws://127.0.0.1:${port}/ws`);
+    const isolated = (): Promise<WsClient> => WsClient.connect(`ws://127.0.0.1:${port}/ws`);
     const carol = await isolated();
     await carol.ok('register', { userId: 'carol', password: 'carol-password' });
     await carol.ok('login', { userId: 'carol', password: 'carol-password' });

@@ -6,8 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Tracker, type TrackerInit } from '../src/index.js';
-import { TestClient } from './helpers.js';
-import { freePort } from './process-helpers.js';
+import { freePort, WsClient } from '../src/testing/index.js';
 
 export const SECRET = 'test-cluster-secret-0123456789';
 
@@ -16,7 +15,7 @@ export interface TestCluster extends AsyncDisposable {
   dataDirs: string[];
   ports: number[];
   /** Connects a client to tracker n (1-based). */
-  connect(n: number): Promise<TestClient>;
+  connect(n: number): Promise<WsClient>;
   /** Starts (or restarts, on the same data) tracker n. */
   start(n: number, init?: Partial<TrackerInit>): Promise<Tracker>;
   stopTracker(n: number): Promise<void>;
@@ -30,13 +29,13 @@ export async function startCluster(size: number, init: Partial<TrackerInit> = {}
   const dataDirs = await Promise.all(ports.map(() => mkdtemp(path.join(os.tmpdir(), 'groupshare-cluster-'))));
   const addresses = ports.map((port) => ({ host: '127.0.0.1', port }));
   const trackers: Array<Tracker | undefined> = Array.from({ length: size });
-  const clients: TestClient[] = [];
+  const clients: WsClient[] = [];
   const cluster: TestCluster = {
     trackers,
     dataDirs,
     ports,
     async connect(n) {
-      const client = await TestClient.connect(`ws://127.0.0.1:${ports[n - 1]}/ws`);
+      const client = await WsClient.connect(`ws://127.0.0.1:${ports[n - 1]}/ws`);
       clients.push(client);
       return client;
     },

@@ -64,7 +64,7 @@ it('same group id created on both sides: the earlier one keeps it, the other own
   const login = await again.ok('login', { userId: 'bob', password: 'bob-secret-pw' });
   expect(login.notices).toHaveLength(1);
   expect(login.notices[0]).toMatchObject({ kind: 'group_id_taken', subject: 'lab' });
-  expect(login.notices[0].message).toMatch(/another tracker/);
+  expect(login.notices[0]!.message).toMatch(/another tracker/);
 });
 
 it('a member who leaves on one side while sharing on the other ends with no share on both', async () => {

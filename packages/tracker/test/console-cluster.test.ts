@@ -57,7 +57,7 @@ describe('console writes across a cluster', () => {
     expect(await con1.run(`reset_password bob --password-file ${await passwordFile(dir, 'bob-password-2', 'bob2.txt')}`)).toBe(
       'new password set for bob; 1 session ended\n',
     );
-    await bob.waitForPush('session_ended', (p) => /reset your password/.test(p.data.reason), 1_000);
+    await bob.waitForPush('session_ended', (d) => /reset your password/.test(d.reason), 1_000);
     expect(await bob.fails('list_groups')).toBe('ERR_NOT_LOGGED_IN');
     await cluster.converged();
     expect(await bob.fails('login', { userId: 'bob', password: 'bob-password-1' })).toBe('ERR_BAD_CREDENTIALS');
@@ -66,7 +66,7 @@ describe('console writes across a cluster', () => {
     // Removing bob on tracker 1: his connection on tracker 2 is logged out within a second, his
     // group passes to cy (on tracker 1) and his file, shared by nobody else, is withdrawn.
     expect(await con1.run('remove_user bob --yes')).toMatch(/^removed user bob: 1 session ended, 1 share and 0 join requests dropped \(1 file nobody else shared withdrawn\)\n  group lab: cy owns it now\n$/);
-    await bob.waitForPush('session_ended', (p) => /removed your account/.test(p.data.reason), 1_000);
+    await bob.waitForPush('session_ended', (d) => /removed your account/.test(d.reason), 1_000);
     expect(await bob.fails('list_groups')).toBe('ERR_NOT_LOGGED_IN');
     expect((await cy.waitForPush('owner_changed')).data).toEqual({ groupId: 'lab', ownerId: 'cy' });
     await cluster.converged();

@@ -31,7 +31,7 @@ describe('tracker process: accounts on the console', () => {
     proc.command('registration closed');
     await proc.waitForStdout(/^registration is now closed on every tracker of the cluster$/m, 5_000, mark);
     const stranger = await sandbox.connect(c.url);
-    const refused = await stranger.send('register', { userId: 'eve', password: 'eve-password-1' });
+    const refused = await stranger.request('register', { userId: 'eve', password: 'eve-password-1' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'ERR_REGISTRATION_CLOSED' } });
 
     proc.command('quit');

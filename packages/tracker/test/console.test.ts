@@ -197,7 +197,7 @@ describe('console: registration', () => {
     expect(await con.run('registration shut')).toBe('error: registration is open or closed, not "shut"; usage: registration [open|closed]\n');
 
     const c = await t.connect();
-    const refused = await c.send('register', { userId: 'eve', password: 'eve-password-1' });
+    const refused = await c.request('register', { userId: 'eve', password: 'eve-password-1' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'ERR_REGISTRATION_CLOSED' } });
     expect(await con.run(`add_user eve --password-file ${await passwordFile(t.dataDir, 'eve-password-1')}`)).toBe('added user eve\n');
     await c.ok('login', { userId: 'eve', password: 'eve-password-1' });

@@ -38,7 +38,7 @@ describe('sharing', () => {
     const second = await bob.ok('share_file', shareFields('lab', 'data.bin', DATA));
     expect(second.file.seeders).toBe(2);
     const other = testBytes(100_000, 2);
-    const reply = await bob.send('share_file', shareFields('lab', 'data.bin', other));
+    const reply = await bob.request('share_file', shareFields('lab', 'data.bin', other));
     expect(reply).toMatchObject({ ok: false, error: { code: 'ERR_FILE_NAME_TAKEN' } });
     expect(!reply.ok && reply.error.message).toContain('data.bin');
     // Same content under another name is another file (the name is part of the info-hash).
@@ -72,8 +72,8 @@ describe('sharing', () => {
     const eve = await loggedIn(t, 'eve', '127.0.0.1:6666');
     await alice.ok('create_group', { groupId: 'lab' });
     const { file } = await alice.ok('share_file', shareFields('lab', 'secret.bin', DATA));
-    const existing = await eve.send('get_file', { groupId: 'lab', name: 'secret.bin' });
-    const missing = await eve.send('get_file', { groupId: 'lab', name: 'nothing.bin' });
+    const existing = await eve.request('get_file', { groupId: 'lab', name: 'secret.bin' });
+    const missing = await eve.request('get_file', { groupId: 'lab', name: 'nothing.bin' });
     expect(existing).toMatchObject({ ok: false, error: { code: 'ERR_NOT_MEMBER' } });
     expect(!existing.ok && existing.error).toEqual(!missing.ok && missing.error);
     expect(await eve.fails('get_peers', { groupId: 'lab', infoHash: file.infoHash })).toBe('ERR_NOT_MEMBER');
@@ -107,12 +107,12 @@ describe('peers and piece maps', () => {
     expect(await carol.fails('update_pieces', { groupId: 'lab', infoHash: file.infoHash, bitfield: Buffer.from([0xff]).toString('base64') })).toBe('ERR_BAD_MESSAGE');
 
     const peers = (await carol.ok('get_peers', { groupId: 'lab', infoHash: file.infoHash })).peers;
-    const byUser = Object.fromEntries(peers.map((p: { userId: string }) => [p.userId, p]));
+    const byUser = Object.fromEntries(peers.map((p) => [p.userId, p]));
     expect(Object.keys(byUser).sort()).toEqual(['alice', 'bob']); // not carol herself
     expect(byUser.alice).toMatchObject({ address: '127.0.0.1:6001', complete: true });
-    expect(Bitfield.fromBase64(byUser.bob.bitfield, 7).indices()).toEqual([0, 1, 2, 3]);
-    const carolPeer = (await alice.ok('get_peers', { groupId: 'lab', infoHash: file.infoHash })).peers.find((p: { userId: string }) => p.userId === 'carol');
-    expect(carolPeer.address).toBe('127.0.0.1:6003');
+    expect(Bitfield.fromBase64(byUser.bob!.bitfield, 7).indices()).toEqual([0, 1, 2, 3]);
+    const carolPeer = (await alice.ok('get_peers', { groupId: 'lab', infoHash: file.infoHash })).peers.find((p) => p.userId === 'carol');
+    expect(carolPeer!.address).toBe('127.0.0.1:6003');
 
     // Alice logs out: her share goes offline, and pieces 4 and 5 are on no online peer.
     await alice.ok('logout');
@@ -149,7 +149,7 @@ describe('peers and piece maps', () => {
     expect(await bob.ok('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [] })).toEqual({ count: 0, complete: false });
     const { peers } = await alice.ok('get_peers', { groupId: 'lab', infoHash: file.infoHash });
     expect(peers).toEqual([{ userId: 'bob', address: '127.0.0.1:6002', bitfield: expect.any(String), complete: false }]);
-    expect(Buffer.from(peers[0].bitfield, 'base64').every((b: number) => b === 0)).toBe(true);
+    expect(Buffer.from(peers[0]!.bitfield, 'base64').every((b: number) => b === 0)).toBe(true);
     expect((await alice.ok('list_files', { groupId: 'lab' })).files[0]).toMatchObject({ seeders: 1, partialPeers: 0, available: true });
 
     const empty = await alice.ok('share_file', shareFields('lab', 'empty.txt', Buffer.alloc(0)));
@@ -195,9 +195,9 @@ describe('peers and piece maps', () => {
     expect((await alice.ok('list_files', { groupId: 'lab' })).files.map((f: { name: string }) => f.name)).toEqual(['a.bin', 'b.bin']);
 
     await bob.ok('leave_group', { groupId: 'lab' });
-    const withdrawn = await alice.waitForPush('file_withdrawn', (p) => p.data.name === 'b.bin');
+    const withdrawn = await alice.waitForPush('file_withdrawn', (d) => d.name === 'b.bin');
     expect(withdrawn.data.groupId).toBe('lab');
-    await alice.waitForPush('file_withdrawn', (p) => p.data.name === 'a.bin');
+    await alice.waitForPush('file_withdrawn', (d) => d.name === 'a.bin');
     expect((await alice.ok('list_files', { groupId: 'lab' })).files).toEqual([]);
   });
 });

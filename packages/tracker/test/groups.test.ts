@@ -21,7 +21,7 @@ describe('groups', () => {
     expect(await bob.fails('join_group', { groupId: 'lab' })).toBe('ERR_ALREADY_REQUESTED');
     expect(await bob.fails('join_group', { groupId: 'nope' })).toBe('ERR_NO_SUCH_GROUP');
     expect((await alice.waitForPush('join_requested')).data).toEqual({ groupId: 'lab', userId: 'bob' });
-    expect((await bob.ok('list_groups')).groups[0].membership).toBe('requested');
+    expect((await bob.ok('list_groups')).groups[0]!.membership).toBe('requested');
 
     const requests = (await alice.ok('list_requests', { groupId: 'lab' })).requests;
     expect(requests.map((r: { userId: string }) => r.userId)).toEqual(['bob']);
@@ -35,7 +35,7 @@ describe('groups', () => {
     expect(await members(bob, 'lab')).toEqual(['alice*', 'bob']);
     expect(await bob.fails('join_group', { groupId: 'lab' })).toBe('ERR_ALREADY_MEMBER');
     expect((await alice.ok('list_groups')).groups).toEqual([{ groupId: 'lab', owner: 'alice', memberCount: 2, membership: 'owner' }]);
-    expect((await bob.ok('list_groups')).groups[0].membership).toBe('member');
+    expect((await bob.ok('list_groups')).groups[0]!.membership).toBe('member');
     expect((await alice.ok('list_requests', { groupId: 'lab' })).requests).toEqual([]);
   });
 

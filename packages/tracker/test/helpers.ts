@@ -1,21 +1,20 @@
 /**
- * Test harness: a real tracker on 127.0.0.1 port 0 with a throw-away data directory, and a
- * minimal WebSocket client that sends requests, matches replies by id and records pushes.
+ * Test harness: a real tracker on 127.0.0.1 port 0 with a throw-away data directory, and bare
+ * WebSocket clients to it (WsClient, the one the package's `testing` entry gives every test).
  */
-import type { Push, PushType, RequestInput, RequestType } from '@groupshare/protocol';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { WebSocket } from 'ws';
 import { hashPieces, sha1 } from '@groupshare/protocol';
 import { Tracker, type TrackerInit } from '../src/index.js';
+import { WsClient } from '../src/testing/index.js';
 
 export interface TestTracker extends AsyncDisposable {
   tracker: Tracker;
   url: string;
   dataDir: string;
   /** A client; `localAddress` picks its source address (any 127.x.y.z on loopback). */
-  connect(opts?: { localAddress?: string }): Promise<TestClient>;
+  connect(opts?: { localAddress?: string }): Promise<WsClient>;
   services(): Tracker['services'];
   stop(): Promise<void>;
 }
@@ -25,7 +24,7 @@ export async function startTestTracker(init: Partial<TrackerInit> = {}): Promise
   const tracker = await Tracker.create({ trackerNumber: 1, host: '127.0.0.1', port: 0, dataDir, ...init });
   await tracker.start();
   const url = `ws://127.0.0.1:${tracker.port}/ws`;
-  const clients: TestClient[] = [];
+  const clients: WsClient[] = [];
   const stop = async () => {
     for (const c of clients) c.close();
     await tracker.stop();
@@ -36,7 +35,7 @@ export async function startTestTracker(init: Partial<TrackerInit> = {}): Promise
     url,
     dataDir,
     async connect(opts) {
-      const client = await TestClient.connect(url, opts);
+      const client = await WsClient.connect(url, opts);
       clients.push(client);
       return client;
     },
@@ -46,123 +45,8 @@ export async function startTestTracker(init: Partial<TrackerInit> = {}): Promise
   };
 }
 
-export type Reply = { id: number | null; ok: true; result: any } | { id: number | null; ok: false; error: { code: string; message: string; retryAfterMs?: number } };
-
-export class TestClient {
-  private nextId = 1;
-  private readonly waiting = new Map<number, (reply: Reply) => void>();
-  readonly pushes: Push[] = [];
-  /** Replies with a null id (unparseable requests), in arrival order. */
-  readonly orphanReplies: Reply[] = [];
-  private pushWaiters: Array<() => void> = [];
-  closeCode: number | undefined;
-
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as Reply | Push;
-      if ('push' in message) {
-        this.pushes.push(message);
-        for (const wake of this.pushWaiters.splice(0)) wake();
-      } else if (message.id !== null && this.waiting.has(message.id)) {
-        this.waiting.get(message.id)!(message);
-        this.waiting.delete(message.id);
-      } else {
-        this.orphanReplies.push(message);
-        for (const wake of this.pushWaiters.splice(0)) wake();
-      }
-    });
-    socket.on('close', (code) => {
-      this.closeCode = code;
-      for (const wake of this.pushWaiters.splice(0)) wake();
-    });
-  }
-
-  static connect(url: string, opts: { localAddress?: string; headers?: Record<string, string> } = {}): Promise<TestClient> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { ...(opts.localAddress ? { localAddress: opts.localAddress } : {}), ...(opts.headers ? { headers: opts.headers } : {}) });
-      socket.once('open', () => resolve(new TestClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  /** Sends a request and resolves with its reply, ok or not. */
-  send<T extends RequestType>(type: T, fields: Omit<RequestInput<T>, 'id' | 'type'> = {} as never): Promise<Reply> {
-    return this.sendRaw({ ...fields, id: this.nextId++, type });
-  }
-
-  /** Sends a request that must succeed and resolves with its result. */
-  async ok<T extends RequestType>(type: T, fields: Omit<RequestInput<T>, 'id' | 'type'> = {} as never): Promise<any> {
-    const reply = await this.send(type, fields);
-    if (!reply.ok) throw new Error(`${type} failed: ${reply.error.code} ${reply.error.message}`);
-    return reply.result;
-  }
-
-  /** Sends a request that must fail and resolves with its error code. */
-  async fails<T extends RequestType>(type: T, fields: Omit<RequestInput<T>, 'id' | 'type'> = {} as never): Promise<string> {
-    const reply = await this.send(type, fields);
-    if (reply.ok) throw new Error(`${type} unexpectedly succeeded: ${JSON.stringify(reply.result)}`);
-    return reply.error.code;
-  }
-
-  sendRaw(message: Record<string, unknown>): Promise<Reply> {
-    return this.sendRawText(message.id as number, JSON.stringify(message));
-  }
-
-  /** Sends hand-made text carrying request id `id` and resolves with that id's reply. */
-  sendRawText(id: number, text: string): Promise<Reply> {
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
-      this.socket.send(text);
-    });
-  }
-
-  /** Sends arbitrary text (or bytes) and waits for the next reply with a null id. */
-  async sendText(data: string | Buffer, binary = false): Promise<Reply> {
-    const seen = this.orphanReplies.length;
-    this.socket.send(data, { binary });
-    await this.until(() => this.orphanReplies.length > seen);
-    return this.orphanReplies[seen]!;
-  }
-
-  async waitForPush<T extends PushType>(type: T, match: (p: Extract<Push, { push: T }>) => boolean = () => true, timeoutMs = 5_000): Promise<Extract<Push, { push: T }>> {
-    let found: Extract<Push, { push: T }> | undefined;
-    await this.until(() => {
-      found = this.pushes.find((p): p is Extract<Push, { push: T }> => p.push === type && match(p as Extract<Push, { push: T }>));
-      return found !== undefined;
-    }, timeoutMs);
-    return found!;
-  }
-
-  async waitForClose(timeoutMs = 5_000): Promise<number> {
-    await this.until(() => this.closeCode !== undefined, timeoutMs);
-    return this.closeCode!;
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-
-  private async until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (this.closeCode !== undefined && !condition()) {
-        if (Date.now() > deadline) throw new Error('timed out');
-      }
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error('timed out waiting');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(remaining, 200));
-        this.pushWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-}
-
 /** Registers and logs in a user with a peer address; returns the logged-in client. */
-export async function loggedIn(t: TestTracker, userId: string, peerAddress = '127.0.0.1:6881'): Promise<TestClient> {
+export async function loggedIn(t: TestTracker, userId: string, peerAddress = '127.0.0.1:6881'): Promise<WsClient> {
   const client = await t.connect();
   await client.ok('register', { userId, password: `${userId}-secret-pw` });
   await client.ok('login', { userId, password: `${userId}-secret-pw`, peerAddress });
@@ -193,7 +77,7 @@ export function testBytes(length: number, seed: number): Buffer {
 }
 
 /** A group owned by the first client with every other client accepted as a member. */
-export async function groupWith(groupId: string, owner: TestClient, others: Array<[TestClient, string]>): Promise<void> {
+export async function groupWith(groupId: string, owner: WsClient, others: Array<[WsClient, string]>): Promise<void> {
   await owner.ok('create_group', { groupId });
   for (const [client, userId] of others) {
     await client.ok('join_group', { groupId });
@@ -208,9 +92,9 @@ export async function groupWith(groupId: string, owner: TestClient, others: Arra
  */
 export async function labSharing(t: TestTracker, data: Uint8Array, others: readonly string[]) {
   const alice = await loggedIn(t, 'alice', '127.0.0.1:6001');
-  const members: Record<string, TestClient> = {};
+  const members: Record<string, WsClient> = {};
   for (const [i, userId] of others.entries()) members[userId] = await loggedIn(t, userId, `127.0.0.1:${6002 + i}`);
-  await groupWith('lab', alice, others.map((u) => [members[u] as TestClient, u]));
+  await groupWith('lab', alice, others.map((u) => [members[u] as WsClient, u]));
   const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', data));
   return { alice, members, file: file as { infoHash: string } };
 }

@@ -38,7 +38,7 @@ describe('tracker log under a flood of refused logins', () => {
     expect(await eve.fails('login', { userId: 'kelvin', password: 'guess-0' })).toBe('ERR_BAD_CREDENTIALS');
     const attempts = 20_000;
     for (let sent = 0; sent < attempts; sent += 1_000) {
-      const replies = await Promise.all(Array.from({ length: 1_000 }, (_, i) => eve.send('login', { userId: 'kelvin', password: `guess-${sent + i + 1}` })));
+      const replies = await Promise.all(Array.from({ length: 1_000 }, (_, i) => eve.request('login', { userId: 'kelvin', password: `guess-${sent + i + 1}` })));
       expect(replies.every((r) => !r.ok && r.error.code === 'ERR_RATE_LIMITED')).toBe(true);
     }
     await t.stop();

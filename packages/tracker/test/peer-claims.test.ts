@@ -5,7 +5,8 @@
  */
 import { Bitfield } from '@groupshare/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestClient, groupWith, loggedIn, shareFields, startTestTracker, testBytes, type TestTracker } from './helpers.js';
+import { WsClient } from '../src/testing/index.js';
+import { groupWith, loggedIn, shareFields, startTestTracker, testBytes, type TestTracker } from './helpers.js';
 
 let t: TestTracker;
 afterEach(async () => t?.stop());
@@ -38,7 +39,7 @@ describe('advertised peer address', () => {
 
   it('takes the address from X-Forwarded-For only when the connection comes from a trusted proxy', async () => {
     t = await startTestTracker({ trustProxy: ['127.0.0.1/32'] });
-    const proxied = await TestClient.connect(t.url, { headers: { 'X-Forwarded-For': '198.51.100.7' } });
+    const proxied = await WsClient.connect(t.url, { headers: { 'X-Forwarded-For': '198.51.100.7' } });
     await proxied.ok('register', { userId: 'ann', password: 'ann-secret-pw-1' });
     const login = await proxied.ok('login', { userId: 'ann', password: 'ann-secret-pw-1', peerAddress: '0.0.0.0:6881' });
     expect(login.peerAddress).toBe('198.51.100.7:6881');
@@ -46,7 +47,7 @@ describe('advertised peer address', () => {
 
     const untrusting = await startTestTracker();
     try {
-      const forged = await TestClient.connect(untrusting.url, { headers: { 'X-Forwarded-For': '198.51.100.7' } });
+      const forged = await WsClient.connect(untrusting.url, { headers: { 'X-Forwarded-For': '198.51.100.7' } });
       await forged.ok('register', { userId: 'eve', password: 'eve-secret-pw-1' });
       expect((await forged.ok('login', { userId: 'eve', password: 'eve-secret-pw-1', peerAddress: '0.0.0.0:6881' })).peerAddress).toBe('127.0.0.1:6881');
       forged.close();
@@ -64,7 +65,7 @@ describe('piece claims', () => {
     const bob = await loggedIn(t, 'bob', '127.0.0.1:6002');
     await groupWith('lab', alice, [[eve, 'eve'], [bob, 'bob']]);
     const { file } = await alice.ok('share_file', shareFields('lab', 'data.bin', DATA));
-    const reply = await eve.send('update_pieces', { groupId: 'lab', infoHash: file.infoHash, bitfield: bitfield(7, [0, 1, 2, 3, 4, 5, 6]) });
+    const reply = await eve.request('update_pieces', { groupId: 'lab', infoHash: file.infoHash, bitfield: bitfield(7, [0, 1, 2, 3, 4, 5, 6]) });
     expect(reply).toMatchObject({ ok: false, error: { code: 'ERR_NOT_SHARING' } });
     expect(await eve.fails('update_pieces', { groupId: 'lab', infoHash: file.infoHash, have: [0] })).toBe('ERR_NOT_SHARING');
     // Nobody is told eve holds anything.
@@ -87,8 +88,8 @@ describe('piece claims', () => {
     // Without replace a smaller bitfield adds nothing and removes nothing.
     expect(await bob.ok('update_pieces', { ...key, bitfield: bitfield(7, [0]) })).toEqual({ count: 4, complete: false });
     expect(await bob.ok('update_pieces', { ...key, bitfield: bitfield(7, [0, 5]), replace: true })).toEqual({ count: 2, complete: false });
-    const bobPeer = (await carol.ok('get_peers', key)).peers.find((p: { userId: string }) => p.userId === 'bob');
-    expect(Bitfield.fromBase64(bobPeer.bitfield, 7).indices()).toEqual([0, 5]);
+    const bobPeer = (await carol.ok('get_peers', key)).peers.find((p) => p.userId === 'bob');
+    expect(Bitfield.fromBase64(bobPeer!.bitfield, 7).indices()).toEqual([0, 5]);
 
     expect(await alice.ok('update_pieces', { ...key, bitfield: bitfield(7, [1, 2, 3, 4, 5, 6]), replace: true })).toEqual({ count: 6, complete: false });
     expect((await carol.ok('list_files', { groupId: 'lab' })).files[0]).toMatchObject({ seeders: 0, partialPeers: 2, available: true });

@@ -1,39 +1,24 @@
 /**
  * Harness for tests that run the REAL tracker process (`dist/main.js`, or the root `./tracker`
- * script that execs it) on 127.0.0.1: free ports, temp tracker_info.txt and data directories,
- * a wrapper around the child process, and one cleanup that kills whatever a test left behind.
+ * script that execs it) on 127.0.0.1: temp tracker_info.txt and data directories, occupied
+ * ports, and one cleanup that kills whatever a test left behind. The process itself is the
+ * package's one launcher (`spawnTracker` in src/testing), with a console on stdin.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TestClient } from './helpers.js';
+import { freePort, spawnTracker, trackerMainJs, WsClient, type TrackerProcess } from '../src/testing/index.js';
+
+export { describeExit, freePort, sleep, type Exit, type TrackerProcess } from '../src/testing/index.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const MAIN_JS = path.join(REPO_ROOT, 'packages/tracker/dist/main.js');
 export const TRACKER_SCRIPT = path.join(REPO_ROOT, 'tracker');
 
 /** Throws a clear message when the tracker has not been built. */
 export function assertBuilt(): void {
-  if (!existsSync(MAIN_JS)) {
-    throw new Error(`${path.relative(REPO_ROOT, MAIN_JS)} is missing: run \`pnpm run build\` first`);
-  }
-}
-
-/** A TCP port that was free a moment ago: listen on port 0, read the port, close. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ host, port: 0, exclusive: true }, () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close((err) => (err ? reject(err) : resolve(port)));
-    });
-  });
+  trackerMainJs();
 }
 
 /** Listens on host:port (to occupy it, or to prove it is free). Resolves with the server. */
@@ -47,11 +32,6 @@ export function listenOn(port: number, host = '127.0.0.1'): Promise<net.Server> 
 
 export function closeServer(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
 }
 
 export interface StartOptions {
@@ -74,119 +54,13 @@ export interface StartOptions {
   cwd?: string;
 }
 
-/** One tracker child process with its output captured. */
-export class TrackerProcess {
-  stdout = '';
-  stderr = '';
-  exit: Exit | undefined;
-  readonly exited: Promise<Exit>;
-  private readonly outputWaiters = new Set<() => void>();
-
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      this.stdout += chunk;
-      this.wake();
-    });
-    child.stderr.on('data', (chunk: string) => {
-      this.stderr += chunk;
-      this.wake();
-    });
-    // Writing to a stdin the child has closed must not crash the test runner.
-    child.stdin.on('error', () => {});
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
-        this.wake();
-        resolve(this.exit);
-      });
-    });
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  get running(): boolean {
-    return this.exit === undefined;
-  }
-
-  /** Writes one console line (a newline is added). */
-  command(line: string): void {
-    this.child.stdin.write(`${line}\n`);
-  }
-
-  /** Resolves once stdout matches `pattern`; rejects on exit or timeout, showing the output. */
-  async waitForStdout(pattern: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = this.stdout.slice(from).match(pattern);
-      if (match) return match;
-      if (this.exit) throw new Error(`tracker exited (${describeExit(this.exit)}) before printing ${pattern}\n${this.describe()}`);
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} on stdout\n${this.describe()}`);
-      await this.nextOutput(remaining);
-    }
-  }
-
-  /** Waits for the "listening" log line the tracker prints once its port is open. */
-  async waitReady(timeoutMs = 15_000): Promise<void> {
-    await this.waitForStdout(/"event":"tracker_started"/, timeoutMs);
-  }
-
-  /** Resolves with the exit, or rejects after `timeoutMs` (the process is left running). */
-  async waitForExit(timeoutMs = 5_000): Promise<Exit> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`tracker did not exit within ${timeoutMs} ms\n${this.describe()}`)), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Kills the process hard (cleanup) and waits for it to go. */
-  async kill(): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  describe(): string {
-    return `--- stdout ---\n${this.stdout.slice(-4000)}\n--- stderr ---\n${this.stderr.slice(-4000)}`;
-  }
-
-  private wake(): void {
-    for (const w of [...this.outputWaiters]) w();
-  }
-
-  private nextOutput(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.outputWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.outputWaiters.add(done);
-    });
-  }
-}
-
-export function describeExit(exit: Exit): string {
-  return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
-}
-
 /**
  * Everything a test starts: processes, clients, temp directories. `cleanup()` (call it in
  * afterEach) kills and removes them all, whether the test passed or not.
  */
 export class ProcessSandbox {
   private readonly processes: TrackerProcess[] = [];
-  private readonly clients: TestClient[] = [];
+  private readonly clients: WsClient[] = [];
   private readonly servers: net.Server[] = [];
   private readonly dirs: string[] = [];
 
@@ -220,19 +94,13 @@ export class ProcessSandbox {
   /** Spawns a tracker (does not wait for it to be ready). */
   async spawn(opts: StartOptions): Promise<TrackerProcess> {
     assertBuilt();
-    const args = [opts.infoFile, String(opts.n ?? 1)];
-    if (opts.dataDir !== undefined) args.push('--data-dir', opts.dataDir);
-    args.push(...(opts.args ?? []));
-    const cwd = opts.cwd ?? (await this.tempDir('groupshare-cwd-'));
-    // Without a secret, the trackers of a multi-line tracker_info.txt share `<tracker_info>.secret`,
-    // which the first of them creates in the test's temp directory.
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env.GROUPSHARE_CLUSTER_SECRET;
-    if (opts.secret !== undefined) env.GROUPSHARE_CLUSTER_SECRET = opts.secret;
-    const child = opts.viaScript
-      ? spawn(TRACKER_SCRIPT, args, { cwd, env, stdio: 'pipe' })
-      : spawn(process.execPath, [MAIN_JS, ...args], { cwd, env, stdio: 'pipe' });
-    const proc = new TrackerProcess(child);
+    const { viaScript, cwd, ...rest } = opts;
+    const proc = spawnTracker({
+      ...rest,
+      cwd: cwd ?? (await this.tempDir('groupshare-cwd-')),
+      ...(viaScript ? { command: TRACKER_SCRIPT } : {}),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.processes.push(proc);
     return proc;
   }
@@ -245,8 +113,8 @@ export class ProcessSandbox {
   }
 
   /** A WebSocket client that cleanup() closes. */
-  async connect(url: string): Promise<TestClient> {
-    const client = await TestClient.connect(url);
+  async connect(url: string): Promise<WsClient> {
+    const client = await WsClient.connect(url);
     this.clients.push(client);
     return client;
   }
@@ -259,7 +127,7 @@ export class ProcessSandbox {
   }
 
   async cleanup(): Promise<void> {
-    for (const c of this.clients.splice(0)) c.socket.terminate();
+    for (const c of this.clients.splice(0)) c.terminate();
     await Promise.all(this.processes.splice(0).map((p) => p.kill()));
     await Promise.all(this.servers.splice(0).map((s) => closeServer(s)));
     await Promise.all(this.dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
@@ -277,8 +145,4 @@ export async function getJson(url: string, timeoutMs = 3_000): Promise<{ status:
     body = text;
   }
   return { status: res.status, body };
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -64,10 +64,10 @@ describe('tracker process: `./tracker tracker_info.txt 1` and `2`, nothing else'
     await onOne.ok('register', { userId: 'alice', password: 'alice-password-1' });
     const onTwo = await sandbox.connect(`ws://127.0.0.1:${ports[1]}/ws`);
     const deadline = Date.now() + 10_000;
-    let login = await onTwo.send('login', { userId: 'alice', password: 'alice-password-1' });
+    let login = await onTwo.request('login', { userId: 'alice', password: 'alice-password-1' });
     while (!login.ok && Date.now() < deadline) {
       await sleep(50);
-      login = await onTwo.send('login', { userId: 'alice', password: 'alice-password-1' });
+      login = await onTwo.request('login', { userId: 'alice', password: 'alice-password-1' });
     }
     expect(login, `${one.describe()}\n${two.describe()}`).toMatchObject({ ok: true, result: { userId: 'alice' } });
     const status = await getJson(`http://127.0.0.1:${ports[1]}/status`);

@@ -161,7 +161,7 @@ describe('tracker process: console on stdin', () => {
     alice.close();
     bob.close();
     mark = proc.stdout.length;
-    proc.child.stdin.write('status\nquit\n');
+    proc.child.stdin!.write('status\nquit\n');
     const exit = await proc.waitForExit(5_000);
     expect(exit).toEqual({ code: 0, signal: null });
     const tail = proc.stdout.slice(mark);
@@ -192,7 +192,7 @@ describe('tracker process: signals and stdin', () => {
     const c = await sandbox.cluster();
     const proc = await sandbox.start({ infoFile: c.infoFile, dataDir: c.dataDir });
 
-    proc.child.stdin.end();
+    proc.child.stdin!.end();
     await sleep(1_000);
     expect(proc.running, proc.describe()).toBe(true);
     const health = await getJson(c.healthUrl);

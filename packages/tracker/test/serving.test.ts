@@ -3,7 +3,8 @@
 // every tracker of the cluster. file_info shows every holder, online or not.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from './cluster-helpers.js';
-import { groupWith, labSharing, loggedIn, shareFields, startTestTracker, testBytes, type TestClient, type TestTracker } from './helpers.js';
+import type { WsClient } from '../src/testing/index.js';
+import { groupWith, labSharing, loggedIn, shareFields, startTestTracker, testBytes, type TestTracker } from './helpers.js';
 
 let t: TestTracker | undefined;
 let cluster: TestCluster | undefined;
@@ -16,7 +17,7 @@ afterEach(async () => {
 
 const DATA = testBytes(100_000, 7); // 7 pieces of 16 KiB
 
-async function holders(client: TestClient): Promise<Array<[string, boolean, number]>> {
+async function holders(client: WsClient): Promise<Array<[string, boolean, number]>> {
   const { holders: list } = await client.ok('file_info', { groupId: 'lab', name: 'data.bin' });
   return list.map((h: { userId: string; online: boolean; pieces: number }) => [h.userId, h.online, h.pieces]);
 }

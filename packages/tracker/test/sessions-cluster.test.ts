@@ -37,7 +37,7 @@ describe('a session ending on one tracker', () => {
     expect(await a1.fails('list_groups')).toBe('ERR_NOT_LOGGED_IN');
     await other.ok('create_group', { groupId: 'still-in' });
     await cluster.converged();
-    expect((await cluster.connect(2).then((c) => c.send('resume', { token }))).ok).toBe(false);
+    expect((await cluster.connect(2).then((c) => c.request('resume', { token }))).ok).toBe(false);
   });
 });
 

@@ -1,95 +1,51 @@
 /**
- * ProcessCluster: N real tracker processes (`node packages/tracker/dist/main.js <info> <n>
- * --data-dir <dir>`) on 127.0.0.1, the way an operator runs them, in one temp directory that
- * `stop()` removes. A test can kill one with any signal, restart it on the same data directory
- * and port, read its `/digest` and `/status`, and wait until trackers hold the same state.
+ * ProcessCluster: N real tracker processes on 127.0.0.1 (spawnTracker), the way an operator runs
+ * them, sharing one tracker_info.txt in one directory. A test or benchmark can kill one with any
+ * signal or stop it cleanly, start it again on the same data directory and port, read its
+ * `/digest` and `/status`, and wait until trackers hold the same state.
  *
- * Each tracker reads `tracker_info.txt` from the temp directory, unless the test gave it a file
- * of its own (`setTrackerInfo`): that is how a TcpProxy goes between two trackers. The lower
+ * Each tracker reads `tracker_info.txt` from the cluster's directory, unless it was given a file
+ * of its own (`setTrackerInfo`): that is how a fault proxy goes between two trackers. The lower
  * number dials the higher one (docs/replication.md), so tracker 1's file lists the proxy as
  * tracker 2 while tracker 2's file lists the real addresses.
  */
-import type { TrackerStatus } from '@groupshare/tracker';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { TrackerStatus } from '../tracker.js';
+import { freePort } from './net.js';
+import { spawnTracker, type Exit, type OutputMode, type SpawnFunction, type StdinMode, type TrackerProcess } from './tracker-process.js';
+import { sleep } from './wait.js';
 import { WsClient } from './ws-client.js';
-import { within, workspaceBin } from './bins.js';
 
 /** A cluster secret long enough for the tracker's 16-character minimum. */
 export const TEST_CLUSTER_SECRET = 'integration-test-cluster-secret';
 
-/** Output kept per stream for failure messages; a tracker logs a JSON line per event. */
+/** Output kept per stream and process for failure messages; a tracker logs a JSON line per event. */
 const OUTPUT_TAIL_CHARS = 64 * 1024;
-
-/** The built tracker program (its `groupshare-tracker` bin). */
-export function trackerMainJs(): string {
-  return workspaceBin('@groupshare/tracker', 'groupshare-tracker');
-}
-
-/** A TCP port that was free a moment ago (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close((err) => (err ? reject(err) : resolve(port)));
-    });
-  });
-}
-
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** One tracker child process, with the tail of its output for failure messages. */
-export class TrackerProcess {
-  stdout = '';
-  stderr = '';
-  exit: Exit | undefined;
-  readonly exited: Promise<Exit>;
-
-  constructor(
-    readonly n: number,
-    readonly child: ChildProcess,
-  ) {
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout = (this.stdout + chunk).slice(-OUTPUT_TAIL_CHARS)));
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr = (this.stderr + chunk).slice(-OUTPUT_TAIL_CHARS)));
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-      });
-    });
-  }
-
-  get running(): boolean {
-    return this.exit === undefined;
-  }
-
-  /** Resolves with the exit, or rejects after `timeoutMs` (leaving the process running). */
-  async waitForExit(timeoutMs = 5_000): Promise<Exit> {
-    return within(this.exited, timeoutMs, () => `tracker ${this.n} did not exit within ${timeoutMs} ms\n${this.describe()}`);
-  }
-
-  describe(): string {
-    const exit = this.exit ? ` (exited: code ${this.exit.code}, signal ${this.exit.signal})` : '';
-    return `--- tracker ${this.n}${exit} stdout (tail) ---\n${this.stdout.slice(-3000)}\n--- stderr ---\n${this.stderr.slice(-3000)}`;
-  }
-}
 
 export interface ProcessClusterInit {
   /** How many trackers tracker_info.txt lists (all of them are started by `startAll`). */
   size: number;
   /**
-   * GROUPSHARE_CLUSTER_SECRET for every tracker; `null` starts them without one, so they share
-   * `<tracker_info>.secret` beside their tracker_info file (created by the first to start).
+   * GROUPSHARE_CLUSTER_SECRET for every tracker (default TEST_CLUSTER_SECRET); `null` starts them
+   * without one, so they share `<tracker_info>.secret` beside their tracker_info file (created by
+   * the first to start), as an operator's would.
    */
   secret?: string | null;
+  /**
+   * The directory for tracker_info.txt and the data directories, created if missing and left in
+   * place by `stop()` (its owner removes it). Default: a fresh temp directory that `stop()` removes.
+   */
+  root?: string;
+  /** More command-line options for every tracker (`['--log-level', 'warn']`). */
+  args?: readonly string[];
+  /** Options for node before the program (`['--cpu-prof', …]`). */
+  nodeArgs?: readonly string[];
+  /** Default `['ignore', 'pipe', 'pipe']`; see TrackerSpawnOptions. */
+  stdio?: [StdinMode, OutputMode, OutputMode];
+  /** A spawn wrapper (a benchmark's, so no tracker outlives it). */
+  spawn?: SpawnFunction;
 }
 
 /** What `GET /digest` answers. */
@@ -108,26 +64,26 @@ export class ProcessCluster implements AsyncDisposable {
   private readonly everyProcess: TrackerProcess[] = [];
   private readonly clients: WsClient[] = [];
   private readonly infoFiles = new Map<number, string>();
-  private readonly mainJs = trackerMainJs();
 
   private constructor(
     readonly root: string,
     ports: number[],
-    private readonly secret: string | null,
+    private readonly init: ProcessClusterInit,
   ) {
     this.ports = ports;
   }
 
   /** Picks the ports and writes tracker_info.txt; starts nothing (see `startAll`). */
   static async create(init: ProcessClusterInit): Promise<ProcessCluster> {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'groupshare-integration-'));
+    const root = init.root ?? (await mkdtemp(path.join(os.tmpdir(), 'groupshare-integration-')));
+    if (init.root !== undefined) await mkdir(root, { recursive: true });
     const ports: number[] = [];
     // One at a time and distinct: two quick listen-on-0 calls can return the same port.
     while (ports.length < init.size) {
       const port = await freePort();
       if (!ports.includes(port)) ports.push(port);
     }
-    const cluster = new ProcessCluster(root, ports, init.secret === undefined ? TEST_CLUSTER_SECRET : init.secret);
+    const cluster = new ProcessCluster(root, ports, init);
     await cluster.writeInfo(path.join(root, 'tracker_info.txt'), cluster.addresses());
     return cluster;
   }
@@ -175,16 +131,19 @@ export class ProcessCluster implements AsyncDisposable {
   /** Spawns tracker n without waiting for it (for start-up failures). */
   spawn(n: number): TrackerProcess {
     if (this.running(n)) throw new Error(`tracker ${n} is already running`);
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    if (this.secret === null) delete env.GROUPSHARE_CLUSTER_SECRET;
-    else env.GROUPSHARE_CLUSTER_SECRET = this.secret;
-    // stdin is /dev/null: the console sees EOF at once and the tracker runs on as a service.
-    const child = spawn(process.execPath, [this.mainJs, this.infoFile(n), String(n), '--data-dir', this.dataDir(n)], {
+    const { secret = TEST_CLUSTER_SECRET, args, nodeArgs, stdio, spawn } = this.init;
+    const proc = spawnTracker({
+      infoFile: this.infoFile(n),
+      n,
+      dataDir: this.dataDir(n),
       cwd: this.root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(secret !== null ? { secret } : {}),
+      ...(args ? { args } : {}),
+      ...(nodeArgs ? { nodeArgs } : {}),
+      ...(stdio ? { stdio } : {}),
+      ...(spawn ? { spawn } : {}),
+      outputLimit: OUTPUT_TAIL_CHARS,
     });
-    const proc = new TrackerProcess(n, child);
     this.processes.set(n, proc);
     this.everyProcess.push(proc);
     return proc;
@@ -217,6 +176,11 @@ export class ProcessCluster implements AsyncDisposable {
     const proc = this.process(n);
     if (proc.running) proc.child.kill(signal);
     return proc.waitForExit(10_000);
+  }
+
+  /** A clean stop of tracker n (SIGTERM, SIGKILL after `graceMs`); nothing if it is not running. */
+  async terminate(n: number, graceMs?: number): Promise<void> {
+    if (this.running(n)) await this.process(n).stop(graceMs);
   }
 
   /**
@@ -292,16 +256,14 @@ export class ProcessCluster implements AsyncDisposable {
     return this.processes.get(n)?.describe() ?? `tracker ${n} was never started`;
   }
 
-  /** Kills every process (SIGKILL), closes every client and removes the temp directory. */
-  async stop(): Promise<void> {
+  /**
+   * Closes every client and stops every process: SIGKILL by default, or a clean stop given
+   * `graceMs`; then removes the directory, unless the cluster was given one.
+   */
+  async stop({ graceMs }: { graceMs?: number } = {}): Promise<void> {
     for (const client of this.clients.splice(0)) client.terminate();
-    await Promise.all(
-      this.everyProcess.splice(0).map(async (proc) => {
-        if (proc.running) proc.child.kill('SIGKILL');
-        await proc.exited;
-      }),
-    );
-    await rm(this.root, { recursive: true, force: true });
+    await Promise.all(this.everyProcess.splice(0).map((proc) => (graceMs === undefined ? proc.kill() : proc.stop(graceMs))));
+    if (this.init.root === undefined) await rm(this.root, { recursive: true, force: true });
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -321,24 +283,11 @@ export class ProcessCluster implements AsyncDisposable {
   }
 
   private async writeInfo(file: string, addresses: string[]): Promise<void> {
-    await writeFile(file, `# groupshare trackers (integration test)\n\n${addresses.join('\n')}\n`);
+    await writeFile(file, `# groupshare trackers\n\n${addresses.join('\n')}\n`);
   }
 }
 
 /** A vector as text with its origins in order, so equal vectors compare equal. */
 function canonicalVector(vector: Record<string, number>): string {
   return JSON.stringify(Object.entries(vector).sort(([a], [b]) => Number(a) - Number(b)));
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `check` every 25 ms until it returns true; throws `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(25);
-  }
 }

@@ -3,7 +3,8 @@
 // same groups and files whichever tracker they use, pushes cross trackers, and every tracker
 // ends with the same state digest.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Cleanup, fileFixture, logIn, signUp, testBytes, ProcessCluster, eventually, type FileFixture, type WsClient } from '@groupshare/testkit';
+import { eventually, logIn, ProcessCluster, signUp, type WsClient } from '@groupshare/tracker/testing';
+import { Cleanup, fileFixture, testBytes, type FileFixture } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -6,7 +6,8 @@ import { TrackerLink, type TrackerLinkEvents } from '@groupshare/engine';
 import type { Push } from '@groupshare/protocol';
 import type { EventEmitter } from 'node:events';
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup, fileFixture, passwordOf, signUp, testBytes, ProcessCluster, eventually } from '@groupshare/testkit';
+import { eventually, passwordOf, ProcessCluster, signUp } from '@groupshare/tracker/testing';
+import { Cleanup, fileFixture, testBytes } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

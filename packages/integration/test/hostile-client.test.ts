@@ -2,7 +2,9 @@
 // tracker) named a group, user or file is printed escaped and visible, never acted on by the
 // terminal, never handed to a shell, and a download lands directly in the download directory
 // under the name the user typed, or is refused with a clear error.
-import { Cleanup, ClientProcess, ProcessCluster, passwordOf, testBytes } from '@groupshare/testkit';
+import { passwordOf, ProcessCluster } from '@groupshare/tracker/testing';
+import { ClientProcess } from '@groupshare/testkit/client-process';
+import { Cleanup, testBytes } from '@groupshare/testkit/scenario';
 import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';

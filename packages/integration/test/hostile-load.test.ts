@@ -2,7 +2,8 @@
 // else, measured as another client's ping latency and the tracker's memory. Each flood comes
 // from raw TCP sockets writing prebuilt WebSocket frames, so the test process itself does next
 // to no work per frame and the latencies measured are the tracker's.
-import { Cleanup, ProcessCluster, WsClient, signUp, sleep } from '@groupshare/testkit';
+import { ProcessCluster, signUp, sleep, WsClient } from '@groupshare/tracker/testing';
+import { Cleanup } from '@groupshare/testkit/scenario';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';

@@ -4,7 +4,8 @@
 // else changed: the same `/digest` as before the row, the process alive, and a well-behaved
 // client (alice) still served as before.
 import { MAX_ANONYMOUS_REQUEST_BYTES, MAX_MESSAGE_BYTES, REPLICATION_PROTOCOL_VERSION, replicationMac, type RequestType } from '@groupshare/protocol';
-import { Cleanup, ProcessCluster, TEST_CLUSTER_SECRET, WsClient, eventually, fileFixture, sleep, signUp, testBytes } from '@groupshare/testkit';
+import { eventually, ProcessCluster, signUp, sleep, TEST_CLUSTER_SECRET, WsClient } from '@groupshare/tracker/testing';
+import { Cleanup, fileFixture, testBytes } from '@groupshare/testkit/scenario';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

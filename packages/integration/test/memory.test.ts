@@ -6,7 +6,9 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup, ClientProcess, passwordOf, ProcessCluster } from '@groupshare/testkit';
+import { passwordOf, ProcessCluster } from '@groupshare/tracker/testing';
+import { ClientProcess } from '@groupshare/testkit/client-process';
+import { Cleanup } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

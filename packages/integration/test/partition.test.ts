@@ -3,7 +3,9 @@
 // (writes and conflicts on both sides, one digest after the heal, rules applied and reported)
 // is test/robustness/partition.test.ts.
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup, signUp, ProcessCluster, eventually, sleep, TcpProxy } from '@groupshare/testkit';
+import { eventually, ProcessCluster, signUp, sleep } from '@groupshare/tracker/testing';
+import { TcpProxy } from '@groupshare/testkit/faults';
+import { Cleanup } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -8,7 +8,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { deriveTicketSeed, fromHex, signTicket, ticketPrivateKey } from '@groupshare/protocol';
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup, ClientProcess, fileFixture, passwordOf, signUp, testBytes, ProcessCluster, RawPeer } from '@groupshare/testkit';
+import { passwordOf, ProcessCluster, signUp } from '@groupshare/tracker/testing';
+import { ClientProcess } from '@groupshare/testkit/client-process';
+import { RawPeer } from '@groupshare/testkit/peers';
+import { Cleanup, fileFixture, testBytes } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

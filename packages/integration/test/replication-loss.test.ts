@@ -3,7 +3,9 @@
 // loses a message without breaking the stream would. Before batches were numbered and resent,
 // one lost frame left tracker 2 behind until the next write, and after four the sender never
 // sent again (its window of unacknowledged batches stayed full) while the link looked live.
-import { Cleanup, ProcessCluster, TcpProxy, eventually, sleep } from '@groupshare/testkit';
+import { eventually, ProcessCluster, sleep } from '@groupshare/tracker/testing';
+import { TcpProxy } from '@groupshare/testkit/faults';
+import { Cleanup } from '@groupshare/testkit/scenario';
 import { afterEach, expect, it } from 'vitest';
 
 const cleanup = new Cleanup();

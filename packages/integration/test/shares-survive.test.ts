@@ -5,9 +5,10 @@
 // instead of waiting at 0 % for ever.
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Cleanup, passwordOf, type ClientProcess } from '@groupshare/testkit';
+import { passwordOf } from '@groupshare/tracker/testing';
+import type { ClientProcess } from '@groupshare/testkit/client-process';
+import { Cleanup, fileFixture } from '@groupshare/testkit/scenario';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fileFixture } from '@groupshare/testkit';
 import { completion, GROUP, KiB, MiB, peerSwarm, sha1, type PeerSwarm } from './robustness/peer-swarm.js';
 
 const cleanup = new Cleanup();

@@ -1,7 +1,8 @@
 // Start-up checks an operator meets before anything replicates.
 import { chmod, writeFile } from 'node:fs/promises';
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup, ProcessCluster } from '@groupshare/testkit';
+import { ProcessCluster } from '@groupshare/tracker/testing';
+import { Cleanup } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

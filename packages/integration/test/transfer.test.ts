@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup, ClientProcess, passwordOf, ProcessCluster, sleep } from '@groupshare/testkit';
+import { passwordOf, ProcessCluster, sleep } from '@groupshare/tracker/testing';
+import { ClientProcess } from '@groupshare/testkit/client-process';
+import { Cleanup } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -27,32 +27,3 @@ export function workspaceBin(packageName: string, binName: string): string {
     dir = parent;
   }
 }
-
-/**
- * Waits until a waker in `wakers` is called (new output, a push) or `ms` pass, whichever is
- * first; the caller then re-checks its condition.
- */
-export function nextWake(wakers: Set<() => void>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      wakers.delete(done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    wakers.add(done);
-  });
-}
-
-/** `promise`, or a rejection with `message()` after `timeoutMs` (the promise keeps running). */
-export async function within<T>(promise: Promise<T>, timeoutMs: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message())), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

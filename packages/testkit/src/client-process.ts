@@ -10,8 +10,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { nextWake, within, workspaceBin } from './bins.js';
-import type { Exit } from './process-cluster.js';
+import { nextWake, within, type Exit } from '@groupshare/tracker/testing';
+import { workspaceBin } from './bins.js';
 
 /** The built client program (its `groupshare-client` bin). */
 export function clientMainJs(): string {

@@ -1,27 +1,11 @@
 /**
- * Test data the way a real client makes it: accounts with a password, and files hashed with
- * node:crypto (whole-file SHA-1, per-piece SHA-1, BitTorrent v1 info-hash) independently of the
- * protocol package's own hashing, so a test compares the tracker against a second opinion.
+ * Test data the way a real client makes it: files hashed with node:crypto (whole-file SHA-1,
+ * per-piece SHA-1, BitTorrent v1 info-hash) independently of the protocol package's own
+ * hashing, so a test compares the tracker against a second opinion. Accounts (`signUp`,
+ * `passwordOf`) are with the bare client in @groupshare/tracker/testing.
  */
-import type { RequestFields } from '@groupshare/engine';
-import type { Result } from '@groupshare/protocol';
+import type { RequestInput } from '@groupshare/protocol';
 import { createHash } from 'node:crypto';
-import type { WsClient } from './ws-client.js';
-
-/** The password every test account uses: derived from the id, at least 8 characters. */
-export function passwordOf(userId: string): string {
-  return `${userId}-password`;
-}
-
-/** Registers `userId` on the client's tracker and logs that connection in. */
-export async function signUp(client: WsClient, userId: string, peerAddress?: string): Promise<Result<'login'>> {
-  await client.ok('register', { userId, password: passwordOf(userId) });
-  return logIn(client, userId, peerAddress);
-}
-
-export function logIn(client: WsClient, userId: string, peerAddress?: string): Promise<Result<'login'>> {
-  return client.ok('login', peerAddress === undefined ? { userId, password: passwordOf(userId) } : { userId, password: passwordOf(userId), peerAddress });
-}
 
 /** Deterministic bytes for a seed: SHA-256 in counter mode. */
 export function testBytes(length: number, seed: number): Buffer {
@@ -34,7 +18,7 @@ export function testBytes(length: number, seed: number): Buffer {
 
 export interface FileFixture {
   /** The `share_file` request fields for this file in `groupId`. */
-  share: RequestFields<'share_file'>;
+  share: Omit<RequestInput<'share_file'>, 'id' | 'type'>;
   /** BitTorrent v1 info-hash (hex), as a .torrent tool would show it. */
   infoHash: string;
   pieceCount: number;

@@ -18,9 +18,7 @@
  * the user count (`/status`) bounds the rest.
  */
 import { actorOf, type Entry, type History, type Write } from './history.js';
-import { passwordOf } from './fixtures.js';
-import type { ProcessCluster } from './process-cluster.js';
-import type { WsClient } from './ws-client.js';
+import { passwordOf, type ProcessCluster, type WsClient } from '@groupshare/tracker/testing';
 
 export interface CheckInit {
   cluster: ProcessCluster;

@@ -14,7 +14,7 @@
  * holds that nobody asked for.
  */
 import type { ErrorBody } from '@groupshare/protocol';
-import { ConnectionClosedError } from './ws-client.js';
+import { ConnectionClosedError } from '@groupshare/tracker/testing';
 
 /** One logical write, named by what a user would look for afterwards. */
 export type Write =

@@ -22,10 +22,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createPeerId, encodeHandshake, encodeMessage, extendedHandshakeMessage, type RequestFields, type WireFrame } from '@groupshare/engine';
 import { Bitfield, pieceCount } from '@groupshare/protocol';
 
-import { nextWake } from './bins.js';
-import { signUp } from './fixtures.js';
+import { nextWake, signUp, type WsClient } from '@groupshare/tracker/testing';
 import { RawPeer } from './raw-peer.js';
-import type { WsClient } from './ws-client.js';
 
 const BLOCK = 16 * 1024;
 /** How often a rate-limited honest peer or a trickling one writes. */

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chaosSchedule, describeSchedule, runChaos } from './chaos.js';
 import { Cleanup } from './cleanup.js';
-import { eventually, sleep } from './process-cluster.js';
+import { eventually, sleep } from '@groupshare/tracker/testing';
 import { TcpProxy } from './tcp-proxy.js';
 
 const cleanup = new Cleanup();

@@ -14,11 +14,9 @@
  * hold back the next, as with real users. A tracker whose connection died is skipped until
  * `reconnect(n)`.
  */
-import { fileFixture, passwordOf, testBytes } from './fixtures.js';
+import { passwordOf, sleep, type ProcessCluster, type WsClient } from '@groupshare/tracker/testing';
+import { fileFixture, testBytes } from './fixtures.js';
 import type { History, Write } from './history.js';
-import type { ProcessCluster } from './process-cluster.js';
-import { sleep } from './process-cluster.js';
-import type { WsClient } from './ws-client.js';
 
 export interface TrafficInit {
   cluster: ProcessCluster;

@@ -6,9 +6,10 @@
 // wiped and it catches up from nothing, applying the whole log again: the digest must not move.
 import { afterEach, expect, it } from 'vitest';
 import { seededRng } from '@groupshare/protocol';
-import {
-  chaosSchedule, checkHistory, Cleanup, describeSchedule, eventually, History, ProcessCluster, recordFigure, runChaos, scenarioSeeds, soakMode, TcpProxy, Traffic,
-} from '@groupshare/testkit';
+import { eventually, ProcessCluster } from '@groupshare/tracker/testing';
+import { chaosSchedule, describeSchedule, runChaos, TcpProxy } from '@groupshare/testkit/faults';
+import { checkHistory, History, Traffic } from '@groupshare/testkit/history';
+import { Cleanup, recordFigure, scenarioSeeds, soakMode } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

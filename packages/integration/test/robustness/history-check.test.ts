@@ -2,7 +2,9 @@
 // acknowledged write that no tracker holds is reported LOST, and a write that nobody recorded
 // is reported UNEXPLAINED, each with its key and tracker.
 import { afterEach, expect, it } from 'vitest';
-import { checkHistory, Cleanup, History, passwordOf, ProcessCluster } from '@groupshare/testkit';
+import { passwordOf, ProcessCluster } from '@groupshare/tracker/testing';
+import { checkHistory, History } from '@groupshare/testkit/history';
+import { Cleanup } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -7,10 +7,10 @@
 // and the losers are told.
 import { afterEach, expect, it } from 'vitest';
 import { seededRng } from '@groupshare/protocol';
-import {
-  checkHistory, Cleanup, eventually, fileFixture, History, passwordOf, ProcessCluster, recordFigure, scenarioSeeds, sleep, soakMode, TcpProxy, testBytes, Traffic,
-  type WsClient,
-} from '@groupshare/testkit';
+import { eventually, passwordOf, ProcessCluster, sleep, type WsClient } from '@groupshare/tracker/testing';
+import { TcpProxy } from '@groupshare/testkit/faults';
+import { checkHistory, History, Traffic } from '@groupshare/testkit/history';
+import { Cleanup, fileFixture, recordFigure, scenarioSeeds, soakMode, testBytes } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -9,7 +9,8 @@
 // kill and the freeze really happened are printed and recorded (a fast download overshoots).
 import path from 'node:path';
 import { seededRng } from '@groupshare/protocol';
-import { Cleanup, recordFigure, scenarioSeeds, soakMode, type ClientProcess } from '@groupshare/testkit';
+import type { ClientProcess } from '@groupshare/testkit/client-process';
+import { Cleanup, recordFigure, scenarioSeeds, soakMode } from '@groupshare/testkit/scenario';
 import { afterEach, expect, it } from 'vitest';
 import { completion, GROUP, MiB, peerSwarm, sha1, sha1OfFile } from './peer-swarm.js';
 

@@ -11,7 +11,8 @@
 // other two must not be (they sent nothing wrong, only nothing useful).
 import path from 'node:path';
 import { seededRng } from '@groupshare/protocol';
-import { Cleanup, fileFixture, recordFigure, scenarioSeeds, soakMode, type PeerBehaviour } from '@groupshare/testkit';
+import type { PeerBehaviour } from '@groupshare/testkit/peers';
+import { Cleanup, fileFixture, recordFigure, scenarioSeeds, soakMode } from '@groupshare/testkit/scenario';
 import { afterEach, expect, it } from 'vitest';
 import { completion, GROUP, KiB, MiB, peerSwarm, sha1, sha1OfFile } from './peer-swarm.js';
 

@@ -21,7 +21,9 @@
 //    may be fetched twice.
 import path from 'node:path';
 import { seededRng } from '@groupshare/protocol';
-import { Cleanup, fileFixture, recordFigure, scenarioSeeds, sleep, soakMode, type ScriptedPeer } from '@groupshare/testkit';
+import { sleep } from '@groupshare/tracker/testing';
+import type { ScriptedPeer } from '@groupshare/testkit/peers';
+import { Cleanup, fileFixture, recordFigure, scenarioSeeds, soakMode } from '@groupshare/testkit/scenario';
 import { afterEach, expect, it } from 'vitest';
 import { completion, GROUP, KiB, MiB, peerSwarm, sha1, sha1OfFile } from './peer-swarm.js';
 

@@ -8,10 +8,10 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  Cleanup, ClientProcess, fileFixture, joinAsSeeder, passwordOf, ProcessCluster, ScriptedPeer, signUp,
-  type FileFixture, type Mark, type PeerBehaviour, type WsClient,
-} from '@groupshare/testkit';
+import { passwordOf, ProcessCluster, signUp, type WsClient } from '@groupshare/tracker/testing';
+import { ClientProcess, type Mark } from '@groupshare/testkit/client-process';
+import { joinAsSeeder, ScriptedPeer, type PeerBehaviour } from '@groupshare/testkit/peers';
+import { Cleanup, fileFixture, type FileFixture } from '@groupshare/testkit/scenario';
 
 export const GROUP = 'lab';
 export const KiB = 1024;

@@ -16,7 +16,10 @@
 import { open, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { seededRng } from '@groupshare/protocol';
-import { Cleanup, fileFixture, RawPeer, recordFigure, scenarioSeeds, signUp, soakMode, type ClientProcess, type ScriptedPeer, type WsClient } from '@groupshare/testkit';
+import { signUp, type WsClient } from '@groupshare/tracker/testing';
+import type { ClientProcess } from '@groupshare/testkit/client-process';
+import { RawPeer, type ScriptedPeer } from '@groupshare/testkit/peers';
+import { Cleanup, fileFixture, recordFigure, scenarioSeeds, soakMode } from '@groupshare/testkit/scenario';
 import { afterEach, expect, it } from 'vitest';
 import { completion, GROUP, KiB, MiB, peerSwarm, sha1, sha1OfFile, type PeerSwarm } from './peer-swarm.js';
 

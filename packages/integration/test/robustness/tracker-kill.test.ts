@@ -12,10 +12,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { seededRng } from '@groupshare/protocol';
-import {
-  checkHistory, Cleanup, ClientProcess, History, passwordOf, ProcessCluster, recordFigure, scenarioSeeds, sleep, soakMode, testBytes, Traffic,
-  type DigestReply,
-} from '@groupshare/testkit';
+import { passwordOf, ProcessCluster, sleep, type DigestReply } from '@groupshare/tracker/testing';
+import { ClientProcess } from '@groupshare/testkit/client-process';
+import { checkHistory, History, Traffic } from '@groupshare/testkit/history';
+import { Cleanup, recordFigure, scenarioSeeds, soakMode, testBytes } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -32,8 +32,7 @@ import { warnIfBusy } from './lib/machine.mjs';
 import { readProcStats } from './lib/proc-stats.mjs';
 import { printTable, writeResults } from './lib/results.mjs';
 import { makeTmpDir } from './lib/tmp.mjs';
-import { makeCluster } from './lib/tracker-cluster.mjs';
-import { TrackerClient } from './lib/tracker-client.mjs';
+import { benchCluster, connectClient, requestSettled, START_TIMEOUT_MS, STOP_GRACE_MS } from './lib/tracker-testing.mjs';
 
 const { flags } = parseArgv();
 const num = (name, fallback) => {
@@ -76,9 +75,9 @@ async function retrying(fn, codes, { timeoutMs = 20_000 } = {}) {
 }
 
 async function connectUser(address, userId, peerPort) {
-  const client = await TrackerClient.connect(address);
-  await client.okWhenNotBusy('register', { userId, password: password(userId) });
-  const login = await client.okWhenNotBusy('login', { userId, password: password(userId), peerAddress: `127.0.0.1:${peerPort}` });
+  const client = await connectClient(address);
+  await client.ok('register', { userId, password: password(userId) });
+  const login = await client.ok('login', { userId, password: password(userId), peerAddress: `127.0.0.1:${peerPort}` });
   return { client, userId, token: login.token, peerAddress: `127.0.0.1:${peerPort}` };
 }
 
@@ -87,10 +86,10 @@ async function connectUser(address, userId, peerPort) {
  * them, so every write causes exactly one push on each side (the writer's and the reader's);
  * and a watcher on tracker 2 for the catch-up (see below), logged in once and then offline.
  */
-async function setUp(t1, t2) {
-  const writers = await Promise.all(Array.from({ length: writerCount }, (_, k) => connectUser(t1.address, `w${k}`, 7000 + k)));
+async function setUp() {
+  const writers = await Promise.all(Array.from({ length: writerCount }, (_, k) => connectUser(cluster.address(1), `w${k}`, 7000 + k)));
   await Promise.all(writers.map((w, k) => w.client.ok('create_group', { groupId: `g${k}` })));
-  const reader = await connectUser(t2.address, 'reader', 6999);
+  const reader = await connectUser(cluster.address(2), 'reader', 6999);
   let accepted = 0;
   const allAccepted = new Promise((resolve) => {
     reader.client.onPush = (msg) => msg.push === 'request_accepted' && ++accepted === writerCount && resolve();
@@ -101,7 +100,7 @@ async function setUp(t1, t2) {
   await allAccepted; // the memberships are applied on tracker 2
   // For the catch-up: a group of its own for the last write, with one member on tracker 2 who
   // is in no other group, so nobody online there is pushed the other writes.
-  const watcher = await connectUser(t2.address, 'watcher', 6998);
+  const watcher = await connectUser(cluster.address(2), 'watcher', 6998);
   await writers[0].client.ok('create_group', { groupId: 'marker' });
   await retrying(() => watcher.client.ok('join_group', { groupId: 'marker' }), ['ERR_NO_SUCH_GROUP']);
   await retrying(() => writers[0].client.ok('accept_request', { groupId: 'marker', userId: 'watcher' }), ['ERR_NO_SUCH_REQUEST']);
@@ -110,9 +109,9 @@ async function setUp(t1, t2) {
   return { writers, reader, watcher };
 }
 
-const cpuSeconds = (t) => readProcStats(t.pid)?.cpuSeconds ?? NaN;
+const cpuSeconds = (n) => readProcStats(cluster.process(n).pid)?.cpuSeconds ?? NaN;
 
-async function visibility(t1, t2, writers, reader) {
+async function visibility(writers, reader) {
   const measured = Math.round(rate * seconds);
   const skipped = Math.round(rate * warmup);
   const total = skipped + measured;
@@ -131,7 +130,7 @@ async function visibility(t1, t2, writers, reader) {
     const k = i % writerCount;
     sent[i] = performance.now();
     pending.push(
-      writers[k].client.request('share_file', { groupId: `g${k}`, name: `v${i}.bin`, ...FILE }).then((reply) => {
+      requestSettled(writers[k].client, 'share_file', { groupId: `g${k}`, name: `v${i}.bin`, ...FILE }).then((reply) => {
         acked[i] = performance.now();
         if (!reply.ok) {
           failedAt.add(i);
@@ -148,7 +147,7 @@ async function visibility(t1, t2, writers, reader) {
     const tick = () => {
       const now = performance.now();
       while (next < total && start + next * interval <= now) {
-        if (next === skipped) cpuAtWindow = { t1: cpuSeconds(t1), t2: cpuSeconds(t2), at: now };
+        if (next === skipped) cpuAtWindow = { t1: cpuSeconds(1), t2: cpuSeconds(2), at: now };
         send(next++);
       }
       if (next < total) setTimeout(tick, Math.max(0, start + next * interval - performance.now()));
@@ -166,7 +165,7 @@ async function visibility(t1, t2, writers, reader) {
   };
   while (!allSeen() && performance.now() < deadline) await sleep(20);
   const windowS = (lastAck - cpuAtWindow.at) / 1000;
-  const cpu = { t1: (cpuSeconds(t1) - cpuAtWindow.t1) / windowS, t2: (cpuSeconds(t2) - cpuAtWindow.t2) / windowS };
+  const cpu = { t1: (cpuSeconds(1) - cpuAtWindow.t1) / windowS, t2: (cpuSeconds(2) - cpuAtWindow.t2) / windowS };
 
   const fromAck = [];
   const fromSend = [];
@@ -209,8 +208,8 @@ async function visibility(t1, t2, writers, reader) {
   };
 }
 
-async function catchUp(t1, t2, writers, watcher) {
-  await t2.stop();
+async function catchUp(writers, watcher) {
+  await cluster.terminate(2, STOP_GRACE_MS);
   // Fill tracker 1's log: ops tracker 2 misses. The last write is the marker.
   const started = performance.now();
   let issued = 0;
@@ -220,7 +219,7 @@ async function catchUp(t1, t2, writers, watcher) {
       Array.from({ length: CATCHUP_DEPTH }, async () => {
         while (issued < catchupOps - 1) {
           const i = issued++;
-          const reply = await w.client.request('share_file', { groupId: `g${k}`, name: `c${i}.bin`, ...FILE });
+          const reply = await requestSettled(w.client, 'share_file', { groupId: `g${k}`, name: `c${i}.bin`, ...FILE });
           if (!reply.ok) failed++;
         }
       }),
@@ -230,11 +229,11 @@ async function catchUp(t1, t2, writers, watcher) {
   const writeS = (performance.now() - started) / 1000;
   if (failed > 0) throw new Error(`${failed} writes failed while tracker 2 was down`);
 
-  const t1CpuBefore = cpuSeconds(t1);
+  const t1CpuBefore = cpuSeconds(1);
   const spawnedAt = performance.now();
-  await t2.start();
+  await cluster.start(2, START_TIMEOUT_MS);
   const healthyAt = performance.now();
-  const client = await TrackerClient.connect(t2.address);
+  const client = await connectClient(cluster.address(2));
   await client.ok('resume', { token: watcher.token, peerAddress: watcher.peerAddress });
   for (;;) {
     const reply = await client.request('get_file', { groupId: 'marker', name: 'marker.bin' });
@@ -245,12 +244,12 @@ async function catchUp(t1, t2, writers, watcher) {
   }
   const caughtUpAt = performance.now();
   // CPU spent to get there: all of tracker 2's (it started at spawnedAt), tracker 1's since then.
-  const cpu = { t1: cpuSeconds(t1) - t1CpuBefore, t2: cpuSeconds(t2) };
+  const cpu = { t1: cpuSeconds(1) - t1CpuBefore, t2: cpuSeconds(2) };
   // Then the digests (each hashes every row, so taking them only now keeps them off the clock).
   let digestRounds = 0;
   let equal = false;
   while (!equal && digestRounds < 20) {
-    const [d1, d2] = await Promise.all([t1.digest(), t2.digest()]);
+    const [d1, d2] = await Promise.all([cluster.digest(1), cluster.digest(2)]);
     digestRounds++;
     equal = d1.digest === d2.digest;
     if (!equal) await sleep(500);
@@ -278,24 +277,23 @@ const work = makeTmpDir('groupshare-replication-');
 const cpuProfDir = flags['cpu-prof'] ? path.resolve(String(flags['cpu-prof'])) : undefined;
 if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
 const busyBefore = await warnIfBusy();
-const cluster = await makeCluster({ dir: work.path, count: 2, cpuProfDir });
-const [t1, t2] = cluster.trackers;
+const cluster = await benchCluster({ root: work.path, size: 2, cpuProfDir });
 const result = { busyBefore };
 try {
-  await Promise.all([t1.start(), t2.start()]);
-  const { writers, reader, watcher } = await setUp(t1, t2);
+  await Promise.all([cluster.start(1, START_TIMEOUT_MS), cluster.start(2, START_TIMEOUT_MS)]);
+  const { writers, reader, watcher } = await setUp();
   if (seconds > 0) {
-    result.visibility = await visibility(t1, t2, writers, reader);
+    result.visibility = await visibility(writers, reader);
     printTable(`Replication: visibility on tracker 2 of writes acknowledged by tracker 1 (limit ${LIMIT_VISIBLE_MS} ms)`, [result.visibility]);
   }
   if (catchupOps > 0) {
-    result.catchUp = await catchUp(t1, t2, writers, watcher);
+    result.catchUp = await catchUp(writers, watcher);
     printTable(`Replication: tracker 2 catches up on ${catchupOps} ops it missed (limit ${LIMIT_CATCHUP_S} s)`, [result.catchUp]);
   }
   for (const w of writers) w.client.close();
   reader.client.close();
 } finally {
-  await cluster.stopAll();
+  await cluster.stop({ graceMs: STOP_GRACE_MS });
   await stopAllChildren();
   work.remove();
 }

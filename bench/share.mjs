@@ -21,9 +21,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { formatSize, mbPerSec, parseArgv, parseSize } from './lib/args.mjs';
-import { cpuProfilesIn, monotonicMicros, summarizeCpuProfile } from './lib/cpu-profile.mjs';
+import { cpuProfArgs, cpuProfilesIn, monotonicMicros, summarizeCpuProfile } from './lib/cpu-profile.mjs';
 import { syncDisks } from './lib/disk.mjs';
-import { cpuProfArgs, groupshareVersion, newUser, shareFile, startTracker } from './lib/groupshare.mjs';
+import { groupshareVersion, newUser, shareFile, startTracker } from './lib/groupshare.mjs';
 import { warnIfBusy } from './lib/machine.mjs';
 import { medianBy } from './lib/median.mjs';
 import { mib, readProcStats, watchProcess } from './lib/proc-stats.mjs';

@@ -39,8 +39,7 @@ import { mib, readProcStats, watchProcess } from './lib/proc-stats.mjs';
 import { protocol } from './lib/protocol.mjs';
 import { printTable, writeResults } from './lib/results.mjs';
 import { makeTmpDir } from './lib/tmp.mjs';
-import { TrackerClient } from './lib/tracker-client.mjs';
-import { makeCluster } from './lib/tracker-cluster.mjs';
+import { benchCluster, connectClient, requestSettled, START_TIMEOUT_MS, STOP_GRACE_MS } from './lib/tracker-testing.mjs';
 
 /** The issue's targets (docs/benchmarks.md). */
 const TARGET = { p99Ms: 50, rssMiB: 512 };
@@ -141,7 +140,6 @@ function partialBitfield(pieceCount, seed) {
 const cpuProfDir = typeof flags['cpu-prof'] === 'string' ? path.resolve(flags['cpu-prof']) : undefined;
 const tmp = makeTmpDir('groupshare-tracker-load-');
 let cluster;
-let tracker;
 let watch;
 /** performance.now() at the start and end of the steady phase, for --cpu-prof. */
 let steadyWindow;
@@ -150,13 +148,13 @@ try {
   const busyBefore = await warnIfBusy();
   // A "cluster" of one: a lone tracker that can run under --cpu-prof (no peer to replicate to).
   // A lone tracker with its default limits: the clients come from 20 per source address below.
-  cluster = await makeCluster({ dir: tmp.path, count: 1, cpuProfDir });
-  [tracker] = cluster.trackers;
-  await tracker.start();
-  const pid = tracker.pid;
+  cluster = await benchCluster({ root: tmp.path, size: 1, cpuProfDir });
+  await cluster.start(1, START_TIMEOUT_MS);
+  const address = cluster.address(1);
+  const pid = cluster.process(1).pid;
   watch = watchProcess(pid, { intervalMs: 200 });
   const atStart = readProcStats(pid);
-  console.error(`tracker ${tracker.address} (pid ${pid}); set-up:`);
+  console.error(`tracker ${address} (pid ${pid}); set-up:`);
   const setup = [];
 
   // --- Set-up: connections, accounts, groups, files ---------------------------------------
@@ -164,17 +162,17 @@ try {
     pool(opts.clients, 50, async (i) => {
       // 20 clients per source address, as users behind a few dozen NATs: the tracker limits
       // registrations per address (a burst of 30), which one address for all would hit.
-      clients[i] = await TrackerClient.connect(tracker.address, { localAddress: `127.1.${Math.floor(i / 20)}.1` });
+      clients[i] = await connectClient(address, { localAddress: `127.1.${Math.floor(i / 20)}.1` });
     }),
   );
   const userOf = (i) => `u${i}`;
   // 16 in flight: enough to keep the tracker's 2 hashing slots busy, well inside its queue of 64.
   await timed(setup, 'register', opts.clients, () =>
-    pool(opts.clients, 16, (i) => clients[i].okWhenNotBusy('register', { userId: userOf(i), password: PASSWORD_OF(userOf(i)) })),
+    pool(opts.clients, 16, (i) => clients[i].ok('register', { userId: userOf(i), password: PASSWORD_OF(userOf(i)) })),
   );
   const peerAddressOf = (i) => `127.0.0.1:${20000 + i}`;
   await timed(setup, 'login', opts.clients, () =>
-    pool(opts.clients, 16, (i) => clients[i].okWhenNotBusy('login', { userId: userOf(i), password: PASSWORD_OF(userOf(i)), peerAddress: peerAddressOf(i) })),
+    pool(opts.clients, 16, (i) => clients[i].ok('login', { userId: userOf(i), password: PASSWORD_OF(userOf(i)), peerAddress: peerAddressOf(i) })),
   );
 
   const groupOf = (i) => `g${i % opts.groups}`;
@@ -256,7 +254,7 @@ try {
           const { i, type, fields } = requestAt(sent++);
           sendLag.push(now - due);
           inflight.push(
-            clients[i].request(type, fields).then((reply) => {
+            requestSettled(clients[i], type, fields).then((reply) => {
               lastReply = performance.now();
               if (reply.ok) lat[type].push(lastReply - due);
               else errors[type] += 1;
@@ -285,7 +283,7 @@ try {
         while (performance.now() < end) {
           const { i, type, fields } = requestAt(k++);
           const sentAt = performance.now();
-          const reply = await clients[i].request(type, fields);
+          const reply = await requestSettled(clients[i], type, fields);
           if (reply.ok) lat[type].push(performance.now() - sentAt);
           else errors[type] += 1;
         }
@@ -329,7 +327,7 @@ try {
   const saturate = opts.saturateSeconds > 0 ? await withCpu(() => closedLoop(opts.saturateSeconds)) : undefined;
 
   // Still held: the tracker's own count of logged-in connections, after the load.
-  const status = await (await fetch(`http://${tracker.address}/status`)).json();
+  const status = await cluster.status(1);
   const end = readProcStats(pid);
   const proc = watch.stop();
 
@@ -383,7 +381,7 @@ try {
 } finally {
   watch?.stop();
   for (const c of clients) c?.close();
-  await cluster?.stopAll();
+  await cluster?.stop({ graceMs: STOP_GRACE_MS });
   tmp.remove();
 }
 

@@ -27,9 +27,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { formatSize, mbPerSec, parseArgv, parseSize } from './lib/args.mjs';
-import { cpuProfilesIn, monotonicMicros, summarizeCpuProfile } from './lib/cpu-profile.mjs';
+import { cpuProfArgs, cpuProfilesIn, monotonicMicros, summarizeCpuProfile } from './lib/cpu-profile.mjs';
 import { syncDisks, watchDirGrowth } from './lib/disk.mjs';
-import { completionPattern, cpuProfArgs, formGroup, groupshareVersion, newUser, parseBlocksFrom, shareFile, startTracker } from './lib/groupshare.mjs';
+import { completionPattern, formGroup, groupshareVersion, newUser, parseBlocksFrom, shareFile, startTracker } from './lib/groupshare.mjs';
 import { warnIfBusy } from './lib/machine.mjs';
 import { medianBy } from './lib/median.mjs';
 import { mib, readProcStats, watchProcess } from './lib/proc-stats.mjs';

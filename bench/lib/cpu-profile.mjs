@@ -3,6 +3,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
+/** node arguments that make a process write a CPU profile into `dir` when it exits cleanly. */
+export const cpuProfArgs = (dir) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
+
 /**
  * performance.now() (ms) of this process as the clock V8 stamps profile samples with (CLOCK_MONOTONIC,
  * µs), so a window timed here can select the samples of a child's profile.

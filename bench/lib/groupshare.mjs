@@ -5,11 +5,10 @@
 // times "command sent" → "answer printed" without the delay of whoever awaits the answer.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { spawnChild, stopChild } from './children.mjs';
-import { freePort } from './net.mjs';
 import { repoRoot } from './results.mjs';
 
 export const TRACKER_MAIN = path.join(repoRoot, 'packages/tracker/dist/main.js');
@@ -55,51 +54,28 @@ export function distFingerprint() {
 /** The password every benchmark account uses (the tracker wants at least 8 characters). */
 export const passwordOf = (user) => `${user}-bench-password`;
 
-/** node arguments that make a process write a CPU profile into `dir` when it exits cleanly. */
-export const cpuProfArgs = (dir) => (dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []);
-
 /** Output kept per client: the shells print a few lines per command; this is a safety cap. */
 const MAX_LINES = 5_000;
 
 /**
- * One lone tracker (no cluster secret needed) on 127.0.0.1, its database in `dir`. Resolves once
- * `/health` answers. @returns `{ child, address, infoFile, stop() }`
+ * One lone tracker (no cluster secret needed) on 127.0.0.1, its tracker_info.txt and database in
+ * `dir`, started with the tests' launcher (tracker-testing.mjs). Resolves once `/health` answers.
+ * @returns `{ cluster, address, infoFile, stop() }`
  */
 export async function startTracker(dir, { timeoutMs = 15_000 } = {}) {
   requireBuilt();
-  mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const address = `127.0.0.1:${port}`;
-  const infoFile = path.join(dir, 'tracker_info.txt');
-  writeFileSync(infoFile, `# groupshare benchmark tracker\n${address}\n`);
-  const env = { ...process.env };
-  delete env.GROUPSHARE_CLUSTER_SECRET;
-  // stdin ignored: the tracker's console sees EOF at once and it runs on as a service.
-  const child = spawnChild(process.execPath, [TRACKER_MAIN, infoFile, '1', '--data-dir', path.join(dir, 'tracker-data'), '--log-level', 'warn'], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (s) => (stderr = (stderr + s).slice(-4000)));
-  let exited;
-  child.exited.then((r) => (exited = r));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (exited) throw new Error(`tracker exited during start-up (${exited.error?.message ?? exited.code ?? exited.signal})\n${stderr}`);
-    try {
-      const res = await fetch(`http://${address}/health`, { signal: AbortSignal.timeout(500) });
-      if (res.ok && (await res.json()).status === 'ok') break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stopChild(child);
-      throw new Error(`tracker did not answer /health within ${timeoutMs} ms\n${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
+  // Loaded here, not at the top: scripts that only want groupshareVersion() run without a build.
+  const { benchCluster } = await import('./tracker-testing.mjs');
+  // stdin ignored: the tracker's console sees EOF at once and it runs on as a service; its
+  // stderr is kept for the error if it does not start.
+  const cluster = await benchCluster({ root: dir, size: 1, stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    await cluster.start(1, timeoutMs);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
   }
-  return { child, address, infoFile, stop: () => stopChild(child) };
+  return { cluster, address: cluster.address(1), infoFile: cluster.infoFile(1), stop: () => cluster.stop({ graceMs: 2_000 }) };
 }
 
 /**

@@ -11,7 +11,7 @@ import path from 'node:path';
 
 import { spawnChild, stopChild } from './children.mjs';
 import { syncDisks, watchDirGrowth } from './disk.mjs';
-import { freePort } from './net.mjs';
+import { freePort } from './tracker-testing.mjs';
 import { watchProcess } from './proc-stats.mjs';
 import { hashFile } from './random-file.mjs';
 import { FLOW_BYTES, flowFields, prepareSwarm, tailOf, transferTimeoutMs } from './stock-swarm.mjs';

@@ -2,10 +2,10 @@
 // speak HTTP to it as the page does and check what the user would see (answers, events, files on
 // disk, what the shell prints).
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startWorld, TestShell } from './helpers.js';
+import { leavePartialDownload, startWorld, TestShell } from './helpers.js';
 import { startWebShell } from './web-client.js';
 
 const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
@@ -78,11 +78,11 @@ describe('the web API', () => {
     await shell.end();
   });
 
-  it('shares a file from a root, shows its availability, and another peer downloads it through its web API; cancel deletes a partial file', async () => {
+  it('shares a file from a root, shows its availability, and another peer downloads it through its web API', async () => {
     await using world = await startWorld();
     const data = randomBytes(1_200_000);
     const shared = path.join(world.dir, 'mine');
-    await import('node:fs/promises').then((fs) => fs.mkdir(shared));
+    await mkdir(shared);
     await writeFile(path.join(shared, 'data.bin'), data);
     const alice = await startWebShell(world, 'alice', ['--web-root', shared]);
     const bob = await startWebShell(world, 'bob');
@@ -125,5 +125,77 @@ describe('the web API', () => {
 
     await alice.shell.end();
     await bob.shell.end();
+  });
+
+  it('a download waiting for an offline holder shows its piece bar and offline-only pieces; cancelling it deletes the partial data; the stream says it is gone', async () => {
+    await using world = await startWorld();
+    const data = randomBytes(1_200_000); // 5 pieces of 256 KiB
+    await writeFile(path.join(world.dir, 'data.bin'), data);
+    const alice = TestShell.start(world, 'alice', { env: { HOME: world.dir } });
+    alice.send('create_user alice alice-password', 'create_user bob bob-password', 'login alice alice-password', 'create_group lab', 'upload_file ~/data.bin lab');
+    await alice.waitFor('sharing data.bin in lab');
+    const bob = await startWebShell(world, 'bob', ['--stall-after', '0.3']);
+    await bob.web.login('bob', 'bob-password');
+    await bob.web.post('/api/groups/lab/join');
+    alice.send('accept_request lab bob', 'logout');
+    await alice.waitFor('logged out alice');
+
+    const files = (await bob.web.get('/api/groups/lab/files')).json.files;
+    expect(files[0]).toMatchObject({ name: 'data.bin', holders: [{ userId: 'alice', online: false }], offlineOnlyPieces: 5 });
+    expect([...Buffer.from(files[0].availability, 'base64')]).toEqual([0, 0, 0, 0, 0]);
+
+    const downloadsDir = (await bob.web.get('/api/roots')).json.downloadsDir;
+    const partDir = path.join(downloadsDir, 'part');
+    await leavePartialDownload(partDir, 'data.bin', data, [0, 1]);
+    const before = await readdir(partDir);
+    expect(before.length).toBeGreaterThan(0);
+    const stream = bob.web.events();
+    await stream.ready;
+    const started = await bob.web.post('/api/downloads', { groupId: 'lab', name: 'data.bin', destination: partDir });
+    expect(started.status).toBe(200);
+    const waiting = await until('the download to wait', async () =>
+      (await bob.web.get('/api/downloads')).json.downloads.find((d: { state: string }) => d.state === 'waiting'),
+    );
+    expect(waiting).toMatchObject({ piecesDone: 2, pieceCount: 5, reason: expect.stringContaining('no online member') });
+    expect([...Buffer.from(waiting.pieces, 'base64')]).toEqual([2, 2, 0, 0, 0]);
+
+    const cancel = await bob.web.post(`/api/downloads/${started.json.id}/cancel`, { deletePartial: true });
+    expect(cancel.json).toEqual({ deleted: true });
+    expect(await readdir(partDir)).toEqual([]);
+    expect((await bob.web.get('/api/downloads')).json.downloads).toEqual([]);
+    const removed = await until('the removal event', () =>
+      stream.events.find((e) => e.event === 'downloads' && (e.data as { removed: string[] }).removed.includes(started.json.id)),
+    );
+    expect(removed).toBeDefined();
+    stream.close();
+    await alice.end();
+    await bob.shell.end();
+  });
+
+  it('API tokens work for scripts without a cookie or CSRF token, are listed by label only, and stop working when revoked; OpenAPI describes the routes', async () => {
+    await using world = await startWorld();
+    const { shell, web } = await startWebShell(world, 'alice');
+    await web.get('/api/session').then((s) => (web.csrf = s.json.csrfToken));
+    await web.post('/api/accounts', { userId: 'alice', password: 'alice-password' });
+    await web.login('alice', 'alice-password');
+    const made = await web.post('/api/tokens', { label: 'backup script' });
+    expect(made.json.token).toMatch(/^gst_/);
+    expect((await web.get('/api/tokens')).json).toEqual({ tokens: [{ label: 'backup script', createdAt: expect.any(String) }] });
+
+    const { WebClient } = await import('./web-client.js');
+    const script = new WebClient(web.base);
+    const auth = { authorization: `Bearer ${made.json.token}`, origin: '', 'sec-fetch-site': '' };
+    expect((await script.request('POST', '/api/groups', { groupId: 'scripted' }, auth)).json).toEqual({ groupId: 'scripted' });
+    expect((await script.get('/api/groups', auth)).json.groups.map((g: { id: string }) => g.id)).toEqual(['scripted']);
+    expect((await script.get('/api/groups', { authorization: 'Bearer gst_forged' })).status).toBe(401);
+
+    await web.post('/api/tokens/backup%20script/revoke');
+    expect((await script.get('/api/groups', auth)).status).toBe(401);
+
+    const api = (await web.get('/api/openapi.json')).json;
+    expect(api.openapi).toMatch(/^3\./);
+    for (const route of ['/api/session/login', '/api/groups/{groupId}/files', '/api/downloads/{id}/cancel', '/api/events', '/api/browse']) expect(Object.keys(api.paths)).toContain(route);
+    expect(api.paths['/api/downloads'].post.requestBody.content['application/json'].schema.required).toEqual(['groupId', 'name']);
+    await shell.end();
   });
 });

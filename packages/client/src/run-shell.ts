@@ -186,7 +186,18 @@ export async function runShell(init: RunShellInit): Promise<number> {
       onPeerEvent: (e) => logPeerEvent(log, e),
       downloadOptions: { stallAfterMs: opts.stallAfter * 1000 },
     });
-    service = new PeerService({ link, node, downloadLog, ...(web ? { sessionFile: new SessionFile(dataDir) } : {}) });
+    const linkOptions = init.link;
+    const verifyPassword = async (userId: string, password: string): Promise<void> => {
+      const check = new TrackerLink({ trackers, ...linkOptions });
+      check.start();
+      try {
+        await check.request('login', { userId, password });
+        await check.request('logout').catch(() => undefined);
+      } finally {
+        await check.stop();
+      }
+    };
+    service = new PeerService({ link, node, downloadLog, verifyPassword, ...(web ? { sessionFile: new SessionFile(dataDir) } : {}) });
     if (web) {
       for (const w of web.warnings) init.stderr.write(`client: ${w}\n`);
       let roots: Roots;

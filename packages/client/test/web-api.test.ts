@@ -111,6 +111,11 @@ describe('the web API', () => {
     expect(file).toMatchObject({ name: 'data.bin', size: data.length, seeders: 1, holders: [{ userId: 'alice', online: true, complete: true }], offlineOnlyPieces: 0 });
     expect([...Buffer.from(file.availability, 'base64')]).toEqual(new Array(file.pieceCount).fill(1));
 
+    const stream = bob.web.events();
+    await stream.ready;
+    // An idle stream sends nothing but its opening lines.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(stream.events).toEqual([]);
     const started = await bob.web.post('/api/downloads', { groupId: 'lab', name: 'data.bin', destination: 'got' });
     expect(started.status).toBe(200);
     const done = await until('the download to complete', async () =>
@@ -120,6 +125,13 @@ describe('the web API', () => {
     expect([...Buffer.from(done.pieces, 'base64')].every((p) => p === 2)).toBe(true);
     const downloadsDir = (await bob.web.get('/api/roots')).json.downloadsDir;
     expect(sha1(await readFile(path.join(downloadsDir, 'got', 'data.bin')))).toBe(sha1(data));
+    // The event stream carried the progress, coalesced, up to the completed state.
+    await until('the completed state on the stream', () =>
+      stream.events.find((e) => e.event === 'downloads' && (e.data as { downloads: Array<{ state: string }> }).downloads.some((d) => d.state === 'completed')),
+    );
+    const progress = stream.events.filter((e) => e.event === 'downloads');
+    for (let i = 1; i < progress.length; i++) expect((progress[i] as { at: number }).at - (progress[i - 1] as { at: number }).at).toBeGreaterThanOrEqual(50);
+    stream.close();
     // The shell of the same peer announced it.
     await bob.shell.waitFor('[C] [lab] data.bin: complete, SHA-1 verified');
 

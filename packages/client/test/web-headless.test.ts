@@ -73,6 +73,15 @@ describe('headless peer', () => {
     const second = Headless.start(world, args);
     await second.waitFor(/logged in as alice/);
     await second.waitFor(/sharing again: data\.bin in lab/);
+    // A browser arriving after the restart sees nothing until it logs in; as alice it may (her
+    // password checked by a fresh tracker login, everything announced again), as bob it may not.
+    const url2 = (await second.waitFor(/web interface at (http:\/\/127\.0\.0\.1:\d+\/)/))[1] as string;
+    const later = new WebClient(new URL(url2));
+    expect((await later.get('/api/groups')).status).toBe(401);
+    expect((await later.login('bob', 'bob-password')).json.error.code).toBe('ERR_OTHER_USER');
+    expect((await later.login('alice', 'wrong-password')).json.error.code).toBe('ERR_BAD_CREDENTIALS');
+    expect((await later.login('alice', 'alice-password')).status).toBe(200);
+    expect((await later.get('/api/shares')).json.shares).toMatchObject([{ groupId: 'lab', name: 'data.bin', kind: 'share' }]);
     const dest = path.join(world.dir, 'bob-got');
     bob.send(`download_file lab data.bin "${dest}"`);
     await bob.waitFor('[C] [lab] data.bin: complete, SHA-1 verified');

@@ -1,6 +1,8 @@
 // The web interface's defences, each against the attack it is for: a forged Host (DNS
 // rebinding), cross-site POSTs and a missing CSRF token, cookies of two peers on one host, path
 // tricks out of the chosen folders, the page's headers, and no default or leaked secrets.
+import { execFileSync } from 'node:child_process';
+import https from 'node:https';
 import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -163,5 +165,25 @@ describe('web security', () => {
     expect(remote.err).toMatch(/^client: --web 0\.0\.0\.0:0: not a loopback address; .* Add --web-allow-remote/);
     const headless = await runPiped(['--data-dir', path.join(world.dir, 'x'), '--headless', '127.0.0.1:0', world.infoFile], []);
     expect([headless.status, headless.err]).toEqual([2, 'client: --headless needs --web <host:port> (the web page is its only interface)\n']);
+  });
+
+  it('serves over TLS with --web-tls-cert/--web-tls-key, with a Secure cookie', async () => {
+    await using world = await startWorld();
+    const cert = path.join(world.dir, 'cert.pem');
+    const key = path.join(world.dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const { shell, web } = await startWebShell(world, 'alice', ['--web-tls-cert', cert, '--web-tls-key', key]);
+    expect(web.base.protocol).toBe('https:');
+    const answer = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
+      https
+        .get(new URL('/api/session', web.base), { ca: [execFileSync('cat', [cert])], servername: 'localhost', checkServerIdentity: () => undefined }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, cookie: (res.headers['set-cookie'] ?? [])[0] ?? '' }));
+        })
+        .on('error', reject);
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.cookie).toMatch(/; Secure/);
+    await shell.end();
   });
 });

@@ -210,4 +210,54 @@ describe('the web API', () => {
     expect(api.paths['/api/downloads'].post.requestBody.content['application/json'].schema.required).toEqual(['groupId', 'name']);
     await shell.end();
   });
+
+  it('rejects and accepts requests, stops a share, leaves a group and logs out from the web; the stream tells the answers and a lost tracker', async () => {
+    await using world = await startWorld();
+    const alice = await startWebShell(world, 'alice');
+    const bob = await startWebShell(world, 'bob');
+    alice.web.csrf = (await alice.web.get('/api/session')).json.csrfToken;
+    await alice.web.post('/api/accounts', { userId: 'alice', password: 'alice-password' });
+    await alice.web.post('/api/accounts', { userId: 'bob', password: 'bob-password' });
+    await alice.web.login('alice', 'alice-password');
+    await bob.web.login('bob', 'bob-password');
+    await alice.web.post('/api/groups', { groupId: 'lab' });
+    const bobEvents = bob.web.events();
+    const aliceEvents = alice.web.events();
+    await Promise.all([bobEvents.ready, aliceEvents.ready]);
+
+    await bob.web.post('/api/groups/lab/join');
+    expect((await bob.web.get('/api/groups')).json.groups).toMatchObject([{ id: 'lab', member: false, requested: true }]);
+    expect((await alice.web.post('/api/groups/lab/requests/bob/reject')).status).toBe(200);
+    await until('the rejection', () => bobEvents.events.find((e) => e.event === 'request-answered'));
+    expect(bobEvents.events.find((e) => e.event === 'request-answered')?.data).toEqual({ groupId: 'lab', accepted: false });
+    await bob.web.post('/api/groups/lab/join');
+    await alice.web.post('/api/groups/lab/requests/bob/accept');
+    await until('the acceptance', () => bobEvents.events.find((e) => e.event === 'request-answered' && (e.data as { accepted: boolean }).accepted));
+
+    const up = await alice.web.post('/api/groups/lab/uploads?folder=up&name=notes.txt', Buffer.from('meeting notes\n'));
+    expect(up.json).toEqual({ name: 'notes.txt', alreadyShared: false });
+    await until('the share event', () => aliceEvents.events.find((e) => e.event === 'shares'));
+    expect((await bob.web.get('/api/groups/lab/files')).json.files.map((f: { name: string }) => f.name)).toEqual(['notes.txt']);
+    expect((await alice.web.post('/api/groups/lab/files/notes.txt/stop')).json).toEqual({ withdrawn: true });
+    expect((await bob.web.get('/api/groups/lab/files')).json.files).toEqual([]);
+
+    expect((await bob.web.post('/api/groups/lab/leave')).json).toEqual({ groupId: 'lab', groupDeleted: false, newOwner: null });
+    expect((await alice.web.get('/api/groups/lab/members')).json.members.map((m: { userId: string }) => m.userId)).toEqual(['alice']);
+
+    expect((await alice.web.post('/api/session/logout')).status).toBe(200);
+    expect((await alice.web.get('/api/groups')).status).toBe(401);
+    alice.shell.send('list_groups');
+    await alice.shell.waitFor('you are not logged in', 'err');
+    bobEvents.close();
+    aliceEvents.close();
+
+    const again = bob.web.events();
+    await again.ready;
+    await world.tracker.stop();
+    const lost = await until('the tracker event', () => again.events.find((e) => e.event === 'tracker'));
+    expect(lost.data).toEqual({ state: 'disconnected', address: `127.0.0.1:${world.port}` });
+    again.close();
+    await alice.shell.end();
+    await bob.shell.end();
+  });
 });

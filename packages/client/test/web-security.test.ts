@@ -158,13 +158,16 @@ describe('web security', () => {
     await shell.end();
   });
 
-  it('refuses a non-loopback --web without --web-allow-remote, and --headless without --web', async () => {
+  it('refuses a non-loopback --web without --web-allow-remote, --headless without --web, and a missing --web-root', async () => {
     await using world = await startWorld();
     const remote = await runPiped(['--data-dir', path.join(world.dir, 'x'), '--web', '0.0.0.0:0', '127.0.0.1:0', world.infoFile], []);
     expect(remote.status).toBe(2);
     expect(remote.err).toMatch(/^client: --web 0\.0\.0\.0:0: not a loopback address; .* Add --web-allow-remote/);
     const headless = await runPiped(['--data-dir', path.join(world.dir, 'x'), '--headless', '127.0.0.1:0', world.infoFile], []);
     expect([headless.status, headless.err]).toEqual([2, 'client: --headless needs --web <host:port> (the web page is its only interface)\n']);
+    const noRoot = await runPiped(['--data-dir', path.join(world.dir, 'x'), '--web', '127.0.0.1:0', '--web-root', path.join(world.dir, 'missing'), '127.0.0.1:0', world.infoFile], []);
+    expect(noRoot.status).toBe(2);
+    expect(noRoot.err).toBe(`client: --web-root/--web-downloads: ${path.join(world.dir, 'missing')}: no such folder\n`);
   });
 
   it('serves over TLS with --web-tls-cert/--web-tls-key, with a Secure cookie', async () => {

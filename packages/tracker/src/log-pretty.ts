@@ -29,7 +29,7 @@ function value(v: unknown): string {
 
 /**
  * `line` (one JSON log line) as one readable line ending in a newline; a line that is not JSON
- * is returned as it is. `colour` styles the level (only for terminals, never with NO_COLOR).
+ * is returned as it is. `colour` styles the level (the caller decides: a terminal, no NO_COLOR).
  */
 export function prettyLogLine(line: string, colour = false): string {
   let entry: Record<string, unknown>;
@@ -41,7 +41,7 @@ export function prettyLogLine(line: string, colour = false): string {
   if (entry === null || typeof entry !== 'object') return line;
   const level = LEVELS[entry.level as number] ?? { name: String(entry.level).toUpperCase(), colour: 'white' as const };
   const name = level.name.padEnd(5);
-  const parts = [typeof entry.time === 'string' ? entry.time : new Date(Number(entry.time)).toISOString(), colour ? styleText(level.colour, name) : name];
+  const parts = [typeof entry.time === 'string' ? entry.time : new Date(Number(entry.time)).toISOString(), colour ? styleText(level.colour, name, { validateStream: false }) : name];
   if (entry.msg !== undefined) parts.push(String(entry.msg).replace(/\n/g, ' '));
   const details = Object.entries(entry)
     .filter(([k]) => !FRAME.has(k))

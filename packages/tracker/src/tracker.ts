@@ -28,6 +28,7 @@ import { ReplicationLinks, registerReplicationRoute } from './replication/peer-l
 import type { PeerLinkStatus } from './replication/peer-link.js';
 import { Compactor } from './replication/compactor.js';
 import { DatabaseHealth, healthVerdict, readyVerdict, type HealthVerdict } from './ops/health.js';
+import { backupDatabase, type BackupResult } from './ops/backup.js';
 import { TrackerMetrics } from './ops/tracker-metrics.js';
 import { DigestCache, stateDigest } from './state/digest.js';
 import { SessionSweeper } from './state/session-sweeper.js';
@@ -304,6 +305,15 @@ export class Tracker {
   /** `/health`: accepting clients and the database answers (ops/health.ts). */
   health(): HealthVerdict {
     return healthVerdict({ stopping: this.stopping !== undefined, listening: this.app.server.listening, database: this.dbHealth.check() });
+  }
+
+  /**
+   * Writes a consistent copy of the database to the new file `dest`, while serving (ops/backup.ts).
+   *
+   * @throws {OperatorError} ERR_BACKUP when `dest` exists or cannot be written.
+   */
+  backup(dest: string): BackupResult {
+    return backupDatabase(this.db.file, dest);
   }
 
   /** `/ready`: healthy, and every replication link live and caught up. */

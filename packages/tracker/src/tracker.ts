@@ -316,9 +316,14 @@ export class Tracker {
     return backupDatabase(this.db.file, dest);
   }
 
-  /** `/ready`: healthy, and every replication link live and caught up. */
+  /**
+   * `/ready`: healthy, and every replication link live and caught up, except to trackers no
+   * longer waited for (away past `--evict-after`, or forgotten with `forget_tracker`).
+   */
   ready(): HealthVerdict {
-    return readyVerdict(this.health(), this.links?.status() ?? []);
+    const links = this.links;
+    const evictAfterMs = this.init.compaction?.evictAfterMs ?? DEFAULT_EVICT_AFTER_MS;
+    return readyVerdict(this.health(), links?.status().filter((l) => links.absentForMs(l.peer) < evictAfterMs) ?? []);
   }
 
   private syncState(): TrackerStatus['sync'] {

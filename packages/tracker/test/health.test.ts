@@ -49,6 +49,9 @@ describe('GET /ready', () => {
     expect(reply.json().reason).toMatch(/^tracker 2: replication link (closed|connecting)/);
     // Still healthy: it serves its clients alone.
     expect((await one.app.inject(get('/health'))).statusCode).toBe(200);
+    // A tracker gone for good (forget_tracker) is no longer waited for.
+    expect(one.links!.forget(2)).toBe(true);
+    expect((await one.app.inject(get('/ready'))).statusCode).toBe(200);
     await c.start(2);
     await until(async () => (await one.app.inject(get('/ready'))).statusCode === 200);
   });

@@ -1,4 +1,4 @@
-import type { DownloadEntry, ServedFileRow } from '@groupshare/engine';
+import type { DownloadEntry, PeerNode, ServedFileRow } from '@groupshare/engine';
 import { describe, expect, it } from 'vitest';
 import { createClientMetrics, type ClientMetricsSource } from './client-metrics.js';
 import { metricsAllowed, metricsRoute, type MetricsReply, type MetricsRequest } from './metrics-route.js';
@@ -22,6 +22,10 @@ function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
+
+// The engine's PeerNode is a source as it is (checked by the compiler).
+const _peerNodeFits = (node: PeerNode): ClientMetricsSource => node;
+void _peerNodeFits;
 
 describe('client metrics', () => {
   it('count bytes and pieces across scrapes and restarts, and show rates, peers and bans as they are now', async () => {
@@ -82,7 +86,11 @@ describe('metricsRoute', () => {
     expect(stranger.status).toBe(403);
     expect(JSON.stringify(stranger.body)).not.toContain('groupshare_client');
     expect((await call({ token: 'tok-0123456789abcdef' }, '192.0.2.9', 'Bearer tok-0123456789abcdef')).status).toBe(200);
-    expect(metricsAllowed({ token: 'tok-0123456789abcdef' }, '192.0.2.9', 'Bearer tok-0123456789abcdeX')).toBe(false);
-    expect(metricsAllowed({ loopback: false }, '127.0.0.1', undefined)).toBe(false);
+    expect(await metricsAllowed({ token: 'tok-0123456789abcdef' }, '192.0.2.9', 'Bearer tok-0123456789abcdeX')).toBe(false);
+    expect(await metricsAllowed({ loopback: false }, '127.0.0.1', undefined)).toBe(false);
+    // A check instead of a fixed token (the web server's API tokens).
+    const bearer = async (t: string) => t === 'gst_made-in-the-ui';
+    expect(await metricsAllowed({ bearer }, '192.0.2.9', 'Bearer gst_made-in-the-ui')).toBe(true);
+    expect(await metricsAllowed({ bearer }, '192.0.2.9', 'Bearer gst_forged')).toBe(false);
   });
 });

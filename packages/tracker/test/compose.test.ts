@@ -5,10 +5,12 @@
 // mount, data volume, compose secret) mapped to temporary files. The healthcheck's command runs
 // as it is too.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseComposeConfig, type ComposeValue } from './compose-config.js';
+import { PageSession } from './compose-page.js';
 import { TestClient } from './helpers.js';
 import { ProcessSandbox, REPO_ROOT, TrackerProcess, assertBuilt, freePort } from './process-helpers.js';
 
@@ -134,4 +136,60 @@ describe('docker-compose.yml', () => {
     expect(await check(2)).toBe(1);
     expect(await get(`${base(1)}/ready`)).toBe(503);
   }, 60_000);
+
+  it('the demo profile\'s headless peers, run by their command lines, share a file and download it through their pages', async () => {
+    const config = services();
+    const ports = [await freePort(), await freePort()];
+    const etc = await sandbox.tempDir('groupshare-etc-');
+    const info = path.join(etc, 'tracker_info.txt');
+    await writeFile(info, ports.map((p) => `127.0.0.1:${p}`).join('\n'));
+    const secret = path.join(etc, 'cluster.secret');
+    await writeFile(secret, 'compose-test-secret-0123456789abcdef\n', { mode: 0o600 });
+    for (const n of [1, 2]) {
+      const command = (config[`tracker${n}`]!.command as string[]).map((a) => (a === '/etc/groupshare/tracker_info.txt' ? info : a === '/run/secrets/cluster_secret' ? secret : a));
+      const dataDir = path.join(await sandbox.tempDir('groupshare-vol-'), 'data');
+      const proc = new TrackerProcess(spawn('./tracker', command.map((a) => (a === '/var/lib/groupshare' ? dataDir : a)), { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, stdio: 'pipe' }));
+      procs.push(proc);
+    }
+    for (const proc of procs) await proc.waitReady();
+
+    const pages: PageSession[] = [];
+    const volumes: string[] = [];
+    for (const peer of ['peer1', 'peer2']) {
+      const s = config[peer]!;
+      const volume = await sandbox.tempDir('groupshare-peer-');
+      volumes.push(volume);
+      // A container has its ports to itself; here each `0.0.0.0:<port>` is a free loopback port.
+      const mapped = new Map<string, string>();
+      for (const a of s.command as string[]) if (/^0\.0\.0\.0:\d+$/.test(a)) mapped.set(a, `127.0.0.1:${await freePort()}`);
+      const args = (s.command as string[]).map((a) => (a === '/etc/groupshare/tracker_info.txt' ? info : a === '/var/lib/groupshare' ? volume : (mapped.get(a) ?? a)));
+      const child = spawn((s.entrypoint as string[])[0]!, args, { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, stdio: 'pipe' });
+      const proc = new TrackerProcess(child);
+      procs.push(proc);
+      const web = mapped.get((s.command as string[])[(s.command as string[]).indexOf('--web') + 1]!)!;
+      await proc.waitForStdout(/headless; web interface at http:\/\//, 20_000);
+      pages.push(new PageSession(`http://${web}/`));
+    }
+    const [ann, ben] = pages as [PageSession, PageSession];
+    await ann.call('GET', '/api/session');
+    await ann.call('POST', '/api/accounts', { userId: 'ann', password: 'ann-password-1' });
+    await ann.call('POST', '/api/accounts', { userId: 'ben', password: 'ben-password-1' });
+    await ann.call('POST', '/api/session/login', { userId: 'ann', password: 'ann-password-1' });
+    await ben.call('GET', '/api/session');
+    await ben.call('POST', '/api/session/login', { userId: 'ben', password: 'ben-password-1' });
+    await ann.call('POST', '/api/groups', { groupId: 'demo' });
+    const data = randomBytes(300_000);
+    await ann.call('POST', '/api/groups/demo/uploads?folder=uploads&name=demo.bin', data);
+    await ben.call('POST', '/api/groups/demo/join');
+    await ann.call('POST', '/api/groups/demo/requests/ben/accept');
+    await ben.call('POST', '/api/downloads', { groupId: 'demo', name: 'demo.bin' });
+    await until(async () => (await ben.call('GET', '/api/downloads')).downloads.some((d: { state: string }) => d.state === 'completed'), 'the download to complete');
+    const downloads = (await ben.call('GET', '/api/roots')).downloadsDir as string;
+    const name = (await readdir(downloads, { recursive: true })).find((f) => f.endsWith('demo.bin'))!;
+    const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');
+    expect(sha1(await readFile(path.join(downloads, name)))).toBe(sha1(data));
+    // SIGTERM, as `docker compose stop` sends: the peers stop cleanly.
+    for (const proc of procs.slice(2)) proc.child.kill('SIGTERM');
+    for (const proc of procs.slice(2)) expect((await proc.waitForExit(15_000)).code).toBe(0);
+  }, 90_000);
 });

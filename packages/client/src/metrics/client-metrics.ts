@@ -8,7 +8,7 @@
  * each source's last value is remembered and only what it grew by is added.
  */
 import type { Download, DownloadEntry, ServedFileRow } from '@groupshare/engine';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 
 /** Prefix of every client series. */
 export const CLIENT_METRICS_PREFIX = 'groupshare_client_';
@@ -40,7 +40,6 @@ const sum = (values: Iterable<number>): number => {
 export function createClientMetrics(source: ClientMetricsSource, registry = new Registry()): Registry {
   const p = CLIENT_METRICS_PREFIX;
   const registers = [registry];
-  collectDefaultMetrics({ register: registry });
   const down = new Growth<Download>();
   const verified = new Growth<Download>();
   const failed = new Growth<Download>();

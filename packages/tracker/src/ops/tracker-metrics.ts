@@ -43,6 +43,20 @@ export function opsBehind(mine: Vector, peer: Vector): number {
   return behind;
 }
 
+let processMetrics: Registry | undefined;
+
+/**
+ * Process CPU, memory, file descriptors and `nodejs_eventloop_lag_*`: one registry per process,
+ * made once, since each one keeps an event-loop monitor (a timer) running for good.
+ */
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+  }
+  return processMetrics;
+}
+
 function fileSize(file: string): number {
   return statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 }
@@ -61,8 +75,6 @@ export class TrackerMetrics {
     const registers = [this.registry];
     const p = TRACKER_METRICS_PREFIX;
     const now = source.now ?? Date.now;
-    // Process CPU, memory, file descriptors, and `nodejs_eventloop_lag_*` for the event loop.
-    collectDefaultMetrics({ register: this.registry, labels: { tracker: String(source.trackerNumber) } });
     new Gauge({
       name: `${p}clients_connected`,
       help: 'WebSocket clients connected',
@@ -164,9 +176,9 @@ export class TrackerMetrics {
     else if (result === 'ERR_RATE_LIMITED') this.throttledLogins.inc();
   }
 
-  /** The Prometheus text exposition. */
+  /** The Prometheus text exposition: this tracker's series, then the process's. */
   text(): Promise<string> {
-    return this.registry.metrics();
+    return Registry.merge([this.registry, processRegistry()]).metrics();
   }
 
   get contentType(): string {

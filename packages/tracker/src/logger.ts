@@ -1,6 +1,7 @@
 /**
- * The tracker's pino logger: JSON lines to stdout (for terminals and service managers) and to
- * log files in the data directory. Requests are never logged whole, so passwords and tokens
+ * The tracker's pino logger: JSON lines with ISO timestamps to the log files in the data
+ * directory and to stdout, where a terminal gets one readable line per event instead
+ * (log-pretty.ts). Requests are never logged whole, so passwords and tokens
  * cannot reach a log; `redact` is a second guard for fields with those names.
  *
  * What an outsider can do to the log is bounded: lines it can cause at will are coalesced
@@ -17,6 +18,7 @@ import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import pinoRoll from 'pino-roll';
 import { DATA_FILE_MODE, prepareDataDir, tightenIfExists } from './db/data-dir.js';
+import { prettyLogLine } from './log-pretty.js';
 import { RepeatedLines, type RepeatSummary } from './log-repeats.js';
 
 /** Log files: start a new one past 10 MiB, keep 5 (the current one included). */
@@ -40,6 +42,8 @@ export interface TrackerLoggerInit {
    * lines (on a terminal, the console puts them above its prompt).
    */
   stdout?: boolean | { write(line: string): unknown };
+  /** Write stdout's lines readable rather than JSON (a terminal); `colour` styles the level. */
+  pretty?: boolean | { colour: boolean };
   trackerNumber: number;
   /** Start a new log file once the current one has this many bytes (DEFAULT_LOG_ROTATION). */
   maxFileBytes?: number;
@@ -98,8 +102,11 @@ export async function createTrackerLogger(init: TrackerLoggerInit): Promise<Trac
   const level = (init.level ?? 'info') as pino.Level;
   // Each stream needs the level too: a multistream entry without one defaults to info.
   const streams: pino.StreamEntry[] = [{ level, stream: file }];
-  if (typeof init.stdout === 'object') streams.push({ level, stream: init.stdout });
-  else if (init.stdout) streams.push({ level, stream: pino.destination({ dest: 1, sync: true }) });
+  const out = typeof init.stdout === 'object' ? init.stdout : init.stdout ? pino.destination({ dest: 1, sync: true }) : undefined;
+  if (out && init.pretty) {
+    const colour = typeof init.pretty === 'object' && init.pretty.colour;
+    streams.push({ level, stream: { write: (line: string) => out.write(prettyLogLine(line, colour)) } });
+  } else if (out) streams.push({ level, stream: out });
 
   const windowMs = init.repeatWindowMs ?? DEFAULT_LOG_REPEAT_WINDOW_MS;
   const repeats = new RepeatedLines(windowMs);
@@ -107,6 +114,8 @@ export async function createTrackerLogger(init: TrackerLoggerInit): Promise<Trac
     {
       level,
       base: { tracker: init.trackerNumber },
+      // ISO 8601 (UTC) rather than epoch milliseconds: readable in the file as it is.
+      timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: ['password', '*.password', 'token', '*.token', 'passwordHash', '*.passwordHash'], censor: '[redacted]' },
       hooks: {
         logMethod(args, method, lineLevel) {

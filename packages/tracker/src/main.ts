@@ -12,6 +12,7 @@ import { startConsole } from './console/console.js';
 import { DEFAULT_EVICT_AFTER_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
 import { createTrackerLogger, DEFAULT_LOG_ROTATION, type TrackerLog } from './logger.js';
 import { DataDirError } from './db/data-dir.js';
+import { MetricsTokenError, readMetricsToken } from './ops/metrics-token.js';
 import { Tracker } from './tracker.js';
 import { parseTrustProxy, TrustProxyError } from './api/trusted-proxy.js';
 import { parseDuration } from './util/duration.js';
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
         .argParser(parseStatusTrusted)
         .default(['loopback'], 'loopback'),
     )
+    .option('--metrics-token-file <file>', 'file (mode 0600) holding a bearer token that may read /metrics from any address')
     .addOption(
       new Option('--log-file-mib <n>', 'start a new log file once the current one has this many MiB')
         .argParser(parsePositive)
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
     evictAfter: number;
     trustProxy?: string[];
     statusTrusted: string[];
+    metricsTokenFile?: string;
   }>();
 
   let text: string;
@@ -131,6 +134,13 @@ async function main(): Promise<void> {
     fail(err instanceof ClusterSecretError ? err.message : `cluster secret: ${(err as Error).message}`);
   }
 
+  let metricsToken: string | undefined;
+  try {
+    metricsToken = opts.metricsTokenFile === undefined ? undefined : readMetricsToken(opts.metricsTokenFile);
+  } catch (err) {
+    fail(err instanceof MetricsTokenError ? err.message : String(err));
+  }
+
   const dataDir = path.resolve(opts.dataDir ?? path.join('data', `tracker-${n}`));
   const interactive = Boolean(process.stdin.isTTY);
   // On a terminal, log lines go above the console's prompt once it runs, not into the line
@@ -143,6 +153,8 @@ async function main(): Promise<void> {
       trackerNumber: n,
       level: opts.logLevel,
       stdout: interactive ? { write: (line) => writeLog(line) } : true,
+      // A person reads a terminal: one readable line per event there, JSON for everything else.
+      ...(process.stdout.isTTY ? { pretty: { colour: !process.env.NO_COLOR } } : {}),
       maxFileBytes: opts.logFileMib * 1024 * 1024,
       keepFiles: opts.logFiles,
     });
@@ -175,6 +187,7 @@ async function main(): Promise<void> {
       compaction: { evictAfterMs: opts.evictAfter },
       ...(opts.trustProxy ? { trustProxy: opts.trustProxy } : {}),
       statusTrusted: opts.statusTrusted,
+      ...(metricsToken === undefined ? {} : { metricsToken }),
       cluster: clusterSecret === undefined ? undefined : { trackers, secret: clusterSecret.secret },
     });
   } catch (err) {

@@ -1,6 +1,6 @@
 /**
- * Builds a tracker: database, services, fastify app with `/ws`, `/health`, `/status` and `/digest`
- * (api/http-routes.ts). `start()` listens,
+ * Builds a tracker: database, services, fastify app with `/ws`, `/health`, `/ready`, `/metrics`,
+ * `/status` and `/digest` (api/http-routes.ts). `start()` listens,
  * `stop()` closes client sockets, waits for requests in flight and the last write, and closes
  * the database; it is idempotent. The process entry point (main.ts) adds the console and signals.
  */
@@ -27,6 +27,9 @@ import { SqlReads } from './state/sql-reads.js';
 import { ReplicationLinks, registerReplicationRoute } from './replication/peer-links.js';
 import type { PeerLinkStatus } from './replication/peer-link.js';
 import { Compactor } from './replication/compactor.js';
+import { DatabaseHealth, healthVerdict, readyVerdict, type HealthVerdict } from './ops/health.js';
+import { backupDatabase, type BackupResult } from './ops/backup.js';
+import { TrackerMetrics } from './ops/tracker-metrics.js';
 import { DigestCache, stateDigest } from './state/digest.js';
 import { SessionSweeper } from './state/session-sweeper.js';
 import { TrackerStore } from './state/store.js';
@@ -69,6 +72,8 @@ export interface TrackerInit {
    * `loopback` (the default) stands for 127.0.0.0/8 and ::1.
    */
   statusTrusted?: readonly string[];
+  /** A bearer token that may read `/metrics` from any address (`--metrics-token-file`). */
+  metricsToken?: string;
   /**
    * How often to try compacting the op log, the fewest ops worth it, and how long a tracker may be
    * away before compaction stops waiting for it (docs/replication.md).
@@ -98,6 +103,9 @@ export interface TrackerStatus {
 
 export class Tracker {
   private stopping: Promise<void> | undefined;
+  /** Prometheus series of this tracker (`GET /metrics`). */
+  metrics!: TrackerMetrics;
+  private dbHealth!: DatabaseHealth;
   private readonly startedAt = Date.now();
   private readonly inFlight = new Set<Promise<void>>();
   /** Recomputed only after writes (state/digest.ts). */
@@ -170,6 +178,7 @@ export class Tracker {
       });
       const tracker = new Tracker(init, app, services, db, sql);
       tracker.ownLog = ownLog;
+      tracker.dbHealth = new DatabaseHealth({ file: db.file, read: () => db.sqlite.reader.prepare('SELECT count(*) FROM sqlite_master').get() });
       const limit = new AddressLimit(init.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, (ip) =>
         logger.warn({ event: 'connections_refused', ip, max: limit.maxPerAddress }, `refusing connections from ${ip}: ${limit.maxPerAddress} already open`),
       );
@@ -223,8 +232,23 @@ export class Tracker {
         intervalMs: init.sessionSweepMs ?? DEFAULT_SESSION_SWEEP_MS,
         deliver: (effects) => hub.deliver(effects),
       });
+      tracker.metrics = new TrackerMetrics({
+        trackerNumber: init.trackerNumber,
+        clients: () => ({ connected: hub.size, loggedIn: hub.loggedIn }),
+        links: () => tracker.links?.status() ?? [],
+        peerVector: (peer) => tracker.links?.peerProgress(peer)?.vector,
+        vector: () => store.vector(),
+        linkBytes: (peer) => tracker.links?.linkBytes(peer) ?? { received: 0, sent: 0 },
+        databaseFile: db.file,
+        onApplied: (listener) => store.onApplied(listener),
+      });
+      services.metrics = tracker.metrics;
       registerHttpRoutes(app, {
         trackerNumber: init.trackerNumber,
+        health: () => tracker.health(),
+        ready: () => tracker.ready(),
+        metrics: tracker.metrics,
+        ...(init.metricsToken ? { metricsToken: init.metricsToken } : {}),
         uptimeS: () => tracker.uptimeS(),
         status: () => tracker.status(),
         digest: async () => ({ tracker: init.trackerNumber, ...(await tracker.digestAndVector()) }),
@@ -276,6 +300,30 @@ export class Tracker {
       sync: this.syncState(),
       links: this.links?.status() ?? [],
     };
+  }
+
+  /** `/health`: accepting clients and the database answers (ops/health.ts). */
+  health(): HealthVerdict {
+    return healthVerdict({ stopping: this.stopping !== undefined, listening: this.app.server.listening, database: this.dbHealth.check() });
+  }
+
+  /**
+   * Writes a consistent copy of the database to the new file `dest`, while serving (ops/backup.ts).
+   *
+   * @throws {OperatorError} ERR_BACKUP when `dest` exists or cannot be written.
+   */
+  backup(dest: string): BackupResult {
+    return backupDatabase(this.db.file, dest);
+  }
+
+  /**
+   * `/ready`: healthy, and every replication link live and caught up, except to trackers no
+   * longer waited for (away past `--evict-after`, or forgotten with `forget_tracker`).
+   */
+  ready(): HealthVerdict {
+    const links = this.links;
+    const evictAfterMs = this.init.compaction?.evictAfterMs ?? DEFAULT_EVICT_AFTER_MS;
+    return readyVerdict(this.health(), links?.status().filter((l) => links.absentForMs(l.peer) < evictAfterMs) ?? []);
   }
 
   private syncState(): TrackerStatus['sync'] {
@@ -340,6 +388,7 @@ export class Tracker {
       await this.services.store.drain();
       this.sql.close();
       await this.db.close();
+      this.metrics.close();
       log.info({ event: 'tracker_stopped' }, 'tracker stopped');
       this.ownLog?.close();
     })();

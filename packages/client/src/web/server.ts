@@ -1,7 +1,7 @@
 /**
  * The peer's web server (`--web`): fastify in the shell's process, over the same PeerService.
  * It serves the JSON API under /api (docs/web-api.md), its OpenAPI description generated from
- * the route schemas, the event stream, and the page's static files from a folder (the Vite build
+ * the route schemas, the event stream, `GET /metrics` (metrics/, for loopback or an API token), and the page's static files from a folder (the Vite build
  * of packages/web-ui when there is one, else a placeholder page shipped with the client).
  */
 import { existsSync } from 'node:fs';
@@ -10,6 +10,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createClientMetrics, metricsRoute } from '../metrics/index.js';
 import type { PeerService } from '../service/peer-service.js';
 import { ApiTokens, WebSessions } from './auth.js';
 import type { WebContext } from './context.js';
@@ -123,6 +124,8 @@ export class WebServer {
     groupRoutes(app, ctx);
     transferRoutes(app, ctx);
     const events = eventRoutes(app, ctx);
+    // Prometheus text for this machine, or a script holding one of the API tokens.
+    if (init.service.node) metricsRoute(app, createClientMetrics(init.service.node), { bearer: async (token) => (await ctx.tokens.userOf(token)) !== undefined });
     app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
     await app.register(fastifyStatic, { root: init.uiDir ?? defaultUiDir(), prefix: '/', index: ['index.html'], dotfiles: 'deny', serveDotFiles: false });

@@ -143,6 +143,11 @@ export class Download extends EventEmitter<DownloadEvents> {
     return this.meta?.sha1;
   }
 
+  /** Pieces that failed their hash check in this run (metrics). */
+  get piecesFailed(): number {
+    return this.swarm?.piecesFailed ?? 0;
+  }
+
   /** Peers dropped for sending bad data. */
   get bannedPeers(): ReadonlySet<string> {
     return this.swarm?.bannedPeers ?? new Set();

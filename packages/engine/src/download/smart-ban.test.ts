@@ -116,6 +116,8 @@ describe('smart ban (pieces of 16 blocks from several peers)', () => {
     expect(d.blocksFrom.get(good.address) ?? 0).toBeGreaterThan(0);
     // The premise: pieces failed with blocks of both seeders in them.
     expect(mixedFailures(bad, 0, good).length).toBeGreaterThan(0);
+    // Each failed hash check is counted (the client's pieces_failed metric).
+    expect(d.piecesFailed).toBeGreaterThan(0);
   }, 20_000);
 
   it('drops both rotten seeders and never the honest one', async () => {

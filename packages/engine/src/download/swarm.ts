@@ -101,6 +101,8 @@ export class Swarm {
   readonly blocksFrom = new Map<string, number>();
   /** The same in bytes. */
   readonly bytesFrom = new Map<string, number>();
+  /** Pieces that failed their hash check (each failure counted, also of one piece retried). */
+  piecesFailed = 0;
   readonly rate = new RateMeter();
   /** Who sent each block written so far of pieces not yet verified: piece → begin → peer. */
   private readonly senders = new Map<number, Map<number, string>>();
@@ -359,6 +361,7 @@ export class Swarm {
 
   private failed(index: number, piece: Buffer): void {
     if (this.stopped) return;
+    this.piecesFailed++;
     const sent = this.senders.get(index) ?? new Map<number, string>();
     this.senders.delete(index);
     const contributors = this.picker.pieceFailed(index);

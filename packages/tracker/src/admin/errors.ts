@@ -10,7 +10,8 @@ export type OperatorErrorCode =
   | 'ERR_NEEDS_TERMINAL' // would have to ask, but the console is not a terminal
   | 'ERR_CANCELLED' // the operator backed out of a question (Ctrl-C, Ctrl-D, or not "y")
   | 'ERR_NO_SUCH_USER'
-  | 'ERR_TRACKER_LIVE'; // forget_tracker on a tracker whose link is live
+  | 'ERR_TRACKER_LIVE' // forget_tracker on a tracker whose link is live
+  | 'ERR_BACKUP'; // backup cannot write its file (exists, no such directory, disk full)
 
 export class OperatorError extends Error {
   override readonly name = 'OperatorError';

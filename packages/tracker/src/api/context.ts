@@ -27,6 +27,13 @@ export interface TrackerServices {
   sessionTtlMs: number;
   now: () => number;
   tickets: TicketIssuer;
+  /** Counts each answered request by type and result (ops/tracker-metrics.ts); absent in some tests. */
+  metrics?: RequestObserver;
+}
+
+/** What the dispatcher reports of each request: its type, `ok` or the error code, and how long it took. */
+export interface RequestObserver {
+  observeRequest(type: string, result: string, seconds: number): void;
 }
 
 export interface HandlerContext {

@@ -16,9 +16,22 @@ function callHandler<T extends RequestType>(ctx: HandlerContext, request: Reques
 }
 
 export async function dispatch(ctx: HandlerContext, text: string): Promise<Reply> {
+  const started = performance.now();
+  const reply = await answer(ctx, text);
+  ctx.services.metrics?.observeRequest(reply.type ?? 'invalid', reply.reply.ok ? 'ok' : reply.reply.error.code, (performance.now() - started) / 1000);
+  return reply.reply;
+}
+
+/** The reply to one frame, with the request's type when it parsed. */
+async function answer(ctx: HandlerContext, text: string): Promise<{ type?: RequestType; reply: Reply }> {
   const parsed = parseRequest(text);
-  if (!parsed.ok) return { id: parsed.id, ok: false, error: parsed.error.toBody() };
+  if (!parsed.ok) return { reply: { id: parsed.id, ok: false, error: parsed.error.toBody() } };
   const { request } = parsed;
+  const reply = await answerRequest(ctx, request);
+  return { type: request.type, reply };
+}
+
+async function answerRequest(ctx: HandlerContext, request: Request<RequestType>): Promise<Reply> {
   try {
     const result = await callHandler(ctx, request);
     return { id: request.id, ok: true, result };

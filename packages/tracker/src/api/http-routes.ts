@@ -1,14 +1,17 @@
 /**
- * The tracker's plain HTTP routes. `GET /health` is public and cheap (for load balancers and
- * start-up probes). `GET /status` and `GET /digest` tell counts, the state's digest (which
+ * The tracker's plain HTTP routes. `GET /health` and `GET /ready` are public and cheap (for
+ * load balancers, container healthchecks and start-up probes): 200, or 503 with the reason
+ * (ops/health.ts). `GET /metrics` is Prometheus text (ops/tracker-metrics.ts) for the same
+ * callers as `/status`, or a bearer token (`--metrics-token-file`). `GET /status` and `GET /digest` tell counts, the state's digest (which
  * changes at every login, so it shows activity), version vectors and the other trackers'
  * addresses: they answer only callers from the trusted addresses (loopback unless configured)
  * or proving the cluster secret ({@link statusProof}), and each address may call them at most
  * STATUS_RATE times a second (a burst of STATUS_BURST) before getting 429.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { macEquals } from '@groupshare/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HealthVerdict } from '../ops/health.js';
 import { normaliseRemoteAddress } from './client-connection.js';
 
 /** The header carrying a proof of the cluster secret: `<epoch ms>.<hex HMAC>`. */
@@ -19,7 +22,7 @@ export const STATUS_RATE = 100;
 export const STATUS_BURST = 100;
 
 /**
- * The proof a caller holding the cluster secret sends to read `path` (`/status` or `/digest`)
+ * The proof a caller holding the cluster secret sends to read `path` (`/status`, `/digest`, `/metrics`)
  * at `atMs`: HMAC-SHA256 over both, so the secret itself never crosses the network and a proof
  * captured on the way works only for that route, for a minute.
  */
@@ -32,6 +35,13 @@ export interface HttpRoutesInit {
   uptimeS: () => number;
   status: () => Promise<unknown>;
   digest: () => Promise<unknown>;
+  /** `/health` and `/ready` (always 200 when absent). */
+  health?: () => HealthVerdict;
+  ready?: () => HealthVerdict;
+  /** `/metrics` (404 when absent). */
+  metrics?: { text(): Promise<string>; contentType: string };
+  /** A bearer token that may also read `/metrics` (`Authorization: Bearer <token>`). */
+  metricsToken?: string;
   /** The cluster secret, if this tracker is part of a cluster. */
   secret?: string;
   /** Addresses trusted without a proof; `loopback` stands for 127.0.0.0/8 and ::1. */
@@ -84,7 +94,9 @@ export function registerHttpRoutes(app: FastifyInstance, init: HttpRoutesInit): 
       return false;
     }
     if (isTrusted(address, trusted) || provesSecret(request.headers[STATUS_PROOF_HEADER], path)) return true;
-    void reply.code(403).send({ error: `${path} answers only this tracker's trusted addresses and callers proving the cluster secret (header ${STATUS_PROOF_HEADER})` });
+    if (path === '/metrics' && bearerMatches(request.headers.authorization)) return true;
+    const token = path === '/metrics' && init.metricsToken ? ', or the metrics bearer token' : '';
+    void reply.code(403).send({ error: `${path} answers only this tracker's trusted addresses and callers proving the cluster secret (header ${STATUS_PROOF_HEADER})${token}` });
     return false;
   }
 
@@ -96,7 +108,28 @@ export function registerHttpRoutes(app: FastifyInstance, init: HttpRoutesInit): 
     return macEquals(mac, statusProof(init.secret, path, atMs).slice(time.length + 1));
   }
 
-  app.get('/health', async () => ({ status: 'ok', tracker: init.trackerNumber, uptimeS: init.uptimeS() }));
+  const tokenDigest = init.metricsToken ? sha256(init.metricsToken) : undefined;
+  function bearerMatches(header: string | undefined): boolean {
+    const match = /^Bearer (\S+)$/i.exec(header ?? '');
+    // Compared as digests: equal lengths for timingSafeEqual, and no timing clue to the token.
+    return tokenDigest !== undefined && match !== null && timingSafeEqual(sha256(match[1]!), tokenDigest);
+  }
+
+  const verdict = (reply: FastifyReply, v: HealthVerdict) =>
+    v.ok
+      ? { status: 'ok', tracker: init.trackerNumber, uptimeS: init.uptimeS() }
+      : reply.code(503).send({ status: 'unavailable', tracker: init.trackerNumber, reason: v.reason });
+  app.get('/health', async (_request, reply) => verdict(reply, init.health?.() ?? { ok: true }));
+  app.get('/ready', async (_request, reply) => verdict(reply, init.ready?.() ?? { ok: true }));
+  app.get('/metrics', async (request, reply) => {
+    if (!init.metrics) return reply.code(404).send({ error: 'this tracker has no metrics' });
+    if (!admitted(request, reply, '/metrics')) return reply;
+    return reply.type(init.metrics.contentType).send(await init.metrics.text());
+  });
   app.get('/status', async (request, reply) => (admitted(request, reply, '/status') ? init.status() : reply));
   app.get('/digest', async (request, reply) => (admitted(request, reply, '/digest') ? init.digest() : reply));
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }

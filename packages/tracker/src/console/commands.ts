@@ -4,6 +4,7 @@
  */
 import { OperatorError } from '../admin/errors.js';
 import { accountCommands } from './account-commands.js';
+import { backupCommand } from './backup-command.js';
 import { clusterCommands } from './cluster-commands.js';
 import type { ConsoleCommand, ConsoleContext } from './command.js';
 import { parseCommand, splitWords } from './command-line.js';
@@ -31,7 +32,7 @@ const basics: ConsoleCommand[] = [
 ];
 
 /** In the order help lists them. */
-export const COMMANDS: readonly ConsoleCommand[] = [clusterCommands[0]!, ...accountCommands, ...clusterCommands.slice(1), ...basics];
+export const COMMANDS: readonly ConsoleCommand[] = [clusterCommands[0]!, ...accountCommands, ...clusterCommands.slice(1), backupCommand, ...basics];
 
 const byName = new Map(COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])].map((name) => [name, c] as const)));
 

@@ -17,6 +17,7 @@ import type { WebsocketHandler } from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { WebSocket } from 'ws';
 import * as C from './constants.js';
+import { LinkTraffic, type LinkBytes } from './link-traffic.js';
 import { PeerLink, type PeerLinkInit, type PeerLinkStatus, type PresenceExchange, type ReplicationLog } from './peer-link.js';
 import type { ReplicaStore } from './replica-store.js';
 
@@ -74,6 +75,8 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
   private readonly forgotten = new Set<number>();
   private readonly startedAt: number;
   private presenceTimer: NodeJS.Timeout | undefined;
+  private readonly sockets = new WeakMap<PeerLink, WebSocket>();
+  private readonly traffic = new LinkTraffic();
 
   constructor(private readonly init: ReplicationLinksInit) {
     super();
@@ -179,6 +182,11 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
     return true;
   }
 
+  /** Bytes the replication sockets of `peer` carried since this tracker started. */
+  linkBytes(peer: number): LinkBytes {
+    return this.traffic.bytes(peer);
+  }
+
   /** The live link to `peer`, if any (compaction reads its `peerAckedVector`). */
   liveLink(peer: number): PeerLink | undefined {
     return this.live.get(peer);
@@ -205,7 +213,7 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
 
   private createLink(socket: WebSocket, expectedPeer: number | undefined, remoteAddress: string | undefined): PeerLink {
     const { me, trackers } = this.init;
-    return new PeerLink({
+    const link = new PeerLink({
       socket,
       me,
       ...(expectedPeer === undefined ? {} : { expectedPeer }),
@@ -222,12 +230,15 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
       onLive: (link) => this.onLive(link),
       onClosed: (link, code, reason) => this.onClosed(link, code, reason),
     });
+    this.sockets.set(link, socket);
+    return link;
   }
 
   private onLive(link: PeerLink): void {
     const peer = link.peerNumber;
     const older = this.live.get(peer);
     this.live.set(peer, link);
+    this.traffic.live(link, peer, this.sockets.get(link));
     this.forgotten.delete(peer);
     const dialer = this.dialers.get(peer);
     if (dialer && dialer.link === link) dialer.attempt = 0;
@@ -247,6 +258,7 @@ export class ReplicationLinks extends EventEmitter<ReplicationLinksEvents> {
       this.lastSeen.set(peer, (this.init.now ?? Date.now)());
     }
     this.accepted.delete(link);
+    this.traffic.ended(link);
     this.emit('closed', link.status(), code, reason);
     const dialer = [...this.dialers.values()].find((d) => d.link === link);
     if (dialer === undefined) return;

@@ -5,7 +5,7 @@
  * When: at `start()`, again shortly after what it serves changes (debounced, `debounceMs`), and
  * every `intervalMs` (60 s) otherwise: one datagram per interval per interface and family in the
  * steady state. When it hears a member it did not know, it answers with its own announce (at most
- * once per `replyGapMs`), so a member that just started learns of the others at once instead of
+ * once per `replyGapMs`, 1 s), so a member that just started learns of the others at once instead of
  * within a minute.
  *
  * What it believes: only announces that open under one of its group keys and carry a certificate
@@ -40,7 +40,7 @@ export interface LanDiscoveryInit {
   intervalMs?: number;
   /** Delay between a change of what is served and its announce; default 500 ms. */
   debounceMs?: number;
-  /** Least time between two announces made to answer newcomers; default 10 s. */
+  /** Least time between two announces made to answer newcomers; default 1 s. */
   replyGapMs?: number;
 }
 
@@ -169,9 +169,12 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
     }
     this.stats.accepted++;
     for (const f of verdict.newFiles) this.emit('offer', f);
-    if (verdict.newPeer && now - this.lastReply >= (this.init.replyGapMs ?? 10_000)) {
-      this.lastReply = now;
-      this.announceSoon(Math.floor(Math.random() * 200));
+    if (verdict.newPeer) {
+      // Answer soon (spread over 200 ms so members do not all answer at once), but no more
+      // often than every `replyGapMs`: newcomers arriving together share one answer.
+      const wait = Math.max(Math.floor(Math.random() * 200), this.lastReply + (this.init.replyGapMs ?? 1_000) - now);
+      if (this.debounce === undefined) this.lastReply = now + wait;
+      this.announceSoon(wait);
     }
   }
 }

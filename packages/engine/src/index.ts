@@ -64,3 +64,11 @@ export {
   type WireFrame,
   type WireMessage,
 } from './wire/index.js';
+export {
+  LAN_DEFAULTS,
+  LanInterfaceError,
+  LanSocketError,
+  type LanOptions,
+  type LanPeer,
+  type LanTransportOptions,
+} from './lan/index.js';

@@ -6,3 +6,4 @@ export { sealAnnounce, openAnnounce, groupSecret, MAX_ANNOUNCE_BYTES, type Group
 export { ReplayGuard } from './replay-guard.js';
 export type { LanPeer } from './peer-table.js';
 export { AnnounceReceiver, type ReceiveVerdict } from './announce-receiver.js';
+export { LanSession, type LanOptions, type LanRequester } from './lan-session.js';

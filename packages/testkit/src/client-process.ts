@@ -26,7 +26,11 @@ export interface ClientProcessInit {
   /** Where the peer server listens; port 0 picks a free one. */
   address?: string;
   cwd?: string;
-  /** More command-line options (e.g. `['--stall-after', '2']`). */
+  /**
+   * More command-line options (e.g. `['--stall-after', '2']`). Without a `--lan…` option the
+   * client gets `--no-lan`: tests keep their traffic on 127.0.0.1, and LAN discovery's default is
+   * multicast on the host's interfaces (LAN tests pass `--lan-peers`, the loopback mode).
+   */
   args?: readonly string[];
 }
 
@@ -92,7 +96,9 @@ export class ClientProcess implements AsyncDisposable {
   /** Spawns the client; it runs until killed or its stdin ends. */
   static spawn(init: ClientProcessInit): ClientProcess {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-    const child = spawn(process.execPath, [clientMainJs(), init.address ?? '127.0.0.1:0', init.trackerInfo, '--data-dir', init.dataDir, '--no-color', ...(init.args ?? [])], {
+    const args = init.args ?? [];
+    const lan = args.some((a) => a.startsWith('--lan') || a === '--no-lan') ? [] : ['--no-lan'];
+    const child = spawn(process.execPath, [clientMainJs(), init.address ?? '127.0.0.1:0', init.trackerInfo, '--data-dir', init.dataDir, '--no-color', ...lan, ...args], {
       cwd: init.cwd ?? path.dirname(init.trackerInfo),
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -89,10 +89,13 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
     this.interval.unref();
   }
 
-  /** New credentials (after joining a group, or renewed before expiry): announced at the next change or interval. */
+  /** New credentials (after joining a group, or renewed before expiry); a new group is announced shortly. */
   setCredentials(credentials: LanCredentials): void {
+    const before = this.secrets.map((s) => s.groupId).join('\n');
     this.credentials = credentials;
     this.secrets = credentials.groups.map((g) => groupSecret(g.groupId, Buffer.from(g.groupKey, 'base64')));
+    // A group joined: its members hear of us now, not at the next interval.
+    if (this.secrets.map((s) => s.groupId).join('\n') !== before) this.announceSoon(this.init.debounceMs ?? 500);
   }
 
   /** What this member serves now; a change is announced after `debounceMs`. */

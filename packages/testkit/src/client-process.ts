@@ -32,6 +32,8 @@ export interface ClientProcessInit {
    * multicast on the host's interfaces (LAN tests pass `--lan-peers`, the loopback mode).
    */
   args?: readonly string[];
+  /** A network namespace to run the client in (`ip netns exec`; needs root), for LAN tests. */
+  netns?: string;
 }
 
 type Stream = 'stdout' | 'stderr';
@@ -98,7 +100,9 @@ export class ClientProcess implements AsyncDisposable {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     const args = init.args ?? [];
     const lan = args.some((a) => a.startsWith('--lan') || a === '--no-lan') ? [] : ['--no-lan'];
-    const child = spawn(process.execPath, [clientMainJs(), init.address ?? '127.0.0.1:0', init.trackerInfo, '--data-dir', init.dataDir, '--no-color', ...lan, ...args], {
+    const argv = [process.execPath, clientMainJs(), init.address ?? '127.0.0.1:0', init.trackerInfo, '--data-dir', init.dataDir, '--no-color', ...lan, ...args];
+    const [command, ...rest] = init.netns === undefined ? argv : ['ip', 'netns', 'exec', init.netns, ...argv];
+    const child = spawn(command as string, rest, {
       cwd: init.cwd ?? path.dirname(init.trackerInfo),
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -68,6 +68,7 @@ export {
   LAN_DEFAULTS,
   LanInterfaceError,
   LanSocketError,
+  type LanCatalogFile,
   type LanOptions,
   type LanPeer,
   type LanTransportOptions,

@@ -30,7 +30,8 @@ import { seedBlockSource, type PeerFile } from './peer/types.js';
 import { ShareManager } from './share/share-manager.js';
 import { servedFiles, type ServedFileRow } from './served-files.js';
 import { LanSession, type LanOptions } from './lan/lan-session.js';
-import type { LanPeer } from './lan/peer-table.js';
+import type { LanCatalogFile, LanPeer } from './lan/peer-table.js';
+import type { ServedFile } from './lan/lan-discovery.js';
 import type { SharesResumeReport, TrackerRequester } from './share/types.js';
 
 export interface PeerNodeInit {
@@ -158,13 +159,23 @@ export class PeerNode {
   }
 
   /** What is announced on the LAN: shared files and downloads serving their verified pieces. */
-  private lanServed(): Array<{ groupId: string; infoHash: string }> {
-    const served = this.shares.list().map((s) => ({ groupId: s.groupId, infoHash: s.infoHash }));
+  private lanServed(): ServedFile[] {
+    const served = this.shares.list().map((s) => ({ groupId: s.groupId, infoHash: s.infoHash, name: s.name, size: s.size }));
     for (const e of this.downloadList) {
       const infoHash = e.download.infoHash;
-      if (infoHash !== undefined && (e.download.state === 'downloading' || e.download.state === 'seeding')) served.push({ groupId: e.groupId, infoHash });
+      if (infoHash !== undefined && (e.download.state === 'downloading' || e.download.state === 'seeding')) {
+        served.push({ groupId: e.groupId, infoHash, name: e.name, size: e.download.progress().bytesTotal });
+      }
     }
     return served;
+  }
+
+  /**
+   * The LAN catalog of `groupId` (`lan_files`): the files members on the LAN announce, with who
+   * holds each; undefined when LAN discovery is not running. Needs no tracker.
+   */
+  lanCatalog(groupId: string): LanCatalogFile[] | undefined {
+    return this.lan?.catalog(groupId);
   }
 
   /** Members heard on the LAN lately (`lan_peers`); undefined when LAN discovery is not running. */

@@ -37,10 +37,13 @@ export function announceFrom(c: LanCredentials, files: Record<string, string[]>,
       secret: groupSecret(g.groupId, Buffer.from(g.groupKey, 'base64')),
       certificate: g.certificate,
       port,
-      files: files[g.groupId] ?? [],
+      files: (files[g.groupId] ?? []).map(named),
     })),
   }).packet;
 }
+
+/** A file announced under a name made from its info-hash. */
+export const named = (infoHash: string) => ({ infoHash, name: `file-${infoHash.slice(-6)}.bin`, size: 1000 });
 
 /** The group secrets `c` reads with. */
 export function secretsOf(c: LanCredentials) {

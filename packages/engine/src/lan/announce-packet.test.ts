@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnnounceReceiver } from './announce-receiver.js';
+import { randomBytes } from 'node:crypto';
+import { groupSecret, sealAnnounce } from './announce-packet.js';
 import { LAN_TICKET_KEY, announceFrom, hash, lanCredentials, secretsOf } from '../../test/lan-harness.js';
 
 const NOW = 1_800_000_000_000;
@@ -16,6 +18,30 @@ describe('LAN announces between members', () => {
     expect(rx.table.list(NOW)).toEqual([{ address: '10.0.0.5:7001', userId: 'ann', files: 2, groups: ['lab'], lastSeen: NOW + 5 }]);
     expect(rx.table.peersFor('lab', hash(2), NOW)).toEqual(['10.0.0.5:7001']);
     expect(rx.table.peersFor('attic', hash(3), NOW)).toEqual([]);
+  });
+
+  it("builds the group's LAN catalog from members' announces: names, sizes, holders", () => {
+    const ann = lanCredentials('ann', ['lab'], { nowMs: NOW });
+    const cy = lanCredentials('cy', ['lab'], { nowMs: NOW });
+    const bob = lanCredentials('bob', ['lab'], { nowMs: NOW });
+    const rx = new AnnounceReceiver(LAN_TICKET_KEY);
+    rx.receive(announceFrom(ann, { lab: [hash(1), hash(2)] }, NOW), '10.0.0.5', secretsOf(bob), undefined, NOW);
+    rx.receive(announceFrom(cy, { lab: [hash(2)] }, NOW), '10.0.0.6', secretsOf(bob), undefined, NOW);
+    expect(rx.table.catalog('lab', NOW)).toEqual([
+      { infoHash: hash(1), name: 'file-000001.bin', size: 1000, holders: ['ann'] },
+      { infoHash: hash(2), name: 'file-000002.bin', size: 1000, holders: ['ann', 'cy'] },
+    ]);
+    expect(rx.table.catalog('attic', NOW)).toEqual([]);
+  });
+
+  it('refuses a member announce naming a file with a name no member could share', () => {
+    const ann = lanCredentials('ann', ['lab'], { nowMs: NOW });
+    const bob = lanCredentials('bob', ['lab'], { nowMs: NOW });
+    const g = ann.groups[0] as { groupId: string; groupKey: string; certificate: string };
+    for (const file of [{ infoHash: hash(1), name: '../../etc/passwd', size: 1 }, { infoHash: hash(1), name: 'a\u001b[2Jb', size: 1 }, { infoHash: 'xyz', name: 'ok.bin', size: 1 }, { infoHash: hash(1), name: 'ok.bin', size: -1 }]) {
+      const { packet } = sealAnnounce({ nowMs: NOW, nonce: randomBytes(16), memberKey: ann.memberKey.privateKey, groups: [{ secret: groupSecret('lab', Buffer.from(g.groupKey, 'base64')), certificate: g.certificate, port: 6881, files: [file] }] });
+      expect(new AnnounceReceiver(LAN_TICKET_KEY).receive(packet, '10.0.0.5', secretsOf(bob), undefined, NOW)).toEqual({ accepted: false, reason: 'malformed file list' });
+    }
   });
 
   it('ignores its own announce looped back, and refuses the same datagram twice or too old', () => {

@@ -4,7 +4,7 @@
  *
  *   "GSL1" | time (uint64 BE, ms) | nonce (16) | section count (1) | sections
  *   section: hint (8) | length (uint16 BE) | AES-256-GCM ciphertext of the body (length) | tag (16)
- *   body:    member signature (64) | JSON { c: certificate, p: peer port, f: [info-hash hex] }, padded
+ *   body:    member signature (64) | JSON { c: certificate, p: peer port, f: [[info-hash hex, name, size]] }, padded
  *
  * Each section is sealed under a key derived from its group's key (the header is its associated
  * data), so only members read it, and the padding hides how many files it lists to within 128
@@ -16,7 +16,7 @@
  * (replay-guard.ts).
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, sign, verify, type KeyObject } from 'node:crypto';
-import { verifyMemberCertificate } from '@groupshare/protocol';
+import { MAX_FILE_SIZE, fileNameProblem, verifyMemberCertificate } from '@groupshare/protocol';
 import { ed25519PublicKey } from './member-key.js';
 
 const MAGIC = Buffer.from('GSL1');
@@ -48,8 +48,16 @@ export interface GroupAnnounce {
   certificate: string;
   /** The port of the member's peer server. */
   port: number;
-  /** Info-hashes (hex) of the files it serves in the group. */
-  files: readonly string[];
+  /** The files it serves in the group. */
+  files: readonly AnnouncedFile[];
+}
+
+/** A file as announced: what the LAN catalog lists. */
+export interface AnnouncedFile {
+  /** Info-hash, lowercase hex. */
+  infoHash: string;
+  name: string;
+  size: number;
 }
 
 function hint(secret: GroupSecret, nonce: Uint8Array): Buffer {
@@ -74,7 +82,7 @@ export function sealAnnounce(input: { nowMs: number; nonce: Uint8Array; memberKe
   const chosen: Array<{ g: GroupAnnounce; json: Buffer }> = [];
   let size = HEADER_LENGTH;
   for (const g of input.groups) {
-    let json = Buffer.from(JSON.stringify({ c: g.certificate, p: g.port, f: g.files }));
+    let json = Buffer.from(JSON.stringify({ c: g.certificate, p: g.port, f: g.files.map((f) => [f.infoHash, f.name, f.size]) }));
     json = Buffer.concat([json, Buffer.alloc((PAD_TO - ((json.length + SIGNATURE_LENGTH) % PAD_TO)) % PAD_TO, 0x20)]);
     const bytes = HINT_LENGTH + 2 + SIGNATURE_LENGTH + json.length + TAG_LENGTH;
     if (chosen.length >= MAX_SECTIONS || size + bytes > MAX_ANNOUNCE_BYTES) continue;
@@ -103,7 +111,7 @@ export interface OpenedSection {
   /** The sender's announce key (raw, base64), as its certificate binds it. */
   memberKey: string;
   port: number;
-  files: string[];
+  files: AnnouncedFile[];
   /** Certificate expiry, ms since the epoch. */
   certificateExpiresAt: number;
 }
@@ -171,7 +179,8 @@ function openSection(header: Buffer, secret: GroupSecret, ciphertext: Buffer, ta
   }
   const b = parsed as { c?: unknown; p?: unknown; f?: unknown } | null;
   if (typeof b !== 'object' || b === null || !Number.isInteger(b.p) || (b.p as number) < 1 || (b.p as number) > 65535) return 'malformed section';
-  if (!Array.isArray(b.f) || !b.f.every((x) => typeof x === 'string' && INFO_HASH.test(x))) return 'malformed file list';
+  const files = Array.isArray(b.f) ? b.f.map(announcedFile) : undefined;
+  if (files === undefined || files.some((f) => f === undefined)) return 'malformed file list';
   const cert = verifyMemberCertificate(b.c, ticketKey, nowMs);
   if (!cert.ok) return `certificate: ${cert.reason}`;
   if (cert.payload.g !== secret.groupId) return 'certificate is for another group';
@@ -182,5 +191,15 @@ function openSection(header: Buffer, secret: GroupSecret, ciphertext: Buffer, ta
     valid = false;
   }
   if (!valid) return 'bad member signature';
-  return { groupId: secret.groupId, userId: cert.payload.u, memberKey: cert.payload.k, port: b.p as number, files: [...new Set(b.f as string[])], certificateExpiresAt: cert.payload.exp * 1000 };
+  return { groupId: secret.groupId, userId: cert.payload.u, memberKey: cert.payload.k, port: b.p as number, files: files as AnnouncedFile[], certificateExpiresAt: cert.payload.exp * 1000 };
+}
+
+/** `[info-hash, name, size]` as a file, if every part holds (a member's name rules included). */
+function announcedFile(x: unknown): AnnouncedFile | undefined {
+  if (!Array.isArray(x) || x.length !== 3) return undefined;
+  const [infoHash, name, size] = x as [unknown, unknown, unknown];
+  if (typeof infoHash !== 'string' || !INFO_HASH.test(infoHash)) return undefined;
+  if (typeof name !== 'string' || fileNameProblem(name) !== undefined) return undefined;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || size > MAX_FILE_SIZE) return undefined;
+  return { infoHash, name, size };
 }

@@ -2,7 +2,7 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LanDiscovery } from './lan-discovery.js';
-import { LAN_TICKET_KEY, hash, lanCredentials } from '../../test/lan-harness.js';
+import { LAN_TICKET_KEY, hash, lanCredentials, named } from '../../test/lan-harness.js';
 
 const running: LanDiscovery[] = [];
 const sockets: dgram.Socket[] = [];
@@ -42,7 +42,7 @@ describe('LAN discovery on loopback', () => {
   it('a starting member is found by the others, and finds them, within 2 s (p99 of 20 starts)', async () => {
     const targets: string[] = [];
     const ann = member(targets, 7001);
-    await ann.start(lanCredentials('ann', ['lab']), [{ groupId: 'lab', infoHash: hash(1) }]);
+    await ann.start(lanCredentials('ann', ['lab']), [{ groupId: 'lab', ...named(hash(1)) }]);
     targets.push(`127.0.0.1:${ann.port}`);
     const times: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -50,7 +50,7 @@ describe('LAN discovery on loopback', () => {
       const started = performance.now();
       const creds = lanCredentials(`bob${i}`, ['lab']);
       // Its port is known only once bound: listed right after start, as a new host on a LAN would be heard.
-      const starting = b.start(creds, [{ groupId: 'lab', infoHash: hash(100 + i) }]);
+      const starting = b.start(creds, [{ groupId: 'lab', ...named(hash(100 + i)) }]);
       await starting;
       targets.push(`127.0.0.1:${b.port}`);
       await until(() => ann.peers().some((p) => p.userId === `bob${i}`) && b.peers().some((p) => p.userId === 'ann'), 5_000);
@@ -67,7 +67,7 @@ describe('LAN discovery on loopback', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     const rec = await recorder();
     const ann = member([`127.0.0.1:${rec.port}`], 7001, () => Date.now());
-    await ann.start(lanCredentials('ann', ['lab', 'attic']), [{ groupId: 'lab', infoHash: hash(1) }]);
+    await ann.start(lanCredentials('ann', ['lab', 'attic']), [{ groupId: 'lab', ...named(hash(1)) }]);
     await vi.waitFor(() => expect(rec.packets.length).toBe(1), { interval: 5 });
     const atStart = rec.packets.length;
     for (let minute = 0; minute < 10; minute++) {
@@ -87,13 +87,13 @@ describe('LAN discovery on loopback', () => {
     running.push(ann);
     await ann.start(lanCredentials('ann', ['lab']), []);
     await until(() => rec.packets.length === 1, 2_000);
-    for (let i = 1; i <= 5; i++) ann.setServed(Array.from({ length: i }, (_, k) => ({ groupId: 'lab', infoHash: hash(k) })));
+    for (let i = 1; i <= 5; i++) ann.setServed(Array.from({ length: i }, (_, k) => ({ groupId: 'lab', ...named(hash(k)) })));
     await until(() => rec.packets.length === 2, 2_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(rec.packets.length).toBe(2);
   });
 
-  it('a non-member listening for a simulated minute learns no group id, user id or info-hash', async () => {
+  it('a non-member listening for a simulated minute learns no group id, user id, file name or info-hash', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     const rec = await recorder();
     const targets = [`127.0.0.1:${rec.port}`];
@@ -102,7 +102,7 @@ describe('LAN discovery on loopback', () => {
     targets.push(`127.0.0.1:${eve.port}`);
     const files = [hash(0xabc), 'c0ffee'.repeat(6) + 'beef'];
     const ann = member(targets, 7001, () => Date.now());
-    await ann.start(lanCredentials('alice-smith', ['physics-lab']), files.map((f) => ({ groupId: 'physics-lab', infoHash: f })));
+    await ann.start(lanCredentials('alice-smith', ['physics-lab']), files.map((f) => ({ groupId: 'physics-lab', ...named(f) })));
     targets.push(`127.0.0.1:${ann.port}`);
     const bob = member(targets, 7002, () => Date.now());
     await bob.start(lanCredentials('bob-jones', ['physics-lab']), []);
@@ -114,7 +114,7 @@ describe('LAN discovery on loopback', () => {
     // Three starts and each member's announce a minute later, at least.
     await vi.waitFor(() => expect(rec.packets.length).toBeGreaterThanOrEqual(6), { interval: 5 });
     const all = Buffer.concat(rec.packets);
-    for (const secret of ['physics-lab', 'alice-smith', 'bob-jones', ...files]) {
+    for (const secret of ['physics-lab', 'alice-smith', 'bob-jones', ...files, ...files.map((f) => named(f).name)]) {
       for (const form of [Buffer.from(secret), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url')]) {
         expect(all.includes(form), `${secret} appears on the wire`).toBe(false);
       }

@@ -14,9 +14,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { groupSecret, sealAnnounce, type GroupSecret } from './announce-packet.js';
+import { groupSecret, sealAnnounce, type AnnouncedFile, type GroupSecret } from './announce-packet.js';
 import { AnnounceReceiver } from './announce-receiver.js';
-import type { LanPeer } from './peer-table.js';
+import type { LanCatalogFile, LanPeer } from './peer-table.js';
 import { LanTransport, type LanTransportOptions } from './lan-transport.js';
 import type { MemberKeyPair } from './member-key.js';
 
@@ -44,6 +44,9 @@ export interface LanDiscoveryInit {
   replyGapMs?: number;
 }
 
+/** A file this member serves, as announced. */
+export type ServedFile = AnnouncedFile & { groupId: string };
+
 export interface LanDiscoveryEvents {
   /** A member offers a file (in a group of ours) that it did not offer before. */
   offer: [info: { address: string; groupId: string; infoHash: string }];
@@ -62,7 +65,7 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
   private readonly now: () => number;
   private credentials: LanCredentials | undefined;
   private secrets: GroupSecret[] = [];
-  private served: Array<{ groupId: string; infoHash: string }> = [];
+  private served: ServedFile[] = [];
   private servedKey = '';
   private interval: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -78,7 +81,7 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
   }
 
   /** Opens the sockets and announces at once; throws LanInterfaceError or LanSocketError. */
-  async start(credentials: LanCredentials, served: ReadonlyArray<{ groupId: string; infoHash: string }>): Promise<void> {
+  async start(credentials: LanCredentials, served: readonly ServedFile[]): Promise<void> {
     this.setCredentials(credentials);
     this.served = [...served];
     this.servedKey = keyOf(this.served);
@@ -99,7 +102,7 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
   }
 
   /** What this member serves now; a change is announced after `debounceMs`. */
-  setServed(served: ReadonlyArray<{ groupId: string; infoHash: string }>): void {
+  setServed(served: readonly ServedFile[]): void {
     const key = keyOf(served);
     if (key === this.servedKey) return;
     this.served = [...served];
@@ -110,6 +113,11 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
   /** Peers heard lately, for `lan_peers`. */
   peers(): LanPeer[] {
     return this.receiver.table.list(this.now());
+  }
+
+  /** The LAN catalog of `groupId`: the files its members on the LAN announce. */
+  catalog(groupId: string): LanCatalogFile[] {
+    return this.receiver.table.catalog(groupId, this.now());
   }
 
   /** Addresses of members offering `infoHash` in `groupId` on the LAN. */
@@ -155,7 +163,7 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
       secret,
       certificate: (c.groups[i] as { certificate: string }).certificate,
       port: this.init.peerPort,
-      files: [...new Set(this.served.filter((s) => s.groupId === secret.groupId).map((s) => s.infoHash))],
+      files: uniqueFiles(this.served.filter((s) => s.groupId === secret.groupId)),
     }));
     if (groups.length === 0) return;
     const { packet } = sealAnnounce({ nowMs: this.now(), nonce: randomBytes(16), memberKey: c.memberKey.privateKey, groups });
@@ -182,6 +190,13 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
   }
 }
 
-function keyOf(served: ReadonlyArray<{ groupId: string; infoHash: string }>): string {
-  return served.map((s) => `${s.groupId}/${s.infoHash}`).sort().join(',');
+function keyOf(served: readonly ServedFile[]): string {
+  return served.map((s) => `${s.groupId}/${s.infoHash}/${s.name}/${s.size}`).sort().join('\n');
+}
+
+/** One entry per info-hash (a file downloaded twice is announced once). */
+function uniqueFiles(served: readonly ServedFile[]): AnnouncedFile[] {
+  const byHash = new Map<string, AnnouncedFile>();
+  for (const s of served) if (!byHash.has(s.infoHash)) byHash.set(s.infoHash, { infoHash: s.infoHash, name: s.name, size: s.size });
+  return [...byHash.values()];
 }

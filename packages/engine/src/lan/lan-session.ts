@@ -7,10 +7,10 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Result } from '@groupshare/protocol';
-import { LanDiscovery, type LanCredentials } from './lan-discovery.js';
+import { LanDiscovery, type LanCredentials, type ServedFile } from './lan-discovery.js';
 import type { LanTransportOptions } from './lan-transport.js';
 import { newMemberKey, type MemberKeyPair } from './member-key.js';
-import type { LanPeer } from './peer-table.js';
+import type { LanCatalogFile, LanPeer } from './peer-table.js';
 
 /** The tracker request LAN discovery makes; `TrackerLink` satisfies it. */
 export interface LanRequester {
@@ -25,7 +25,7 @@ export interface LanOptions {
   debounceMs?: number;
 }
 
-export type ServedFile = { groupId: string; infoHash: string };
+export type { ServedFile };
 
 const RENEW_MS = 6 * 3600 * 1000;
 
@@ -38,7 +38,7 @@ export class LanSession {
 
   constructor(
     private readonly options: LanOptions,
-    private readonly init: { userId: string; ticketKey: KeyObject; peerPort: number; served: () => ServedFile[]; onOffer: (offer: ServedFile & { address: string }) => void },
+    private readonly init: { userId: string; ticketKey: KeyObject; peerPort: number; served: () => ServedFile[]; onOffer: (offer: { groupId: string; infoHash: string; address: string }) => void },
   ) {
     this.discovery = new LanDiscovery({
       transport: options.transport,
@@ -83,6 +83,10 @@ export class LanSession {
 
   peers(): LanPeer[] {
     return this.discovery.peers();
+  }
+
+  catalog(groupId: string): LanCatalogFile[] {
+    return this.discovery.catalog(groupId);
   }
 
   peersFor(groupId: string, infoHash: string): string[] {

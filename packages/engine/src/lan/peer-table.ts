@@ -3,7 +3,7 @@
  * it announced in each group and when it was last heard. A peer not heard for `ttlMs` (three
  * announce intervals by default) is forgotten.
  */
-import type { OpenedSection } from './announce-packet.js';
+import type { AnnouncedFile, OpenedSection } from './announce-packet.js';
 
 /** One peer as `lan_peers` lists it. */
 export interface LanPeer {
@@ -18,10 +18,17 @@ export interface LanPeer {
   lastSeen: number;
 }
 
+/** A file of a group's LAN catalog: what members announce, with who holds it. */
+export interface LanCatalogFile extends AnnouncedFile {
+  /** User ids of the members announcing it, sorted. */
+  holders: string[];
+}
+
 interface Entry {
   address: string;
   userId: string;
-  groups: Map<string, Set<string>>;
+  /** Group id → info-hash → file. */
+  groups: Map<string, Map<string, AnnouncedFile>>;
   lastSeen: number;
 }
 
@@ -47,9 +54,9 @@ export class LanPeerTable {
         newPeer = true;
       }
       entry.lastSeen = nowMs;
-      const before = entry.groups.get(s.groupId) ?? new Set<string>();
-      for (const f of s.files) if (!before.has(f)) newFiles.push({ address, groupId: s.groupId, infoHash: f });
-      entry.groups.set(s.groupId, new Set(s.files));
+      const before = entry.groups.get(s.groupId) ?? new Map<string, AnnouncedFile>();
+      for (const f of s.files) if (!before.has(f.infoHash)) newFiles.push({ address, groupId: s.groupId, infoHash: f.infoHash });
+      entry.groups.set(s.groupId, new Map(s.files.map((f) => [f.infoHash, f])));
     }
     return { newPeer, newFiles };
   }
@@ -69,11 +76,29 @@ export class LanPeerTable {
       .map((e) => ({
         address: e.address,
         userId: e.userId,
-        files: new Set([...e.groups.values()].flatMap((s) => [...s])).size,
+        files: new Set([...e.groups.values()].flatMap((m) => [...m.keys()])).size,
         groups: [...e.groups.keys()].sort(),
         lastSeen: e.lastSeen,
       }))
       .sort((a, b) => a.userId.localeCompare(b.userId) || a.address.localeCompare(b.address));
+  }
+
+  /**
+   * The LAN catalog of `groupId`: every file its members heard lately announce, by name. Members
+   * announcing one info-hash under different names (a rename raced) give one row per name.
+   */
+  catalog(groupId: string, nowMs: number): LanCatalogFile[] {
+    this.expire(nowMs);
+    const rows = new Map<string, LanCatalogFile>();
+    for (const e of this.entries.values()) {
+      for (const f of e.groups.get(groupId)?.values() ?? []) {
+        const key = `${f.name}\n${f.infoHash}`;
+        const row = rows.get(key) ?? { ...f, holders: [] };
+        if (!row.holders.includes(e.userId)) row.holders.push(e.userId);
+        rows.set(key, row);
+      }
+    }
+    return [...rows.values()].map((r) => ({ ...r, holders: r.holders.sort() })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   clear(): void {

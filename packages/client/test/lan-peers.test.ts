@@ -30,7 +30,7 @@ function client(name: string, args: string[]): TestShell {
   return shell;
 }
 
-describe('lan_peers', () => {
+describe('lan_peers and lan_files', () => {
   it("lists the group's members heard on the LAN: address, user, files, last seen", async () => {
     const [a, b] = [await freeUdpPort(), await freeUdpPort()];
     await writeFile(path.join(world.dir, 'data.bin'), Buffer.alloc(100_000, 7));
@@ -56,6 +56,11 @@ describe('lan_peers', () => {
     }
     expect(out).toMatch(/^address +user +files +groups +last seen$/m);
     expect(out).toMatch(/^127\.0\.0\.1:\d+ +alice +1 +lab +\d+s ago$/m);
+    // The same announces make the group's LAN catalog.
+    const since = bob.out.length;
+    bob.send('lan_files lab');
+    await bob.waitFor(/from the LAN catalog of lab[^]*\ndata\.bin +\S+ KiB/);
+    expect(bob.out.slice(since)).toMatch(/^from the LAN catalog of lab \(what members heard on the LAN announce; no tracker asked\):\nname +size +held by +info-hash\ndata\.bin +98 KiB +alice +[0-9a-f]{12}…$/m);
   }, 30_000);
 
   it('says LAN discovery is off with --no-lan', async () => {

@@ -106,8 +106,10 @@ it('a member in another namespace finds alice by multicast and downloads from he
   expect(sources[2]).toBe(`${net.lan('a')}:${alicePort} 100%`);
   expect(createHash('sha1').update(await readFile(path.join(dest, 'data.bin'))).digest('hex')).toBe(createHash('sha1').update(data).digest('hex'));
 
-  // With the tracker gone, bob still lists alice from the LAN.
+  // With the tracker gone, bob still lists alice from the LAN, and the group's files from the LAN catalog.
   const after = bob.mark();
   bob.write('lan_peers');
   await bob.waitFor(heard, { since: after });
+  await bob.run('lan_files lab', /^from the LAN catalog of lab \(/);
+  await bob.waitFor(/^data\.bin +8 MiB +alice +[0-9a-f]{12}…$/, { since: after });
 }, 240_000);

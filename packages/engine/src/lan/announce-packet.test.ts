@@ -57,6 +57,25 @@ describe('LAN announces between members', () => {
     expect(rx.receive(old, '10.0.0.5', secretsOf(bob), bob.memberKey.publicKey, NOW)).toEqual({ accepted: false, reason: 'stale or replayed' });
   });
 
+  it('lists a member heard over IPv6 and IPv4 once, at its IPv4 address', () => {
+    const ann = lanCredentials('ann', ['lab'], { nowMs: NOW });
+    const bob = lanCredentials('bob', ['lab'], { nowMs: NOW });
+    const rx = new AnnounceReceiver(LAN_TICKET_KEY);
+    rx.receive(announceFrom(ann, { lab: [hash(1)] }, NOW, 7001), 'fe80::1', secretsOf(bob), undefined, NOW);
+    expect(rx.table.list(NOW).map((p) => p.address)).toEqual(['[fe80::1]:7001']);
+    rx.receive(announceFrom(ann, { lab: [hash(1)] }, NOW + 1, 7001), '10.0.0.5', secretsOf(bob), undefined, NOW + 1);
+    rx.receive(announceFrom(ann, { lab: [hash(1)] }, NOW + 2, 7001), 'fe80::1', secretsOf(bob), undefined, NOW + 2);
+    expect(rx.table.list(NOW + 2).map((p) => p.address)).toEqual(['10.0.0.5:7001']);
+  });
+
+  it('replaces a member that logged in again (a new announce key) at the same address', () => {
+    const bob = lanCredentials('bob', ['lab'], { nowMs: NOW });
+    const rx = new AnnounceReceiver(LAN_TICKET_KEY);
+    rx.receive(announceFrom(lanCredentials('ann', ['lab'], { nowMs: NOW }), { lab: [hash(1)] }, NOW, 7001), '10.0.0.5', secretsOf(bob), undefined, NOW);
+    rx.receive(announceFrom(lanCredentials('ann', ['lab'], { nowMs: NOW }), { lab: [hash(2)] }, NOW + 1, 7001), '10.0.0.5', secretsOf(bob), undefined, NOW + 1);
+    expect(rx.table.list(NOW + 1)).toEqual([{ address: '10.0.0.5:7001', userId: 'ann', files: 1, groups: ['lab'], lastSeen: NOW + 1 }]);
+  });
+
   it('forgets a peer not heard for three minutes', () => {
     const ann = lanCredentials('ann', ['lab'], { nowMs: NOW });
     const bob = lanCredentials('bob', ['lab'], { nowMs: NOW });

@@ -26,6 +26,8 @@ export interface LanCatalogFile extends AnnouncedFile {
 
 interface Entry {
   address: string;
+  /** Whether `address` is IPv4 (preferred: heard over both families, a peer is listed once). */
+  v4: boolean;
   userId: string;
   /** Group id → info-hash → file. */
   groups: Map<string, Map<string, AnnouncedFile>>;
@@ -39,23 +41,30 @@ export class LanPeerTable {
 
   /**
    * Records an accepted announce from `host`. Returns the (group, info-hash) pairs it offers that
-   * were not known from this peer before, and whether the peer itself is new.
+   * were not known from this peer before, and whether the peer itself is new. A peer is one
+   * announce key (one login of one member): heard over IPv4 and IPv6 it is one row, at its IPv4
+   * address; a new IPv4 address (a DHCP change) replaces the old one.
    */
   heard(host: string, sections: readonly OpenedSection[], nowMs: number): { newPeer: boolean; newFiles: Array<{ address: string; groupId: string; infoHash: string }> } {
     this.expire(nowMs);
     const newFiles: Array<{ address: string; groupId: string; infoHash: string }> = [];
     let newPeer = false;
     for (const s of sections) {
-      const address = host.includes(':') ? `[${host}]:${s.port}` : `${host}:${s.port}`;
-      const key = `${s.userId}\n${address}`;
-      let entry = this.entries.get(key);
+      const v4 = !host.includes(':');
+      const address = v4 ? `${host}:${s.port}` : `[${host}]:${s.port}`;
+      let entry = this.entries.get(s.memberKey);
       if (entry === undefined) {
-        this.entries.set(key, (entry = { address, userId: s.userId, groups: new Map(), lastSeen: nowMs }));
+        // The same member at the same address with a new key logged in again: one row.
+        for (const [k, e] of this.entries) if (e.userId === s.userId && e.address === address) this.entries.delete(k);
+        this.entries.set(s.memberKey, (entry = { address, v4, userId: s.userId, groups: new Map(), lastSeen: nowMs }));
         newPeer = true;
+      } else if (entry.address !== address && (v4 || !entry.v4)) {
+        entry.address = address;
+        entry.v4 = v4;
       }
       entry.lastSeen = nowMs;
       const before = entry.groups.get(s.groupId) ?? new Map<string, AnnouncedFile>();
-      for (const f of s.files) if (!before.has(f.infoHash)) newFiles.push({ address, groupId: s.groupId, infoHash: f.infoHash });
+      for (const f of s.files) if (!before.has(f.infoHash)) newFiles.push({ address: entry.address, groupId: s.groupId, infoHash: f.infoHash });
       entry.groups.set(s.groupId, new Map(s.files.map((f) => [f.infoHash, f])));
     }
     return { newPeer, newFiles };

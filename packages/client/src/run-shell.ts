@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PeerNode, TrackerLink, type TrackerLinkInit } from '@groupshare/engine';
+import { LAN_DEFAULTS, PeerNode, TrackerLink, type LanTransportOptions, type TrackerLinkInit } from '@groupshare/engine';
 import { formatHostPort, parseHostPort, parseTrackerInfo, type HostPort, type TrackerAddress } from '@groupshare/protocol';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ClientLog } from './client-log.js';
@@ -68,6 +68,42 @@ interface Options extends WebFlags {
   dataDir?: string;
   color: boolean;
   stallAfter: number;
+  lan: boolean;
+  lanInterface?: string;
+  lanPort?: number;
+  lanPeers?: string[];
+  lanGroup?: string;
+  lanGroup6?: string;
+}
+
+function parsePort(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  return Number(value);
+}
+
+function parseTargets(value: string): string[] {
+  const targets = value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  for (const t of targets) {
+    try {
+      parseHostPort(t);
+    } catch (err) {
+      throw new InvalidArgumentError(`${t}: ${(err as Error).message}`);
+    }
+  }
+  if (targets.length === 0) throw new InvalidArgumentError('must list host:port targets, comma-separated');
+  return targets;
+}
+
+/** LAN discovery's sockets as the options ask: multicast (default), or the loopback mode's unicast list. */
+function lanTransport(opts: Options): LanTransportOptions {
+  if (opts.lanPeers !== undefined) return { mode: 'unicast', host: '127.0.0.1', port: opts.lanPort ?? 0, targets: () => opts.lanPeers ?? [] };
+  return {
+    mode: 'multicast',
+    ...(opts.lanPort !== undefined ? { port: opts.lanPort } : {}),
+    ...(opts.lanInterface !== undefined ? { interface: opts.lanInterface } : {}),
+    ...(opts.lanGroup !== undefined ? { ipv4Group: opts.lanGroup } : {}),
+    ...(opts.lanGroup6 !== undefined ? { ipv6Group: opts.lanGroup6 } : {}),
+  };
 }
 
 function parseSeconds(value: string): number {
@@ -96,6 +132,14 @@ function program(init: RunShellInit): Command {
     .option('--web-root <dir>', 'a folder the web page may browse and share from (repeatable; the downloads folder always is one)', (v: string, all: string[] = []) => [...all, v])
     .option('--web-downloads <dir>', 'the web page\'s downloads folder (default: <data dir>/downloads)')
     .option('--web-ui <dir>', 'serve the page from this folder (default: the built packages/web-ui/dist)')
+    .option('--no-lan', 'no LAN discovery: do not announce on the LAN nor listen for members there')
+    .option('--lan-interface <name>', 'announce on this network interface only (default: every interface that can multicast)')
+    .addOption(new Option('--lan-port <port>', `the LAN announce port (default ${LAN_DEFAULTS.port}; with --lan-peers, this client's own port, 0 for any)`).argParser(parsePort))
+    .option('--lan-group <ipv4>', `the IPv4 multicast group (default ${LAN_DEFAULTS.ipv4Group})`)
+    .option('--lan-group6 <ipv6>', `the IPv6 multicast group (default ${LAN_DEFAULTS.ipv6Group})`)
+    .addOption(
+      new Option('--lan-peers <host:port,...>', 'loopback mode: send LAN announces to these UDP addresses instead of multicast (for hosts whose loopback cannot multicast)').argParser(parseTargets),
+    )
     .version(clientVersion())
     .addHelpText(
       'after',
@@ -185,6 +229,7 @@ export async function runShell(init: RunShellInit): Promise<number> {
       link, pushes: link, dataDir, server: listener.server, selfAddress: peerAddress,
       onPeerEvent: (e) => logPeerEvent(log, e),
       downloadOptions: { stallAfterMs: opts.stallAfter * 1000 },
+      ...(opts.lan ? { lan: { link, transport: lanTransport(opts) } } : {}),
     });
     const linkOptions = init.link;
     const verifyPassword = async (userId: string, password: string): Promise<void> => {

@@ -55,6 +55,8 @@ export class TestShell {
   constructor(argv: readonly string[], extra: Partial<RunShellInit> = {}) {
     this.stdout.setEncoding('utf8').on('data', (s: string) => (this.out += s));
     this.stderr.setEncoding('utf8').on('data', (s: string) => (this.err += s));
+    // Tests keep their traffic on 127.0.0.1: no multicast LAN discovery unless a test asks for a --lan option.
+    if (!argv.some((a) => a.startsWith('--lan') || a === '--no-lan')) argv = ['--no-lan', ...argv];
     this.exit = runShell({ argv, stdin: this.stdin, stdout: this.stdout, stderr: this.stderr, interactive: false, ...extra });
     void this.exit.then(() => (this.ended = true), () => (this.ended = true));
   }

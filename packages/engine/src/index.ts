@@ -64,3 +64,12 @@ export {
   type WireFrame,
   type WireMessage,
 } from './wire/index.js';
+export {
+  LAN_DEFAULTS,
+  LanInterfaceError,
+  LanSocketError,
+  type LanCatalogFile,
+  type LanOptions,
+  type LanPeer,
+  type LanTransportOptions,
+} from './lan/index.js';

@@ -29,6 +29,9 @@ import { createPeerId } from './peer/peer-id.js';
 import { seedBlockSource, type PeerFile } from './peer/types.js';
 import { ShareManager } from './share/share-manager.js';
 import { servedFiles, type ServedFileRow } from './served-files.js';
+import { LanSession, type LanOptions } from './lan/lan-session.js';
+import type { LanCatalogFile, LanPeer } from './lan/peer-table.js';
+import type { ServedFile } from './lan/lan-discovery.js';
 import type { SharesResumeReport, TrackerRequester } from './share/types.js';
 
 export interface PeerNodeInit {
@@ -47,6 +50,11 @@ export interface PeerNodeInit {
    * downloads ask for peers at once. Without it downloads find holders at their next refresh.
    */
   pushes?: { on(event: 'push', listener: (push: Push) => void): unknown };
+  /**
+   * LAN discovery (docs/lan.md): announce what this peer serves to the members of its groups on
+   * the LAN, and join the members heard there to downloads. Off when absent.
+   */
+  lan?: LanOptions;
   /** Download options for every download (tests shorten the stall time and peer refresh). */
   downloadOptions?: Pick<DownloadInit, 'stallAfterMs' | 'peerRefreshMs' | 'requestTimeoutMs'>;
 }
@@ -77,6 +85,9 @@ export class PeerNode {
   private readonly firstCopies = new Map<string, FirstCopies>();
   /** Per shared file (info-hash): what went out, to whom, and who is connected (upload-tally.ts). */
   private readonly shareUploads = new Map<string, { groupId: string; name: string; tally: UploadTally }>();
+  private lan: LanSession | undefined;
+  /** Why LAN discovery is not running this session, if it was asked for and failed to start. */
+  lanProblem: string | undefined;
 
   constructor(private readonly init: PeerNodeInit) {
     this.shares = new ShareManager({ link: init.link, dataDir: init.dataDir });
@@ -86,6 +97,7 @@ export class PeerNode {
     this.shares.on('stopped', ({ groupId, name }) => {
       for (const e of this.downloadList) if (e.groupId === groupId && e.name === name && e.download.state === 'seeding') void e.download.stop();
     });
+    for (const event of ['shared', 'stopped', 'resumed', 'unavailable'] as const) this.shares.on(event, () => this.lan?.servedChanged());
   }
 
   /**
@@ -93,6 +105,7 @@ export class PeerNode {
    * Either way the download asks the tracker now (and ends if the file is gone).
    */
   private notify(push: Push): void {
+    if (push.push === 'request_accepted') void this.lan?.refresh(); // a new group: its LAN key
     if (push.push !== 'holder_online' && push.push !== 'file_withdrawn') return;
     for (const e of this.downloadList) {
       if (e.groupId === push.data.groupId && e.download.infoHash === push.data.infoHash) e.download.refreshNow();
@@ -118,7 +131,61 @@ export class PeerNode {
     });
     await server.start();
     this.peerServer = server;
-    return this.shares.resumeAll(userId);
+    const report = await this.shares.resumeAll(userId);
+    if (listenPort !== undefined) await this.startLan(userId, key, listenPort);
+    return report;
+  }
+
+  /** Starts LAN discovery if asked for; a failure is kept in `lanProblem`, never thrown (the tracker path works without it). */
+  private async startLan(userId: string, ticketKey: KeyObject, peerPort: number): Promise<void> {
+    this.lanProblem = undefined;
+    if (this.init.lan === undefined) return;
+    const lan = new LanSession(this.init.lan, {
+      userId,
+      ticketKey,
+      peerPort,
+      served: () => this.lanServed(),
+      onOffer: (o) => {
+        for (const e of this.downloadList) if (e.groupId === o.groupId && e.download.infoHash === o.infoHash) e.download.addPeers([o.address]);
+      },
+    });
+    try {
+      await lan.start();
+      this.lan = lan;
+    } catch (err) {
+      await lan.stop().catch(() => undefined);
+      this.lanProblem = (err as Error).message;
+    }
+  }
+
+  /** What is announced on the LAN: shared files and downloads serving their verified pieces. */
+  private lanServed(): ServedFile[] {
+    const served = this.shares.list().map((s) => ({ groupId: s.groupId, infoHash: s.infoHash, name: s.name, size: s.size }));
+    for (const e of this.downloadList) {
+      const infoHash = e.download.infoHash;
+      if (infoHash !== undefined && (e.download.state === 'downloading' || e.download.state === 'seeding')) {
+        served.push({ groupId: e.groupId, infoHash, name: e.name, size: e.download.progress().bytesTotal });
+      }
+    }
+    return served;
+  }
+
+  /**
+   * The LAN catalog of `groupId` (`lan_files`): the files members on the LAN announce, with who
+   * holds each; undefined when LAN discovery is not running. Needs no tracker.
+   */
+  lanCatalog(groupId: string): LanCatalogFile[] | undefined {
+    return this.lan?.catalog(groupId);
+  }
+
+  /** Members heard on the LAN lately (`lan_peers`); undefined when LAN discovery is not running. */
+  lanPeers(): LanPeer[] | undefined {
+    return this.lan?.peers();
+  }
+
+  /** The running LAN discovery, if any (its port and datagram counts, for tests and status). */
+  get lanSession(): LanSession | undefined {
+    return this.lan;
   }
 
   /**
@@ -163,6 +230,7 @@ export class PeerNode {
       ticketKey: this.session.ticketKey,
       ...(this.init.selfAddress ? { selfAddress: this.init.selfAddress } : {}),
       ...(this.init.onPeerEvent ? { onPeerEvent: this.init.onPeerEvent } : {}),
+      lanPeers: (infoHash) => this.lan?.peersFor(groupId, infoHash) ?? [],
       ...this.init.downloadOptions,
     });
     const remembered = { groupId, name, dir };
@@ -192,6 +260,7 @@ export class PeerNode {
     };
     await download.start(); // rejects (after 'failed') when the file or the store cannot be had
     this.downloadList.push(entry);
+    this.lan?.servedChanged();
     if (download.state === 'downloading') await this.remember(remembered);
     void entry.settled.then(() => this.forget(remembered));
     return entry;
@@ -311,6 +380,9 @@ export class PeerNode {
   }
 
   private async stopServing(): Promise<void> {
+    const lan = this.lan;
+    this.lan = undefined;
+    await lan?.stop();
     const server = this.peerServer;
     this.peerServer = undefined;
     await server?.stop();

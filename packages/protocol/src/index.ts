@@ -15,5 +15,6 @@ export * from './hex.js';
 export * from './replication-ops.js';
 export * from './replication-messages.js';
 export * from './tickets.js';
+export * from './member-certificates.js';
 export * from './seeded-rng.js';
 export * from './untrusted-text.js';

@@ -118,6 +118,12 @@ export const RequestSchemas = {
       path: ['replace'],
     }),
   stop_share: request('stop_share', { ...group, name: FileNameSchema }),
+  /**
+   * LAN discovery's credentials (docs/lan.md): for each group of the caller, its group key and a
+   * member certificate binding the caller to `memberKey`, the Ed25519 public key (32 bytes,
+   * base64) its LAN announces are signed with.
+   */
+  lan_credentials: request('lan_credentials', { memberKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'is not a base64 Ed25519 public key') }),
 } as const;
 
 export type RequestType = keyof typeof RequestSchemas;
@@ -208,6 +214,11 @@ export const ResultSchemas = {
   get_peers: z.object({ peers: z.array(PeerSchema), ticket: z.string(), ticketExpiresAt: z.string() }),
   update_pieces: z.object({ count: z.number().int(), complete: z.boolean() }),
   stop_share: z.object({ withdrawn: z.boolean() }),
+  // `groupKey`: 32 bytes, base64; `certificate`: member-certificates.ts.
+  lan_credentials: z.object({
+    expiresAt: z.string(),
+    groups: z.array(z.object({ groupId: z.string(), groupKey: z.string(), certificate: z.string() })),
+  }),
 } as const satisfies Record<RequestType, z.ZodType>;
 
 export type Result<T extends RequestType> = z.infer<(typeof ResultSchemas)[T]>;

@@ -29,6 +29,7 @@ const VALID: Record<RequestType, Record<string, unknown>> = {
   get_peers: { groupId: 'team', infoHash: HEX40 },
   update_pieces: { groupId: 'team', infoHash: HEX40, have: [0, 1, 2] },
   stop_share: { groupId: 'team', name: 'a.txt' },
+  lan_credentials: { memberKey: Buffer.alloc(32, 9).toString('base64') },
 };
 
 function parse(message: unknown): ParsedRequest {

@@ -26,8 +26,14 @@ export interface ClientProcessInit {
   /** Where the peer server listens; port 0 picks a free one. */
   address?: string;
   cwd?: string;
-  /** More command-line options (e.g. `['--stall-after', '2']`). */
+  /**
+   * More command-line options (e.g. `['--stall-after', '2']`). Without a `--lan…` option the
+   * client gets `--no-lan`: tests keep their traffic on 127.0.0.1, and LAN discovery's default is
+   * multicast on the host's interfaces (LAN tests pass `--lan-peers`, the loopback mode).
+   */
   args?: readonly string[];
+  /** A network namespace to run the client in (`ip netns exec`; needs root), for LAN tests. */
+  netns?: string;
 }
 
 type Stream = 'stdout' | 'stderr';
@@ -92,7 +98,11 @@ export class ClientProcess implements AsyncDisposable {
   /** Spawns the client; it runs until killed or its stdin ends. */
   static spawn(init: ClientProcessInit): ClientProcess {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-    const child = spawn(process.execPath, [clientMainJs(), init.address ?? '127.0.0.1:0', init.trackerInfo, '--data-dir', init.dataDir, '--no-color', ...(init.args ?? [])], {
+    const args = init.args ?? [];
+    const lan = args.some((a) => a.startsWith('--lan') || a === '--no-lan') ? [] : ['--no-lan'];
+    const argv = [process.execPath, clientMainJs(), init.address ?? '127.0.0.1:0', init.trackerInfo, '--data-dir', init.dataDir, '--no-color', ...lan, ...args];
+    const [command, ...rest] = init.netns === undefined ? argv : ['ip', 'netns', 'exec', init.netns, ...argv];
+    const child = spawn(command as string, rest, {
       cwd: init.cwd ?? path.dirname(init.trackerInfo),
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

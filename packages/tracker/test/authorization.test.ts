@@ -31,6 +31,7 @@ function example(type: RequestType): Record<string, unknown> {
     get_peers: { groupId: 'lab', infoHash },
     update_pieces: { groupId: 'lab', infoHash, have: [0] },
     stop_share: { groupId: 'lab', name: 'f.bin' },
+    lan_credentials: { memberKey: `${'A'.repeat(43)}=` },
   };
   return examples[type];
 }
@@ -57,6 +58,7 @@ const OUTSIDER: Record<RequestType, string> = {
   get_peers: 'ERR_NOT_MEMBER',
   update_pieces: 'ERR_NOT_MEMBER',
   stop_share: 'ERR_NOT_MEMBER',
+  lan_credentials: 'ok', // answers only the caller's own groups (lan-credentials.test.ts)
 };
 
 /** What a member who does not own `lab` gets for the owner's requests. */

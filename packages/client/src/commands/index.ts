@@ -1,7 +1,7 @@
 /**
  * The shell's commands, in the order `help` lists them. The names and arguments of the
  * original specification are fixed; the others (reject_request, list_members, cancel_download,
- * list_shares, help, exit/quit) are additions beside them.
+ * list_shares, lan_peers, lan_files, help, exit/quit) are additions beside them.
  */
 import { createUser, login, logout } from './accounts.js';
 import { cancelDownload, downloadFile, showDownloads } from './downloads.js';
@@ -17,6 +17,8 @@ import {
   listRequests,
   rejectRequest,
 } from './groups.js';
+import { lanFiles } from './lan-files.js';
+import { lanPeers } from './lan-peers.js';
 import { listShares } from './list-shares.js';
 import { exit, help } from './meta.js';
 import type { CommandSpec } from './types.js';
@@ -41,6 +43,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   cancelDownload,
   stopShare,
   listShares,
+  lanPeers,
+  lanFiles,
   help,
   exit,
 ];

@@ -197,6 +197,27 @@ export class Download extends EventEmitter<DownloadEvents> {
     return this.completedFile;
   }
 
+  /**
+   * Connects to `addresses` (members found on the LAN offering this file) with our current ticket,
+   * while connection slots remain. Their admission is the same as for the tracker's peers: they
+   * check the ticket before serving.
+   */
+  addPeers(addresses: readonly string[]): void {
+    const swarm = this.swarm;
+    if (this.state !== 'downloading' || swarm === undefined || this.ticket === '') return;
+    const max = this.init.maxPeers ?? 8;
+    for (const address of addresses) {
+      if (swarm.size >= max) break;
+      if (address === this.init.selfAddress || swarm.peers.has(address) || swarm.bannedPeers.has(address)) continue;
+      try {
+        const { host, port } = parseHostPort(address);
+        swarm.add(address, host, port, this.ticket);
+      } catch {
+        // Not an address: skip it.
+      }
+    }
+  }
+
   /** Asks the tracker for peers now (a holder of missing pieces came online), if downloading. */
   refreshNow(): void {
     if (this.state === 'downloading' && this.swarm !== undefined) void this.refreshPeers(false);
@@ -289,7 +310,9 @@ export class Download extends EventEmitter<DownloadEvents> {
       // Nobody shares it any more: the tracker withdrew it, and no refresh will bring it back.
       if (err instanceof ProtocolError && err.code === 'ERR_NO_SUCH_FILE' && this.state === 'downloading') {
         this.fail(new Error('nobody shares it any more (it was withdrawn from the group)'));
+        return;
       }
+      this.addPeers(this.init.lanPeers?.(meta.infoHash) ?? []); // no tracker now: the LAN's peers, with the ticket we hold
       return; // try again at the next refresh
     }
     const swarm = this.swarm;
@@ -316,6 +339,7 @@ export class Download extends EventEmitter<DownloadEvents> {
         // A malformed address or piece map from the tracker: skip that peer.
       }
     }
+    this.addPeers(this.init.lanPeers?.(meta.infoHash) ?? []); // beside the tracker's: members heard on the LAN
     this.emit('progress', this.progress());
   }
 

@@ -49,6 +49,8 @@ export interface DownloadInit {
   handshakeTimeoutMs?: number;
   /** How long pieces may lack an online holder before the download reports itself stalled; default 60 s. */
   stallAfterMs?: number;
+  /** Addresses of members offering the file `infoHash` on the LAN (docs/lan.md), joined beside the tracker's peers. */
+  lanPeers?: (infoHash: string) => readonly string[];
 }
 
 /** Snapshot for `show_downloads`. */

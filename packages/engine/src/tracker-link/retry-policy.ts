@@ -9,7 +9,8 @@
  * | -------------------------------- | ------------- | ------------------------------------------------------- |
  * | ping, list_groups, list_requests,| re-sent once  | read-only                                               |
  * | list_members, list_files,        |               |                                                         |
- * | get_file, file_info, get_peers   |               |                                                         |
+ * | get_file, file_info, get_peers,  |               |                                                         |
+ * | lan_credentials                  |               | (a second certificate for the same key does no harm)    |
  * | resume                           | re-sent once  | binds the new connection only; if the link already      |
  * |                                  |               | resumed that token there, it answers with that result   |
  * | logout                           | re-sent once  | ending a session twice ends it once; if the automatic   |
@@ -48,6 +49,7 @@ export const RECONNECT_POLICY = {
   get_file: retry,
   file_info: retry,
   get_peers: retry,
+  lan_credentials: retry,
   resume: retry,
   logout: retry,
   share_file: retry,

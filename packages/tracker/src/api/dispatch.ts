@@ -7,8 +7,9 @@ import type { Handler, HandlerContext, HandlerTable } from './context.js';
 import { accountHandlers } from './handlers-accounts.js';
 import { fileHandlers } from './handlers-files.js';
 import { groupHandlers } from './handlers-groups.js';
+import { lanHandlers } from './handlers-lan.js';
 
-export const handlers: HandlerTable = { ...accountHandlers, ...groupHandlers, ...fileHandlers };
+export const handlers: HandlerTable = { ...accountHandlers, ...groupHandlers, ...fileHandlers, ...lanHandlers };
 
 function callHandler<T extends RequestType>(ctx: HandlerContext, request: Request<T>) {
   const handler = handlers[request.type as T] as Handler<T>;

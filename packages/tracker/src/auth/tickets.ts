@@ -3,7 +3,14 @@
  * the key is derived from the cluster secret, so every tracker signs with the same key without
  * replicating it; a tracker alone keeps a random key in its data directory, made on first start.
  */
-import { deriveTicketSeed, signTicket, ticketPrivateKey, ticketPublicKeyBase64 } from '@groupshare/protocol';
+import {
+  deriveGroupKey,
+  deriveTicketSeed,
+  signMemberCertificate,
+  signTicket,
+  ticketPrivateKey,
+  ticketPublicKeyBase64,
+} from '@groupshare/protocol';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,20 +19,38 @@ import type { KeyObject } from 'node:crypto';
 /** Tickets are short-lived: a member who leaves a group can fetch its files for this long at most. */
 export const TICKET_TTL_MS = 10 * 60 * 1000;
 
+/**
+ * Member certificates (LAN discovery) last a day, so a member who logged in can keep working from
+ * the LAN through a day of tracker downtime; the client asks for new ones long before.
+ */
+export const MEMBER_CERTIFICATE_TTL_MS = 24 * 3600 * 1000;
+
 export class TicketIssuer {
   readonly publicKey: string;
+  private readonly privateKey: KeyObject;
 
   constructor(
-    private readonly privateKey: KeyObject,
+    private readonly seed: Uint8Array,
     private readonly ttlMs = TICKET_TTL_MS,
   ) {
-    this.publicKey = ticketPublicKeyBase64(privateKey);
+    this.privateKey = ticketPrivateKey(seed);
+    this.publicKey = ticketPublicKeyBase64(this.privateKey);
   }
 
   /** The cluster's key when there is a secret, else this tracker's own (in `dataDir`). */
   static load(opts: { clusterSecret?: string; dataDir: string; ttlMs?: number }): TicketIssuer {
     const seed = opts.clusterSecret !== undefined ? deriveTicketSeed(opts.clusterSecret) : localSeed(opts.dataDir);
-    return new TicketIssuer(ticketPrivateKey(seed), opts.ttlMs);
+    return new TicketIssuer(seed, opts.ttlMs);
+  }
+
+  /** The LAN group key of `groupId`: the same on every tracker sharing this signing seed. */
+  groupKey(groupId: string): Buffer {
+    return deriveGroupKey(this.seed, groupId);
+  }
+
+  /** A member certificate binding `userId`'s membership of `groupId` to its announce key `memberKey`. */
+  memberCertificate(userId: string, groupId: string, memberKey: string, expiresAtMs: number): string {
+    return signMemberCertificate({ v: 1, t: 'lan-member', u: userId, g: groupId, k: memberKey, exp: Math.floor(expiresAtMs / 1000) }, this.privateKey);
   }
 
   issue(userId: string, groupId: string, infoHash: string, nowMs: number): { ticket: string; expiresAt: string } {

@@ -1,0 +1,41 @@
+/**
+ * lan_files: a group's LAN catalog, the files its members on the LAN announce (docs/lan.md). It
+ * asks no tracker, so it answers while every tracker is unreachable; it says where the list
+ * comes from, since it holds only what members heard lately serve.
+ */
+import type { LanCatalogFile } from '@groupshare/engine';
+import { CommandError } from '../errors.js';
+import { humanSize, safeText, table } from '../render.js';
+import { checkId } from './checks.js';
+import { NOT_AVAILABLE } from './downloads.js';
+import type { CommandSpec } from './types.js';
+
+export function renderLanCatalog(groupId: string, files: readonly LanCatalogFile[]): string {
+  const head = `from the LAN catalog of ${safeText(groupId)} (what members heard on the LAN announce; no tracker asked):`;
+  if (files.length === 0) return `${head}\nno files announced`;
+  return `${head}\n${table(
+    [{ header: 'name' }, { header: 'size', align: 'right' }, { header: 'held by' }, { header: 'info-hash' }],
+    files.map((f) => [safeText(f.name), humanSize(f.size), f.holders.map(safeText).join(','), `${f.infoHash.slice(0, 12)}…`]),
+  )}`;
+}
+
+export const lanFiles: CommandSpec = {
+  name: 'lan_files',
+  args: [{ name: 'group_id', kind: 'group' }],
+  summary: "a group's files as members on the LAN announce them (works with no tracker reachable)",
+  details: [
+    'Lists what the members of the group heard on the LAN lately serve, from their announces: name,',
+    'size, who holds it. No tracker is asked, so it works while every tracker is unreachable.',
+  ],
+  async run(ctx, [groupArg]) {
+    const groupId = checkId('group id', groupArg as string);
+    if (!ctx.node) throw new CommandError(NOT_AVAILABLE);
+    if (!ctx.link.session) throw new CommandError('log in first');
+    const files = ctx.node.lanCatalog(groupId);
+    if (files === undefined) {
+      const why = ctx.node.lanProblem;
+      throw new CommandError(why === undefined ? 'LAN discovery is off (--no-lan)' : `LAN discovery is off: ${safeText(why)}`);
+    }
+    ctx.out.info(renderLanCatalog(groupId, files));
+  },
+};

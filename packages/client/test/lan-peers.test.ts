@@ -1,0 +1,71 @@
+// lan_peers: members heard on the LAN, with two whole clients in the loopback mode (--lan-peers).
+import dgram from 'node:dgram';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startWorld, TestShell, type TestWorld } from './helpers.js';
+
+/** A UDP port free on 127.0.0.1 now. */
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+let world: TestWorld;
+const shells: TestShell[] = [];
+beforeEach(async () => {
+  world = await startWorld();
+});
+afterEach(async () => {
+  for (const s of shells.splice(0)) await s.end();
+  await world[Symbol.asyncDispose]();
+});
+
+function client(name: string, args: string[]): TestShell {
+  const shell = new TestShell([...args, '--data-dir', path.join(world.dir, name), '127.0.0.1:0', world.infoFile], { env: { HOME: world.dir } });
+  shells.push(shell);
+  return shell;
+}
+
+describe('lan_peers and lan_files', () => {
+  it("lists the group's members heard on the LAN: address, user, files, last seen", async () => {
+    const [a, b] = [await freeUdpPort(), await freeUdpPort()];
+    await writeFile(path.join(world.dir, 'data.bin'), Buffer.alloc(100_000, 7));
+    const alice = client('alice', ['--lan-port', String(a), '--lan-peers', `127.0.0.1:${b}`]);
+    const bob = client('bob', ['--lan-port', String(b), '--lan-peers', `127.0.0.1:${a}`]);
+    alice.send('create_user alice alice-password', 'create_user bob bob-password', 'login alice alice-password', 'create_group lab');
+    await alice.waitFor('created group lab');
+    bob.send('login bob bob-password', 'join_group lab');
+    await alice.waitFor('bob asked to join lab');
+    alice.send('accept_request lab bob');
+    await bob.waitFor('you are a member now');
+    alice.send('upload_file ~/data.bin lab');
+    await alice.waitFor('sharing data.bin in lab');
+    const deadline = Date.now() + 5_000;
+    let out = '';
+    while (!/ alice +1 +lab +\d+s ago/.test(out)) {
+      if (Date.now() > deadline) throw new Error(`alice never appeared in lan_peers:\n${bob.out}\n${bob.err}`);
+      const before = bob.out.length;
+      bob.send('lan_peers');
+      await bob.waitFor(/(address +user|no members heard)[^\n]*\n(.*\n)*/);
+      await new Promise((r) => setTimeout(r, 200));
+      out = bob.out.slice(before);
+    }
+    expect(out).toMatch(/^address +user +files +groups +last seen$/m);
+    expect(out).toMatch(/^127\.0\.0\.1:\d+ +alice +1 +lab +\d+s ago$/m);
+    // The same announces make the group's LAN catalog.
+    const since = bob.out.length;
+    bob.send('lan_files lab');
+    await bob.waitFor(/from the LAN catalog of lab[^]*\ndata\.bin +\S+ KiB/);
+    expect(bob.out.slice(since)).toMatch(/^from the LAN catalog of lab \(what members heard on the LAN announce; no tracker asked\):\nname +size +held by +info-hash\ndata\.bin +98 KiB +alice +[0-9a-f]{12}…$/m);
+  }, 30_000);
+
+  it('says LAN discovery is off with --no-lan', async () => {
+    const alice = client('alice', ['--no-lan']);
+    alice.send('create_user alice alice-password', 'login alice alice-password', 'lan_peers');
+    await alice.waitFor('LAN discovery is off (--no-lan)', 'err');
+  });
+});

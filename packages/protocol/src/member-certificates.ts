@@ -1,0 +1,72 @@
+/**
+ * Member certificates and group keys for LAN discovery (docs/lan.md).
+ *
+ * A member certificate is the trackers' signed statement that a user is a member of one group and
+ * announces itself on the LAN with one Ed25519 key, until an expiry. Peers on a LAN check it with
+ * the trackers' public key (the ticket key, given at login), so a member's announce can be
+ * believed while no tracker is reachable, and nobody without the certificate's private key can
+ * speak for that member. Same shape as a ticket (tickets.ts): `<base64url(payload)>.<base64url(sig)>`,
+ * signed by the same key; its payload has `t: "lan-member"` and no `h`, so neither is ever taken
+ * for the other.
+ *
+ * A group key is a 32-byte secret the trackers give to each member of a group (derived from their
+ * signing seed, so every tracker of a cluster hands out the same key without replicating it).
+ * Announces are sealed per group under it, so a non-member on the LAN learns no group id, file or
+ * user id.
+ */
+import { hkdfSync, sign, verify, type KeyObject } from 'node:crypto';
+
+export interface MemberCertificatePayload {
+  v: 1;
+  t: 'lan-member';
+  /** User id. */
+  u: string;
+  /** Group id. */
+  g: string;
+  /** The member's announce key: a raw 32-byte Ed25519 public key, base64. */
+  k: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+/** Longest certificate accepted (a user id and a group id are at most a few dozen characters). */
+export const MAX_MEMBER_CERTIFICATE_LENGTH = 1024;
+
+/** The group key of `groupId` under the trackers' 32-byte signing seed (HKDF-SHA-256). */
+export function deriveGroupKey(seed: Uint8Array, groupId: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', seed, 'groupshare-lan-group-key', `group:${groupId}`, 32));
+}
+
+export function signMemberCertificate(payload: MemberCertificatePayload, privateKey: KeyObject): string {
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${body}.${sign(null, Buffer.from(body), privateKey).toString('base64url')}`;
+}
+
+export type MemberCertificateCheck = { ok: true; payload: MemberCertificatePayload } | { ok: false; reason: string };
+
+/** Whether `cert` is a certificate the trackers signed that is unexpired at `nowMs`. Never throws. */
+export function verifyMemberCertificate(cert: unknown, publicKey: KeyObject, nowMs: number): MemberCertificateCheck {
+  if (typeof cert !== 'string' || cert.length > MAX_MEMBER_CERTIFICATE_LENGTH) return { ok: false, reason: 'not a certificate' };
+  const [body, signature, extra] = cert.split('.');
+  if (!body || !signature || extra !== undefined) return { ok: false, reason: 'not a certificate' };
+  let valid = false;
+  try {
+    valid = verify(null, Buffer.from(body), publicKey, Buffer.from(signature, 'base64url'));
+  } catch {
+    valid = false;
+  }
+  if (!valid) return { ok: false, reason: 'bad signature' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'not a certificate' };
+  }
+  const p = raw as Partial<Record<keyof MemberCertificatePayload, unknown>> | null;
+  if (typeof p !== 'object' || p === null || p.v !== 1 || p.t !== 'lan-member') return { ok: false, reason: 'not a certificate' };
+  if (typeof p.u !== 'string' || typeof p.g !== 'string' || typeof p.k !== 'string' || typeof p.exp !== 'number') {
+    return { ok: false, reason: 'not a certificate' };
+  }
+  if (p.exp * 1000 <= nowMs) return { ok: false, reason: 'certificate expired' };
+  return { ok: true, payload: { v: 1, t: 'lan-member', u: p.u, g: p.g, k: p.k, exp: p.exp } };
+}

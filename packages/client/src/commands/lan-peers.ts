@@ -7,7 +7,7 @@ import type { LanPeer } from '@groupshare/engine';
 import { CommandError } from '../errors.js';
 import { safeText, table } from '../render.js';
 import { humanDuration } from '../render-transfers.js';
-import { NOT_AVAILABLE } from './downloads.js';
+import { NOT_AVAILABLE } from '../service/peer-service.js';
 import type { CommandSpec } from './types.js';
 
 /** The lan_peers table; `nowMs` for the "last seen" ages. */

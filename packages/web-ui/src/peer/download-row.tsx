@@ -11,7 +11,7 @@ import { Strip } from '../ui/strip.js';
 import { pieceBarColumns } from '../ui/strip-paint.js';
 import type { Download } from './types.js';
 
-const ACTIVE = new Set(['downloading', 'checking', 'waiting']);
+const ACTIVE = new Set(['downloading', 'checking', 'waiting', 'stopped']);
 
 function pieceSummary(pieces: Uint8Array): string {
   let held = 0;
@@ -54,7 +54,7 @@ export function DownloadRow({ d }: { d: Download }) {
         <td class={`state ${d.state}`}>
           {d.state}
           {d.state === 'failed' && d.reason ? <span class="block small">{d.reason}</span> : null}
-          {d.state === 'waiting' && d.reason ? <span class="block small">{d.reason}</span> : null}
+          {(d.state === 'waiting' || d.state === 'stopped') && d.reason ? <span class="block small">{d.reason}</span> : null}
         </td>
         <td>
           <progress max={100} value={pct} aria-label={`${d.name} progress`} /> <span class="pct">{pct} %</span>
@@ -71,7 +71,7 @@ export function DownloadRow({ d }: { d: Download }) {
           <ul>
             {peers.map((p) => (
               <li key={p.address}>
-                {p.userId ?? p.address} {peerBytes > 0 ? Math.round((p.bytes / peerBytes) * 100) : 0}%
+                {p.address} {peerBytes > 0 ? Math.round((p.bytes / peerBytes) * 100) : 0}%
               </li>
             ))}
           </ul>

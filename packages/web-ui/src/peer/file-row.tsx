@@ -26,7 +26,7 @@ function availabilityText(file: GroupFile, holders: Uint8Array): { label: string
   let online = 0;
   for (const h of holders) if (h > 0) online++;
   const offlineOnly = file.offlineOnlyPieces ?? 0;
-  const label = `Availability: ${online} of ${count} pieces on online members`;
+  const label = file.availability === null ? 'Availability unknown (the tracker gave no piece maps)' : `Availability: ${online} of ${count} pieces on online members`;
   const warning = offlineOnly > 0 ? `${offlineOnly} ${offlineOnly === 1 ? 'piece is' : 'pieces are'} held only by offline members` : '';
   return { label, warning };
 }

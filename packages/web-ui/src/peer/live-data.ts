@@ -45,8 +45,9 @@ export function useLiveData(notify: (text: string, kind?: 'info' | 'warning' | '
       onEvent('shares', reloadShares),
       onEvent('downloads', (data) => {
         const changed = itemsOf<Download>(data, 'downloads').filter((d) => typeof d?.id === 'string');
+        const removed = new Set((data as { removed?: unknown }).removed instanceof Array ? ((data as { removed: string[] }).removed) : []);
         setDownloads((list) => {
-          const next = [...list];
+          const next = list.filter((d) => !removed.has(d.id));
           for (const d of changed) {
             const i = next.findIndex((x) => x.id === d.id);
             const before = i >= 0 ? next[i] : undefined;

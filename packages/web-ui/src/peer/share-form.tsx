@@ -123,7 +123,8 @@ export function ShareForm({ groupId, roots, onShared, onClose }: ShareFormProps)
         onSubmit={(e) => {
           e.preventDefault();
           if (!file) return;
-          const url = `/api/groups/${seg(groupId)}/uploads?root=${seg(rootId)}&folder=${seg(folder)}&name=${seg(file.name)}`;
+          const into = joinPath(root?.path ?? '', folder.trim().replace(/^\/+/, ''));
+          const url = `/api/groups/${seg(groupId)}/uploads?folder=${seg(into)}&name=${seg(file.name)}`;
           void run(() => postBytes<{ name: string }>(url, file));
         }}
       >

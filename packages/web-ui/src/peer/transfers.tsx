@@ -45,7 +45,8 @@ export function Transfers({ downloads, shares }: { downloads: Download[]; shares
                 <th scope="col">File</th>
                 <th scope="col">Group</th>
                 <th scope="col">Size</th>
-                <th scope="col">Serving</th>
+                <th scope="col">Held</th>
+                <th scope="col">Peers</th>
                 <th scope="col">Uploaded</th>
               </tr>
             </thead>
@@ -54,11 +55,14 @@ export function Transfers({ downloads, shares }: { downloads: Download[]; shares
                 <tr key={`${s.groupId}\u0000${s.name}`}>
                   <th scope="row" class="name">
                     {s.name}
-                    <span class="muted small block">{s.path}</span>
+                    <span class="muted small block">{s.kind}</span>
                   </th>
                   <td>{s.groupId}</td>
                   <td>{formatBytes(s.size)}</td>
-                  <td>{s.serving ? 'yes' : 'no'}</td>
+                  <td>
+                    {s.piecesHave} / {s.piecesTotal} pieces
+                  </td>
+                  <td>{s.peers}</td>
                   <td>{formatBytes(s.uploaded)}</td>
                 </tr>
               ))}

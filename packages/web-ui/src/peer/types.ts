@@ -10,9 +10,11 @@ export interface Session {
 
 export interface Group {
   id: string;
-  owner: string | boolean;
+  /** The owner's user id. */
+  owner: string;
   memberCount?: number;
   member: boolean;
+  isOwner?: boolean;
   requested?: boolean;
 }
 
@@ -29,12 +31,12 @@ export interface GroupFile {
   seeders: number;
   peers: number;
   holders?: Holder[];
-  /** base64, one byte per piece: online holders (capped 255). */
-  availability?: string;
+  /** base64, one byte per piece: online holders (capped 255); null when the tracker has no piece maps for us. */
+  availability?: string | null;
   offlineOnlyPieces?: number;
 }
 
-export type DownloadState = 'downloading' | 'checking' | 'completed' | 'failed' | 'waiting' | 'cancelled';
+export type DownloadState = 'downloading' | 'checking' | 'completed' | 'failed' | 'waiting' | 'stopped';
 
 export interface Download {
   id: string;
@@ -49,7 +51,7 @@ export interface Download {
   down: number;
   up: number;
   etaSeconds?: number | null;
-  peers?: { address: string; userId?: string; bytes: number }[];
+  peers?: { address: string; bytes: number }[];
   /** base64, one byte per piece: 0 missing, 1 in flight, 2 held. */
   pieces?: string;
 }
@@ -57,10 +59,13 @@ export interface Download {
 export interface Share {
   groupId: string;
   name: string;
-  path: string;
+  /** What this peer holds: its own upload, a completed download, or a partial one. */
+  kind: string;
   size: number;
-  serving: boolean;
+  piecesHave: number;
+  piecesTotal: number;
   uploaded: number;
+  peers: number;
 }
 
 export interface Root {
@@ -79,7 +84,7 @@ export interface JoinRequest {
   userId: string;
 }
 
-/** Whether `me` owns `g` (the API may send `owner` as the owner's id or as a flag). */
+/** Whether `me` owns `g`. */
 export function isOwner(g: Group, me: string | undefined): boolean {
-  return g.owner === true || (typeof g.owner === 'string' && g.owner === me);
+  return g.isOwner ?? g.owner === me;
 }

@@ -36,7 +36,7 @@ export function percentOf(done: number, total: number): number {
 }
 
 /** The bytes of a base64 string (the API's piece maps: one byte per piece). */
-export function decodeBase64(text: string | undefined): Uint8Array {
+export function decodeBase64(text: string | null | undefined): Uint8Array {
   if (!text) return new Uint8Array(0);
   const bin = atob(text);
   const out = new Uint8Array(bin.length);

@@ -4,10 +4,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { outDir } from './apps.js';
 
 const pkg = path.dirname(fileURLToPath(import.meta.url));
 
-/** The Vite config of one app: src/<app>/index.html built into dist/<app>/. */
+/** The Vite config of one app: src/<app>/index.html built into its outDir (apps.js). */
 export function appConfig(app) {
   return {
     root: path.join(pkg, 'src', app),
@@ -17,7 +18,7 @@ export function appConfig(app) {
     oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
     resolve: { alias: { react: 'preact/compat' } },
     build: {
-      outDir: path.join(pkg, 'dist', app),
+      outDir: outDir(app),
       emptyOutDir: true,
       target: 'es2022',
       // The polyfill would be inlined in index.html, which the CSP forbids; Chromium needs none.

@@ -49,6 +49,13 @@ describe('the web API', () => {
     // The same engine: the shell is logged in as alice and sees the group.
     shell.send('list_groups');
     await shell.waitFor(/lab\s+alice\s+1\s+owner/);
+    // And the other way round: a group the shell creates is announced on the page's stream.
+    const stream = web.events();
+    await stream.ready;
+    shell.send('create_group lab2');
+    const event = await until('the groups event', () => stream.events.find((e) => e.event === 'groups'));
+    expect(event.data).toEqual({ groupId: 'lab2' });
+    stream.close();
     expect(await shell.end()).toBe(0);
   });
 

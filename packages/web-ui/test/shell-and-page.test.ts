@@ -1,6 +1,7 @@
 // One engine, one state: what the shell of a `--web` peer does shows on its open page at once,
-// without a reload (a file the shell shares appears in the group's table and among the shares;
-// the shell's logout sends the page back to the login form).
+// without a reload (a group the shell creates appears in the list; a file the shell shares
+// appears in the group's table and among the shares; the shell's logout sends the page back to
+// the login form).
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cleanup } from '@groupshare/testkit';
@@ -13,7 +14,7 @@ const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 describe('the peer web UI and its shell', () => {
-  it("shows the shell's share and the shell's logout on the open page at once", async () => {
+  it("shows the shell's group, share and logout on the open page at once", async () => {
     const stage = await webStage(cleanup);
     const alicePeer = await stage.peer('alice');
     const browser = await launchBrowser();
@@ -22,6 +23,8 @@ describe('the peer web UI and its shell', () => {
     await logInInPage(page, 'alice', { create: true });
 
     await createGroupInPage(page, 'lab');
+    await alicePeer.client.run('create_group den', /^created group den\b/);
+    await page.getByRole('link', { name: 'den', exact: true }).waitFor({ timeout: 5_000 });
     const file = path.join(alicePeer.root, 'from-shell.txt');
     await writeFile(file, 'shared from the shell\n');
     await alicePeer.client.run(`upload_file ${file} lab`, /^sharing from-shell\.txt in lab\b/);

@@ -1,0 +1,62 @@
+/**
+ * Steps the browser tests take again and again, each as a person would in the page: open a
+ * group, ask to join it, accept a request, wait for a row's text.
+ */
+import { signUp, type WsClient } from '@groupshare/testkit';
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { PageWatch } from './browser.js';
+import { createGroupInPage, logInInPage, type WebStage } from './web-stage.js';
+
+/** The list item of `groupId` in the groups list. */
+export function groupItem(page: Page, groupId: string): Locator {
+  return page.getByRole('navigation', { name: 'Groups' }).getByRole('listitem').filter({ has: page.getByRole('link', { name: groupId, exact: true }) });
+}
+
+/** Opens a group's page by its link. */
+export async function openGroupInPage(page: Page, groupId: string): Promise<void> {
+  await page.getByRole('link', { name: groupId, exact: true }).click();
+  await page.getByRole('heading', { name: groupId, exact: true, level: 2 }).waitFor();
+}
+
+/** The table row of the file `name` (its row header is the name). */
+export function fileRow(page: Page, name: string): Locator {
+  return page.getByRole('table', { name: /^Files in / }).getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+}
+
+/** The downloads table's row of `name`. */
+export function downloadRow(page: Page, name: string): Locator {
+  return page.getByRole('table', { name: 'Downloads', exact: true }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`) }) });
+}
+
+/** `member` asks to join `groupId`; the owner accepts in its own page (the group's Join requests). */
+export async function joinThroughPages(owner: Page, member: Page, memberId: string, groupId: string): Promise<void> {
+  await member.reload();
+  await groupItem(member, groupId).getByRole('button', { name: 'Ask to join', exact: true }).click();
+  await openGroupInPage(owner, groupId);
+  await owner.getByRole('listitem').filter({ hasText: memberId }).getByRole('button', { name: 'Accept', exact: true }).click();
+  await member.getByText(`Your request to join ${groupId} was accepted`).waitFor({ timeout: 10_000 });
+}
+
+/** Nothing the page must never do happened: no CSP violation, no uncaught error, no dialog. */
+export function expectClean(watch: PageWatch): void {
+  expect(watch.cspViolations).toEqual([]);
+  expect(watch.pageErrors).toEqual([]);
+  expect(watch.dialogs).toEqual([]);
+}
+
+/**
+ * alice logs in (a new account) and creates `lab` in `page`; `mallory`, a bare tracker
+ * connection with a peer address nobody listens on, asks to join and alice accepts in the page.
+ * Tests then share files as mallory with `share_file` (any name, any piece count).
+ */
+export async function labWithMallory(page: Page, stage: WebStage): Promise<WsClient> {
+  await logInInPage(page, 'alice', { create: true });
+  await createGroupInPage(page, 'lab');
+  const mallory = await stage.cluster.connect(1);
+  await signUp(mallory, 'mallory', '127.0.0.1:9');
+  await mallory.ok('join_group', { groupId: 'lab' });
+  await openGroupInPage(page, 'lab');
+  await page.getByRole('listitem').filter({ hasText: 'mallory' }).getByRole('button', { name: 'Accept', exact: true }).click();
+  return mallory;
+}

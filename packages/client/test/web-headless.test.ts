@@ -23,7 +23,7 @@ class Headless {
   }
 
   static start(world: TestWorld, args: string[]): Headless {
-    return new Headless(spawn(process.execPath, [MAIN, ...args, '127.0.0.1:0', world.infoFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: world.dir }));
+    return new Headless(spawn(process.execPath, [MAIN, '--no-lan', ...args, '127.0.0.1:0', world.infoFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: world.dir }));
   }
 
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {

@@ -226,6 +226,7 @@ describe('a tracker facing hostile clients', () => {
     get_peers: { groupId: 'lab', infoHash: lab.infoHash },
     update_pieces: { groupId: 'lab', infoHash: lab.infoHash, have: [0] },
     stop_share: { groupId: 'lab', name: 'notes.txt' },
+    lan_credentials: { memberKey: `${'A'.repeat(42)}E=` },
   };
   it('every request type before login: ERR_NOT_LOGGED_IN, nothing changed', async () => {
     const before = await snapshot();

@@ -9,7 +9,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { Cleanup, ClientProcess, freePort, passwordOf, testBytes, trackerMainJs } from '@groupshare/testkit';
+import { freePort, passwordOf, trackerMainJs } from '@groupshare/tracker/testing';
+import { ClientProcess } from '@groupshare/testkit/client-process';
+import { Cleanup, testBytes } from '@groupshare/testkit/scenario';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseComposeConfig, type ComposeValue } from './compose-config.js';
 import { PageSession } from './compose-page.js';
-import { TestClient } from './helpers.js';
-import { ProcessSandbox, REPO_ROOT, TrackerProcess, assertBuilt, freePort } from './process-helpers.js';
+import { TrackerProcess, WsClient } from '../src/testing/index.js';
+import { ProcessSandbox, REPO_ROOT, assertBuilt, freePort } from './process-helpers.js';
 
 const sandbox = new ProcessSandbox();
 const procs: TrackerProcess[] = [];
@@ -104,7 +104,7 @@ describe('docker-compose.yml', () => {
     for (const n of [1, 2]) {
       const command = config[`tracker${n}`]!.command as string[];
       expect(command).toContain('/run/secrets/cluster_secret');
-      const proc = new TrackerProcess(run([...entrypoint, ...command], n));
+      const proc = new TrackerProcess(n, run([...entrypoint, ...command], n));
       procs.push(proc);
     }
     for (const proc of procs) await proc.waitReady();
@@ -112,18 +112,18 @@ describe('docker-compose.yml', () => {
     expect(await get(`${base(1)}/health`)).toBe(200);
     expect(await get(`${base(2)}/health`)).toBe(200);
 
-    const alice = await TestClient.connect(`ws://127.0.0.1:${ports[0]}/ws`);
+    const alice = await WsClient.connect(`ws://127.0.0.1:${ports[0]}/ws`);
     await alice.ok('register', { userId: 'alice', password: 'alice-password-1' });
     alice.close();
-    const bob = await TestClient.connect(`ws://127.0.0.1:${ports[1]}/ws`);
-    await until(async () => (await bob.send('login', { userId: 'alice', password: 'alice-password-1', peerAddress: '127.0.0.1:6881' })).ok, 'alice to reach tracker 2');
+    const bob = await WsClient.connect(`ws://127.0.0.1:${ports[1]}/ws`);
+    await until(async () => (await bob.request('login', { userId: 'alice', password: 'alice-password-1', peerAddress: '127.0.0.1:6881' })).ok, 'alice to reach tracker 2');
     bob.close();
     await until(async () => (await get(`${base(1)}/ready`)) === 200 && (await get(`${base(2)}/ready`)) === 200, 'both trackers ready');
 
     // The healthcheck's command line, exactly as the container runs it.
     const check = async (n: number) => {
       const child = run(((config[`tracker${n}`]!.healthcheck as Service).test as string[]).slice(1), n);
-      const checker = new TrackerProcess(child);
+      const checker = new TrackerProcess(n, child);
       return (await checker.exited).code;
     };
     expect(await check(1)).toBe(0);
@@ -148,7 +148,7 @@ describe('docker-compose.yml', () => {
     for (const n of [1, 2]) {
       const command = (config[`tracker${n}`]!.command as string[]).map((a) => (a === '/etc/groupshare/tracker_info.txt' ? info : a === '/run/secrets/cluster_secret' ? secret : a));
       const dataDir = path.join(await sandbox.tempDir('groupshare-vol-'), 'data');
-      const proc = new TrackerProcess(spawn('./tracker', command.map((a) => (a === '/var/lib/groupshare' ? dataDir : a)), { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, stdio: 'pipe' }));
+      const proc = new TrackerProcess(n, spawn('./tracker', command.map((a) => (a === '/var/lib/groupshare' ? dataDir : a)), { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, stdio: 'pipe' }));
       procs.push(proc);
     }
     for (const proc of procs) await proc.waitReady();
@@ -163,8 +163,10 @@ describe('docker-compose.yml', () => {
       const mapped = new Map<string, string>();
       for (const a of s.command as string[]) if (/^0\.0\.0\.0:\d+$/.test(a)) mapped.set(a, `127.0.0.1:${await freePort()}`);
       const args = (s.command as string[]).map((a) => (a === '/etc/groupshare/tracker_info.txt' ? info : a === '/var/lib/groupshare' ? volume : (mapped.get(a) ?? a)));
-      const child = spawn((s.entrypoint as string[])[0]!, args, { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, stdio: 'pipe' });
-      const proc = new TrackerProcess(child);
+      // `--no-lan` added: the host's own interfaces are not the compose network, and tests keep to 127.0.0.1.
+      const child = spawn((s.entrypoint as string[])[0]!, [...args, '--no-lan'], { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, stdio: 'pipe' });
+      // Not a tracker, but the same wrapper: output captured, exit recorded, killed at the end.
+      const proc = new TrackerProcess(0, child);
       procs.push(proc);
       const web = mapped.get((s.command as string[])[(s.command as string[]).indexOf('--web') + 1]!)!;
       await proc.waitForStdout(/headless; web interface at http:\/\//, 20_000);

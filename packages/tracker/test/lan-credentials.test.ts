@@ -3,7 +3,8 @@ import { deriveGroupKey, deriveTicketSeed, ticketPublicKey, verifyMemberCertific
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TicketIssuer } from '../src/auth/tickets.js';
-import { loggedIn, startTestTracker, type TestClient, type TestTracker } from './helpers.js';
+import type { WsClient } from '../src/testing/index.js';
+import { loggedIn, startTestTracker, type TestTracker } from './helpers.js';
 
 function memberKey(): string {
   const der = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' });
@@ -11,9 +12,9 @@ function memberKey(): string {
 }
 
 let t: TestTracker;
-let alice: TestClient;
-let bob: TestClient;
-let eve: TestClient;
+let alice: WsClient;
+let bob: WsClient;
+let eve: WsClient;
 let ticketKey = '';
 
 beforeAll(async () => {
@@ -40,7 +41,7 @@ describe('lan_credentials', () => {
     // Both members of lab hold the same key; it differs from attic's.
     const labOf = (r: { groups: Array<{ groupId: string; groupKey: string; certificate: string }> }) => r.groups.find((g) => g.groupId === 'lab');
     expect(labOf(a)?.groupKey).toBe(labOf(b)?.groupKey);
-    expect(a.groups[0].groupKey).not.toBe(labOf(a)?.groupKey);
+    expect(a.groups[0]!.groupKey).not.toBe(labOf(a)?.groupKey);
     const check = verifyMemberCertificate(labOf(a)?.certificate, ticketPublicKey(ticketKey), Date.now());
     expect(check).toMatchObject({ ok: true, payload: { u: 'alice', g: 'lab', k: key } });
     const exp = check.ok ? check.payload.exp * 1000 : 0;

@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAIN_JS, ProcessSandbox, TrackerProcess, assertBuilt } from './process-helpers.js';
+import { TrackerProcess, trackerMainJs } from '../src/testing/index.js';
+import { ProcessSandbox, assertBuilt } from './process-helpers.js';
 
 const sandbox = new ProcessSandbox();
 let proc: TrackerProcess | undefined;
@@ -24,10 +25,10 @@ const ISO = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
 describe('tracker process on a terminal', () => {
   it('prints readable log lines with ISO times above the prompt, and JSON to its log file', async () => {
     const c = await sandbox.cluster();
-    const command = [process.execPath, MAIN_JS, c.infoFile, '1', '--data-dir', c.dataDir].map((a) => `'${a}'`).join(' ');
+    const command = [process.execPath, trackerMainJs(), c.infoFile, '1', '--data-dir', c.dataDir].map((a) => `'${a}'`).join(' ');
     // `script` gives the tracker a terminal for stdin and stdout; what it draws comes out here.
     const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: path.dirname(c.infoFile), env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' }, stdio: 'pipe' });
-    proc = new TrackerProcess(child);
+    proc = new TrackerProcess(1, child);
     await proc.waitForStdout(new RegExp(`${ISO} INFO  tracker 1 listening on 127\\.0\\.0\\.1:${c.port}  event=tracker_started`));
     await proc.waitForStdout(/tracker> (\x1b\[\d+G)?$/);
     const mark = proc.stdout.length;

@@ -1,7 +1,7 @@
 // Availability before downloading, against a real tracker: a file whose only holder has gone
 // offline shows a red strip named "0 of 4 pieces on online members", the holder marked offline,
 // and the warning that its pieces are held only by offline members.
-import { Cleanup, fileFixture } from '@groupshare/testkit';
+import { Cleanup, fileFixture } from '@groupshare/testkit/scenario';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from './browser.js';
 import { expectClean, fileRow, labWithMallory, openGroupInPage } from './page-helpers.js';

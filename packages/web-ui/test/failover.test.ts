@@ -1,7 +1,7 @@
 // Tracker failover seen from the page, with two real tracker processes: the tracker the peer
 // uses is killed; the page says so and where the peer moved, stays logged in, and what it shows
 // still comes from the cluster (a group created on the first tracker is still listed).
-import { Cleanup } from '@groupshare/testkit';
+import { Cleanup } from '@groupshare/testkit/scenario';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from './browser.js';
 import { expectClean } from './page-helpers.js';

@@ -3,7 +3,7 @@
 // asks to join from another peer's page and the owner, on the open page, sees the request in its
 // inbox within a second and accepts it; log out. And two peers' pages in one browser (one cookie
 // jar) stay logged in side by side.
-import { Cleanup } from '@groupshare/testkit';
+import { Cleanup } from '@groupshare/testkit/scenario';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from './browser.js';
 import { expectClean, groupItem, joinThroughPages, openGroupInPage } from './page-helpers.js';

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Cleanup } from '@groupshare/testkit';
+import { Cleanup } from '@groupshare/testkit/scenario';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from './browser.js';
 import { downloadRow, expectClean, fileRow, joinThroughPages, openGroupInPage } from './page-helpers.js';

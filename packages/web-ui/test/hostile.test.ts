@@ -3,7 +3,7 @@
 // shown exactly), a 16,384-piece availability strip paints within 50 ms, and the first load of
 // the page weighs at most 80 kB gzipped.
 import { gzipSync } from 'node:zlib';
-import { Cleanup, fileFixture } from '@groupshare/testkit';
+import { Cleanup, fileFixture } from '@groupshare/testkit/scenario';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from './browser.js';

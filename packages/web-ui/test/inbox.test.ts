@@ -2,7 +2,8 @@
 // once the owner allowed them, three requests to one group within a second give one
 // notification at once and one summing up the rest after 10 s (never more than one per group per
 // 10 s), and clicking a notification opens the group with that request's Accept focused.
-import { Cleanup, signUp } from '@groupshare/testkit';
+import { Cleanup } from '@groupshare/testkit/scenario';
+import { signUp } from '@groupshare/tracker/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from './browser.js';
 import { expectClean } from './page-helpers.js';

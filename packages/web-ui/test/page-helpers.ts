@@ -2,7 +2,7 @@
  * Steps the browser tests take again and again, each as a person would in the page: open a
  * group, ask to join it, accept a request, wait for a row's text.
  */
-import { signUp, type WsClient } from '@groupshare/testkit';
+import { signUp, type WsClient } from '@groupshare/tracker/testing';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { PageWatch } from './browser.js';

@@ -4,7 +4,7 @@
 // the login form).
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Cleanup } from '@groupshare/testkit';
+import { Cleanup } from '@groupshare/testkit/scenario';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from './browser.js';
 import { expectClean, fileRow } from './page-helpers.js';

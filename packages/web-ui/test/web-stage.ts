@@ -7,7 +7,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Cleanup, ClientProcess, freePort, ProcessCluster, passwordOf, sleep } from '@groupshare/testkit';
+import { ClientProcess } from '@groupshare/testkit/client-process';
+import { Cleanup } from '@groupshare/testkit/scenario';
+import { freePort, ProcessCluster, passwordOf, sleep } from '@groupshare/tracker/testing';
 import type { Page } from 'playwright-core';
 
 export interface WebPeer {

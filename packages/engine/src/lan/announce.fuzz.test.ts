@@ -30,7 +30,10 @@ describe('forged and replayed announces', () => {
       // Recorded datagrams with bytes flipped (time, nonce, hint, length, ciphertext, tag).
       () => {
         const p = Buffer.from(recorded[int(recorded.length)] as Buffer);
-        for (let n = 1 + int(3); n > 0; n--) p[int(p.length)] ^= 1 + int(255);
+        for (let n = 1 + int(3); n > 0; n--) {
+          const at = int(p.length);
+          p[at] = (p[at] ?? 0) ^ (1 + int(255));
+        }
         return { p, at: NOW + 1_000 };
       },
       // Random bytes, with the right magic or not.

@@ -64,3 +64,11 @@ export {
   type WireFrame,
   type WireMessage,
 } from './wire/index.js';
+export {
+  SyncBindingError,
+  SyncManager,
+  type SyncBinding,
+  type SyncEvent,
+  type SyncStatus,
+  type SyncWatcherOptions,
+} from './sync/index.js';

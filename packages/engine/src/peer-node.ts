@@ -30,10 +30,13 @@ import { seedBlockSource, type PeerFile } from './peer/types.js';
 import { ShareManager } from './share/share-manager.js';
 import { servedFiles, type ServedFileRow } from './served-files.js';
 import type { SharesResumeReport, TrackerRequester } from './share/types.js';
+import type { ShareRecord } from './share/library.js';
+import { SyncManager } from './sync/sync-manager.js';
+import type { SyncRequester, SyncWatcherOptions } from './sync/types.js';
 
 export interface PeerNodeInit {
-  /** What sharing and downloading ask the trackers (a TrackerLink is both). */
-  link: TrackerRequester & DownloadTrackerRequester;
+  /** What sharing, downloading and folder sync ask the trackers (a TrackerLink is all three). */
+  link: TrackerRequester & DownloadTrackerRequester & SyncRequester;
   /** Where per-user state lives (share libraries). */
   dataDir: string;
   /** The bound listener of this peer's address; served while a user is logged in. */
@@ -49,6 +52,8 @@ export interface PeerNodeInit {
   pushes?: { on(event: 'push', listener: (push: Push) => void): unknown };
   /** Download options for every download (tests shorten the stall time and peer refresh). */
   downloadOptions?: Pick<DownloadInit, 'stallAfterMs' | 'peerRefreshMs' | 'requestTimeoutMs'>;
+  /** Folder sync's watcher periods (tests shorten them, or inject `fs.watch`). */
+  syncWatcher?: SyncWatcherOptions;
 }
 
 /** One `download_file` of this session, for `show_downloads`. */
@@ -65,7 +70,11 @@ export interface DownloadEntry {
 
 export class PeerNode {
   readonly shares: ShareManager;
+  /** The folders kept in sync with groups (sync/), running while a user is logged in. */
+  readonly sync: SyncManager;
   readonly peerId = createPeerId();
+  /** Downloads folder sync runs (not listed among the user's downloads). */
+  private readonly syncFetches = new Map<Download, (err: Error) => void>();
   private peerServer: PeerServer | undefined;
   private session: { userId: string; ticketKey: KeyObject } | undefined;
   private readonly downloadList: DownloadEntry[] = [];
@@ -81,6 +90,14 @@ export class PeerNode {
   constructor(private readonly init: PeerNodeInit) {
     this.shares = new ShareManager({ link: init.link, dataDir: init.dataDir });
     this.remembered = new DownloadList(init.dataDir);
+    this.sync = new SyncManager({
+      dataDir: init.dataDir,
+      link: init.link,
+      shares: this.shares,
+      fetch: (groupId, name, dir) => this.fetchForSync(groupId, name, dir),
+      ...(init.pushes ? { pushes: init.pushes } : {}),
+      ...(init.syncWatcher ? { watcher: init.syncWatcher } : {}),
+    });
     init.pushes?.on('push', (push) => this.notify(push));
     // A file no longer shared is not served from a finished download either.
     this.shares.on('stopped', ({ groupId, name }) => {
@@ -118,7 +135,46 @@ export class PeerNode {
     });
     await server.start();
     this.peerServer = server;
-    return this.shares.resumeAll(userId);
+    const report = await this.shares.resumeAll(userId);
+    await this.sync.resume(userId);
+    return report;
+  }
+
+  /**
+   * Fetches `name` of `groupId` into `dir` for folder sync: a download like any other (every
+   * piece and the whole file verified), not listed among the user's downloads nor resumed at
+   * login (the next sync round asks again). Resolves with the verified file once complete;
+   * rejects when it fails or stalls (no online member holds what is missing).
+   */
+  private async fetchForSync(groupId: string, name: string, dir: string): Promise<ShareRecord> {
+    if (!this.session) throw new Error('log in first');
+    const download = new Download({
+      link: this.init.link,
+      groupId,
+      name,
+      dir,
+      peerId: this.peerId,
+      ticketKey: this.session.ticketKey,
+      ...(this.init.selfAddress ? { selfAddress: this.init.selfAddress } : {}),
+      ...(this.init.onPeerEvent ? { onPeerEvent: this.init.onPeerEvent } : {}),
+      ...this.init.downloadOptions,
+    });
+    try {
+      return await new Promise<ShareRecord>((resolve, reject) => {
+        this.syncFetches.set(download, reject);
+        download.once('completed', () => {
+          const record = download.completed;
+          if (record === undefined) reject(new Error(`${name}: completed without a file`));
+          else resolve(record);
+        });
+        download.once('failed', ({ reason }) => reject(new Error(reason)));
+        download.once('stalled', ({ reason }) => reject(new Error(reason)));
+        download.start().catch(reject);
+      });
+    } finally {
+      this.syncFetches.delete(download);
+      await download.stop();
+    }
   }
 
   /**
@@ -229,6 +285,8 @@ export class PeerNode {
 
   /** Before logging out: stop serving and downloading until the next login (downloads resume from disk). */
   async logout(): Promise<void> {
+    this.abortSyncFetches();
+    await this.sync.suspend();
     await this.stopServing();
     await this.stopDownloads();
     await this.shares.suspend();
@@ -236,6 +294,8 @@ export class PeerNode {
   }
 
   async stop(): Promise<void> {
+    this.abortSyncFetches();
+    await this.sync.suspend();
     await this.stopServing();
     await this.stopDownloads();
     await this.shares.stop();
@@ -308,6 +368,11 @@ export class PeerNode {
 
   private async stopDownloads(): Promise<void> {
     await Promise.all(this.downloadList.map((d) => d.download.stop()));
+  }
+
+  /** Ends folder sync's downloads (logout, stop): each rejects, and is stopped, at once. */
+  private abortSyncFetches(): void {
+    for (const reject of this.syncFetches.values()) reject(new Error('stopped: logged out'));
   }
 
   private async stopServing(): Promise<void> {

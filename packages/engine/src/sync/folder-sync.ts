@@ -1,0 +1,297 @@
+/**
+ * One folder kept in sync with a group (docs/sync.md). A round: scan the folder (scan.ts),
+ * hash what changed and share each new version under its version name (version-name.ts), read
+ * the group's file list, decide (decide.ts) and carry out what was decided: fetch newer
+ * versions into `.groupshare/tmp/` and move them into place, the replaced file kept among the
+ * versions (place.ts), or keep both sides of a concurrent change. A file another path of the
+ * folder already holds (a rename, a move, a copy) is copied locally instead of downloaded.
+ *
+ * Rounds run one at a time; a watcher event, a tracker push or a finished round that changed
+ * something asks for another. Nothing here prints: `onEvent` tells the shell.
+ */
+import { promises as fsp } from 'node:fs';
+import { basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+import { infoHash, type FileSummary } from '@groupshare/protocol';
+
+import { hashFile, type HashedFile } from '../storage/hash-file.js';
+import type { ShareRecord } from '../share/library.js';
+import { recordOf } from '../share/records.js';
+import { decide, savedVersion, type RemoteVersion, type SyncAction, type Version } from './decide.js';
+import { ensureParent, innerDir, keepVersion, moveInto } from './place.js';
+import { scanFolder } from './scan.js';
+import { readFolderState, stateFile, writeFolderState, type HeldFile, type SyncBinding } from './sync-store.js';
+import type { FolderSyncInit, SyncEvent, SyncStatus } from './types.js';
+import { parseVersionName } from './version-name.js';
+import { FolderWatcher } from './watcher.js';
+
+/** A version's verified bytes under `.groupshare/tmp/`, with their share record. */
+interface Obtained {
+  path: string;
+  record: ShareRecord;
+  local: boolean;
+}
+
+export class FolderSync {
+  readonly binding: SyncBinding;
+  private held = new Map<string, HeldFile>();
+  private readonly watcher: FolderWatcher;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private pending = 0;
+  private readonly skipped = new Set<string>();
+  private readonly failures = new Map<string, string>();
+  private readonly file: string;
+  private readonly now: () => number;
+  private readonly hasher: (path: string, opts: { name: string }) => Promise<HashedFile>;
+
+  constructor(private readonly init: FolderSyncInit) {
+    this.binding = init.binding;
+    this.file = stateFile(init.dataDir, init.userId, init.binding);
+    this.now = init.now ?? Date.now;
+    this.hasher = init.hashFile ?? hashFile;
+    this.watcher = new FolderWatcher({
+      root: init.binding.dir,
+      onChange: () => this.request(),
+      onFallback: (reason) => this.emit({ kind: 'polling', reason }),
+      ...init.watcher,
+    });
+  }
+
+  /** Loads the remembered state and runs the first round. */
+  async start(): Promise<void> {
+    this.held = await readFolderState(this.file);
+    this.request();
+  }
+
+  /** Asks for a round (soon, coalesced). */
+  request(): void {
+    if (this.stopped) return;
+    if (this.running !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.running = this.round()
+      .catch((err: unknown) => this.emit({ kind: 'error', message: err instanceof Error ? err.message : String(err) }))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.request();
+        } else this.emit({ kind: 'idle' });
+      });
+  }
+
+  /** Resolves when no round is running or asked for. */
+  async settled(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watcher.stop();
+    await this.running;
+  }
+
+  /** Stops sharing every version this folder holds (unsync_folder). */
+  async unshareAll(): Promise<void> {
+    for (const h of this.held.values()) await this.unshare(h.held.name);
+  }
+
+  status(): SyncStatus {
+    const conflicts = [...this.held.keys()].filter((p) => p.includes('.sync-conflict-')).length;
+    const busy = this.running !== undefined ? Math.max(this.pending, 0) : 0;
+    return { ...this.binding, files: this.held.size, syncing: busy, conflicts, watch: this.watcher.mode };
+  }
+
+  private emit(e: SyncEvent): void {
+    try {
+      this.init.onEvent?.(e, this.binding);
+    } catch {
+      // a listener's failure is not the sync's
+    }
+  }
+
+  private async round(): Promise<void> {
+    const root = this.binding.dir;
+    const scan = await scanFolder(root);
+    this.watcher.setDirs(scan.dirs);
+    for (const s of scan.skipped) {
+      if (!this.skipped.has(s.path)) this.emit({ kind: 'skipped', path: s.path, reason: s.reason });
+      this.skipped.add(s.path);
+    }
+    const changed = [...scan.files].filter(([p, f]) => {
+      const h = this.held.get(p);
+      return h === undefined || h.mtimeMs !== f.mtimeMs || h.held.size !== f.size || h.ino !== f.ino;
+    });
+    this.pending = changed.length;
+    for (const [p] of changed) {
+      if (this.stopped) return;
+      await this.saveLocal(p);
+      this.pending--;
+    }
+    for (const [p, h] of [...this.held]) {
+      // Deleted here: not propagated (the union brings it back from the others).
+      if (!scan.files.has(p)) {
+        this.held.delete(p);
+        await this.unshare(h.held.name);
+      }
+    }
+    await this.save();
+    const { files } = await this.init.link.request('list_files', { groupId: this.binding.groupId });
+    const actions = decide(this.held, listedVersions(files));
+    this.pending = actions.filter((a) => a.kind !== 'merge').length;
+    let done = 0;
+    for (const a of actions) {
+      if (this.stopped) return;
+      try {
+        if (await this.apply(a)) done++;
+        this.failures.delete(a.path);
+      } catch (err) {
+        // Told once per path and reason: the same refusal comes back every round.
+        const message = err instanceof Error ? err.message : String(err);
+        if (this.failures.get(a.path) !== message) this.emit({ kind: 'error', path: a.path, message });
+        this.failures.set(a.path, message);
+      }
+      if (a.kind !== 'merge') this.pending--;
+      await this.save();
+    }
+    if (done > 0) this.again = true;
+  }
+
+  /** Hashes the file at `p` and shares it as a new version if its content changed. */
+  private async saveLocal(p: string): Promise<void> {
+    const abs = join(this.binding.dir, p);
+    let hashed: HashedFile;
+    try {
+      hashed = await this.hasher(abs, { name: basename(p) });
+    } catch {
+      return; // changing or vanishing while hashed: the next round looks again
+    }
+    const st = await fsp.lstat(abs).catch(() => undefined);
+    if (st === undefined || st.mtimeMs !== hashed.mtimeMs || st.size !== hashed.size) return; // still being written
+    const at = this.held.get(p);
+    if (at !== undefined && at.held.sha1 === hashed.sha1 && at.held.size === hashed.size) {
+      this.held.set(p, { ...at, mtimeMs: st.mtimeMs, ino: st.ino }); // touched, same content
+      return;
+    }
+    const v = savedVersion(at, p, { sha1: hashed.sha1, size: hashed.size }, this.init.userId, this.now());
+    await this.share(renamed(hashed, v.name, this.binding.groupId));
+    if (at !== undefined) await this.unshare(at.held.name);
+    this.held.set(p, { held: v, known: v.vector, mtimeMs: st.mtimeMs, ino: st.ino });
+  }
+
+  /** Carries out one decision; false when it has to wait (no online holder, a local change first). */
+  private async apply(a: SyncAction): Promise<boolean> {
+    const root = this.binding.dir;
+    if (a.kind === 'merge') {
+      const h = this.held.get(a.path);
+      if (h !== undefined) this.held.set(a.path, { ...h, known: a.known });
+      return false; // nothing on disk changed: no need for another round
+    }
+    const mine = this.held.get(a.path);
+    if (mine !== undefined && !(await this.unchanged(a.path, mine))) {
+      this.again = true; // saved here meanwhile: version that first
+      return false;
+    }
+    const got = await this.obtain(a.version);
+    if (got === undefined) return false;
+    try {
+      return await this.carryOut(a, mine, got);
+    } finally {
+      await fsp.rm(got.path, { force: true }); // moved into place, or refused: never left behind
+    }
+  }
+
+  private async carryOut(a: Exclude<SyncAction, { kind: 'merge' }>, mine: HeldFile | undefined, got: Obtained): Promise<boolean> {
+    const root = this.binding.dir;
+    const time = this.now();
+    if (a.kind === 'keep') {
+      await this.place(a.conflictVersion, got, time);
+      if (mine !== undefined) this.held.set(a.path, { ...mine, known: a.known });
+      this.emit({ kind: 'conflict', path: a.path, copy: a.conflictVersion.path });
+      return true;
+    }
+    if (a.kind === 'yield' && mine !== undefined) {
+      await keepVersion(root, a.conflictVersion.path, time);
+      await ensureParent(root, a.conflictVersion.path);
+      await fsp.rename(join(root, a.path), join(root, a.conflictVersion.path));
+      const copy = await this.hasher(join(root, a.conflictVersion.path), { name: a.conflictVersion.name });
+      await this.share(recordOf(copy, this.binding.groupId));
+      await this.unshare(mine.held.name);
+      this.held.delete(a.path);
+      this.held.set(a.conflictVersion.path, { held: a.conflictVersion, known: a.conflictVersion.vector, mtimeMs: copy.mtimeMs, ino: 0 });
+      this.emit({ kind: 'conflict', path: a.path, copy: a.conflictVersion.path });
+    }
+    const kept = mine === undefined || a.kind === 'yield' ? undefined : await keepVersion(root, a.path, time);
+    if (mine !== undefined && a.kind === 'fetch') await this.unshare(mine.held.name);
+    await this.place(a.version, got, time, a.known);
+    this.emit({ kind: 'fetched', path: a.path, ...(kept !== undefined ? { kept } : {}), local: got.local });
+    return true;
+  }
+
+  /** Moves the verified file `got` to `v.path` (what is there goes to the versions), shares and remembers it. */
+  private async place(v: Version, got: Obtained, time: number, known = v.vector): Promise<void> {
+    const root = this.binding.dir;
+    await keepVersion(root, v.path, time);
+    await moveInto(root, v.path, got.path);
+    const st = await fsp.lstat(join(root, v.path));
+    await this.share({ ...got.record, path: join(root, v.path), mtimeMs: st.mtimeMs });
+    this.held.set(v.path, { held: v, known, mtimeMs: st.mtimeMs, ino: st.ino });
+  }
+
+  /**
+   * The verified bytes of `v` under `.groupshare/tmp/`: copied from a path of this folder that
+   * holds the same content (a rename), else downloaded from the members holding it.
+   */
+  private async obtain(v: RemoteVersion): Promise<Obtained | undefined> {
+    const tmpDir = await innerDir(this.binding.dir, 'tmp');
+    for (const [p, h] of this.held) {
+      if (h.held.sha1 !== v.sha1 || h.held.size !== v.size || !(await this.unchanged(p, h))) continue;
+      const tmp = join(tmpDir, `copy-${randomBytes(8).toString('hex')}`);
+      await fsp.copyFile(join(this.binding.dir, p), tmp);
+      const copy = await this.hasher(tmp, { name: v.name });
+      if (copy.sha1 === v.sha1) return { path: tmp, record: recordOf(copy, this.binding.groupId), local: true };
+      await fsp.rm(tmp, { force: true });
+    }
+    if (!v.available) return undefined;
+    const record = await this.init.fetch(this.binding.groupId, v.name, tmpDir);
+    return { path: record.path, record, local: false };
+  }
+
+  /** True when the file at `p` is as it was when last hashed (same size, mtime and inode). */
+  private async unchanged(p: string, h: HeldFile): Promise<boolean> {
+    const st = await fsp.lstat(join(this.binding.dir, p)).catch(() => undefined);
+    return st !== undefined && st.isFile() && st.size === h.held.size && st.mtimeMs === h.mtimeMs && (h.ino === 0 || st.ino === h.ino);
+  }
+
+  private async share(record: ShareRecord): Promise<void> {
+    await this.init.shares.adopt(record);
+  }
+
+  private async unshare(name: string): Promise<void> {
+    await this.init.shares.stopShare(this.binding.groupId, name).catch(() => undefined);
+  }
+
+  private async save(): Promise<void> {
+    await writeFolderState(this.init.dataDir, this.file, this.held);
+  }
+}
+
+/** `hashed` as shared under `name` (the info-hash covers the name). */
+function renamed(hashed: HashedFile, name: string, groupId: string): ShareRecord {
+  const hash = infoHash({ name, length: hashed.size, pieceLength: hashed.pieceLength, pieces: hashed.pieces });
+  return recordOf({ ...hashed, name, infoHash: hash }, groupId);
+}
+
+/** The group's files that are versions of synced files. */
+function listedVersions(files: readonly FileSummary[]): RemoteVersion[] {
+  const out: RemoteVersion[] = [];
+  for (const f of files) {
+    const v = parseVersionName(f.name);
+    if (v !== undefined) out.push({ ...v, name: f.name, sha1: f.sha1, size: f.size, available: f.available });
+  }
+  return out;
+}

@@ -17,6 +17,7 @@ import { formatHostPort, parseHostPort, parseTrackerInfo, type HostPort, type Tr
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ClientLog } from './client-log.js';
 import { INPUT_NOTES } from './commands/meta.js';
+import { attachSyncEvents } from './commands/sync.js';
 import { DownloadLog } from './download-log.js';
 import { HistoryFile } from './history.js';
 import { PeerListener } from './peer-listener.js';
@@ -172,6 +173,7 @@ export async function runShell(init: RunShellInit): Promise<number> {
       paths: { home: env.HOME ?? os.homedir(), cwd },
       downloadLog,
     });
+    attachSyncEvents(node, shell.out); // what synced folders do on their own (commands/sync.ts)
     link.start();
     let status = await shell.run();
     if (!interactive) {

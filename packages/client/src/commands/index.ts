@@ -1,7 +1,7 @@
 /**
  * The shell's commands, in the order `help` lists them. The names and arguments of the
  * original specification are fixed; the others (reject_request, list_members, cancel_download,
- * list_shares, help, exit/quit) are additions beside them.
+ * list_shares, sync_folder, list_synced, unsync_folder, help, exit/quit) are additions beside them.
  */
 import { createUser, login, logout } from './accounts.js';
 import { cancelDownload, downloadFile, showDownloads } from './downloads.js';
@@ -19,6 +19,7 @@ import {
 } from './groups.js';
 import { listShares } from './list-shares.js';
 import { exit, help } from './meta.js';
+import { listSynced, syncFolder, unsyncFolder } from './sync.js';
 import type { CommandSpec } from './types.js';
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -41,6 +42,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   cancelDownload,
   stopShare,
   listShares,
+  syncFolder,
+  listSynced,
+  unsyncFolder,
   help,
   exit,
 ];

@@ -56,6 +56,11 @@ export interface PeerNodeInit {
   syncWatcher?: SyncWatcherOptions;
 }
 
+/** How long a folder sync download waits for a holder of its missing pieces before giving up. */
+const SYNC_STALL_MS = 5_000;
+/** How long a folder sync download may go without a verified piece before giving up. */
+const SYNC_IDLE_MS = 15_000;
+
 /** One `download_file` of this session, for `show_downloads`. */
 export interface DownloadEntry {
   groupId: string;
@@ -114,6 +119,7 @@ export class PeerNode {
     for (const e of this.downloadList) {
       if (e.groupId === push.data.groupId && e.download.infoHash === push.data.infoHash) e.download.refreshNow();
     }
+    for (const d of this.syncFetches.keys()) if (d.infoHash === push.data.infoHash) d.refreshNow();
   }
 
   /** After a successful login or resume: serve, with tickets checked against `ticketKey`. */
@@ -158,10 +164,22 @@ export class PeerNode {
       ...(this.init.selfAddress ? { selfAddress: this.init.selfAddress } : {}),
       ...(this.init.onPeerEvent ? { onPeerEvent: this.init.onPeerEvent } : {}),
       ...this.init.downloadOptions,
+      // A version's holders may move on to a newer one meanwhile: give up soon, the next round
+      // decides again from the group's list.
+      stallAfterMs: Math.min(this.init.downloadOptions?.stallAfterMs ?? SYNC_STALL_MS, SYNC_STALL_MS),
     });
+    let idle: NodeJS.Timeout | undefined;
     try {
       return await new Promise<ShareRecord>((resolve, reject) => {
         this.syncFetches.set(download, reject);
+        // A holder the tracker lists may not serve this version any more (it moved on to a newer
+        // one): without a verified piece for a while, give up; the next round decides afresh.
+        const quiet = (): void => {
+          clearTimeout(idle);
+          idle = setTimeout(() => reject(new Error(`${name}: no piece arrived for ${SYNC_IDLE_MS / 1000} s`)), SYNC_IDLE_MS);
+        };
+        quiet();
+        download.on('pieceVerified', quiet);
         download.once('completed', () => {
           const record = download.completed;
           if (record === undefined) reject(new Error(`${name}: completed without a file`));
@@ -172,6 +190,7 @@ export class PeerNode {
         download.start().catch(reject);
       });
     } finally {
+      clearTimeout(idle);
       this.syncFetches.delete(download);
       await download.stop();
     }

@@ -22,8 +22,22 @@ async function tree(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
+/** The shells, for their output when a folder does not converge. */
+const shells: ClientProcess[] = [];
+
+/** `check`, failing with every shell's recent output. */
+async function diagnosed(check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${shells.map((s) => s.describe()).join('\n')}`, { cause: err });
+  }
+}
+
 async function allHold(dirs: readonly string[], expected: Record<string, string>): Promise<void> {
-  for (const dir of dirs) await expect.poll(() => tree(dir), { timeout: 30_000, interval: 200 }).toEqual(expected);
+  await diagnosed(async () => {
+    for (const dir of dirs) await expect.poll(() => tree(dir), { timeout: 30_000, interval: 200 }).toEqual(expected);
+  });
 }
 
 describe('folder sync between three real clients', () => {
@@ -37,6 +51,7 @@ describe('folder sync between three real clients', () => {
       await writeFile(path.join(dir, `${user}.txt`), `${user}'s own`);
       await writeFile(path.join(dir, 'sub', `${user}-deep.txt`), `${user} deep`);
       const client = (clients[user] = await swarm.member(user));
+      shells.push(client);
       await client.run(`sync_folder ${GROUP} ${dir}`, new RegExp(`^syncing ${dir.replaceAll('/', '\\/')} with ${GROUP}\\b`));
     }
     const { ann, bob, cy } = clients as Record<'ann' | 'bob' | 'cy', ClientProcess>;
@@ -79,8 +94,12 @@ describe('folder sync between three real clients', () => {
     await writeFile(path.join(dirs.bob as string, 'cy.txt'), 'bob changed it too');
     await bob.run(`login bob ${passwordOf('bob')}`, /^logged in as bob\b/);
     // The later save wins the name; the other is kept as cy.sync-conflict-<date>-ann.txt everywhere.
-    await expect.poll(async () => Object.keys(await tree(dirs.ann as string)).filter((p) => p.includes('.sync-conflict-')).length, { timeout: 30_000 }).toBe(1);
-    const final = await tree(dirs.ann as string);
+    const resolved = async (): Promise<Record<string, string> | undefined> => {
+      const t = await tree(dirs.ann as string);
+      return t['cy.txt'] === 'bob changed it too' && Object.keys(t).some((p) => p.includes('.sync-conflict-')) ? t : undefined;
+    };
+    await diagnosed(() => expect.poll(resolved, { timeout: 30_000 }).toBeDefined());
+    const final = (await resolved()) as Record<string, string>;
     const copy = Object.keys(final).find((p) => p.includes('.sync-conflict-')) as string;
     expect(copy).toMatch(/^cy\.sync-conflict-\d{8}-\d{6}-ann\.txt$/);
     expect(final).toEqual({ ...union, 'cy.txt': 'bob changed it too', [copy]: 'ann changed it' });

@@ -48,7 +48,10 @@ export const syncFolder: CommandSpec = {
     'changed anywhere replaces the older version everywhere; the replaced one is kept in',
     '.groupshare/versions/ inside the folder. Two members changing a file at once keep both: the',
     'older save is renamed name.sync-conflict-<date>-<user>.ext. Deleting a file here does not delete',
-    'it elsewhere (and the others bring it back). Symbolic links are never followed.',
+    'it elsewhere (and the others bring it back) unless --mirror-deletes is given: then a deletion',
+    'reaches every member syncing with --mirror-deletes (the file kept among their versions), and is',
+    'never forgotten. A change made without knowing of a deletion wins over it. Symbolic links are',
+    'never followed.',
     'The binding is remembered: the folder syncs at every login and catches up on what it missed.',
     'example: sync_folder lab ~/lab-files',
   ],
@@ -56,11 +59,11 @@ export const syncFolder: CommandSpec = {
     const node = syncing(ctx);
     const groupId = checkId('group id', g as string);
     if (flag !== undefined && flag !== MIRROR) throw new CommandError(`"${safeText(flag)}" is not ${MIRROR}`);
-    if (flag === MIRROR) throw new CommandError(`${MIRROR} is not available yet: deletions are not propagated; nothing was bound`);
     await ctx.link.request('list_files', { groupId }); // a member? before any folder is made
     const dir = await destinationFolder(ctx, d as string);
-    const b = await node.sync.bind(groupId, dir, { mirrorDeletes: false });
-    ctx.out.info(`syncing ${safeText(b.dir)} with ${safeText(b.groupId)}; list_synced shows how far it is`);
+    const b = await node.sync.bind(groupId, dir, { mirrorDeletes: flag === MIRROR });
+    const deletes = b.mirrorDeletes ? ', deletions included' : '';
+    ctx.out.info(`syncing ${safeText(b.dir)} with ${safeText(b.groupId)}${deletes}; list_synced shows how far it is`);
   },
 };
 
@@ -75,7 +78,10 @@ export const listSynced: CommandSpec = {
       ctx.out.info('no folders synced; sync_folder <group_id> <folder> binds one');
       return;
     }
-    for (const s of folders) ctx.out.info(`${safeText(s.groupId)}  ${safeText(s.dir)}  ${s.files} file${s.files === 1 ? '' : 's'}, ${syncState(s)}`);
+    for (const s of folders) {
+      const deletes = s.mirrorDeletes ? ' (mirrors deletions)' : '';
+      ctx.out.info(`${safeText(s.groupId)}  ${safeText(s.dir)}${deletes}  ${s.files} file${s.files === 1 ? '' : 's'}, ${syncState(s)}`);
+    }
   },
 };
 
@@ -100,6 +106,8 @@ export function formatSyncEvent(e: SyncEvent, b: SyncBinding): { line: string; w
       const kept = e.kept === undefined ? '' : `; the replaced version is kept as ${safeText(e.kept)}`;
       return { line: `${where} ${safeText(e.path)}: ${e.kept === undefined ? 'received' : 'updated'}${how}${kept}`, warn: false };
     }
+    case 'deleted':
+      return { line: `${where} ${safeText(e.path)}: deleted by another member${e.kept === undefined ? '' : `; kept as ${safeText(e.kept)}`}`, warn: false };
     case 'conflict':
       return { line: `${where} ${safeText(e.path)} was changed here and by another member at once: both kept, one as ${safeText(e.copy)}`, warn: true };
     case 'skipped':

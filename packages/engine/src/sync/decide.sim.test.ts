@@ -1,7 +1,8 @@
-// Many seeded runs of simulated members editing, going offline and syncing through a simulated
-// group listing, driven by the real decision module: afterwards every folder is the same, every
-// saved version not overtaken by a later save that knew it is still there (as the file or as a
-// conflict copy), and runs with a single writer make no conflict copy at all.
+// Many seeded runs of simulated members editing (and, with --mirror-deletes, deleting), going
+// offline and syncing through a simulated group listing, driven by the real decision module:
+// afterwards every folder is the same, every saved version not overtaken by a later save that
+// knew it is still there (as the file or as a conflict copy), and runs with a single writer make
+// no conflict copy at all. A deletion is never undone by a member that was away for long.
 import { seededRng } from '@groupshare/protocol';
 import { describe, expect, it } from 'vitest';
 
@@ -10,6 +11,7 @@ import { compareVectors } from './version-vector.js';
 
 interface Member {
   user: string;
+  mirror: boolean;
   online: boolean;
   files: Map<string, string>;
   held: Map<string, HeldPath>;
@@ -23,8 +25,9 @@ function listing(members: readonly Member[]): RemoteVersion[] {
   for (const m of members) {
     for (const h of m.held.values()) {
       const prev = out.get(h.held.name);
-      // A file changed since it was saved is not served (its content no longer matches).
-      const serves = m.online && m.files.get(h.held.path) === h.held.sha1;
+      // A file changed since it was saved is not served (its content no longer matches); a
+      // tombstone has no content to serve.
+      const serves = m.online && (h.held.kind === 'd' || m.files.get(h.held.path) === h.held.sha1);
       out.set(h.held.name, { ...h.held, available: (prev?.available ?? false) || serves });
     }
   }
@@ -34,22 +37,37 @@ function listing(members: readonly Member[]): RemoteVersion[] {
 /** In the simulation a content is its own SHA-1; a fetch gets exactly the listed content. */
 const contentOf = (v: Version): string => v.sha1;
 
-function scan(m: Member, now: number, saved: Version[]): void {
+const TOMB = { sha1: 'tombstone', size: 9 };
+
+/** Versions the member's folder made since its last scan (saves and, mirroring, deletions). */
+function scan(m: Member, now: number, saved: Version[]): number {
+  const before = saved.length;
   for (const [path, content] of m.files) {
     const at = m.held.get(path);
-    if (at !== undefined && at.held.sha1 === content) continue;
+    if (at !== undefined && at.held.kind === 'f' && at.held.sha1 === content) continue;
     const v = savedVersion(at, path, { sha1: content, size: content.length }, m.user, now);
-    m.held.set(path, { held: v, known: v.vector });
+    m.held.set(path, { held: v });
     saved.push(v);
   }
+  for (const [path, at] of [...m.held]) {
+    if (m.files.has(path) || at.held.kind === 'd') continue;
+    if (!m.mirror) {
+      m.held.delete(path); // not propagated: the union brings it back
+      continue;
+    }
+    const v = savedVersion(at, path, TOMB, m.user, now, 'd');
+    m.held.set(path, { held: v });
+    saved.push(v);
+  }
+  return saved.length - before;
 }
 
 /** One round: returns how many actions it took (unavailable fetches wait). */
 function round(m: Member, members: readonly Member[]): number {
   let done = 0;
-  for (const a of decide(m.held, listing(members))) {
-    if (a.kind === 'merge') {
-      (m.held.get(a.path) as HeldPath).known = a.known;
+  for (const a of decide(m.held, listing(members), m.mirror)) {
+    if (a.kind === 'relabel') {
+      m.held.set(a.path, { held: a.as });
       done++;
       continue;
     }
@@ -58,27 +76,39 @@ function round(m: Member, members: readonly Member[]): number {
     if (a.kind === 'fetch') {
       const old = m.files.get(a.path);
       if (old !== undefined) m.kept.push(old);
-      m.files.set(a.path, content);
-      m.held.set(a.path, { held: a.version, known: a.known });
+      if (a.version.kind === 'd') m.files.delete(a.path);
+      else m.files.set(a.path, content);
     } else if (a.kind === 'yield') {
       m.files.set(a.conflictVersion.path, m.files.get(a.path) as string);
-      m.held.set(a.conflictVersion.path, { held: a.conflictVersion, known: a.conflictVersion.vector });
+      m.held.set(a.conflictVersion.path, { held: a.conflictVersion });
       m.files.set(a.path, content);
-      m.held.set(a.path, { held: a.version, known: a.known });
     } else {
       m.files.set(a.conflictVersion.path, content);
-      m.held.set(a.conflictVersion.path, { held: a.conflictVersion, known: a.conflictVersion.vector });
-      (m.held.get(a.path) as HeldPath).known = a.known;
+      m.held.set(a.conflictVersion.path, { held: a.conflictVersion });
     }
+    m.held.set(a.path, { held: a.as });
     done++;
   }
   return done;
 }
 
-function run(seed: number, singleWriter: boolean): { members: Member[]; saved: Version[] } {
+function newMembers(mirror: boolean): Member[] {
+  return ['ann', 'bob', 'cy'].map((user) => ({ user, mirror, online: true, files: new Map(), held: new Map(), kept: [] }));
+}
+
+/** Rounds at every member (all online) until nothing more happens. */
+function settle(members: readonly Member[], now: number, saved: Version[]): void {
+  for (let i = 0; i < 30; i++) {
+    let busy = 0;
+    for (const m of members) busy += scan(m, now, saved) + round(m, members);
+    if (busy === 0) return;
+  }
+}
+
+function run(seed: number, singleWriter: boolean, mirror = false): { members: Member[]; saved: Version[] } {
   const rng = seededRng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T;
-  const members: Member[] = ['ann', 'bob', 'cy'].map((user) => ({ user, online: true, files: new Map(), held: new Map(), kept: [] }));
+  const members = newMembers(mirror);
   const paths = ['a.txt', 'sub/b.txt', 'c'];
   const saved: Version[] = [];
   let now = 1_700_000_000_000;
@@ -88,6 +118,7 @@ function run(seed: number, singleWriter: boolean): { members: Member[]; saved: V
     const m = singleWriter && rng() < 0.5 ? (members[0] as Member) : pick(members);
     const r = rng();
     if (r < 0.35 && (!singleWriter || m === members[0])) m.files.set(pick(paths), `${m.user}-${++edits}`);
+    else if (r < 0.4 && mirror) m.files.delete(pick(paths));
     else if (r < 0.45) m.online = !m.online;
     else if (m.online) {
       scan(m, now, saved);
@@ -95,28 +126,21 @@ function run(seed: number, singleWriter: boolean): { members: Member[]; saved: V
     }
   }
   for (const m of members) m.online = true;
-  for (let i = 0; i < 30; i++) {
-    let busy = 0;
-    for (const m of members) {
-      scan(m, now, saved);
-      busy += round(m, members);
-    }
-    if (busy === 0) break;
-  }
+  settle(members, now, saved);
   return { members, saved };
 }
 
 describe('concurrent edits over many seeded runs', () => {
   const seeds = Array.from({ length: 300 }, (_, i) => 9000 + i);
 
-  it('every folder converges and every saved version that no later save knew survives', () => {
+  it.each([false, true])('every folder converges and every saved version that no later save knew survives (mirror deletes: %s)', (mirror) => {
     let conflicts = 0;
     for (const seed of seeds) {
-      const { members, saved } = run(seed, false);
+      const { members, saved } = run(seed, false, mirror);
       const [first, ...rest] = members.map((m) => [...m.files].sort());
       for (const other of rest) expect(other, `seed ${seed}`).toEqual(first);
       const contents = new Set((first ?? []).map(([, c]) => c));
-      for (const v of saved) {
+      for (const v of saved.filter((x) => x.kind === 'f')) {
         const overtaken = saved.some((o) => o.path === v.path && compareVectors(v.vector, o.vector) === 'before');
         if (!overtaken) expect(contents.has(v.sha1), `seed ${seed}: ${v.name} (${v.sha1}) lost`).toBe(true);
       }
@@ -130,5 +154,48 @@ describe('concurrent edits over many seeded runs', () => {
       const { members } = run(seed, true);
       for (const m of members) expect([...m.files.keys()].filter((p) => p.includes('.sync-conflict-')), `seed ${seed}`).toEqual([]);
     }
+  });
+});
+
+describe('tombstones (--mirror-deletes)', () => {
+  it('never expire: a member back 456 days later with the old file does not bring it back', () => {
+    const members = newMembers(true);
+    const [ann, , cy] = members as [Member, Member, Member];
+    const saved: Version[] = [];
+    let now = Date.UTC(2026, 0, 1);
+    ann.files.set('plan.txt', 'the plan');
+    settle(members, now, saved);
+    expect(cy.files.get('plan.txt')).toBe('the plan');
+    cy.online = false;
+    ann.files.delete('plan.txt');
+    for (const m of members.filter((x) => x.online)) scan(m, now, saved);
+    for (let day = 0; day < 456; day += 5) {
+      now += 5 * 86_400_000; // the others keep syncing, day after day
+      for (const m of members.filter((x) => x.online)) {
+        scan(m, now, saved);
+        round(m, members);
+      }
+    }
+    cy.online = true;
+    settle(members, now, saved);
+    for (const m of members) expect(m.files.has('plan.txt'), m.user).toBe(false);
+    expect(cy.kept).toContain('the plan'); // cy's copy went to its versions, not lost
+  });
+
+  it('lose to a change made without knowing of them: the changed file stays everywhere', () => {
+    const members = newMembers(true);
+    const [ann, bob] = members as [Member, Member, Member];
+    const saved: Version[] = [];
+    const now = Date.UTC(2026, 0, 1);
+    ann.files.set('a.txt', 'v1');
+    settle(members, now, saved);
+    bob.online = false;
+    ann.files.delete('a.txt');
+    scan(ann, now + 10_000, saved); // deleted later than bob's change: still loses
+    bob.files.set('a.txt', 'bob v2');
+    scan(bob, now, saved);
+    bob.online = true;
+    settle(members, now + 20_000, saved);
+    for (const m of members) expect(m.files.get('a.txt'), m.user).toBe('bob v2');
   });
 });

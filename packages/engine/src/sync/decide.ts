@@ -3,19 +3,27 @@
  * holds: the decision part of folder sync, pure so that it can be run over many simulated
  * members and schedules (decide.sim.test.ts).
  *
- * Per path, the member knows the version its file is (`held`) and every version it has merged
- * into it (`known`, a vector at least `held`'s). Versions the group lists that `known` already
- * includes are old news. Of the rest, the best one (`winner`) decides:
- * - it includes everything we know: fetch it, replacing our file (kept among the versions);
- * - it is concurrent with ours and has the same content: nothing to fetch, only remember it;
- * - it is concurrent and wins: our file is renamed to its conflict copy and the winner fetched;
- * - it is concurrent and loses: it is fetched into its conflict copy, our file stays.
- * Every member picks the same winner (the later save, then the larger author id, then the
- * larger name), and a conflict copy's version is derived from the losing version alone, so
- * members resolving the same conflict make the very same copy. One action per path per round;
- * a round after it sees the result.
+ * Per path the folder holds one version (`held`); listed versions its vector already includes
+ * are old news. Of the others, the best (`wins`) decides:
+ * - it includes ours: fetch it, replacing our file (which is kept among the versions);
+ * - it is concurrent with ours: the two are resolved into one version, which every member
+ *   resolving the same two computes alike (`resolved`: the winner's content, author and time,
+ *   both vectors merged), so the resolution itself never conflicts again. Same content: ours is
+ *   only relabelled. Different content: the loser is kept as a conflict copy, whose version is
+ *   derived from the loser alone (`conflictVersionOf`), so members keeping the same loser make
+ *   the very same copy; if ours lost, it is renamed to that copy and the winner fetched.
+ * The winner is the later save, then the larger author id, then the larger name: an order every
+ * member applies alike, and associative, so resolving three versions in any order ends the same.
+ * One action per path per round; the next round sees its result.
+ *
+ * Deletions (`--mirror-deletes`) are versions too, tombstones (kind `d`), ordered by the same
+ * vectors: a tombstone including our version deletes our file (kept among the versions); a
+ * change concurrent with a deletion wins over it whatever the clocks say, so a deletion never
+ * takes an edit it did not know. Nothing here depends on how old a tombstone is: a member back
+ * after years still sees that its file was deleted and never brings it back. Members without
+ * `--mirror-deletes` do not see tombstones at all (`decide`'s `mirrorDeletes`).
  */
-import { bump, compareVectors, mergeVectors, type VersionVector } from './version-vector.js';
+import { bump, compareVectors, mergeVectors } from './version-vector.js';
 import { conflictPath, versionName, type SyncVersion } from './version-name.js';
 
 /** A version with its content's identity, as the group lists it or the folder holds it. */
@@ -34,38 +42,49 @@ export interface RemoteVersion extends Version {
 /** What the folder holds at one path. */
 export interface HeldPath {
   held: Version;
-  known: VersionVector;
 }
 
 export type SyncAction =
-  /** Fetch `version` to `path` (replacing what is there, which goes to the versions). */
-  | { kind: 'fetch'; path: string; version: RemoteVersion; known: VersionVector }
-  /** Same content as ours, saved concurrently: remember its vector, nothing to move. */
-  | { kind: 'merge'; path: string; known: VersionVector }
-  /** Ours lost: rename our file to `conflict` (its version `conflictVersion`), then fetch `version`. */
-  | { kind: 'yield'; path: string; version: RemoteVersion; known: VersionVector; conflictVersion: Version }
-  /** Theirs lost: fetch it into its conflict copy `conflictVersion.path`; ours stays. */
-  | { kind: 'keep'; path: string; version: RemoteVersion; known: VersionVector; conflictVersion: Version };
+  /** Fetch the content of `version` to `path` (what is there goes to the versions), held as `as`. */
+  | { kind: 'fetch'; path: string; version: RemoteVersion; as: Version }
+  /** Our file stays as it is, held (and shared) as `as` from now on. */
+  | { kind: 'relabel'; path: string; as: Version }
+  /** Ours lost: rename our file to `conflictVersion.path`, fetch the content of `version`, held as `as`. */
+  | { kind: 'yield'; path: string; version: RemoteVersion; as: Version; conflictVersion: Version }
+  /** Theirs lost: fetch `version` into its conflict copy `conflictVersion.path`; ours is held as `as`. */
+  | { kind: 'keep'; path: string; version: RemoteVersion; as: Version; conflictVersion: Version };
 
-/** True when `a` wins over `b` among concurrent versions. */
+/** True when `a` wins over `b` among concurrent versions: content over deletion, then the later save. */
 export function wins(a: SyncVersion, b: SyncVersion): boolean {
+  if (a.kind !== b.kind) return a.kind === 'f';
   if (a.time !== b.time) return a.time > b.time;
   if (a.author !== b.author) return a.author > b.author;
   return versionName(a) > versionName(b);
 }
 
+function make(base: SyncVersion, content: { sha1: string; size: number }): Version {
+  return { ...base, name: versionName(base), sha1: content.sha1, size: content.size };
+}
+
+/** The resolution of concurrent `a` and `b`: the winner's content, kind, author and time, with both vectors. */
+export function resolved(a: Version, b: Version): Version {
+  const w = wins(a, b) ? a : b;
+  return make({ kind: w.kind, author: w.author, time: w.time, vector: mergeVectors(a.vector, b.vector), path: w.path }, w);
+}
+
 /** The version under which the losing `v` is kept: same author, time and vector, at its conflict path. */
 export function conflictVersionOf(v: Version): Version {
-  const base: SyncVersion = { kind: v.kind, author: v.author, time: v.time, vector: v.vector, path: conflictPath(v) };
-  return { ...base, name: versionName(base), sha1: v.sha1, size: v.size };
+  return make({ kind: v.kind, author: v.author, time: v.time, vector: v.vector, path: conflictPath(v) }, v);
 }
 
 /** The actions for one round: at most one per path, in path order. */
-export function decide(held: ReadonlyMap<string, HeldPath>, listed: readonly RemoteVersion[]): SyncAction[] {
+export function decide(held: ReadonlyMap<string, HeldPath>, listed: readonly RemoteVersion[], mirrorDeletes = false): SyncAction[] {
   const byPath = new Map<string, RemoteVersion[]>();
   for (const v of listed) {
-    const known = held.get(v.path)?.known;
-    if (known !== undefined && compareVectors(v.vector, known) !== 'after' && compareVectors(v.vector, known) !== 'concurrent') continue;
+    if (v.kind === 'd' && !mirrorDeletes) continue;
+    const mine = held.get(v.path)?.held.vector;
+    const order = mine === undefined ? 'after' : compareVectors(v.vector, mine);
+    if (order !== 'after' && order !== 'concurrent') continue;
     const list = byPath.get(v.path) ?? [];
     if (!list.some((o) => o.name === v.name)) list.push(v);
     byPath.set(v.path, list);
@@ -84,29 +103,29 @@ export function decide(held: ReadonlyMap<string, HeldPath>, listed: readonly Rem
     const news = byPath.get(path) as RemoteVersion[];
     const heads = news.filter((v) => !news.some((o) => compareVectors(v.vector, o.vector) === 'before'));
     const best = heads.reduce((a, b) => (wins(b, a) ? b : a));
-    const mine = held.get(path);
-    if (mine === undefined) {
-      push({ kind: 'fetch', path, version: best, known: best.vector });
+    const mine = held.get(path)?.held;
+    if (mine === undefined || compareVectors(best.vector, mine.vector) === 'after') {
+      push({ kind: 'fetch', path, version: best, as: best });
       continue;
     }
-    const known = mergeVectors(mine.known, best.vector);
-    if (compareVectors(best.vector, mine.known) === 'after') push({ kind: 'fetch', path, version: best, known: best.vector });
-    else if (best.sha1 === mine.held.sha1 && best.size === mine.held.size) push({ kind: 'merge', path, known });
-    else if (wins(best, mine.held)) push({ kind: 'yield', path, version: best, known, conflictVersion: conflictVersionOf(mine.held) });
-    else if (held.has(conflictPath(best))) push({ kind: 'merge', path, known }); // kept already
-    else push({ kind: 'keep', path, version: best, known, conflictVersion: conflictVersionOf(best) });
+    const as = resolved(mine, best);
+    const sameContent = best.kind === mine.kind && best.sha1 === mine.sha1 && best.size === mine.size;
+    if (sameContent || (mine.kind === 'f' && best.kind === 'd')) push({ kind: 'relabel', path, as }); // our change beats a deletion it did not know
+    else if (mine.kind === 'd') push({ kind: 'fetch', path, version: best, as }); // a change beats our deletion
+    else if (wins(best, mine)) push({ kind: 'yield', path, version: best, as, conflictVersion: conflictVersionOf(mine) });
+    else if (held.has(conflictPath(best))) push({ kind: 'relabel', path, as }); // its copy is here already
+    else push({ kind: 'keep', path, version: best, as, conflictVersion: conflictVersionOf(best) });
   }
   return actions;
 }
 
 /**
- * The version a save found in the folder makes: `user`'s counter bumped over everything known
- * at `path` (nothing for a new file), saved at `now` (never before the version it replaces,
- * whatever the clock says).
+ * The version a save (or, kind `d`, a deletion) found in the folder makes: `user`'s counter
+ * bumped over the version held at `path` (nothing for a new file), saved at `now` (never before
+ * the version it replaces, whatever the clock says).
  */
-export function savedVersion(at: HeldPath | undefined, path: string, content: { sha1: string; size: number }, user: string, now: number): Version {
-  const vector = bump(at?.known ?? new Map(), user);
+export function savedVersion(at: HeldPath | undefined, path: string, content: { sha1: string; size: number }, user: string, now: number, kind: 'f' | 'd' = 'f'): Version {
+  const vector = bump(at?.held.vector ?? new Map(), user);
   const time = Math.max(now, (at?.held.time ?? 0) + 1);
-  const base: SyncVersion = { kind: 'f', author: user, time, vector, path };
-  return { ...base, name: versionName(base), ...content };
+  return make({ kind, author: user, time, vector, path }, content);
 }

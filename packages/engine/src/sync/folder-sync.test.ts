@@ -46,13 +46,13 @@ interface Member {
   events: SyncEvent[];
 }
 
-async function member(user: string, watcher: SyncWatcherOptions = {}, now?: () => number): Promise<Member> {
+async function member(user: string, watcher: SyncWatcherOptions = {}, now?: () => number, mirrorDeletes = false): Promise<Member> {
   const dir = join(root, user);
   await fsp.mkdir(dir, { recursive: true });
   const events: SyncEvent[] = [];
   const sync = new FolderSync({
     userId: user,
-    binding: { groupId: 'lab', dir, mirrorDeletes: false },
+    binding: { groupId: 'lab', dir, mirrorDeletes },
     dataDir: join(root, `data-${user}`),
     link: { request: async () => group.list() },
     shares: {
@@ -222,5 +222,46 @@ describe('folder sync', () => {
     await start(again);
     await again.sync.settled();
     expect([...group.files.keys()]).toEqual(names);
+  });
+});
+
+describe('folder sync with --mirror-deletes', () => {
+  it('propagates a deletion, keeping the file among the versions, and a member back 456 days later does not bring it back', async () => {
+    let clock = Date.UTC(2026, 0, 1);
+    const now = (): number => clock;
+    const a = await member('ann', {}, now, true);
+    const b = await member('bob', {}, now, true);
+    const c = await member('cy', {}, now, true);
+    await fsp.writeFile(join(a.dir, 'plan.txt'), 'the plan');
+    await fsp.writeFile(join(a.dir, 'keep.txt'), 'kept');
+    await start(a, b, c);
+    await converge([a, b, c]);
+    expect(await tree(c.dir)).toEqual({ 'plan.txt': 'the plan', 'keep.txt': 'kept' });
+
+    await c.sync.stop(); // cy goes away for long
+    await fsp.rm(join(a.dir, 'plan.txt'));
+    await converge([a, b]);
+    expect(await tree(b.dir)).toEqual({ 'keep.txt': 'kept' });
+    const kept = await fsp.readdir(join(b.dir, '.groupshare/versions'));
+    expect(kept).toEqual([expect.stringMatching(/^plan~\d{8}-\d{6}\.txt$/)]);
+
+    clock += 456 * 86_400_000; // Syncthing forgets deletions after 455 days
+    const back = await member('cy', {}, now, true);
+    await start(back);
+    await converge([a, b, back]);
+    for (const m of [a, b, back]) expect(await tree(m.dir)).toEqual({ 'keep.txt': 'kept' });
+    expect(back.events).toContainEqual({ kind: 'deleted', path: 'plan.txt', kept: expect.stringMatching(/^\.groupshare\/versions\/plan~20270402-\d{6}\.txt$/) });
+  });
+
+  it('without it a deleted file comes back from the others (the union)', async () => {
+    const a = await member('ann');
+    const b = await member('bob');
+    await fsp.writeFile(join(a.dir, 'plan.txt'), 'the plan');
+    await start(a, b);
+    await converge([a, b]);
+    await fsp.rm(join(a.dir, 'plan.txt'));
+    await converge([a, b]);
+    expect(await tree(a.dir)).toEqual({ 'plan.txt': 'the plan' });
+    expect(await tree(b.dir)).toEqual({ 'plan.txt': 'the plan' });
   });
 });

@@ -13,7 +13,7 @@ import { promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-import { infoHash, type FileSummary } from '@groupshare/protocol';
+import { fromHex, infoHash, type FileSummary } from '@groupshare/protocol';
 
 import { hashFile, type HashedFile } from '../storage/hash-file.js';
 import type { ShareRecord } from '../share/library.js';
@@ -23,8 +23,12 @@ import { ensureParent, innerDir, keepVersion, moveInto } from './place.js';
 import { scanFolder } from './scan.js';
 import { readFolderState, stateFile, writeFolderState, type HeldFile, type SyncBinding } from './sync-store.js';
 import type { FolderSyncInit, SyncEvent, SyncStatus } from './types.js';
+import { tombstoneContent, writeTombstone } from './tombstones.js';
 import { parseVersionName } from './version-name.js';
 import { FolderWatcher } from './watcher.js';
+
+/** How soon a round follows a failed fetch. */
+const RETRY_MS = 2_000;
 
 /** A version's verified bytes under `.groupshare/tmp/`, with their share record. */
 interface Obtained {
@@ -43,6 +47,7 @@ export class FolderSync {
   private pending = 0;
   private readonly skipped = new Set<string>();
   private readonly failures = new Map<string, string>();
+  private retry: NodeJS.Timeout | undefined;
   private readonly file: string;
   private readonly now: () => number;
   private readonly hasher: (path: string, opts: { name: string }) => Promise<HashedFile>;
@@ -92,6 +97,7 @@ export class FolderSync {
   async stop(): Promise<void> {
     this.stopped = true;
     this.watcher.stop();
+    clearTimeout(this.retry);
     await this.running;
   }
 
@@ -101,9 +107,10 @@ export class FolderSync {
   }
 
   status(): SyncStatus {
-    const conflicts = [...this.held.keys()].filter((p) => p.includes('.sync-conflict-')).length;
+    const files = [...this.held].filter(([, h]) => h.held.kind === 'f');
+    const conflicts = files.filter(([p]) => p.includes('.sync-conflict-')).length;
     const busy = this.running !== undefined ? Math.max(this.pending, 0) : 0;
-    return { ...this.binding, files: this.held.size, syncing: busy, conflicts, watch: this.watcher.mode };
+    return { ...this.binding, files: files.length, syncing: busy, conflicts, watch: this.watcher.mode };
   }
 
   private emit(e: SyncEvent): void {
@@ -124,7 +131,7 @@ export class FolderSync {
     }
     const changed = [...scan.files].filter(([p, f]) => {
       const h = this.held.get(p);
-      return h === undefined || h.mtimeMs !== f.mtimeMs || h.held.size !== f.size || h.ino !== f.ino;
+      return h === undefined || h.held.kind === 'd' || h.mtimeMs !== f.mtimeMs || h.held.size !== f.size || h.ino !== f.ino;
     });
     this.pending = changed.length;
     for (const [p] of changed) {
@@ -133,16 +140,19 @@ export class FolderSync {
       this.pending--;
     }
     for (const [p, h] of [...this.held]) {
-      // Deleted here: not propagated (the union brings it back from the others).
-      if (!scan.files.has(p)) {
+      if (scan.files.has(p) || h.held.kind === 'd') continue;
+      if (this.binding.mirrorDeletes) {
+        await this.hold(savedVersion(h, p, tombstoneContent(p), this.init.userId, this.now(), 'd'), h.held.name);
+      } else {
+        // Deleted here: not propagated (the union brings it back from the others).
         this.held.delete(p);
         await this.unshare(h.held.name);
       }
     }
     await this.save();
     const { files } = await this.init.link.request('list_files', { groupId: this.binding.groupId });
-    const actions = decide(this.held, listedVersions(files));
-    this.pending = actions.filter((a) => a.kind !== 'merge').length;
+    const actions = decide(this.held, listedVersions(files), this.binding.mirrorDeletes);
+    this.pending = actions.length;
     let done = 0;
     for (const a of actions) {
       if (this.stopped) return;
@@ -155,7 +165,7 @@ export class FolderSync {
         if (this.failures.get(a.path) !== message) this.emit({ kind: 'error', path: a.path, message });
         this.failures.set(a.path, message);
       }
-      if (a.kind !== 'merge') this.pending--;
+      this.pending--;
       await this.save();
     }
     if (done > 0) this.again = true;
@@ -173,28 +183,34 @@ export class FolderSync {
     const st = await fsp.lstat(abs).catch(() => undefined);
     if (st === undefined || st.mtimeMs !== hashed.mtimeMs || st.size !== hashed.size) return; // still being written
     const at = this.held.get(p);
-    if (at !== undefined && at.held.sha1 === hashed.sha1 && at.held.size === hashed.size) {
+    if (at !== undefined && at.held.kind === 'f' && at.held.sha1 === hashed.sha1 && at.held.size === hashed.size) {
       this.held.set(p, { ...at, mtimeMs: st.mtimeMs, ino: st.ino }); // touched, same content
       return;
     }
     const v = savedVersion(at, p, { sha1: hashed.sha1, size: hashed.size }, this.init.userId, this.now());
-    await this.share(renamed(hashed, v.name, this.binding.groupId));
+    await this.share(renamed(recordOf(hashed, this.binding.groupId), v.name));
     if (at !== undefined) await this.unshare(at.held.name);
-    this.held.set(p, { held: v, known: v.vector, mtimeMs: st.mtimeMs, ino: st.ino });
+    this.held.set(p, { held: v, mtimeMs: st.mtimeMs, ino: st.ino });
   }
 
   /** Carries out one decision; false when it has to wait (no online holder, a local change first). */
   private async apply(a: SyncAction): Promise<boolean> {
     const root = this.binding.dir;
-    if (a.kind === 'merge') {
-      const h = this.held.get(a.path);
-      if (h !== undefined) this.held.set(a.path, { ...h, known: a.known });
-      return false; // nothing on disk changed: no need for another round
-    }
     const mine = this.held.get(a.path);
     if (mine !== undefined && !(await this.unchanged(a.path, mine))) {
-      this.again = true; // saved here meanwhile: version that first
+      this.again = true; // saved (or deleted) here meanwhile: that first
       return false;
+    }
+    if (a.kind === 'relabel') {
+      await this.hold(a.as, mine?.held.name);
+      return false; // nothing on disk changed: no need for another round
+    }
+    if (a.version.kind === 'd') {
+      // A deletion that includes our version: the file goes among the versions.
+      const kept = await keepVersion(root, a.path, this.now());
+      await this.hold(a.as, mine?.held.name);
+      this.emit({ kind: 'deleted', path: a.path, ...(kept !== undefined ? { kept } : {}) });
+      return true;
     }
     const got = await this.obtain(a.version);
     if (got === undefined) return false;
@@ -205,12 +221,12 @@ export class FolderSync {
     }
   }
 
-  private async carryOut(a: Exclude<SyncAction, { kind: 'merge' }>, mine: HeldFile | undefined, got: Obtained): Promise<boolean> {
+  private async carryOut(a: Exclude<SyncAction, { kind: 'relabel' }>, mine: HeldFile | undefined, got: Obtained): Promise<boolean> {
     const root = this.binding.dir;
     const time = this.now();
     if (a.kind === 'keep') {
       await this.place(a.conflictVersion, got, time);
-      if (mine !== undefined) this.held.set(a.path, { ...mine, known: a.known });
+      await this.hold(a.as, mine?.held.name);
       this.emit({ kind: 'conflict', path: a.path, copy: a.conflictVersion.path });
       return true;
     }
@@ -218,28 +234,48 @@ export class FolderSync {
       await keepVersion(root, a.conflictVersion.path, time);
       await ensureParent(root, a.conflictVersion.path);
       await fsp.rename(join(root, a.path), join(root, a.conflictVersion.path));
-      const copy = await this.hasher(join(root, a.conflictVersion.path), { name: a.conflictVersion.name });
-      await this.share(recordOf(copy, this.binding.groupId));
-      await this.unshare(mine.held.name);
       this.held.delete(a.path);
-      this.held.set(a.conflictVersion.path, { held: a.conflictVersion, known: a.conflictVersion.vector, mtimeMs: copy.mtimeMs, ino: 0 });
+      await this.hold(a.conflictVersion, mine.held.name);
       this.emit({ kind: 'conflict', path: a.path, copy: a.conflictVersion.path });
     }
-    const kept = mine === undefined || a.kind === 'yield' ? undefined : await keepVersion(root, a.path, time);
+    const kept = mine === undefined || mine.held.kind === 'd' || a.kind === 'yield' ? undefined : await keepVersion(root, a.path, time);
     if (mine !== undefined && a.kind === 'fetch') await this.unshare(mine.held.name);
-    await this.place(a.version, got, time, a.known);
+    await this.place(a.as, got, time);
     this.emit({ kind: 'fetched', path: a.path, ...(kept !== undefined ? { kept } : {}), local: got.local });
     return true;
   }
 
-  /** Moves the verified file `got` to `v.path` (what is there goes to the versions), shares and remembers it. */
-  private async place(v: Version, got: Obtained, time: number, known = v.vector): Promise<void> {
+  /** Moves the verified file `got` to `v.path` (what is there goes to the versions), shares and remembers it as `v`. */
+  private async place(v: Version, got: Obtained, time: number): Promise<void> {
     const root = this.binding.dir;
     await keepVersion(root, v.path, time);
     await moveInto(root, v.path, got.path);
     const st = await fsp.lstat(join(root, v.path));
-    await this.share({ ...got.record, path: join(root, v.path), mtimeMs: st.mtimeMs });
-    this.held.set(v.path, { held: v, known, mtimeMs: st.mtimeMs, ino: st.ino });
+    await this.share({ ...renamed(got.record, v.name), path: join(root, v.path), mtimeMs: st.mtimeMs });
+    this.held.set(v.path, { held: v, mtimeMs: st.mtimeMs, ino: st.ino });
+    // Downloaded under another version's name: the tracker counts us among its holders, which
+    // we are not (we serve it as `v`); say so, or others would wait for us to serve it.
+    if (!got.local && got.record.name !== v.name) await this.unshare(got.record.name);
+  }
+
+  /**
+   * Holds what is at `v.path` now (the file, or for a tombstone its absence) as `v`: shared
+   * under its name (a tombstone's file written first), `previous` no longer shared.
+   */
+  private async hold(v: Version, previous: string | undefined): Promise<void> {
+    const root = this.binding.dir;
+    if (v.kind === 'd') {
+      const file = await writeTombstone(await innerDir(root, 'tombstones'), v.name, v.path);
+      await this.share(recordOf(await this.hasher(file, { name: v.name }), this.binding.groupId));
+      this.held.set(v.path, { held: v, mtimeMs: 0, ino: 0 });
+    } else {
+      const hashed = await this.hasher(join(root, v.path), { name: v.name });
+      if (hashed.sha1 !== v.sha1) throw new Error(`${v.path} changed meanwhile`);
+      await this.share(recordOf(hashed, this.binding.groupId));
+      const st = await fsp.lstat(join(root, v.path)).catch(() => undefined);
+      this.held.set(v.path, { held: v, mtimeMs: hashed.mtimeMs, ino: st?.mtimeMs === hashed.mtimeMs ? st.ino : 0 });
+    }
+    if (previous !== undefined && previous !== v.name) await this.unshare(previous);
   }
 
   /**
@@ -249,7 +285,7 @@ export class FolderSync {
   private async obtain(v: RemoteVersion): Promise<Obtained | undefined> {
     const tmpDir = await innerDir(this.binding.dir, 'tmp');
     for (const [p, h] of this.held) {
-      if (h.held.sha1 !== v.sha1 || h.held.size !== v.size || !(await this.unchanged(p, h))) continue;
+      if (h.held.kind !== 'f' || h.held.sha1 !== v.sha1 || h.held.size !== v.size || !(await this.unchanged(p, h))) continue;
       const tmp = join(tmpDir, `copy-${randomBytes(8).toString('hex')}`);
       await fsp.copyFile(join(this.binding.dir, p), tmp);
       const copy = await this.hasher(tmp, { name: v.name });
@@ -257,13 +293,30 @@ export class FolderSync {
       await fsp.rm(tmp, { force: true });
     }
     if (!v.available) return undefined;
-    const record = await this.init.fetch(this.binding.groupId, v.name, tmpDir);
-    return { path: record.path, record, local: false };
+    try {
+      const record = await this.init.fetch(this.binding.groupId, v.name, tmpDir);
+      return { path: record.path, record, local: false };
+    } catch (err) {
+      await this.unshare(v.name); // the pieces we got are not served: withdraw our claim to them
+      this.retrySoon(); // its holders may have moved on to a newer version: look at the list again
+      throw err;
+    }
   }
 
-  /** True when the file at `p` is as it was when last hashed (same size, mtime and inode). */
+  /** A round in a couple of seconds (not at once: a failing fetch must not spin). */
+  private retrySoon(): void {
+    if (this.retry !== undefined || this.stopped) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.request();
+    }, RETRY_MS);
+    this.retry.unref();
+  }
+
+  /** True when the file at `p` is as it was when last hashed (same size, mtime and inode; for a tombstone: still absent). */
   private async unchanged(p: string, h: HeldFile): Promise<boolean> {
     const st = await fsp.lstat(join(this.binding.dir, p)).catch(() => undefined);
+    if (h.held.kind === 'd') return st === undefined;
     return st !== undefined && st.isFile() && st.size === h.held.size && st.mtimeMs === h.mtimeMs && (h.ino === 0 || st.ino === h.ino);
   }
 
@@ -280,10 +333,10 @@ export class FolderSync {
   }
 }
 
-/** `hashed` as shared under `name` (the info-hash covers the name). */
-function renamed(hashed: HashedFile, name: string, groupId: string): ShareRecord {
-  const hash = infoHash({ name, length: hashed.size, pieceLength: hashed.pieceLength, pieces: hashed.pieces });
-  return recordOf({ ...hashed, name, infoHash: hash }, groupId);
+/** `record` as shared under `name` (the info-hash covers the name; the pieces stay). */
+function renamed(record: ShareRecord, name: string): ShareRecord {
+  if (record.name === name) return record;
+  return { ...record, name, infoHash: infoHash({ name, length: record.size, pieceLength: record.pieceLength, pieces: fromHex(record.pieces) }) };
 }
 
 /** The group's files that are versions of synced files. */
@@ -295,3 +348,4 @@ function listedVersions(files: readonly FileSummary[]): RemoteVersion[] {
   }
   return out;
 }
+

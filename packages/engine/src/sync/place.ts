@@ -32,7 +32,7 @@ export async function ensureParent(root: string, rel: string): Promise<void> {
 }
 
 /** The folder's own hidden directory `name` (`tmp`, `versions`), made if missing, never a link. */
-export async function innerDir(root: string, name: 'tmp' | 'versions'): Promise<string> {
+export async function innerDir(root: string, name: 'tmp' | 'versions' | 'tombstones'): Promise<string> {
   await ensureParent(root, `.groupshare/${name}/x`);
   return join(root, '.groupshare', name);
 }

@@ -2,7 +2,7 @@
  * What folder sync remembers in the client's data directory, per user, so that it survives
  * restarts (and a kill -9): the bindings (`sync-<user>.json`: group, folder, options) and, per
  * binding, what each path of the folder holds (`sync-<user>-<id>.json`: the version its file
- * is, everything merged into it, and the size and mtime it had when hashed, so an unchanged
+ * is, and the size, mtime and inode it had when hashed, so an unchanged
  * file is not hashed again). Written atomically like the download list; a garbled file reads
  * as empty (the folder is then hashed again and nothing is lost: its files are still there).
  */
@@ -16,14 +16,13 @@ import { readSmallFile } from '../storage/file-io.js';
 import { writeStateFile } from '../storage/resume-state.js';
 import type { HeldPath, Version } from './decide.js';
 import { parseVersionName } from './version-name.js';
-import { vectorFromJson, vectorToJson } from './version-vector.js';
 
 /** One folder bound to a group. */
 export interface SyncBinding {
   groupId: string;
   /** Absolute, symlinks resolved. */
   dir: string;
-  /** Propagate deletions (reserved: not implemented yet, refused by `sync_folder`). */
+  /** Propagate deletions (tombstones) instead of letting the union bring deleted files back. */
   mirrorDeletes: boolean;
 }
 
@@ -81,17 +80,17 @@ export async function readFolderState(file: string): Promise<Map<string, HeldFil
   const parsed = (await readJson(file)) as { paths?: unknown } | undefined;
   if (parsed?.paths === null || typeof parsed?.paths !== 'object') return out;
   for (const [p, raw] of Object.entries(parsed.paths as Record<string, unknown>)) {
-    const e = raw as { held?: { name?: unknown; sha1?: unknown; size?: unknown }; known?: unknown; mtimeMs?: unknown; ino?: unknown };
+    const e = raw as { held?: { name?: unknown; sha1?: unknown; size?: unknown }; mtimeMs?: unknown; ino?: unknown };
     const held = e?.held === undefined ? undefined : versionOf(e.held);
     if (held === undefined || held.path !== p || typeof e.mtimeMs !== 'number' || typeof e.ino !== 'number') continue;
-    out.set(p, { held, known: vectorFromJson(e.known), mtimeMs: e.mtimeMs, ino: e.ino });
+    out.set(p, { held, mtimeMs: e.mtimeMs, ino: e.ino });
   }
   return out;
 }
 
 export async function writeFolderState(dataDir: string, file: string, held: ReadonlyMap<string, HeldFile>): Promise<void> {
   const paths = Object.fromEntries(
-    [...held].map(([p, h]) => [p, { held: { name: h.held.name, sha1: h.held.sha1, size: h.held.size }, known: vectorToJson(h.known), mtimeMs: h.mtimeMs, ino: h.ino }]),
+    [...held].map(([p, h]) => [p, { held: { name: h.held.name, sha1: h.held.sha1, size: h.held.size }, mtimeMs: h.mtimeMs, ino: h.ino }]),
   );
   await writeStateFile(dataDir, file, JSON.stringify({ format: 'groupshare-sync-state/1', paths }));
 }

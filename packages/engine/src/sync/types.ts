@@ -43,6 +43,8 @@ export interface FolderSyncInit {
 export type SyncEvent =
   /** A newer version of `path` is in place; `kept`: where the replaced one went; `local`: copied from this folder. */
   | { kind: 'fetched'; path: string; kept?: string; local: boolean }
+  /** Deleted by another member (`--mirror-deletes`); `kept`: where the file went among the versions. */
+  | { kind: 'deleted'; path: string; kept?: string }
   /** A concurrent change of `path`: the other side is kept as `copy`. */
   | { kind: 'conflict'; path: string; copy: string }
   /** A path not synced (a symbolic link, a name the rules refuse); told once per path. */

@@ -5,7 +5,7 @@
  *
  *   .gsync~<kind>~<author>~<time>~<vector>~<path>
  *
- * - `kind`: `f` for content (tombstones for deletions would be `d`; reserved).
+ * - `kind`: `f` for content, `d` for a deletion (a tombstone: `sync_folder --mirror-deletes`).
  * - `author`: the user id that saved this version.
  * - `time`: when it was saved, ms since the epoch in base 36 (orders concurrent versions and
  *   names conflict copies; never decides what is newer: the vector does).
@@ -26,7 +26,8 @@ export const SYNC_PREFIX = '.gsync~';
 
 /** One saved version of a synced file, as its name tells it. */
 export interface SyncVersion {
-  kind: 'f';
+  /** `f`: the file's content; `d`: the file was deleted (a tombstone). */
+  kind: 'f' | 'd';
   author: string;
   /** Saved at, ms since the epoch. */
   time: number;
@@ -56,7 +57,7 @@ export function parseVersionName(name: string): SyncVersion | undefined {
   if (fields.length < 5) return undefined;
   const [kind, author, time36, vectorText] = fields as [string, string, string, string];
   const path = decodePath(fields.slice(4).join('~'));
-  if (kind !== 'f' || idProblem(author) !== undefined || !/^[0-9a-z]{1,11}$/.test(time36)) return undefined;
+  if ((kind !== 'f' && kind !== 'd') || idProblem(author) !== undefined || !/^[0-9a-z]{1,11}$/.test(time36)) return undefined;
   const time = parseInt(time36, 36);
   const vector = parseVector(vectorText);
   if (vector === undefined || path === undefined || syncPathProblem(path) !== undefined) return undefined;

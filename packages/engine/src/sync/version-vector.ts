@@ -55,15 +55,3 @@ export function parseVector(text: string): VersionVector | undefined {
   return formatVector(out) === text ? out : undefined;
 }
 
-/** Plain JSON form for state files. */
-export function vectorToJson(v: VersionVector): Record<string, number> {
-  return Object.fromEntries(v);
-}
-
-export function vectorFromJson(o: unknown): VersionVector {
-  const out = new Map<string, number>();
-  if (o !== null && typeof o === 'object') {
-    for (const [k, n] of Object.entries(o)) if (idProblem(k) === undefined && Number.isSafeInteger(n) && (n as number) > 0) out.set(k, n as number);
-  }
-  return out;
-}

@@ -67,6 +67,7 @@ export {
 export {
   SyncBindingError,
   SyncManager,
+  isSyncVersionName,
   type SyncBinding,
   type SyncEvent,
   type SyncStatus,

@@ -45,6 +45,11 @@ function decodePath(encoded: string): string | undefined {
   return encoded.replace(/%2F|%25/g, (m) => (m === '%2F' ? '/' : '%'));
 }
 
+/** True for a name folder sync gives a version (whether or not it parses). */
+export function isSyncVersionName(name: string): boolean {
+  return name.startsWith(SYNC_PREFIX);
+}
+
 /** The tracker file name of `v`. */
 export function versionName(v: SyncVersion): string {
   return `${SYNC_PREFIX}${v.kind}~${v.author}~${v.time.toString(36)}~${formatVector(v.vector)}~${encodePath(v.path)}`;

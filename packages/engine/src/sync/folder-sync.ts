@@ -48,6 +48,8 @@ export class FolderSync {
   private readonly skipped = new Set<string>();
   private readonly failures = new Map<string, string>();
   private retry: NodeJS.Timeout | undefined;
+  private readonly sharing: Promise<void>[] = [];
+  private savedAt = 0;
   private readonly file: string;
   private readonly now: () => number;
   private readonly hasher: (path: string, opts: { name: string }) => Promise<HashedFile>;
@@ -135,10 +137,12 @@ export class FolderSync {
     });
     this.pending = changed.length;
     for (const [p] of changed) {
-      if (this.stopped) return;
+      if (this.stopped) break;
       await this.saveLocal(p);
       this.pending--;
     }
+    await Promise.all(this.sharing.splice(0)); // in the library before the state says they are held
+    if (this.stopped) return;
     for (const [p, h] of [...this.held]) {
       if (scan.files.has(p) || h.held.kind === 'd') continue;
       if (this.binding.mirrorDeletes) {
@@ -166,8 +170,9 @@ export class FolderSync {
         this.failures.set(a.path, message);
       }
       this.pending--;
-      await this.save();
+      await this.save(false);
     }
+    await this.save();
     if (done > 0) this.again = true;
   }
 
@@ -188,7 +193,8 @@ export class FolderSync {
       return;
     }
     const v = savedVersion(at, p, { sha1: hashed.sha1, size: hashed.size }, this.init.userId, this.now());
-    await this.share(renamed(recordOf(hashed, this.binding.groupId), v.name));
+    // Not awaited one by one: the share library's writes then coalesce over a folder's first hash.
+    this.sharing.push(this.share(renamed(recordOf(hashed, this.binding.groupId), v.name)));
     if (at !== undefined) await this.unshare(at.held.name);
     this.held.set(p, { held: v, mtimeMs: st.mtimeMs, ino: st.ino });
   }
@@ -328,7 +334,14 @@ export class FolderSync {
     await this.init.shares.stopShare(this.binding.groupId, name).catch(() => undefined);
   }
 
-  private async save(): Promise<void> {
+  /**
+   * Writes the folder's state; with `force` false, only if the last write is a second old (a
+   * round fetching thousands of files must not rewrite the whole state after each one).
+   */
+  private async save(force = true): Promise<void> {
+    const now = performance.now();
+    if (!force && now - this.savedAt < 1_000) return;
+    this.savedAt = now;
     await writeFolderState(this.init.dataDir, this.file, this.held);
   }
 }

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ShareRecord } from '../share/library.js';
 import { hashFile } from '../storage/hash-file.js';
 import { FolderSync } from './folder-sync.js';
-import type { SyncEvent, SyncWatcherOptions } from './types.js';
+import type { FolderSyncInit, SyncEvent, SyncWatcherOptions } from './types.js';
 
 /** The group as the tracker lists it: every version and who holds it where. */
 class FakeGroup {
@@ -46,7 +46,7 @@ interface Member {
   events: SyncEvent[];
 }
 
-async function member(user: string, watcher: SyncWatcherOptions = {}, now?: () => number, mirrorDeletes = false): Promise<Member> {
+async function member(user: string, watcher: SyncWatcherOptions = {}, now?: () => number, mirrorDeletes = false, hasher?: FolderSyncInit['hashFile']): Promise<Member> {
   const dir = join(root, user);
   await fsp.mkdir(dir, { recursive: true });
   const events: SyncEvent[] = [];
@@ -76,6 +76,7 @@ async function member(user: string, watcher: SyncWatcherOptions = {}, now?: () =
     },
     watcher: { rescanMs: 60_000, settleMs: 50, ...watcher },
     ...(now ? { now } : {}),
+    ...(hasher ? { hashFile: hasher } : {}),
     onEvent: (e) => events.push(e),
   });
   await fsp.mkdir(join(root, `data-${user}`), { recursive: true });
@@ -209,6 +210,27 @@ describe('folder sync', () => {
     await a.sync.settled();
     await fsp.writeFile(join(a.dir, 'sub/late.txt'), 'late');
     await expect.poll(() => [...group.files.keys()].some((n) => n.endsWith('~sub%2Flate.txt')), { timeout: 2_000, interval: 50 }).toBe(true);
+  });
+
+  it('hashes in the background and tells how far (status: syncing, hashing <path> <percent>)', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: FolderSyncInit['hashFile'] = async (p, opts) => {
+      if (p.endsWith('big.bin')) {
+        opts.onProgress?.(40, 100);
+        await gate;
+      }
+      return hashFile(p, opts);
+    };
+    const a = await member('ann', {}, undefined, false, slow);
+    await fsp.writeFile(join(a.dir, 'big.bin'), 'pretend this is large');
+    await start(a);
+    await expect.poll(() => a.sync.status().hashing).toEqual({ path: 'big.bin', percent: 40 });
+    expect(a.sync.status().syncing).toBe(1);
+    release();
+    await a.sync.settled();
+    expect(a.sync.status()).toMatchObject({ syncing: 0, files: 1 });
+    expect(a.sync.status().hashing).toBeUndefined();
   });
 
   it('remembers what it shared across a restart: unchanged files make no new version', async () => {

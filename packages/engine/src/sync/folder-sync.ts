@@ -52,7 +52,9 @@ export class FolderSync {
   private savedAt = 0;
   private readonly file: string;
   private readonly now: () => number;
-  private readonly hasher: (path: string, opts: { name: string }) => Promise<HashedFile>;
+  private readonly hasher: NonNullable<FolderSyncInit['hashFile']>;
+  /** The file being hashed for a new version now, and how far. */
+  private hashing: { path: string; done: number; total: number } | undefined;
 
   constructor(private readonly init: FolderSyncInit) {
     this.binding = init.binding;
@@ -112,7 +114,9 @@ export class FolderSync {
     const files = [...this.held].filter(([, h]) => h.held.kind === 'f');
     const conflicts = files.filter(([p]) => p.includes('.sync-conflict-')).length;
     const busy = this.running !== undefined ? Math.max(this.pending, 0) : 0;
-    return { ...this.binding, files: files.length, syncing: busy, conflicts, watch: this.watcher.mode };
+    const h = this.hashing;
+    const hashing = h === undefined ? {} : { hashing: { path: h.path, percent: h.total === 0 ? 0 : Math.floor((100 * h.done) / h.total) } };
+    return { ...this.binding, files: files.length, syncing: busy, conflicts, watch: this.watcher.mode, ...hashing };
   }
 
   private emit(e: SyncEvent): void {
@@ -180,10 +184,14 @@ export class FolderSync {
   private async saveLocal(p: string): Promise<void> {
     const abs = join(this.binding.dir, p);
     let hashed: HashedFile;
+    this.hashing = { path: p, done: 0, total: 0 };
     try {
-      hashed = await this.hasher(abs, { name: basename(p) });
+      const onProgress = (done: number, total: number): void => void (this.hashing = { path: p, done, total });
+      hashed = await this.hasher(abs, { name: basename(p), onProgress });
     } catch {
       return; // changing or vanishing while hashed: the next round looks again
+    } finally {
+      this.hashing = undefined;
     }
     const st = await fsp.lstat(abs).catch(() => undefined);
     if (st === undefined || st.mtimeMs !== hashed.mtimeMs || st.size !== hashed.size) return; // still being written

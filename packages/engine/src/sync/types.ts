@@ -33,7 +33,7 @@ export interface FolderSyncInit {
   shares: Pick<ShareManager, 'adopt' | 'stopShare'>;
   /** Downloads `name` of `groupId` into `dir`, resolving with the verified file once complete. */
   fetch(groupId: string, name: string, dir: string): Promise<ShareRecord>;
-  hashFile?: (path: string, opts: { name: string }) => Promise<HashedFile>;
+  hashFile?: (path: string, opts: { name: string; onProgress?: (bytesDone: number, total: number) => void }) => Promise<HashedFile>;
   now?: () => number;
   watcher?: SyncWatcherOptions;
   onEvent?: (e: SyncEvent, binding: SyncBinding) => void;
@@ -64,4 +64,6 @@ export interface SyncStatus extends SyncBinding {
   /** Conflict copies in the folder. */
   conflicts: number;
   watch: 'watching' | 'polling';
+  /** The file being hashed now (in the background) for a new version, and how far. */
+  hashing?: { path: string; percent: number };
 }

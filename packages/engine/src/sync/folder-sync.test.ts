@@ -9,6 +9,7 @@ import type { FileSummary, Result } from '@groupshare/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { ShareRecord } from '../share/library.js';
+import { recordOf } from '../share/records.js';
 import { hashFile } from '../storage/hash-file.js';
 import { FolderSync } from './folder-sync.js';
 import type { FolderSyncInit, SyncEvent, SyncWatcherOptions } from './types.js';
@@ -72,7 +73,7 @@ async function member(user: string, watcher: SyncWatcherOptions = {}, now?: () =
       group.fetches++;
       const holder = [...(group.files.get(name)?.holders.values() ?? [])][0] as string;
       await fsp.copyFile(holder, join(into, name));
-      return { ...(await hashFile(join(into, name), { name })), pieces: '', groupId } as unknown as ShareRecord;
+      return recordOf(await hashFile(join(into, name), { name }), groupId);
     },
     watcher: { rescanMs: 60_000, settleMs: 50, ...watcher },
     ...(now ? { now } : {}),
@@ -133,6 +134,26 @@ describe('folder sync', () => {
     expect(await fsp.readFile(join(a.dir, '.groupshare/versions', kept[0] as string), 'utf8')).toBe('from ann');
   });
 
+  it('keeps replaced versions for 30 days, then lets them go', async () => {
+    let clock = Date.UTC(2026, 5, 1, 8, 0, 0);
+    const a = await member('ann', {}, () => clock);
+    const b = await member('bob', {}, () => clock);
+    await fsp.writeFile(join(a.dir, 'a.txt'), 'old');
+    await start(a, b);
+    await converge([a, b]);
+    await fsp.writeFile(join(b.dir, 'a.txt'), 'new');
+    await converge([a, b]);
+    const versions = join(a.dir, '.groupshare/versions');
+    expect(await fsp.readdir(versions)).toEqual(['a~20260601-080000.txt']);
+    await fsp.writeFile(join(versions, 'mine.txt'), 'not a version: no stamp');
+    clock += 29 * 86_400_000;
+    await converge([a]);
+    expect((await fsp.readdir(versions)).sort()).toEqual(['a~20260601-080000.txt', 'mine.txt']);
+    clock += 2 * 86_400_000;
+    await converge([a]);
+    expect(await fsp.readdir(versions)).toEqual(['mine.txt']);
+  });
+
   it('keeps both sides of a concurrent change, the loser as name.sync-conflict-<time>-<user>.ext', async () => {
     let clock = Date.UTC(2026, 11, 7, 12, 0, 0);
     const a = await member('ann', {}, () => clock);
@@ -152,7 +173,8 @@ describe('folder sync', () => {
     expect(await tree(a.dir)).toEqual(expected);
     expect(await tree(b.dir)).toEqual(expected);
     expect(a.sync.status().conflicts).toBe(1);
-    expect(a.events).toContainEqual({ kind: 'conflict', path: 'notes.txt', copy: 'notes.sync-conflict-20261207-120000-ann.txt' });
+    // Told by whoever resolved it (the other may just receive the resolution and the copy).
+    expect([...a.events, ...b.events]).toContainEqual({ kind: 'conflict', path: 'notes.txt', copy: 'notes.sync-conflict-20261207-120000-ann.txt' });
   });
 
   it('recognises a rename by content: the other member copies locally instead of downloading', async () => {

@@ -20,12 +20,16 @@ import type { ShareRecord } from '../share/library.js';
 import { recordOf } from '../share/records.js';
 import { decide, savedVersion, type RemoteVersion, type SyncAction, type Version } from './decide.js';
 import { ensureParent, innerDir, keepVersion, moveInto } from './place.js';
+import { pruneVersions } from './prune-versions.js';
 import { scanFolder } from './scan.js';
 import { readFolderState, stateFile, writeFolderState, type HeldFile, type SyncBinding } from './sync-store.js';
 import type { FolderSyncInit, SyncEvent, SyncStatus } from './types.js';
 import { tombstoneContent, writeTombstone } from './tombstones.js';
 import { parseVersionName } from './version-name.js';
 import { FolderWatcher } from './watcher.js';
+
+/** How often old versions are looked for (`prune-versions.ts`). */
+const PRUNE_EVERY_MS = 3_600_000;
 
 /** How soon a round follows a failed fetch. */
 const RETRY_MS = 2_000;
@@ -50,6 +54,7 @@ export class FolderSync {
   private retry: NodeJS.Timeout | undefined;
   private readonly sharing: Promise<void>[] = [];
   private savedAt = 0;
+  private prunedAt = -Infinity;
   private readonly file: string;
   private readonly now: () => number;
   private readonly hasher: NonNullable<FolderSyncInit['hashFile']>;
@@ -129,6 +134,10 @@ export class FolderSync {
 
   private async round(): Promise<void> {
     const root = this.binding.dir;
+    if (this.now() - this.prunedAt > PRUNE_EVERY_MS) {
+      this.prunedAt = this.now();
+      await pruneVersions(root, this.prunedAt, this.init.keepVersionsMs);
+    }
     const scan = await scanFolder(root);
     this.watcher.setDirs(scan.dirs);
     for (const s of scan.skipped) {

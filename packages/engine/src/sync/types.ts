@@ -35,6 +35,8 @@ export interface FolderSyncInit {
   fetch(groupId: string, name: string, dir: string): Promise<ShareRecord>;
   hashFile?: (path: string, opts: { name: string; onProgress?: (bytesDone: number, total: number) => void }) => Promise<HashedFile>;
   now?: () => number;
+  /** How long replaced versions stay in `.groupshare/versions/`; default 30 days. */
+  keepVersionsMs?: number;
   watcher?: SyncWatcherOptions;
   onEvent?: (e: SyncEvent, binding: SyncBinding) => void;
 }

@@ -155,7 +155,7 @@ export class FolderSync {
       this.pending--;
     }
     await Promise.all(this.sharing.splice(0)); // in the library before the state says they are held
-    if (this.stopped) return;
+    if (this.stopped) return void (await this.save()); // what was hashed is not hashed again
     for (const [p, h] of [...this.held]) {
       if (scan.files.has(p) || h.held.kind === 'd') continue;
       if (this.binding.mirrorDeletes) {

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GROUP, peerSwarm } from './robustness/peer-swarm.js';
 
 const cleanup = new Cleanup();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 afterEach(() => cleanup.run());
 
 /** Every file under `dir` but `.groupshare/`, path → content. */
@@ -59,7 +60,13 @@ describe('folder sync between three real clients', () => {
     let union: Record<string, string> = {};
     for (const user of ['ann', 'bob', 'cy']) union = { ...union, [`${user}.txt`]: `${user}'s own`, [`sub/${user}-deep.txt`]: `${user} deep` };
     await allHold(all, union);
-    await ann.run('list_synced', new RegExp(`^${GROUP}  ${dirs.ann}  6 files, up to date$`));
+    // A round a push started may still be scanning: ask until it is done.
+    let listed = '';
+    for (let i = 0; i < 50 && !listed.endsWith('6 files, up to date'); i++) {
+      if (i > 0) await sleep(100);
+      listed = (await ann.run('list_synced', new RegExp(`^${GROUP}  .*$`)))[0];
+    }
+    expect(listed).toBe(`${GROUP}  ${dirs.ann}  6 files, up to date`);
 
     // Added at bob: appears at ann and cy.
     await mkdir(path.join(dirs.bob as string, 'new dir'));
@@ -104,6 +111,11 @@ describe('folder sync between three real clients', () => {
     expect(copy).toMatch(/^cy\.sync-conflict-\d{8}-\d{6}-ann\.txt$/);
     expect(final).toEqual({ ...union, 'cy.txt': 'bob changed it too', [copy]: 'ann changed it' });
     await allHold(all, final);
-    await cy.run('show_downloads', /^\[S\] \[lab\] .*sync-cy: up to date, 1 conflict$/);
+    let shown = '';
+    for (let i = 0; i < 50 && !shown.endsWith('up to date, 1 conflict'); i++) {
+      if (i > 0) await sleep(100);
+      shown = (await cy.run('show_downloads', /^\[S\] .*$/))[0];
+    }
+    expect(shown).toBe(`[S] [lab] ${dirs.cy}: up to date, 1 conflict`);
   });
 });

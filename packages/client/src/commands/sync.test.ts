@@ -9,6 +9,7 @@ describe('synced folders in show_downloads', () => {
   it('say up to date, how many files are syncing and which is being hashed, conflicts and polling', () => {
     expect(syncLine(base)).toBe('[S] [lab] /home/ann/lab: up to date');
     expect(syncLine({ ...base, syncing: 2, hashing: { path: 'big.iso', percent: 40 }, conflicts: 1 })).toBe('[S] [lab] /home/ann/lab: syncing 2 files (hashing big.iso: 40%), 1 conflict');
+    expect(syncLine({ ...base, scanning: true })).toBe('[S] [lab] /home/ann/lab: scanning the folder');
     expect(syncLine({ ...base, watch: 'polling' })).toBe('[S] [lab] /home/ann/lab: up to date, polling (out of file watches)');
   });
 

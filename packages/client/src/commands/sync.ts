@@ -25,10 +25,14 @@ function syncing(ctx: CommandContext): PeerNode {
   return ctx.node;
 }
 
-/** One folder's state: `up to date`, `syncing 3 files (hashing big.iso: 40%)`, then conflicts and polling if any. */
+/**
+ * One folder's state: `scanning the folder`, `syncing 3 files (hashing big.iso: 40%)` or
+ * `up to date`, then conflicts and polling if any.
+ */
 export function syncState(s: SyncStatus): string {
   const hashing = s.hashing === undefined ? '' : ` (hashing ${safeText(s.hashing.path)}: ${s.hashing.percent}%)`;
-  const parts = [s.syncing > 0 ? `syncing ${s.syncing} file${s.syncing === 1 ? '' : 's'}${hashing}` : 'up to date'];
+  const syncing = s.syncing > 0 ? `syncing ${s.syncing} file${s.syncing === 1 ? '' : 's'}${hashing}` : 'up to date';
+  const parts = [s.scanning ? 'scanning the folder' : syncing];
   if (s.conflicts > 0) parts.push(`${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'}`);
   if (s.watch === 'polling') parts.push('polling (out of file watches)');
   return parts.join(', ');

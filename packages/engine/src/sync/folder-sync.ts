@@ -55,6 +55,8 @@ export class FolderSync {
   private readonly sharing: Promise<void>[] = [];
   private savedAt = 0;
   private prunedAt = -Infinity;
+  /** A round is walking the folder: what it holds is not known yet. */
+  private scanning = false;
   private readonly file: string;
   private readonly now: () => number;
   private readonly hasher: NonNullable<FolderSyncInit['hashFile']>;
@@ -121,7 +123,8 @@ export class FolderSync {
     const busy = this.running !== undefined ? Math.max(this.pending, 0) : 0;
     const h = this.hashing;
     const hashing = h === undefined ? {} : { hashing: { path: h.path, percent: h.total === 0 ? 0 : Math.floor((100 * h.done) / h.total) } };
-    return { ...this.binding, files: files.length, syncing: busy, conflicts, watch: this.watcher.mode, ...hashing };
+    const scanning = this.running !== undefined && this.scanning ? { scanning: true as const } : {};
+    return { ...this.binding, files: files.length, syncing: busy, conflicts, watch: this.watcher.mode, ...hashing, ...scanning };
   }
 
   private emit(e: SyncEvent): void {
@@ -134,11 +137,12 @@ export class FolderSync {
 
   private async round(): Promise<void> {
     const root = this.binding.dir;
+    this.scanning = true;
     if (this.now() - this.prunedAt > PRUNE_EVERY_MS) {
       this.prunedAt = this.now();
       await pruneVersions(root, this.prunedAt, this.init.keepVersionsMs);
     }
-    const scan = await scanFolder(root);
+    const scan = await scanFolder(root).finally(() => (this.scanning = false));
     this.watcher.setDirs(scan.dirs);
     for (const s of scan.skipped) {
       if (!this.skipped.has(s.path)) this.emit({ kind: 'skipped', path: s.path, reason: s.reason });

@@ -66,6 +66,8 @@ export interface SyncStatus extends SyncBinding {
   /** Conflict copies in the folder. */
   conflicts: number;
   watch: 'watching' | 'polling';
+  /** Set while a round walks the folder (`files` is what was known before it). */
+  scanning?: true;
   /** The file being hashed now (in the background) for a new version, and how far. */
   hashing?: { path: string; percent: number };
 }

@@ -14,7 +14,7 @@ function cache(): CompletionCache {
 describe('complete', () => {
   it('completes command names in the first word', () => {
     expect(complete('list_g', COMMANDS, cache())).toEqual([['list_groups '], 'list_g']);
-    expect(complete('list_', COMMANDS, cache())[0]).toEqual(['list_groups', 'list_members', 'list_requests', 'list_files', 'list_shares']);
+    expect(complete('list_', COMMANDS, cache())[0]).toEqual(['list_groups', 'list_members', 'list_requests', 'list_files', 'list_shares', 'list_synced']);
     expect(complete('upl', COMMANDS, cache())[0]).toEqual(['upload_file ']);
   });
 

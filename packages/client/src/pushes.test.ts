@@ -22,6 +22,13 @@ describe('formatPush', () => {
     expect(line).toBe('eve shared a\\x1b]0;pwned\\x07 (2 KiB) in lab');
   });
 
+  it('leaves the versions folder sync shares unprinted (the [sync] lines tell what arrived)', () => {
+    const data = { groupId: 'lab', name: '.gsync~f~ann~mxdtt2qp~ann:1~plan.txt', infoHash: 'ab', size: 9, sharedBy: 'ann' };
+    expect(formatPush({ push: 'file_shared', data }, 'bob')).toBeUndefined();
+    expect(formatPush({ push: 'file_withdrawn', data }, 'bob')).toBeUndefined();
+    expect(formatPush({ push: 'file_shared', data: { ...data, name: 'gsync~plan.txt' } }, 'bob')).toBe('ann shared gsync~plan.txt (9 B) in lab');
+  });
+
   it('leaves a push this build does not know unprinted', () => {
     expect(formatPush({ push: 'from_the_future', data: {} } as never, 'alice')).toBeUndefined();
   });

@@ -4,13 +4,15 @@
  * `accept_request lab bob` ready to type). Every field is network text and goes through
  * safeText.
  */
+import { isSyncVersionName } from '@groupshare/engine';
 import type { Push } from '@groupshare/protocol';
 import { humanSize, safeText } from './render.js';
 
 /**
  * The line for `push`, written from the point of view of `me` (the logged-in user id, if
  * any), or undefined for a push this build does not know (a newer tracker), which the shell
- * leaves unprinted rather than guess at.
+ * leaves unprinted rather than guess at, and for the versions folder sync shares (one per saved
+ * file: a synced folder of 10,000 files would print 10,000 lines).
  */
 export function formatPush(push: Push, me: string | undefined): string | undefined {
   switch (push.push) {
@@ -30,8 +32,10 @@ export function formatPush(push: Push, me: string | undefined): string | undefin
         : `the owner of ${group} left; ${safeText(push.data.ownerId)} is its owner now`;
     }
     case 'file_shared':
+      if (isSyncVersionName(push.data.name)) return undefined; // folder sync's versions: its [sync] lines tell what matters
       return `${safeText(push.data.sharedBy)} shared ${safeText(push.data.name)} (${humanSize(push.data.size)}) in ${safeText(push.data.groupId)}`;
     case 'file_withdrawn':
+      if (isSyncVersionName(push.data.name)) return undefined;
       return `${safeText(push.data.name)} is no longer shared by anybody in ${safeText(push.data.groupId)}`;
     case 'session_ended':
       return `the tracker ended your session (${safeText(push.data.reason)}); log in again`;

@@ -17,6 +17,7 @@ import { formatHostPort, parseHostPort, parseTrackerInfo, type HostPort, type Tr
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ClientLog } from './client-log.js';
 import { INPUT_NOTES } from './commands/meta.js';
+import { attachSyncEvents } from './commands/sync.js';
 import { DownloadLog } from './download-log.js';
 import { HistoryFile } from './history.js';
 import { PeerListener } from './peer-listener.js';
@@ -284,6 +285,7 @@ export async function runShell(init: RunShellInit): Promise<number> {
       downloadLog,
       service,
     });
+    attachSyncEvents(node, shell.out); // what synced folders do on their own (commands/sync.ts)
     link.start();
     // On a terminal the banner says it; scripts get it as a line of their own.
     if (webServer && !interactive) shell.out.info(`web interface at ${webServer.url}`);

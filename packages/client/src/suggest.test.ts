@@ -25,7 +25,7 @@ describe('suggest', () => {
   });
 
   it('offers every command that starts with what was typed', () => {
-    expect(suggest('list', names)).toEqual(['list_groups', 'list_members', 'list_requests', 'list_files', 'list_shares']);
+    expect(suggest('list', names)).toEqual(['list_groups', 'list_members', 'list_requests', 'list_files', 'list_shares', 'list_synced']);
   });
 
   it('suggests nothing for input that is not close to any command', () => {

@@ -73,3 +73,12 @@ export {
   type LanPeer,
   type LanTransportOptions,
 } from './lan/index.js';
+export {
+  SyncBindingError,
+  SyncManager,
+  isSyncVersionName,
+  type SyncBinding,
+  type SyncEvent,
+  type SyncStatus,
+  type SyncWatcherOptions,
+} from './sync/index.js';

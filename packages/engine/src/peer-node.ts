@@ -33,10 +33,13 @@ import { LanSession, type LanOptions } from './lan/lan-session.js';
 import type { LanCatalogFile, LanPeer } from './lan/peer-table.js';
 import type { ServedFile } from './lan/lan-discovery.js';
 import type { SharesResumeReport, TrackerRequester } from './share/types.js';
+import type { ShareRecord } from './share/library.js';
+import { SyncManager } from './sync/sync-manager.js';
+import type { SyncRequester, SyncWatcherOptions } from './sync/types.js';
 
 export interface PeerNodeInit {
-  /** What sharing and downloading ask the trackers (a TrackerLink is both). */
-  link: TrackerRequester & DownloadTrackerRequester;
+  /** What sharing, downloading and folder sync ask the trackers (a TrackerLink is all three). */
+  link: TrackerRequester & DownloadTrackerRequester & SyncRequester;
   /** Where per-user state lives (share libraries). */
   dataDir: string;
   /** The bound listener of this peer's address; served while a user is logged in. */
@@ -57,7 +60,14 @@ export interface PeerNodeInit {
   lan?: LanOptions;
   /** Download options for every download (tests shorten the stall time and peer refresh). */
   downloadOptions?: Pick<DownloadInit, 'stallAfterMs' | 'peerRefreshMs' | 'requestTimeoutMs'>;
+  /** Folder sync's watcher periods (tests shorten them, or inject `fs.watch`). */
+  syncWatcher?: SyncWatcherOptions;
 }
+
+/** How long a folder sync download waits for a holder of its missing pieces before giving up. */
+const SYNC_STALL_MS = 5_000;
+/** How long a folder sync download may go without a verified piece before giving up. */
+const SYNC_IDLE_MS = 15_000;
 
 /** One `download_file` of this session, for `show_downloads`. */
 export interface DownloadEntry {
@@ -73,7 +83,11 @@ export interface DownloadEntry {
 
 export class PeerNode {
   readonly shares: ShareManager;
+  /** The folders kept in sync with groups (sync/), running while a user is logged in. */
+  readonly sync: SyncManager;
   readonly peerId = createPeerId();
+  /** Downloads folder sync runs (not listed among the user's downloads). */
+  private readonly syncFetches = new Map<Download, (err: Error) => void>();
   private peerServer: PeerServer | undefined;
   private session: { userId: string; ticketKey: KeyObject } | undefined;
   private readonly downloadList: DownloadEntry[] = [];
@@ -92,6 +106,14 @@ export class PeerNode {
   constructor(private readonly init: PeerNodeInit) {
     this.shares = new ShareManager({ link: init.link, dataDir: init.dataDir });
     this.remembered = new DownloadList(init.dataDir);
+    this.sync = new SyncManager({
+      dataDir: init.dataDir,
+      link: init.link,
+      shares: this.shares,
+      fetch: (groupId, name, dir) => this.fetchForSync(groupId, name, dir),
+      ...(init.pushes ? { pushes: init.pushes } : {}),
+      ...(init.syncWatcher ? { watcher: init.syncWatcher } : {}),
+    });
     init.pushes?.on('push', (push) => this.notify(push));
     // A file no longer shared is not served from a finished download either.
     this.shares.on('stopped', ({ groupId, name }) => {
@@ -110,6 +132,7 @@ export class PeerNode {
     for (const e of this.downloadList) {
       if (e.groupId === push.data.groupId && e.download.infoHash === push.data.infoHash) e.download.refreshNow();
     }
+    for (const d of this.syncFetches.keys()) if (d.infoHash === push.data.infoHash) d.refreshNow();
   }
 
   /** After a successful login or resume: serve, with tickets checked against `ticketKey`. */
@@ -133,6 +156,7 @@ export class PeerNode {
     this.peerServer = server;
     const report = await this.shares.resumeAll(userId);
     if (listenPort !== undefined) await this.startLan(userId, key, listenPort);
+    await this.sync.resume(userId);
     return report;
   }
 
@@ -186,6 +210,56 @@ export class PeerNode {
   /** The running LAN discovery, if any (its port and datagram counts, for tests and status). */
   get lanSession(): LanSession | undefined {
     return this.lan;
+  }
+
+  /**
+   * Fetches `name` of `groupId` into `dir` for folder sync: a download like any other (every
+   * piece and the whole file verified), not listed among the user's downloads nor resumed at
+   * login (the next sync round asks again). Resolves with the verified file once complete;
+   * rejects when it fails or stalls (no online member holds what is missing).
+   */
+  private async fetchForSync(groupId: string, name: string, dir: string): Promise<ShareRecord> {
+    if (!this.session) throw new Error('log in first');
+    const download = new Download({
+      link: this.init.link,
+      groupId,
+      name,
+      dir,
+      peerId: this.peerId,
+      ticketKey: this.session.ticketKey,
+      ...(this.init.selfAddress ? { selfAddress: this.init.selfAddress } : {}),
+      ...(this.init.onPeerEvent ? { onPeerEvent: this.init.onPeerEvent } : {}),
+      ...this.init.downloadOptions,
+      // A version's holders may move on to a newer one meanwhile: give up soon, the next round
+      // decides again from the group's list.
+      stallAfterMs: Math.min(this.init.downloadOptions?.stallAfterMs ?? SYNC_STALL_MS, SYNC_STALL_MS),
+    });
+    let idle: NodeJS.Timeout | undefined;
+    try {
+      return await new Promise<ShareRecord>((resolve, reject) => {
+        this.syncFetches.set(download, reject);
+        // A holder the tracker lists may not serve this version any more (it moved on to a newer
+        // one): without a verified piece for a while, give up; the next round decides afresh.
+        const quiet = (): void => {
+          clearTimeout(idle);
+          idle = setTimeout(() => reject(new Error(`${name}: no piece arrived for ${SYNC_IDLE_MS / 1000} s`)), SYNC_IDLE_MS);
+        };
+        quiet();
+        download.on('pieceVerified', quiet);
+        download.once('completed', () => {
+          const record = download.completed;
+          if (record === undefined) reject(new Error(`${name}: completed without a file`));
+          else resolve(record);
+        });
+        download.once('failed', ({ reason }) => reject(new Error(reason)));
+        download.once('stalled', ({ reason }) => reject(new Error(reason)));
+        download.start().catch(reject);
+      });
+    } finally {
+      clearTimeout(idle);
+      this.syncFetches.delete(download);
+      await download.stop();
+    }
   }
 
   /**
@@ -298,6 +372,8 @@ export class PeerNode {
 
   /** Before logging out: stop serving and downloading until the next login (downloads resume from disk). */
   async logout(): Promise<void> {
+    this.abortSyncFetches();
+    await this.sync.suspend();
     await this.stopServing();
     await this.stopDownloads();
     await this.shares.suspend();
@@ -305,6 +381,8 @@ export class PeerNode {
   }
 
   async stop(): Promise<void> {
+    this.abortSyncFetches();
+    await this.sync.suspend();
     await this.stopServing();
     await this.stopDownloads();
     await this.shares.stop();
@@ -377,6 +455,11 @@ export class PeerNode {
 
   private async stopDownloads(): Promise<void> {
     await Promise.all(this.downloadList.map((d) => d.download.stop()));
+  }
+
+  /** Ends folder sync's downloads (logout, stop): each rejects, and is stopped, at once. */
+  private abortSyncFetches(): void {
+    for (const reject of this.syncFetches.values()) reject(new Error('stopped: logged out'));
   }
 
   private async stopServing(): Promise<void> {

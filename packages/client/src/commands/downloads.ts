@@ -11,6 +11,7 @@ import { humanSize, safeText } from '../render.js';
 import { activeDownloads, downloadLine } from '../render-transfers.js';
 import { checkFileName, checkId } from './checks.js';
 import { destinationFolder } from './destination.js';
+import { syncLine } from './sync.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 import { NOT_AVAILABLE } from '../service/peer-service.js';
@@ -49,7 +50,7 @@ export const downloadFile: CommandSpec = {
 export const showDownloads: CommandSpec = {
   name: 'show_downloads',
   args: [],
-  summary: 'downloads of this session: [D] downloading, [C] complete, [F] failed',
+  summary: 'downloads of this session: [D] downloading, [C] complete, [F] failed; [S] synced folders',
   details: [
     'Each line: [D], [C] or [F], the group, the file, then what is done of the total, the',
     'download and upload rates, the time left and the peers; "checking SHA-1 of the whole file"',
@@ -57,11 +58,13 @@ export const showDownloads: CommandSpec = {
   ],
   async run(ctx) {
     const downloads = ctx.node?.downloads ?? [];
-    if (downloads.length === 0) {
+    const synced = ctx.node?.sync.list() ?? [];
+    if (downloads.length === 0 && synced.length === 0) {
       ctx.out.info('no downloads in this session');
       return;
     }
     for (const entry of downloads) ctx.out.info(downloadLine(entry));
+    for (const s of synced) ctx.out.info(syncLine(s)); // [S]: a synced folder (sync.ts)
   },
 };
 

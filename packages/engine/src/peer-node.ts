@@ -33,7 +33,7 @@ import { LanSession, type LanOptions } from './lan/lan-session.js';
 import type { LanCatalogFile, LanPeer } from './lan/peer-table.js';
 import type { ServedFile } from './lan/lan-discovery.js';
 import type { SharesResumeReport, TrackerRequester } from './share/types.js';
-import type { ShareRecord } from './share/library.js';
+import { SyncFetches } from './sync/sync-fetches.js';
 import { SyncManager } from './sync/sync-manager.js';
 import type { SyncRequester, SyncWatcherOptions } from './sync/types.js';
 
@@ -64,11 +64,6 @@ export interface PeerNodeInit {
   syncWatcher?: SyncWatcherOptions;
 }
 
-/** How long a folder sync download waits for a holder of its missing pieces before giving up. */
-const SYNC_STALL_MS = 5_000;
-/** How long a folder sync download may go without a verified piece before giving up. */
-const SYNC_IDLE_MS = 15_000;
-
 /** One `download_file` of this session, for `show_downloads`. */
 export interface DownloadEntry {
   groupId: string;
@@ -87,7 +82,7 @@ export class PeerNode {
   readonly sync: SyncManager;
   readonly peerId = createPeerId();
   /** Downloads folder sync runs (not listed among the user's downloads). */
-  private readonly syncFetches = new Map<Download, (err: Error) => void>();
+  private readonly syncFetches = new SyncFetches((init) => this.newDownload(init));
   private peerServer: PeerServer | undefined;
   private session: { userId: string; ticketKey: KeyObject } | undefined;
   private readonly downloadList: DownloadEntry[] = [];
@@ -110,7 +105,7 @@ export class PeerNode {
       dataDir: init.dataDir,
       link: init.link,
       shares: this.shares,
-      fetch: (groupId, name, dir) => this.fetchForSync(groupId, name, dir),
+      fetch: (groupId, name, dir) => this.syncFetches.fetch(groupId, name, dir, init.downloadOptions?.stallAfterMs),
       ...(init.pushes ? { pushes: init.pushes } : {}),
       ...(init.syncWatcher ? { watcher: init.syncWatcher } : {}),
     });
@@ -132,7 +127,7 @@ export class PeerNode {
     for (const e of this.downloadList) {
       if (e.groupId === push.data.groupId && e.download.infoHash === push.data.infoHash) e.download.refreshNow();
     }
-    for (const d of this.syncFetches.keys()) if (d.infoHash === push.data.infoHash) d.refreshNow();
+    this.syncFetches.refresh(push.data.infoHash);
   }
 
   /** After a successful login or resume: serve, with tickets checked against `ticketKey`. */
@@ -212,55 +207,6 @@ export class PeerNode {
     return this.lan;
   }
 
-  /**
-   * Fetches `name` of `groupId` into `dir` for folder sync: a download like any other (every
-   * piece and the whole file verified), not listed among the user's downloads nor resumed at
-   * login (the next sync round asks again). Resolves with the verified file once complete;
-   * rejects when it fails or stalls (no online member holds what is missing).
-   */
-  private async fetchForSync(groupId: string, name: string, dir: string): Promise<ShareRecord> {
-    if (!this.session) throw new Error('log in first');
-    const download = new Download({
-      link: this.init.link,
-      groupId,
-      name,
-      dir,
-      peerId: this.peerId,
-      ticketKey: this.session.ticketKey,
-      ...(this.init.selfAddress ? { selfAddress: this.init.selfAddress } : {}),
-      ...(this.init.onPeerEvent ? { onPeerEvent: this.init.onPeerEvent } : {}),
-      ...this.init.downloadOptions,
-      // A version's holders may move on to a newer one meanwhile: give up soon, the next round
-      // decides again from the group's list.
-      stallAfterMs: Math.min(this.init.downloadOptions?.stallAfterMs ?? SYNC_STALL_MS, SYNC_STALL_MS),
-    });
-    let idle: NodeJS.Timeout | undefined;
-    try {
-      return await new Promise<ShareRecord>((resolve, reject) => {
-        this.syncFetches.set(download, reject);
-        // A holder the tracker lists may not serve this version any more (it moved on to a newer
-        // one): without a verified piece for a while, give up; the next round decides afresh.
-        const quiet = (): void => {
-          clearTimeout(idle);
-          idle = setTimeout(() => reject(new Error(`${name}: no piece arrived for ${SYNC_IDLE_MS / 1000} s`)), SYNC_IDLE_MS);
-        };
-        quiet();
-        download.on('pieceVerified', quiet);
-        download.once('completed', () => {
-          const record = download.completed;
-          if (record === undefined) reject(new Error(`${name}: completed without a file`));
-          else resolve(record);
-        });
-        download.once('failed', ({ reason }) => reject(new Error(reason)));
-        download.once('stalled', ({ reason }) => reject(new Error(reason)));
-        download.start().catch(reject);
-      });
-    } finally {
-      clearTimeout(idle);
-      this.syncFetches.delete(download);
-      await download.stop();
-    }
-  }
 
   /**
    * Starts again the downloads this user had running when the client last stopped (or was
@@ -295,18 +241,7 @@ export class PeerNode {
     // One download per destination: a second one would write the same partial file.
     const running = this.downloadList.find((e) => e.groupId === groupId && e.name === name && e.dir === dir && e.download.state === 'downloading');
     if (running) return running;
-    const download = new Download({
-      link: this.init.link,
-      groupId,
-      name,
-      dir,
-      peerId: this.peerId,
-      ticketKey: this.session.ticketKey,
-      ...(this.init.selfAddress ? { selfAddress: this.init.selfAddress } : {}),
-      ...(this.init.onPeerEvent ? { onPeerEvent: this.init.onPeerEvent } : {}),
-      lanPeers: (infoHash) => this.lan?.peersFor(groupId, infoHash) ?? [],
-      ...this.init.downloadOptions,
-    });
+    const download = this.newDownload({ groupId, name, dir });
     const remembered = { groupId, name, dir };
     const entry: DownloadEntry = {
       groupId,
@@ -372,7 +307,7 @@ export class PeerNode {
 
   /** Before logging out: stop serving and downloading until the next login (downloads resume from disk). */
   async logout(): Promise<void> {
-    this.abortSyncFetches();
+    this.syncFetches.abortAll();
     await this.sync.suspend();
     await this.stopServing();
     await this.stopDownloads();
@@ -381,7 +316,7 @@ export class PeerNode {
   }
 
   async stop(): Promise<void> {
-    this.abortSyncFetches();
+    this.syncFetches.abortAll();
     await this.sync.suspend();
     await this.stopServing();
     await this.stopDownloads();
@@ -453,13 +388,24 @@ export class PeerNode {
     return rows.sort((a, b) => b.bytes - a.bytes);
   }
 
-  private async stopDownloads(): Promise<void> {
-    await Promise.all(this.downloadList.map((d) => d.download.stop()));
+  /** A download of this session (its ticket key, peer id and options), for the user or folder sync. */
+  private newDownload(init: { groupId: string; name: string; dir: string; stallAfterMs?: number }): Download {
+    if (!this.session) throw new Error('log in first');
+    const { groupId } = init;
+    return new Download({
+      link: this.init.link,
+      peerId: this.peerId,
+      ticketKey: this.session.ticketKey,
+      ...(this.init.selfAddress ? { selfAddress: this.init.selfAddress } : {}),
+      ...(this.init.onPeerEvent ? { onPeerEvent: this.init.onPeerEvent } : {}),
+      lanPeers: (infoHash) => this.lan?.peersFor(groupId, infoHash) ?? [],
+      ...this.init.downloadOptions,
+      ...init,
+    });
   }
 
-  /** Ends folder sync's downloads (logout, stop): each rejects, and is stopped, at once. */
-  private abortSyncFetches(): void {
-    for (const reject of this.syncFetches.values()) reject(new Error('stopped: logged out'));
+  private async stopDownloads(): Promise<void> {
+    await Promise.all(this.downloadList.map((d) => d.download.stop()));
   }
 
   private async stopServing(): Promise<void> {

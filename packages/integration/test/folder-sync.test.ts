@@ -5,7 +5,9 @@
 // catches up at its next login.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Cleanup, passwordOf, type ClientProcess } from '@groupshare/testkit';
+import type { ClientProcess } from '@groupshare/testkit/client-process';
+import { Cleanup } from '@groupshare/testkit/scenario';
+import { passwordOf } from '@groupshare/tracker/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GROUP, peerSwarm } from './robustness/peer-swarm.js';
 

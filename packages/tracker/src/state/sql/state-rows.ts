@@ -1,6 +1,6 @@
 /**
  * The state rows that apply.ts reads and writes, and the lookups a mutation makes before it
- * writes (store-types.ts, `TxReader`), as prepared better-sqlite3 statements on the writer
+ * writes (`TxReader`, ../tx-reads.ts), as prepared better-sqlite3 statements on the writer
  * connection (the one under Prisma's writer client, so they join its transaction).
  *
  * Why not Prisma here: applying an op is about ten row reads and writes, and through Prisma each
@@ -8,8 +8,9 @@
  * at ~150 writes/s. Prepared once, a statement runs in microseconds, synchronously.
  *
  * schema.prisma stays the single source of truth: the tables and columns are the ones declared
- * in schema.ts, which `schema.test.ts` holds to it, and `state-rows.test.ts` checks that every row written here reads back through Prisma exactly
- * as a Prisma write would store it (dates as Prisma's text form, booleans as 0/1, bytes as blobs).
+ * in schema.ts, which `schema.test.ts` holds to it, and `state-rows.test.ts` checks that every
+ * row written here is stored exactly as a Prisma write would store it (dates as Prisma's text
+ * form, booleans as 0/1, bytes as blobs).
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { columnList, rowDecoder, sqlBool, sqlDate, type Row } from './schema.js';

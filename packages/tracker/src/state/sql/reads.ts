@@ -7,7 +7,8 @@
  * a millisecond of the tracker's one event-loop thread (building the plan, preparing the SQL
  * again, converting every value and row), while SQLite answers these indexed lookups in
  * microseconds; a list_files took four such queries, so the tracker topped out near 200
- * requests/s (docs/benchmarks.md, "Tracker"). Writes go through the store (store.ts, state-rows.ts).
+ * requests/s (docs/benchmarks.md, "Tracker"). Writes go through the store (store.ts,
+ * state-rows.ts).
  *
  * Why a cache: even here, turning rows into JavaScript objects costs a few microseconds a row,
  * and list_files reads every share of the group (250 rows for 25 files with 10 peers each), so
@@ -18,8 +19,9 @@
  *
  * The Prisma schema stays the source of truth: the tables and columns below are declared in
  * schema.ts, which schema.test.ts holds to schema.prisma, and reads.test.ts checks every
- * statement against Prisma's own reading of the same rows. Like Prisma's reader connection, this one is
- * `query_only`, and under WAL every read sees committed data and never waits for the writer.
+ * statement against Prisma's own reading of the same rows. Like Prisma's reader connection, this
+ * one is `query_only`, and under WAL every read sees committed data and never waits for the
+ * writer.
  */
 import Database from 'better-sqlite3';
 import { columnList, rowDecoder, type Row } from './schema.js';
@@ -27,7 +29,7 @@ import { columnList, rowDecoder, type Row } from './schema.js';
 const FILE_COLUMNS = ['infoHash', 'name', 'size', 'sha1', 'pieceLength', 'sharedBy', 'createdAt'] as const;
 const SHARE_COLUMNS = ['infoHash', 'userId', 'peerAddress', 'bitfield', 'complete', 'serving'] as const;
 
-/** A shared file without its piece hashes (what a summary needs); `size` is at most 2^44, exact as a number. */
+/** A shared file without its piece hashes (what a summary needs); `size` (≤ 2^44) is exact. */
 export type FileRow = Row<'SharedFile', (typeof FILE_COLUMNS)[number]>;
 
 export type FileRowWithPieces = Row<'SharedFile', (typeof FILE_COLUMNS)[number] | 'pieces'>;

@@ -19,7 +19,10 @@ export type FieldType = 'String' | 'Int' | 'BigInt' | 'DateTime' | 'Bytes' | 'Bo
 /** A column's Prisma type; `?` when the field is optional (nullable). */
 export type ColumnType = FieldType | `${FieldType}?`;
 
-/** Every table a hot path touches, with its columns in schema.prisma's order. */
+/**
+ * Every model of schema.prisma, with its columns in schema.prisma's order: the hot paths touch
+ * them all (the snapshot dump copies every state table; the log, snapshot and replica rows).
+ */
 export const TABLES = {
   User: { id: 'String', passwordHash: 'String', createdAt: 'DateTime', createdHlc: 'String', lastLoginAt: 'DateTime?' },
   Session: { tokenHash: 'String', userId: 'String', peerAddress: 'String?', createdAt: 'DateTime', expiresAt: 'DateTime' },

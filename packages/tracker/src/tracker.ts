@@ -23,7 +23,7 @@ import { CLOSE_GRACE_MS, LAGGING_AFTER_MS, DEFAULT_COMPACTION, DEFAULT_EVICT_AFT
 import { openDatabase, type TrackerDatabase } from './db/open-database.js';
 import { createTrackerLogger, type TrackerLog } from './logger.js';
 import { TrackerQueries } from './state/queries.js';
-import { SqlReads } from './state/sql-reads.js';
+import { SqlReads } from './state/sql/reads.js';
 import { ReplicationLinks, registerReplicationRoute } from './replication/peer-links.js';
 import type { PeerLinkStatus } from './replication/peer-link.js';
 import { Compactor } from './replication/compactor.js';
@@ -129,7 +129,7 @@ export class Tracker {
     readonly app: FastifyInstance,
     readonly services: TrackerServices,
     private readonly db: TrackerDatabase,
-    /** The hot reads' own connection (state/sql-reads.ts), closed with the database. */
+    /** The hot reads' own connection (state/sql/reads.ts), closed with the database. */
     private readonly sql: SqlReads,
   ) {}
 

@@ -28,7 +28,7 @@ export function isRegistrationOpen(services: Pick<TrackerServices, 'reader'>): P
  */
 export async function setRegistration(services: Pick<TrackerServices, 'store' | 'log'>, open: boolean): Promise<boolean> {
   const { value: changed } = await services.store.mutate(async (w) => {
-    if ((await registrationOpen(w.tx)) === open) return false;
+    if ((await w.read.registrationOpen()) === open) return false;
     await w.commit({ kind: 'registration_set', open });
     return true;
   });

@@ -51,18 +51,14 @@ export async function addUser(services: Services, userId: string, password: stri
  */
 export async function removeUser(services: Services, userId: string): Promise<RemovedUser> {
   const { value, effects } = await services.store.mutate(async (w) => {
-    if (!(await w.tx.user.findUnique({ where: { id: userId } }))) throw noSuchUser(userId);
-    const where = { where: { userId } };
-    const sessions = await w.tx.session.count(where);
-    const shares = await w.tx.share.count(where);
-    const requests = await w.tx.joinRequest.count(where);
-    const memberships = await w.tx.membership.findMany({ ...where, orderBy: { groupId: 'asc' }, include: { group: { select: { ownerId: true } } } });
+    if (!w.read.userExists(userId)) throw noSuchUser(userId);
+    const { sessions, shares, requests, memberships } = await w.read.userFootprint(userId);
     await w.commit({ kind: 'user_removed', userId });
     const groups: GroupLeft[] = [];
     for (const m of memberships) {
-      const after = await w.tx.group.findUnique({ where: { id: m.groupId } });
-      if (!after) groups.push({ groupId: m.groupId, outcome: 'deleted' });
-      else if (m.group.ownerId === userId) groups.push({ groupId: m.groupId, outcome: 'handed-on', newOwner: after.ownerId });
+      const after = w.read.groupOwner(m.groupId);
+      if (after === undefined) groups.push({ groupId: m.groupId, outcome: 'deleted' });
+      else if (m.ownerId === userId) groups.push({ groupId: m.groupId, outcome: 'handed-on', newOwner: after });
       else groups.push({ groupId: m.groupId, outcome: 'member' });
     }
     return { userId, sessions, groups, shares, requests };
@@ -79,8 +75,8 @@ export async function resetPassword(services: Services, userId: string, password
   await requireUser(services, userId);
   const passwordHash = await limited(() => services.hasher.hash(password));
   const { value: sessions, effects } = await services.store.mutate(async (w) => {
-    if (!(await w.tx.user.findUnique({ where: { id: userId } }))) throw noSuchUser(userId);
-    const count = await w.tx.session.count({ where: { userId } });
+    if (!w.read.userExists(userId)) throw noSuchUser(userId);
+    const count = await w.read.sessionCount(userId);
     await w.commit({ kind: 'password_reset', userId, passwordHash });
     return count;
   });

@@ -9,7 +9,8 @@ import type { RegistrationLimit } from '../auth/registration-limit.js';
 import type { TicketIssuer } from '../auth/tickets.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { TrackerQueries } from '../state/queries.js';
-import type { TrackerStore, Tx } from '../state/store.js';
+import type { TrackerStore } from '../state/store.js';
+import type { TxReader } from '../state/tx-reads.js';
 import type { ClientConnection, ConnectionSession } from './client-connection.js';
 import type { ClientHub } from './hub.js';
 
@@ -58,12 +59,11 @@ export function requireSession(ctx: HandlerContext): ConnectionSession {
  * The group exists and the user belongs to it. Checked before anything about the group's
  * files, so a non-member learns nothing about which files exist.
  */
-export async function requireMember(tx: Tx | PrismaClient, groupId: string, userId: string): Promise<{ ownerId: string }> {
-  const group = await tx.group.findUnique({ where: { id: groupId } });
-  if (!group) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${groupId}"`);
-  const membership = await tx.membership.findUnique({ where: { groupId_userId: { groupId, userId } } });
-  if (!membership) throw new ProtocolError('ERR_NOT_MEMBER', `you are not a member of group "${groupId}"`);
-  return group;
+export function requireMember(read: Pick<TxReader, 'groupOwner' | 'isMember'>, groupId: string, userId: string): { ownerId: string } {
+  const ownerId = read.groupOwner(groupId);
+  if (ownerId === undefined) throw noSuchGroup(groupId);
+  if (!read.isMember(groupId, userId)) throw notMember(groupId);
+  return { ownerId };
 }
 
 /**
@@ -72,15 +72,30 @@ export async function requireMember(tx: Tx | PrismaClient, groupId: string, user
  */
 export function requireMemberToRead(ctx: HandlerContext, groupId: string, userId: string): { ownerId: string } {
   const found = ctx.services.queries.membership(groupId, userId);
-  if (!found) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${groupId}"`);
-  if (!found.member) throw new ProtocolError('ERR_NOT_MEMBER', `you are not a member of group "${groupId}"`);
+  if (!found) throw noSuchGroup(groupId);
+  if (!found.member) throw notMember(groupId);
   return { ownerId: found.ownerId };
 }
 
-export async function requireOwner(tx: Tx | PrismaClient, groupId: string, userId: string): Promise<void> {
-  const group = await tx.group.findUnique({ where: { id: groupId } });
-  if (!group) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${groupId}"`);
-  if (group.ownerId !== userId) {
-    throw new ProtocolError('ERR_NOT_GROUP_OWNER', `only the owner of group "${groupId}" (${group.ownerId}) can do that`);
-  }
+/** The group exists and the user owns it (inside a mutation: as of its transaction). */
+export function requireOwner(read: Pick<TxReader, 'groupOwner'>, groupId: string, userId: string): void {
+  checkOwner(read.groupOwner(groupId), groupId, userId);
+}
+
+/** {@link requireOwner} for a read outside a mutation (list_requests), on the read connection. */
+export function requireOwnerToRead(ctx: HandlerContext, groupId: string, userId: string): void {
+  checkOwner(ctx.services.queries.membership(groupId, userId)?.ownerId, groupId, userId);
+}
+
+function checkOwner(ownerId: string | undefined, groupId: string, userId: string): void {
+  if (ownerId === undefined) throw noSuchGroup(groupId);
+  if (ownerId !== userId) throw new ProtocolError('ERR_NOT_GROUP_OWNER', `only the owner of group "${groupId}" (${ownerId}) can do that`);
+}
+
+function noSuchGroup(groupId: string): ProtocolError {
+  return new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${groupId}"`);
+}
+
+function notMember(groupId: string): ProtocolError {
+  return new ProtocolError('ERR_NOT_MEMBER', `you are not a member of group "${groupId}"`);
 }

@@ -30,16 +30,16 @@ export const fileHandlers: FileHandlers = {
     }
     const hash = infoHash({ name: req.name, length: req.size, pieceLength: req.pieceLength, pieces: Buffer.from(req.pieces, 'hex') });
     const { value: alreadyShared, effects } = await ctx.services.store.mutate(async (w) => {
-      await requireMember(w.tx, req.groupId, userId);
-      const existing = await w.tx.sharedFile.findUnique({ where: { groupId_name: { groupId: req.groupId, name: req.name } } });
-      if (existing && existing.infoHash !== hash) {
+      requireMember(w.read, req.groupId, userId);
+      const existing = w.read.fileNamed(req.groupId, req.name);
+      if (existing !== undefined && existing !== hash) {
         throw new ProtocolError(
           'ERR_FILE_NAME_TAKEN',
           `group "${req.groupId}" already has a different file named "${req.name}"; rename yours to share it`,
         );
       }
-      if (existing) {
-        const share = await w.tx.share.findUnique({ where: { groupId_infoHash_userId: { groupId: req.groupId, infoHash: hash, userId } } });
+      if (existing !== undefined) {
+        const share = w.read.share(req.groupId, hash, userId);
         // Sharing again is a no-op, unless a login or logout since paused the share.
         if (share?.complete && share.serving && share.peerAddress === peerAddress) return true;
       }
@@ -103,12 +103,12 @@ export const fileHandlers: FileHandlers = {
   async update_pieces(ctx, req) {
     const { userId, account, peerAddress } = requirePeerAddress(ctx);
     const { value } = await ctx.services.store.mutate(async (w) => {
-      await requireMember(w.tx, req.groupId, userId);
+      requireMember(w.read, req.groupId, userId);
       const key = { groupId: req.groupId, infoHash: req.infoHash };
-      const file = await w.tx.sharedFile.findUnique({ where: { groupId_infoHash: key } });
+      const file = w.read.file(req.groupId, req.infoHash);
       if (!file) throw noSuchFile(req.groupId, `with info-hash ${req.infoHash}`);
-      const count = pieceCount(Number(file.size), file.pieceLength);
-      const share = await w.tx.share.findUnique({ where: { groupId_infoHash_userId: { ...key, userId } } });
+      const count = pieceCount(file.size, file.pieceLength);
+      const share = w.read.share(req.groupId, req.infoHash, userId);
       const reported = req.bitfield !== undefined ? parseBitfield(req.bitfield, count) : new Bitfield(count);
       for (const index of req.have ?? []) {
         if (index >= count) throw new ProtocolError('ERR_BAD_MESSAGE', `piece ${index} is out of range: the file has ${count} pieces`);
@@ -130,7 +130,7 @@ export const fileHandlers: FileHandlers = {
       const before = current.toBase64();
       const after = bits.toBase64();
       // A first report with no pieces registers a downloader, so get_peers can list it to others.
-      const unchanged = share !== null && share.serving && after === before && share.peerAddress === peerAddress;
+      const unchanged = share !== undefined && share.serving && after === before && share.peerAddress === peerAddress;
       if (unchanged) return { count: bits.count(), complete: bits.isComplete() };
       await w.commit({ kind: 'pieces_updated', account, ...key, userId, peerAddress, bitfield: after });
       return { count: bits.count(), complete: bits.isComplete() };
@@ -141,14 +141,12 @@ export const fileHandlers: FileHandlers = {
   async stop_share(ctx, req) {
     const { userId, account } = requireSession(ctx);
     const { value: withdrawn, effects } = await ctx.services.store.mutate(async (w) => {
-      await requireMember(w.tx, req.groupId, userId);
-      const file = await w.tx.sharedFile.findUnique({ where: { groupId_name: { groupId: req.groupId, name: req.name } } });
-      if (!file) throw noSuchFile(req.groupId, `"${req.name}"`);
-      const key = { groupId: req.groupId, infoHash: file.infoHash };
-      const share = await w.tx.share.findUnique({ where: { groupId_infoHash_userId: { ...key, userId } } });
-      if (!share) throw new ProtocolError('ERR_NO_SUCH_FILE', `you are not sharing "${req.name}" in group "${req.groupId}"`);
-      await w.commit({ kind: 'share_stopped', account, ...key, userId });
-      return (await w.tx.sharedFile.findUnique({ where: { groupId_infoHash: key } })) === null;
+      requireMember(w.read, req.groupId, userId);
+      const infoHash = w.read.fileNamed(req.groupId, req.name);
+      if (infoHash === undefined) throw noSuchFile(req.groupId, `"${req.name}"`);
+      if (!w.read.share(req.groupId, infoHash, userId)) throw new ProtocolError('ERR_NO_SUCH_FILE', `you are not sharing "${req.name}" in group "${req.groupId}"`);
+      await w.commit({ kind: 'share_stopped', account, groupId: req.groupId, infoHash, userId });
+      return w.read.file(req.groupId, infoHash) === undefined;
     });
     ctx.services.hub.deliver(effects);
     ctx.services.log.info({ event: 'share_stopped', groupId: req.groupId, name: req.name, userId, withdrawn }, 'share stopped');

@@ -3,7 +3,7 @@
  * reject_request, list_members.
  */
 import { ProtocolError } from '@groupshare/protocol';
-import { requireMember, requireMemberToRead, requireOwner, requireSession, type HandlerContext, type HandlerTable } from './context.js';
+import { requireMember, requireMemberToRead, requireOwner, requireOwnerToRead, requireSession, type HandlerContext, type HandlerTable } from './context.js';
 
 type GroupHandlers = Pick<
   HandlerTable,
@@ -15,9 +15,8 @@ function resolveRequest(accepted: boolean) {
     const { userId, account } = requireSession(ctx);
     const { store, hub, log } = ctx.services;
     const { effects } = await store.mutate(async (w) => {
-      await requireOwner(w.tx, req.groupId, userId);
-      const request = await w.tx.joinRequest.findUnique({ where: { groupId_userId: { groupId: req.groupId, userId: req.userId } } });
-      if (!request) throw new ProtocolError('ERR_NO_SUCH_REQUEST', `${req.userId} has not asked to join "${req.groupId}"`);
+      requireOwner(w.read, req.groupId, userId);
+      if (!w.read.hasRequest(req.groupId, req.userId)) throw new ProtocolError('ERR_NO_SUCH_REQUEST', `${req.userId} has not asked to join "${req.groupId}"`);
       await w.commit({ kind: 'join_resolved', account, groupId: req.groupId, userId: req.userId, accepted, by: userId });
     });
     hub.deliver(effects);
@@ -31,7 +30,7 @@ export const groupHandlers: GroupHandlers = {
   async create_group(ctx, req) {
     const { userId, account } = requireSession(ctx);
     await ctx.services.store.mutate(async (w) => {
-      if (await w.tx.group.findUnique({ where: { id: req.groupId } })) {
+      if (w.read.groupOwner(req.groupId) !== undefined) {
         throw new ProtocolError('ERR_GROUP_EXISTS', `group "${req.groupId}" already exists`);
       }
       await w.commit({ kind: 'group_created', account, groupId: req.groupId, ownerId: userId });
@@ -48,13 +47,13 @@ export const groupHandlers: GroupHandlers = {
   async join_group(ctx, req) {
     const { userId, account } = requireSession(ctx);
     const { effects } = await ctx.services.store.mutate(async (w) => {
-      const group = await w.tx.group.findUnique({ where: { id: req.groupId } });
-      if (!group) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${req.groupId}"`);
-      if (await w.tx.membership.findUnique({ where: { groupId_userId: { groupId: req.groupId, userId } } })) {
+      const ownerId = w.read.groupOwner(req.groupId);
+      if (ownerId === undefined) throw new ProtocolError('ERR_NO_SUCH_GROUP', `there is no group "${req.groupId}"`);
+      if (w.read.isMember(req.groupId, userId)) {
         throw new ProtocolError('ERR_ALREADY_MEMBER', `you are already a member of "${req.groupId}"`);
       }
-      if (await w.tx.joinRequest.findUnique({ where: { groupId_userId: { groupId: req.groupId, userId } } })) {
-        throw new ProtocolError('ERR_ALREADY_REQUESTED', `you have already asked to join "${req.groupId}"; the owner (${group.ownerId}) has not answered yet`);
+      if (w.read.hasRequest(req.groupId, userId)) {
+        throw new ProtocolError('ERR_ALREADY_REQUESTED', `you have already asked to join "${req.groupId}"; the owner (${ownerId}) has not answered yet`);
       }
       await w.commit({ kind: 'join_requested', account, groupId: req.groupId, userId });
     });
@@ -66,11 +65,11 @@ export const groupHandlers: GroupHandlers = {
   async leave_group(ctx, req) {
     const { userId, account } = requireSession(ctx);
     const { value, effects } = await ctx.services.store.mutate(async (w) => {
-      const before = await requireMember(w.tx, req.groupId, userId);
+      const before = requireMember(w.read, req.groupId, userId);
       await w.commit({ kind: 'member_left', account, groupId: req.groupId, userId });
-      const after = await w.tx.group.findUnique({ where: { id: req.groupId } });
-      const newOwner = after && after.ownerId !== before.ownerId ? after.ownerId : null;
-      return { groupDeleted: after === null, newOwner };
+      const after = w.read.groupOwner(req.groupId);
+      const newOwner = after !== undefined && after !== before.ownerId ? after : null;
+      return { groupDeleted: after === undefined, newOwner };
     });
     ctx.services.hub.deliver(effects);
     ctx.services.log.info({ event: 'member_left', groupId: req.groupId, userId, ...value }, 'member left group');
@@ -79,7 +78,7 @@ export const groupHandlers: GroupHandlers = {
 
   async list_requests(ctx, req) {
     const { userId } = requireSession(ctx);
-    await requireOwner(ctx.services.reader, req.groupId, userId);
+    requireOwnerToRead(ctx, req.groupId, userId);
     return { requests: await ctx.services.queries.listRequests(req.groupId) };
   },
 

@@ -63,8 +63,8 @@ export async function createUser(
   await store.mutate(async (w) => {
     // Checked again under the write lock: another registration, or the operator, may have
     // acted while the password was hashed.
-    if (opts.selfService && !(await registrationOpen(w.tx))) throw registrationClosed();
-    if (await w.tx.user.findUnique({ where: { id: userId } })) throw userExists(userId);
+    if (opts.selfService && !(await w.read.registrationOpen())) throw registrationClosed();
+    if (w.read.userExists(userId)) throw userExists(userId);
     await w.commit({ kind: 'user_created', userId, passwordHash });
   });
 }

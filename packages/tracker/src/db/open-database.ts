@@ -20,7 +20,7 @@ export interface TrackerDatabase {
   reader: PrismaClient;
   /**
    * The better-sqlite3 connections under `prisma` and `reader`, for the store's hot paths
-   * (state/rows.ts, log-table.ts, fast-tx.ts), where Prisma's per-query cost (query interpreter,
+   * (state/sql/: state-rows.ts, log-table.ts), where Prisma's per-query cost (query interpreter,
    * a statement prepared per query) would bound the write rate. Statements on `sqlite.writer`
    * run inside whatever transaction is open on `prisma`'s connection, and the other way round:
    * it is one connection.

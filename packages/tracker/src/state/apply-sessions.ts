@@ -6,7 +6,7 @@
  */
 import type { Op } from '@groupshare/protocol';
 import type { EndSessionEffect } from './effects.js';
-import type { StateRows } from './rows.js';
+import type { StateRows } from './sql/state-rows.js';
 
 /**
  * Sessions one user may hold; a login beyond it ends their oldest. A part of the replicated

@@ -13,7 +13,7 @@
 import { Bitfield, pieceCount, type Op } from '@groupshare/protocol';
 import { applySessionClosed, applySessionOpened, applySessionsExpired } from './apply-sessions.js';
 import type { Effect } from './effects.js';
-import type { StateRows } from './rows.js';
+import type { StateRows } from './sql/state-rows.js';
 import { REGISTRATION_SETTING } from './settings.js';
 
 /** Where the op sits in the log: its HLC is its identity in conflicts and account checks. */
@@ -23,7 +23,7 @@ export interface OpMeta {
 
 /**
  * Applies `op` to the rows, inside the caller's transaction. Synchronous: every read and write
- * is a prepared statement (rows.ts), so a batch of ops is applied without yielding.
+ * is a prepared statement (sql/state-rows.ts), so a batch of ops is applied without yielding.
  */
 export function applyOp(rows: StateRows, op: Op, meta: OpMeta): Effect[] {
   const at = op.at;

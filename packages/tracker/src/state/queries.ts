@@ -9,7 +9,7 @@
  */
 import { Bitfield, pieceCount, type FileDetail, type FileSummary, type GroupSummary, type Holder, type PeerInfo } from '@groupshare/protocol';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { FileRow, GroupFiles, MembershipRow, ShareRow, SqlReads } from './sql-reads.js';
+import type { FileRow, GroupFiles, MembershipRow, ShareRow, SqlReads } from './sql/reads.js';
 
 /** Who is online (the client hub): a share counts only while its peer is. */
 export interface Presence {

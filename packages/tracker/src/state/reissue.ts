@@ -18,7 +18,7 @@
  */
 import type { Op, ReplicatedOp, Vector } from '@groupshare/protocol';
 import { hlcDate, type HybridClock } from './hlc.js';
-import type { LogTable } from './log-table.js';
+import type { LogTable } from './sql/log-table.js';
 
 /**
  * Re-stamps in the log the ops of `origin` that `snapshot` does not cover, if any of them is at

@@ -7,10 +7,10 @@ import type { ReplicatedOp } from '@groupshare/protocol';
 import type { Database } from 'better-sqlite3';
 import { applyOp } from './apply.js';
 import type { Effect } from './effects.js';
-import type { LogTable } from './log-table.js';
 import { keysOverlap, opKeys } from './op-keys.js';
-import type { StateRows } from './rows.js';
-import { clearState, loadState } from './snapshot.js';
+import { clearState, loadState } from './sql/dump.js';
+import type { LogTable } from './sql/log-table.js';
+import type { StateRows } from './sql/state-rows.js';
 
 /** Past this many later ops, checking commutation costs about as much as a rebuild. */
 const MAX_COMMUTE_CHECK = 5_000;

@@ -3,13 +3,15 @@
  * tracker holds the same values. A key that was never set has its default.
  */
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { Tx } from './store.js';
 
 /** Whether clients may `register` themselves: `open` (the default) or `closed`. */
 export const REGISTRATION_SETTING = 'registration';
 
-/** Whether registration is open, as `db` sees it (inside a mutation: as of its transaction). */
-export async function registrationOpen(db: Tx | PrismaClient): Promise<boolean> {
-  const row = await db.setting.findUnique({ where: { key: REGISTRATION_SETTING } });
+/**
+ * Whether registration is open, as `prisma` sees it: the read-only client sees the last commit;
+ * the writer's client, inside a mutation, that mutation's transaction (tx-reads.ts).
+ */
+export async function registrationOpen(prisma: PrismaClient): Promise<boolean> {
+  const row = await prisma.setting.findUnique({ where: { key: REGISTRATION_SETTING } });
   return row?.value !== 'closed';
 }

@@ -4,17 +4,16 @@
  */
 import type { Op, ReplicatedOp, Vector } from '@groupshare/protocol';
 import type Database from 'better-sqlite3';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Effect } from './effects.js';
-
-export type Tx = Prisma.TransactionClient;
+import type { TxReader } from './tx-reads.js';
 
 /** An op as a handler writes it; the store stamps `at`. */
 export type OpBody = Op extends infer O ? (O extends Op ? Omit<O, 'at'> : never) : never;
 
-/** What a mutation sees: a client for reads (inside the transaction), and `commit` for writes. */
+/** What a mutation sees: named reads (inside the transaction), and `commit` for writes. */
 export interface Writer {
-  readonly tx: Tx;
+  readonly read: TxReader;
   /** Applies an op now (later reads in this transaction see it) and logs it. */
   commit(body: OpBody): Promise<Op>;
 }

@@ -9,29 +9,29 @@
  * every op after it (op-keys.ts), and otherwise the state is rebuilt from the log, so the
  * result never depends on the order ops arrived in (docs/replication.md).
  *
- * Ops are applied with prepared statements on the writer connection (rows.ts, log-table.ts);
- * handlers still read through Prisma (`Writer.tx`), on that same connection, so they see the
- * open transaction. Reads for replication and compaction use the read-only connection, which
- * sees committed ops only.
+ * Ops are applied with prepared statements on the writer connection (sql/state-rows.ts,
+ * sql/log-table.ts); handlers read through named lookups (`Writer.read`, tx-reads.ts) on that
+ * same connection, so they see the open transaction. Reads for replication and compaction use
+ * the read-only connection, which sees committed ops only.
  */
 import type { Op, ReplicatedOp, Vector } from '@groupshare/protocol';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { RemoteSender, ReplicaStore } from '../replication/replica-store.js';
 import { applyOp } from './apply.js';
 import type { Effect } from './effects.js';
-import { fastTx } from './fast-tx.js';
-import type { LoggedOp, MutationResult, Pending, SnapshotCapture, StoreDatabase, Tx, Writer } from './store-types.js';
 import { HybridClock, hlcDate } from './hlc.js';
-import { LogTable } from './log-table.js';
-import { StateRows } from './rows.js';
 import { reissueOwnOps } from './reissue.js';
 import { commutesWithLater, opId, rebuildState } from './replay.js';
-import { dumpStateInTurns } from './snapshot.js';
+import { captureState } from './sql/dump.js';
+import { LogTable } from './sql/log-table.js';
+import { StateRows } from './sql/state-rows.js';
+import type { LoggedOp, MutationResult, Pending, SnapshotCapture, StoreDatabase, Writer } from './store-types.js';
+import { TxReads, type TxReader } from './tx-reads.js';
 import { WriteQueue } from './write-queue.js';
 
-export type { MutationResult, OpBody, SnapshotCapture, StoreDatabase, Tx, Writer } from './store-types.js';
+export type { MutationResult, OpBody, SnapshotCapture, StoreDatabase, Writer } from './store-types.js';
 
 /** Log rows read per query when a pump's cursor is behind what is in memory. */
 const REPLAY_PAGE = 1_000;
@@ -45,8 +45,8 @@ export class TrackerStore implements ReplicaStore {
   readonly prisma: PrismaClient;
   private readonly db: Database.Database;
   private readonly file: string;
-  /** What handlers read through inside a mutation (fast-tx.ts). */
-  private readonly tx: Tx;
+  /** What handlers read through inside a mutation (tx-reads.ts). */
+  private readonly reads: TxReader;
   private readonly rows: StateRows;
   /** The log on the writer connection (inside transactions). */
   private readonly log: LogTable;
@@ -86,7 +86,7 @@ export class TrackerStore implements ReplicaStore {
     this.db = database.sqlite.writer;
     this.file = database.file;
     this.rows = new StateRows(this.db);
-    this.tx = fastTx(this.prisma, this.db);
+    this.reads = new TxReads(this.rows, this.prisma);
     this.log = new LogTable(this.db);
     this.committed = new LogTable(database.sqlite.reader);
     this.queue = new WriteQueue<Pending>({
@@ -146,7 +146,7 @@ export class TrackerStore implements ReplicaStore {
       const ops: Op[] = [];
       const writer: Writer = {
         // On the connection that holds the open transaction, so it sees this job's writes.
-        tx: this.tx,
+        read: this.reads,
         commit: async (body) => {
           const hlc = this.clock.now();
           const op = { ...body, at: hlcDate(hlc) } as Op;
@@ -290,19 +290,7 @@ export class TrackerStore implements ReplicaStore {
    */
   async captureSnapshot(): Promise<SnapshotCapture | undefined> {
     if (!this.maxHlc || (this.snapshot && this.maxHlc <= this.snapshot.horizon)) return undefined;
-    const connection = new Database(this.file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
-    try {
-      connection.prepare('BEGIN').run();
-      // This first read pins the read transaction to the last commit; no commit can happen
-      // between it and the figures below (no await in between).
-      const lastIndex = (connection.prepare('SELECT max("idx") FROM "OpLog"').pluck().safeIntegers(false).get() as number | null) ?? 0;
-      const head = { horizon: this.maxHlc, vector: this.vectorNow(), lastIndex, generation: this.generation };
-      const capture = { ...head, rows: await dumpStateInTurns(connection) };
-      connection.prepare('COMMIT').run();
-      return capture;
-    } finally {
-      connection.close();
-    }
+    return captureState(this.file, BUSY_TIMEOUT_MS, () => ({ horizon: this.maxHlc, vector: this.vectorNow(), generation: this.generation }));
   }
 
   /**

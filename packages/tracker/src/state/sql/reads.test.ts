@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type TrackerDatabase } from '../db/open-database.js';
-import { TrackerQueries } from './queries.js';
-import { SqlReads } from './sql-reads.js';
+import { openDatabase, type TrackerDatabase } from '../../db/open-database.js';
+import { TrackerQueries } from '../queries.js';
+import { SqlReads } from './reads.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'groupshare-sql-reads-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,33 +1,19 @@
 /**
- * The state rows that apply.ts reads and writes, as prepared better-sqlite3 statements on the
- * writer connection (the one under Prisma's writer client, so they join its transaction).
+ * The state rows that apply.ts reads and writes, and the lookups a mutation makes before it
+ * writes (`TxReader`, ../tx-reads.ts), as prepared better-sqlite3 statements on the writer
+ * connection (the one under Prisma's writer client, so they join its transaction).
  *
  * Why not Prisma here: applying an op is about ten row reads and writes, and through Prisma each
  * costs its query interpreter and a freshly prepared statement (~0.1 ms), which bounded a tracker
  * at ~150 writes/s. Prepared once, a statement runs in microseconds, synchronously.
  *
- * schema.prisma stays the single source of truth: the tables and columns are the ones its
- * migrations create (a wrong name fails when the statement is prepared, i.e. when any store
- * opens), and `rows.test.ts` checks that every row written here reads back through Prisma exactly
- * as a Prisma write would store it (dates as Prisma's text form, booleans as 0/1, bytes as blobs).
+ * schema.prisma stays the single source of truth: the tables and columns are the ones declared
+ * in schema.ts, which `schema.test.ts` holds to it, and `state-rows.test.ts` checks that every
+ * row written here is stored exactly as a Prisma write would store it (dates as Prisma's text
+ * form, booleans as 0/1, bytes as blobs).
  */
 import type { Database, Statement } from 'better-sqlite3';
-
-/**
- * A date as Prisma's better-sqlite3 adapter stores a DateTime (its default `iso8601` format):
- * ISO 8601 with `+00:00` for `Z`. Throws a RangeError for an invalid date, as Prisma would.
- */
-export function sqlDate(value: string | Date | number): string {
-  if (typeof value === 'string' && value === lastDate.in) return lastDate.out;
-  const out = new Date(value).toISOString().replace('Z', '+00:00');
-  if (typeof value === 'string') lastDate = { in: value, out };
-  return out;
-}
-/** An op's `at` is stored two or three times (row, share, conflict): convert it once. */
-let lastDate = { in: '', out: '' };
-
-/** A SQLite boolean as Prisma stores it. */
-const sqlBool = (value: boolean): number => (value ? 1 : 0);
+import { columnList, rowDecoder, sqlBool, sqlDate, type Row } from './schema.js';
 
 export interface ShareRow {
   groupId: string;
@@ -41,6 +27,11 @@ export interface ShareRow {
   /** ISO 8601 */
   updatedAt: string;
 }
+
+const SHARE_STATE = ['peerAddress', 'bitfield', 'complete', 'serving'] as const;
+/** A user's share of a file as a mutation checks it (share_file, update_pieces, stop_share). */
+export type ShareState = Row<'Share', (typeof SHARE_STATE)[number]>;
+const toShareState = rowDecoder('Share', SHARE_STATE);
 
 export interface SharedFileRow {
   groupId: string;
@@ -97,7 +88,7 @@ export class StateRows {
       insertRequest: p('INSERT INTO "JoinRequest" ("groupId", "userId", "requestedAt") VALUES (?, ?, ?)'),
       deleteRequest: p('DELETE FROM "JoinRequest" WHERE "groupId" = ? AND "userId" = ?'),
       fileByHash: p('SELECT "name", "size", "pieceLength" FROM "SharedFile" WHERE "groupId" = ? AND "infoHash" = ?'),
-      fileNameTaken: p('SELECT 1 FROM "SharedFile" WHERE "groupId" = ? AND "name" = ?').pluck(),
+      fileNamed: p('SELECT "infoHash" FROM "SharedFile" WHERE "groupId" = ? AND "name" = ?').pluck(),
       insertFile: p(
         'INSERT INTO "SharedFile" ("groupId", "infoHash", "name", "size", "sha1", "pieceLength", "pieces", "sharedBy", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -106,6 +97,7 @@ export class StateRows {
         'INSERT INTO "Share" ("groupId", "infoHash", "userId", "peerAddress", "bitfield", "complete", "serving", "updatedAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT ("groupId", "infoHash", "userId") DO UPDATE SET "peerAddress" = excluded."peerAddress", "bitfield" = excluded."bitfield", "complete" = excluded."complete", "serving" = excluded."serving", "updatedAt" = excluded."updatedAt"',
       ),
+      share: p(`SELECT ${columnList('Share', SHARE_STATE)} FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? AND "userId" = ?`),
       shareServing: p('SELECT "serving" FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? AND "userId" = ?').pluck(),
       pauseSharesAt: p('UPDATE "Share" SET "serving" = 0 WHERE "userId" = ? AND "peerAddress" = ? AND "serving" = 1'),
       downloadersOf: p('SELECT "userId" FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? AND "complete" = 0 AND "serving" = 1').pluck(),
@@ -126,6 +118,10 @@ export class StateRows {
   /** The user's current registration (its HLC), or undefined if there is no such user. */
   userAccount(userId: string): string | undefined {
     return this.s.userAccount.get(userId) as string | undefined;
+  }
+
+  userExists(userId: string): boolean {
+    return this.userAccount(userId) !== undefined;
   }
 
   insertUser(u: { id: string; passwordHash: string; createdAt: string; createdHlc: string }): void {
@@ -224,8 +220,13 @@ export class StateRows {
     return this.s.fileByHash.get(groupId, infoHash) as { name: string; size: number; pieceLength: number } | undefined;
   }
 
+  /** The info-hash of the group's file named `name`, if there is one. */
+  fileNamed(groupId: string, name: string): string | undefined {
+    return this.s.fileNamed.get(groupId, name) as string | undefined;
+  }
+
   fileNameTaken(groupId: string, name: string): boolean {
-    return this.s.fileNameTaken.get(groupId, name) !== undefined;
+    return this.fileNamed(groupId, name) !== undefined;
   }
 
   insertFile(f: SharedFileRow): void {
@@ -241,6 +242,12 @@ export class StateRows {
   /** Creates the share, or replaces every non-key column of the existing one. */
   upsertShare(r: ShareRow): void {
     this.s.upsertShare.run(r.groupId, r.infoHash, r.userId, r.peerAddress, r.bitfield, sqlBool(r.complete), sqlBool(r.serving), sqlDate(r.updatedAt));
+  }
+
+  /** The user's share of the file; undefined if there is none. */
+  share(groupId: string, infoHash: string, userId: string): ShareState | undefined {
+    const row = this.s.share.get(groupId, infoHash, userId) as Record<string, unknown> | undefined;
+    return row && toShareState(row);
   }
 
   /** Whether the user's share of the file is offered now; undefined if there is no such share. */

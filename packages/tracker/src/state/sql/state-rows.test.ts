@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase, type TrackerDatabase } from '../db/open-database.js';
-import { StateRows } from './rows.js';
-import { dumpState, loadState } from './snapshot.js';
+import { openDatabase, type TrackerDatabase } from '../../db/open-database.js';
+import { StateRows } from './state-rows.js';
+import { dumpState, loadState } from './dump.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'groupshare-rows-'));
 const open: TrackerDatabase[] = [];

@@ -7,7 +7,8 @@
  * a millisecond of the tracker's one event-loop thread (building the plan, preparing the SQL
  * again, converting every value and row), while SQLite answers these indexed lookups in
  * microseconds; a list_files took four such queries, so the tracker topped out near 200
- * requests/s (docs/benchmarks.md, "Tracker"). Writes go through the store (store.ts, rows.ts).
+ * requests/s (docs/benchmarks.md, "Tracker"). Writes go through the store (store.ts,
+ * state-rows.ts).
  *
  * Why a cache: even here, turning rows into JavaScript objects costs a few microseconds a row,
  * and list_files reads every share of the group (250 rows for 25 files with 10 peers each), so
@@ -16,38 +17,25 @@
  * whenever it has, so a read never returns rows older than the last commit. Reads that follow a
  * commit read the database again. Callers must not modify what these methods return.
  *
- * The Prisma schema stays the source of truth: the table and column names below are its models
- * and fields, the migrations make them, and sql-reads.test.ts checks every statement against
- * Prisma's own reading of the same rows. Like Prisma's reader connection, this one is
- * `query_only`, and under WAL every read sees committed data and never waits for the writer.
+ * The Prisma schema stays the source of truth: the tables and columns below are declared in
+ * schema.ts, which schema.test.ts holds to schema.prisma, and reads.test.ts checks every
+ * statement against Prisma's own reading of the same rows. Like Prisma's reader connection, this
+ * one is `query_only`, and under WAL every read sees committed data and never waits for the
+ * writer.
  */
 import Database from 'better-sqlite3';
+import { columnList, rowDecoder, type Row } from './schema.js';
 
-/** A shared file without its piece hashes (what a summary needs). */
-export interface FileRow {
-  infoHash: string;
-  name: string;
-  /** Bytes; at most 2^44, so exact as a number. */
-  size: number;
-  sha1: string;
-  pieceLength: number;
-  sharedBy: string;
-  createdAt: Date;
-}
+const FILE_COLUMNS = ['infoHash', 'name', 'size', 'sha1', 'pieceLength', 'sharedBy', 'createdAt'] as const;
+const SHARE_COLUMNS = ['infoHash', 'userId', 'peerAddress', 'bitfield', 'complete', 'serving'] as const;
 
-export interface FileRowWithPieces extends FileRow {
-  pieces: Buffer;
-}
+/** A shared file without its piece hashes (what a summary needs); `size` (≤ 2^44) is exact. */
+export type FileRow = Row<'SharedFile', (typeof FILE_COLUMNS)[number]>;
 
-export interface ShareRow {
-  infoHash: string;
-  userId: string;
-  peerAddress: string;
-  bitfield: Buffer;
-  complete: boolean;
-  /** Offered now; a share that is not is a holder only (file_info), never advertised. */
-  serving: boolean;
-}
+export type FileRowWithPieces = Row<'SharedFile', (typeof FILE_COLUMNS)[number] | 'pieces'>;
+
+/** A share; one that is not `serving` is a holder only (file_info), never advertised. */
+export type ShareRow = Row<'Share', (typeof SHARE_COLUMNS)[number]>;
 
 /** The group's owner and whether the user is a member. */
 export interface MembershipRow {
@@ -69,40 +57,9 @@ type Raw = Record<string, unknown>;
  */
 const MAX_CACHED = 10_000;
 
-const FILE_COLUMNS = '"infoHash", "name", "size", "sha1", "pieceLength", "sharedBy", "createdAt"';
-const SHARE_COLUMNS = '"infoHash", "userId", "peerAddress", "bitfield", "complete", "serving"';
-
-/**
- * Prisma's SQLite adapter stores a DateTime as ISO 8601 text (`…+00:00`) by default, or as epoch
- * milliseconds with `timestampFormat: 'unixepoch-ms'`; both are read here.
- */
-function toDate(value: unknown): Date {
-  return new Date(typeof value === 'bigint' ? Number(value) : (value as string | number));
-}
-
-function toFile(row: Raw): FileRow {
-  return {
-    infoHash: row.infoHash as string,
-    name: row.name as string,
-    size: Number(row.size),
-    sha1: row.sha1 as string,
-    pieceLength: Number(row.pieceLength),
-    sharedBy: row.sharedBy as string,
-    createdAt: toDate(row.createdAt),
-  };
-}
-
-function toShare(row: Raw): ShareRow {
-  return {
-    infoHash: row.infoHash as string,
-    userId: row.userId as string,
-    peerAddress: row.peerAddress as string,
-    bitfield: row.bitfield as Buffer,
-    // SQLite has no boolean: Prisma stores 0/1.
-    complete: Boolean(row.complete),
-    serving: Boolean(row.serving),
-  };
-}
+const toFile = rowDecoder('SharedFile', FILE_COLUMNS);
+const toFileWithPieces = rowDecoder('SharedFile', [...FILE_COLUMNS, 'pieces']);
+const toShare = rowDecoder('Share', SHARE_COLUMNS);
 
 export class SqlReads {
   private readonly db: Database.Database;
@@ -133,11 +90,13 @@ export class SqlReads {
       'SELECT g."ownerId" AS "ownerId", EXISTS (SELECT 1 FROM "Membership" m WHERE m."groupId" = g."id" AND m."userId" = ?) AS "member" FROM "Group" g WHERE g."id" = ?',
     );
     // Prisma's `orderBy: { name: 'asc' }`: SQLite's BINARY collation, i.e. by UTF-8 bytes.
-    this.filesStmt = this.db.prepare(`SELECT ${FILE_COLUMNS} FROM "SharedFile" WHERE "groupId" = ? ORDER BY "name"`);
-    this.groupSharesStmt = this.db.prepare(`SELECT ${SHARE_COLUMNS} FROM "Share" WHERE "groupId" = ? ORDER BY "infoHash", "userId"`);
-    this.fileByNameStmt = this.db.prepare(`SELECT ${FILE_COLUMNS}, "pieces" FROM "SharedFile" WHERE "groupId" = ? AND "name" = ?`);
+    const files = columnList('SharedFile', FILE_COLUMNS);
+    const shares = columnList('Share', SHARE_COLUMNS);
+    this.filesStmt = this.db.prepare(`SELECT ${files} FROM "SharedFile" WHERE "groupId" = ? ORDER BY "name"`);
+    this.groupSharesStmt = this.db.prepare(`SELECT ${shares} FROM "Share" WHERE "groupId" = ? ORDER BY "infoHash", "userId"`);
+    this.fileByNameStmt = this.db.prepare(`SELECT ${files}, "pieces" FROM "SharedFile" WHERE "groupId" = ? AND "name" = ?`);
     this.fileExistsStmt = this.db.prepare('SELECT 1 AS "found" FROM "SharedFile" WHERE "groupId" = ? AND "infoHash" = ?');
-    this.fileSharesStmt = this.db.prepare(`SELECT ${SHARE_COLUMNS} FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? ORDER BY "userId"`);
+    this.fileSharesStmt = this.db.prepare(`SELECT ${shares} FROM "Share" WHERE "groupId" = ? AND "infoHash" = ? ORDER BY "userId"`);
 
     this.groupFilesTx = this.db.transaction((groupId: string) => ({
       files: this.filesStmt.all(groupId).map(toFile),
@@ -146,7 +105,7 @@ export class SqlReads {
     this.fileTx = this.db.transaction((groupId: string, name: string) => {
       const row = this.fileByNameStmt.get(groupId, name);
       if (!row) return undefined;
-      const file = { ...toFile(row), pieces: row.pieces as Buffer };
+      const file = toFileWithPieces(row);
       return { file, shares: this.fileSharesStmt.all(groupId, file.infoHash).map(toShare) };
     });
     this.peersTx = this.db.transaction((groupId: string, infoHash: string) => {

@@ -3,11 +3,11 @@
  * better-sqlite3 connection. The store keeps one on the writer connection (inside its
  * transactions) and one on the read-only connection, where reads see only committed ops: what
  * the pump sends a peer and what compaction reasons about must never be a write that is still
- * open and could roll back. See rows.ts for why these are not Prisma queries.
+ * open and could roll back. See state-rows.ts for why these are not Prisma queries.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Op, ReplicatedOp, Vector } from '@groupshare/protocol';
-import { sqlDate } from './rows.js';
+import { sqlDate } from './schema.js';
 
 /** An OpLog row as stored: the op still JSON text. */
 export interface LogRow {

@@ -210,8 +210,12 @@ export class ProcessCluster implements AsyncDisposable {
     return this.start(n);
   }
 
-  async digest(n: number): Promise<DigestReply> {
-    return (await this.get(n, '/digest')) as DigestReply;
+  /**
+   * The tracker's state digest. Hashing a large state takes a while on a busy machine (100,000
+   * ops after a benchmark's catch-up took over 3 s), hence a longer default wait than other routes.
+   */
+  async digest(n: number, timeoutMs = 30_000): Promise<DigestReply> {
+    return (await this.get(n, '/digest', timeoutMs)) as DigestReply;
   }
 
   async status(n: number): Promise<TrackerStatus> {

@@ -8,6 +8,7 @@ import type { PasswordHasher } from '../auth/passwords.js';
 import type { RegistrationLimit } from '../auth/registration-limit.js';
 import type { TicketIssuer } from '../auth/tickets.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { SecurityEvents } from '../security-events.js';
 import type { TrackerQueries } from '../state/queries.js';
 import type { TrackerStore, Tx } from '../state/store.js';
 import type { ClientConnection, ConnectionSession } from './client-connection.js';
@@ -27,6 +28,8 @@ export interface TrackerServices {
   sessionTtlMs: number;
   now: () => number;
   tickets: TicketIssuer;
+  /** Recent security events, for the admin page (security-events.ts). */
+  securityEvents: SecurityEvents;
 }
 
 export interface HandlerContext {

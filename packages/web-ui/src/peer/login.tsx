@@ -1,0 +1,85 @@
+/** The only screen before login: log in, or create an account when registration is open. */
+import { useState } from 'preact/hooks';
+import { messageOf, post } from '../ui/api.js';
+import type { Session } from './types.js';
+
+export interface LoginProps {
+  session: Session;
+  onLoggedIn: () => Promise<void>;
+}
+
+export function Login({ session, onLoggedIn }: LoginProps) {
+  const [userId, setUserId] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [info, setInfo] = useState('');
+
+  const act = async (what: 'login' | 'create'): Promise<void> => {
+    setBusy(true);
+    setError('');
+    setInfo('');
+    try {
+      if (what === 'create') {
+        await post('/api/accounts', { userId, password });
+        setInfo(`Account ${userId} created; logging in…`);
+      }
+      await post('/api/session/login', { userId, password });
+      setPassword('');
+      await onLoggedIn();
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="center">
+      <h1>groupshare</h1>
+      <form
+        class="card login"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act('login');
+        }}
+      >
+        <h2>Log in to this peer</h2>
+        {session.peer?.address ? <p class="muted">Peer {session.peer.address}</p> : null}
+        <label>
+          User id
+          <input name="userId" autocomplete="username" required value={userId} onInput={(e) => setUserId(e.currentTarget.value)} />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+        </label>
+        <div class="actions">
+          <button type="submit" disabled={busy}>
+            Log in
+          </button>
+          {session.registrationOpen !== false ? (
+            <button
+              type="button"
+              class="secondary"
+              disabled={busy}
+              onClick={(e) => {
+                const form = e.currentTarget.form;
+                if (form && !form.reportValidity()) return;
+                void act('create');
+              }}
+            >
+              Create account
+            </button>
+          ) : null}
+        </div>
+        {info ? <p role="status">{info}</p> : null}
+        {error ? (
+          <p role="alert" class="error">
+            {error}
+          </p>
+        ) : null}
+      </form>
+    </main>
+  );
+}

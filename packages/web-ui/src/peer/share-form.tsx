@@ -1,0 +1,158 @@
+/**
+ * "Share a file" from this machine, two ways, the bytes staying on this peer either way: a path
+ * picked under one of the folders the user chose (the API's roots), or a browser upload stored
+ * into one of those folders and then shared.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { get, messageOf, post, postBytes, seg } from '../ui/api.js';
+import { formatBytes } from '../ui/format.js';
+import type { Entry, Root } from './types.js';
+
+export interface ShareFormProps {
+  groupId: string;
+  roots: Root[];
+  onShared: (name: string) => void;
+  onClose: () => void;
+}
+
+function joinPath(base: string, rel: string): string {
+  if (!rel) return base;
+  return `${base.replace(/\/+$/, '')}/${rel}`;
+}
+
+export function ShareForm({ groupId, roots, onShared, onClose }: ShareFormProps) {
+  const [rootId, setRootId] = useState(roots[0]?.id ?? '');
+  const [dir, setDir] = useState('');
+  const [entries, setEntries] = useState<Entry[]>([]);
+  const [picked, setPicked] = useState('');
+  const [file, setFile] = useState<File | undefined>(undefined);
+  const [folder, setFolder] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const root = roots.find((r) => r.id === rootId);
+
+  useEffect(() => {
+    if (!rootId) return;
+    let cancelled = false;
+    get<{ entries: Entry[] }>(`/api/browse?root=${seg(rootId)}&path=${seg(dir)}`)
+      .then((r) => !cancelled && setEntries(r.entries))
+      .catch((err) => !cancelled && setError(messageOf(err)));
+    return () => {
+      cancelled = true;
+    };
+  }, [rootId, dir]);
+
+  const run = async (what: () => Promise<{ name: string }>): Promise<void> => {
+    setBusy(true);
+    setError('');
+    try {
+      const { name } = await what();
+      onShared(name);
+    } catch (err) {
+      setError(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (roots.length === 0) {
+    return (
+      <section class="card" aria-label="Share a file">
+        <p class="muted">This peer has no shared folders configured, so nothing can be shared from the browser.</p>
+        <button type="button" class="secondary" onClick={onClose}>
+          Close
+        </button>
+      </section>
+    );
+  }
+
+  const up = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+  return (
+    <section class="card share" aria-labelledby="share-heading">
+      <h3 id="share-heading">Share a file in {groupId}</h3>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(() => post<{ name: string }>(`/api/groups/${seg(groupId)}/shares`, { path: picked }));
+        }}
+      >
+        <label>
+          Folder
+          <select value={rootId} onChange={(e) => (setRootId(e.currentTarget.value), setDir(''))}>
+            {roots.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.path}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div class="browser" role="group" aria-label="Files in this folder">
+          <p class="muted small">{joinPath(root?.path ?? '', dir)}</p>
+          <ul>
+            {dir ? (
+              <li>
+                <button type="button" class="link" onClick={() => setDir(up)}>
+                  .. (up)
+                </button>
+              </li>
+            ) : null}
+            {entries.map((en) => (
+              <li key={en.name}>
+                {en.kind === 'dir' ? (
+                  <button type="button" class="link" aria-label={`Open folder ${en.name}`} onClick={() => setDir(dir ? `${dir}/${en.name}` : en.name)}>
+                    {en.name}/
+                  </button>
+                ) : (
+                  <button type="button" class="link" aria-label={`Pick ${en.name}`} onClick={() => setPicked(joinPath(root?.path ?? '', dir ? `${dir}/${en.name}` : en.name))}>
+                    {en.name} <span class="muted small">{en.size === undefined ? '' : formatBytes(en.size)}</span>
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+        <label>
+          Path
+          <input name="path" required value={picked} onInput={(e) => setPicked(e.currentTarget.value)} />
+        </label>
+        <button type="submit" disabled={busy}>
+          Share
+        </button>
+      </form>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!file) return;
+          const into = joinPath(root?.path ?? '', folder.trim().replace(/^\/+/, ''));
+          const url = `/api/groups/${seg(groupId)}/uploads?folder=${seg(into)}&name=${seg(file.name)}`;
+          void run(() => postBytes<{ name: string }>(url, file));
+        }}
+      >
+        <h4>Or upload from this browser</h4>
+        <p class="muted small">The file is stored in the folder above ({root?.path ?? ''}) and shared from there.</p>
+        <label>
+          File to upload
+          <input name="upload" type="file" required onChange={(e) => setFile(e.currentTarget.files?.[0])} />
+        </label>
+        <label>
+          Subfolder
+          <input name="folder" value={folder} placeholder="(the folder itself)" onInput={(e) => setFolder(e.currentTarget.value)} />
+        </label>
+        <div class="actions">
+          <button type="submit" disabled={busy || !file}>
+            Upload and share
+          </button>
+          <button type="button" class="secondary" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </form>
+      {busy ? <p role="status">Working…</p> : null}
+      {error ? (
+        <p role="alert" class="error">
+          {error}
+        </p>
+      ) : null}
+    </section>
+  );
+}

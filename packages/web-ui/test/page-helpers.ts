@@ -1,0 +1,44 @@
+/**
+ * Steps the browser tests take again and again, each as a person would in the page: open a
+ * group, ask to join it, accept a request, wait for a row's text.
+ */
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { PageWatch } from './browser.js';
+
+/** The list item of `groupId` in the groups list. */
+export function groupItem(page: Page, groupId: string): Locator {
+  return page.getByRole('navigation', { name: 'Groups' }).getByRole('listitem').filter({ has: page.getByRole('link', { name: groupId, exact: true }) });
+}
+
+/** Opens a group's page by its link. */
+export async function openGroupInPage(page: Page, groupId: string): Promise<void> {
+  await page.getByRole('link', { name: groupId, exact: true }).click();
+  await page.getByRole('heading', { name: groupId, exact: true, level: 2 }).waitFor();
+}
+
+/** The table row of the file `name` (its row header is the name). */
+export function fileRow(page: Page, name: string): Locator {
+  return page.getByRole('table', { name: /^Files in / }).getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+}
+
+/** The downloads table's row of `name`. */
+export function downloadRow(page: Page, name: string): Locator {
+  return page.getByRole('table', { name: 'Downloads', exact: true }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`) }) });
+}
+
+/** `member` asks to join `groupId`; the owner accepts in its own page (the group's Join requests). */
+export async function joinThroughPages(owner: Page, member: Page, memberId: string, groupId: string): Promise<void> {
+  await member.reload();
+  await groupItem(member, groupId).getByRole('button', { name: 'Ask to join', exact: true }).click();
+  await openGroupInPage(owner, groupId);
+  await owner.getByRole('listitem').filter({ hasText: memberId }).getByRole('button', { name: 'Accept', exact: true }).click();
+  await member.getByText(`Your request to join ${groupId} was accepted`).waitFor({ timeout: 10_000 });
+}
+
+/** Nothing the page must never do happened: no CSP violation, no uncaught error, no dialog. */
+export function expectClean(watch: PageWatch): void {
+  expect(watch.cspViolations).toEqual([]);
+  expect(watch.pageErrors).toEqual([]);
+  expect(watch.dialogs).toEqual([]);
+}

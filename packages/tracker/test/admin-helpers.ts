@@ -62,7 +62,7 @@ export class AdminBrowser {
     const reply = await adminCall(server.port, 'POST', '/api/login', { body: { password }, headers: { origin: `http://127.0.0.1:${server.port}` } });
     if (reply.status !== 200) throw new Error(`admin login failed: ${reply.status} ${reply.text}`);
     const setCookie = reply.headers['set-cookie']?.[0] ?? '';
-    return new AdminBrowser(server.port, setCookie.split(';')[0]!, reply.json.csrf as string);
+    return new AdminBrowser(server.port, setCookie.split(';')[0]!, reply.json.csrfToken as string);
   }
 
   get(path: string): Promise<AdminReply> {

@@ -63,7 +63,7 @@ describe('admin page: authentication', () => {
     const browser = await AdminBrowser.login(admin, 'operator password 1');
     expect((await browser.get('/api/users')).status).toBe(200);
     const session = await browser.get('/api/session');
-    expect(session.json).toEqual({ loggedIn: true, csrf: browser.csrf });
+    expect(session.json).toEqual({ loggedIn: true, csrfToken: browser.csrf });
 
     for (let i = 0; i < 5; i++) {
       expect((await adminCall(admin.port, 'POST', '/api/login', { body: { password: `guess ${i}` }, headers: origin })).status).toBe(401);

@@ -18,7 +18,7 @@ export interface AdminServerInit {
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
-  /** Where the built page is (default packages/web-ui/dist). */
+  /** Where the built page is (default packages/web-ui/dist-admin). */
   pageDir?: string;
 }
 

@@ -62,7 +62,7 @@ export class AdminAuth {
     const { services } = this.init;
     app.get('/api/session', { schema: { response: { 200: sessionSchema } } }, async (request) => {
       const session = this.sessions.get(readCookie(request.headers.cookie, this.init.cookieName()));
-      return session ? { loggedIn: true, csrf: session.csrf } : { loggedIn: false };
+      return session ? { loggedIn: true, csrfToken: session.csrf } : { loggedIn: false };
     });
 
     app.post<{ Body: { password: string } }>(
@@ -92,7 +92,7 @@ export class AdminAuth {
         const { id, session } = this.sessions.create();
         services.log.info({ event: 'admin_login', ip }, 'admin logged in');
         void reply.header('set-cookie', AdminSessions.cookie(this.init.cookieName(), id));
-        return { loggedIn: true, csrf: session.csrf };
+        return { loggedIn: true, csrfToken: session.csrf };
       },
     );
 
@@ -109,5 +109,5 @@ const sessionSchema = {
   type: 'object',
   required: ['loggedIn'],
   additionalProperties: false,
-  properties: { loggedIn: { type: 'boolean' }, csrf: { type: 'string' } },
+  properties: { loggedIn: { type: 'boolean' }, csrfToken: { type: 'string' } },
 } as const;

@@ -1,17 +1,21 @@
 /**
- * The admin page's files, built by Vite into packages/web-ui/dist: `/` is its admin entry
- * (`admin.html`), `/assets/<file>` the scripts and styles both entries share. Only plain file
- * names inside those two places are served (no `..`, no sub-folders), so nothing else on the disk
- * can be reached through a crafted path.
+ * The admin page's files, built by Vite into packages/web-ui/dist-admin (the web-ui package's
+ * admin app, apart from the peer's page): `/` is its `index.html`, `/assets/<file>` its scripts
+ * and styles. Only plain file names inside those two places are served (no `..`, no
+ * sub-folders), so nothing else on the disk can be reached through a crafted path.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 
-/** packages/web-ui/dist, from this file's place in packages/tracker/dist/admin-web/. */
-export const DEFAULT_ADMIN_PAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web-ui/dist');
-export const ADMIN_ENTRY = 'admin.html';
+/**
+ * packages/web-ui/dist-admin (web-ui's `outDir('admin')`), from this file's place in
+ * packages/tracker/{src,dist}/admin-web/. Found by path rather than by importing the web-ui
+ * package, so the tracker does not depend on the pages' build tools.
+ */
+export const DEFAULT_ADMIN_PAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web-ui/dist-admin');
+export const ADMIN_ENTRY = 'index.html';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

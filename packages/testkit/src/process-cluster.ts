@@ -172,14 +172,14 @@ export class ProcessCluster implements AsyncDisposable {
     return this.processes.get(n)?.running ?? false;
   }
 
-  /** Spawns tracker n without waiting for it (for start-up failures). */
-  spawn(n: number): TrackerProcess {
+  /** Spawns tracker n without waiting for it (for start-up failures); `args` are added to its command line. */
+  spawn(n: number, args: readonly string[] = []): TrackerProcess {
     if (this.running(n)) throw new Error(`tracker ${n} is already running`);
     const env: NodeJS.ProcessEnv = { ...process.env };
     if (this.secret === null) delete env.GROUPSHARE_CLUSTER_SECRET;
     else env.GROUPSHARE_CLUSTER_SECRET = this.secret;
     // stdin is /dev/null: the console sees EOF at once and the tracker runs on as a service.
-    const child = spawn(process.execPath, [this.mainJs, this.infoFile(n), String(n), '--data-dir', this.dataDir(n)], {
+    const child = spawn(process.execPath, [this.mainJs, this.infoFile(n), String(n), '--data-dir', this.dataDir(n), ...args], {
       cwd: this.root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -190,9 +190,9 @@ export class ProcessCluster implements AsyncDisposable {
     return proc;
   }
 
-  /** Starts tracker n (on its data directory, so a second start is a restart) and waits for /health. */
-  async start(n: number, timeoutMs = 15_000): Promise<TrackerProcess> {
-    const proc = this.spawn(n);
+  /** Starts tracker n (on its data directory, so a second start is a restart) and waits for /health; `args` as for spawn. */
+  async start(n: number, timeoutMs = 15_000, args: readonly string[] = []): Promise<TrackerProcess> {
+    const proc = this.spawn(n, args);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!proc.running) throw new Error(`tracker ${n} exited during start-up\n${proc.describe()}`);

@@ -22,6 +22,13 @@ import { HistoryFile } from './history.js';
 import { PeerListener } from './peer-listener.js';
 import { logPeerEvent } from './peer-log.js';
 import { Shell } from './shell.js';
+import { runHeadless, untilSignalled } from './headless.js';
+import { Output } from './output.js';
+import { PeerService } from './service/peer-service.js';
+import { SessionFile } from './service/session-file.js';
+import { Roots } from './web/roots.js';
+import { WebServer } from './web/server.js';
+import { WebOptionError, webSettings, type WebFlags, type WebSettings } from './web/web-options.js';
 
 export interface RunShellInit {
   /** The user's arguments, as `process.argv.slice(2)`. */
@@ -38,6 +45,10 @@ export interface RunShellInit {
   env?: Record<string, string | undefined>;
   /** Overrides for the tracker link (tests: shorter timeouts). */
   link?: Partial<Omit<TrackerLinkInit, 'trackers' | 'peerAddress'>>;
+  /** `--headless` stops when this resolves; by default at SIGTERM or SIGINT. */
+  shutdown?: Promise<unknown>;
+  /** Told the web interface's address once it listens (tests). */
+  onWebListening?: (url: string) => void;
 }
 
 /** This package's version, from its package.json (one level above src/ and dist/ alike). */
@@ -53,7 +64,7 @@ export function clientVersion(): string {
 /** A start-up problem: reported as `client: <message>`, exit status 2. */
 class StartupError extends Error {}
 
-interface Options {
+interface Options extends WebFlags {
   dataDir?: string;
   color: boolean;
   stallAfter: number;
@@ -77,6 +88,14 @@ function program(init: RunShellInit): Command {
         .argParser(parseSeconds)
         .default(60),
     )
+    .option('--web <host:port>', 'also serve the web interface there, from this process (loopback unless --web-allow-remote), e.g. 127.0.0.1:8080')
+    .option('--headless', 'no shell and no input: the web page is the interface (needs --web); resumes the remembered session; SIGTERM stops it')
+    .option('--web-allow-remote', 'let --web listen on an address other machines can reach')
+    .option('--web-tls-cert <file>', 'serve the web interface over TLS with this certificate (PEM)')
+    .option('--web-tls-key <file>', 'and this private key (PEM)')
+    .option('--web-root <dir>', 'a folder the web page may browse and share from (repeatable; the downloads folder always is one)', (v: string, all: string[] = []) => [...all, v])
+    .option('--web-downloads <dir>', 'the web page\'s downloads folder (default: <data dir>/downloads)')
+    .option('--web-ui <dir>', 'serve the page from this folder (default: the built packages/web-ui/dist)')
     .version(clientVersion())
     .addHelpText(
       'after',
@@ -134,6 +153,8 @@ export async function runShell(init: RunShellInit): Promise<number> {
   let node: PeerNode | undefined;
   let clientLog: ClientLog | undefined;
   let downloadLog: DownloadLog | undefined;
+  let service: PeerService | undefined;
+  let webServer: WebServer | undefined;
   try {
     const wanted = parsePeerAddress(addressArg);
     const trackers = readTrackers(path.resolve(cwd, infoArg));
@@ -150,6 +171,13 @@ export async function runShell(init: RunShellInit): Promise<number> {
       throw new StartupError(`cannot create the data directory ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
 
+    let web: WebSettings | undefined;
+    try {
+      web = webSettings(opts, cwd, dataDir);
+    } catch (err) {
+      if (err instanceof WebOptionError) throw new StartupError(err.message);
+      throw err;
+    }
     link = new TrackerLink({ trackers, peerAddress, ...init.link });
     const log = (clientLog = new ClientLog(path.join(dataDir, 'client.log')));
     downloadLog = new DownloadLog(log);
@@ -158,6 +186,33 @@ export async function runShell(init: RunShellInit): Promise<number> {
       onPeerEvent: (e) => logPeerEvent(log, e),
       downloadOptions: { stallAfterMs: opts.stallAfter * 1000 },
     });
+    service = new PeerService({ link, node, downloadLog, ...(web ? { sessionFile: new SessionFile(dataDir) } : {}) });
+    if (web) {
+      for (const w of web.warnings) init.stderr.write(`client: ${w}\n`);
+      let roots: Roots;
+      try {
+        roots = await Roots.create(web.downloadsDir, web.roots);
+      } catch (err) {
+        throw new StartupError(`--web-root/--web-downloads: ${(err as Error).message}`);
+      }
+      try {
+        webServer = await WebServer.start({
+          service, roots, dataDir, host: web.address.host, port: web.address.port, peerAddress, version: clientVersion(),
+          ...(web.tls ? { tls: web.tls } : {}), ...(web.uiDir ? { uiDir: web.uiDir } : {}),
+        });
+      } catch (err) {
+        throw new StartupError(`--web ${opts.web}: ${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (err as Error).message}`);
+      }
+      init.onWebListening?.(webServer.url);
+    }
+    if (opts.headless) {
+      link.start();
+      const out = new Output({ stdout: init.stdout, stderr: init.stderr, colour: false });
+      out.info(`groupshare client ${clientVersion()}: peer address ${peerAddress}, headless; web interface at ${webServer?.url ?? ''}`);
+      await runHeadless(service, out, init.shutdown ?? untilSignalled());
+      out.info('stopping: shares and downloads resume at the next start');
+      return 0;
+    }
     const shell = new Shell({
       link,
       node,
@@ -171,8 +226,10 @@ export async function runShell(init: RunShellInit): Promise<number> {
       banner: `groupshare client ${clientVersion()}: peer address ${peerAddress}, ${trackers.length} tracker${trackers.length === 1 ? '' : 's'}. Type help for the commands.`,
       paths: { home: env.HOME ?? os.homedir(), cwd },
       downloadLog,
+      service,
     });
     link.start();
+    if (webServer) shell.out.info(`web interface at ${webServer.url}`);
     let status = await shell.run();
     if (!interactive) {
       // End of piped input: let running downloads finish (documented in docs/client.md); a
@@ -189,6 +246,8 @@ export async function runShell(init: RunShellInit): Promise<number> {
     throw err;
   } finally {
     const user = link?.session?.userId;
+    await webServer?.close();
+    service?.close();
     await node?.stop();
     // Still logged in: the session ends here (after the stop, every connection is counted).
     if (node !== undefined && user !== undefined) downloadLog?.sessionEnded(user, 'exit', node);

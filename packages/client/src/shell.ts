@@ -10,7 +10,7 @@
  *
  * The Shell does not own the tracker link: runShell starts it before and stops it after.
  */
-import type { PeerNode, TrackerLink } from '@groupshare/engine';
+import type { DownloadEntry, PeerNode, TrackerLink } from '@groupshare/engine';
 import { COMMANDS, commandNames, findCommand, usage, type CommandContext, type CommandSpec } from './commands/index.js';
 import { leaveRunningDownloads } from './commands/downloads.js';
 import { complete } from './completion.js';
@@ -22,6 +22,8 @@ import { LineReader } from './line-reader.js';
 import { splitLine } from './line-split.js';
 import { attachLinkEvents } from './link-events.js';
 import { LiveStatus } from './live-status.js';
+import { announceWhenSettled } from './commands/download-events.js';
+import { PeerService } from './service/peer-service.js';
 import { Output } from './output.js';
 import { askPassword } from './password.js';
 import { resolveLocalPath, type LocalPaths } from './paths.js';
@@ -50,6 +52,8 @@ export interface ShellInit {
   paths?: LocalPaths;
   /** Where downloads and each session's uploads are recorded (client.log). */
   downloadLog?: DownloadLog;
+  /** The operations (shared with the web interface); by default one over `link` and `node`. */
+  service?: PeerService;
 }
 
 export class Shell {
@@ -85,6 +89,7 @@ export class Shell {
       link: init.link,
       ...(init.node ? { node: init.node } : {}),
       out: this.out,
+      service: init.service ?? new PeerService({ link: init.link, ...(init.node ? { node: init.node } : {}), ...(init.downloadLog ? { downloadLog: init.downloadLog } : {}) }),
       cache: this.cache,
       peerAddress: init.peerAddress,
       interactive: init.interactive,
@@ -106,6 +111,13 @@ export class Shell {
       announceConnect: this.init.interactive,
       onSessionChange: () => this.updatePrompt(),
     });
+    // Every download, whoever started it (a command, the web page, a login), says when it ends.
+    const onDownload = ({ entry }: { entry: DownloadEntry }): void => announceWhenSettled(this.ctx, entry);
+    const bus = this.ctx.service.events;
+    bus.on('downloadStarted', onDownload);
+    // The web page may log in or out: the prompt follows.
+    const onSession = (): void => this.updatePrompt();
+    bus.on('session', onSession);
     try {
       // Before the first await, so it comes before anything the link has to say.
       if (this.init.interactive && this.init.banner) this.out.info(this.out.dim(this.init.banner));
@@ -130,6 +142,8 @@ export class Shell {
       this.status?.stop();
       await this.reader.close();
       detach();
+      bus.off('downloadStarted', onDownload);
+      bus.off('session', onSession);
     }
     return !this.init.interactive && this.failures > 0 ? 1 : 0;
   }

@@ -4,10 +4,10 @@
  * tell the user what happened. The token is never printed.
  */
 import { CommandError } from '../errors.js';
+import type { LoginReport } from '../service/peer-service.js';
 import { safeText } from '../render.js';
 import { checkId, checkNewPassword, passwordFrom } from './checks.js';
 import type { CommandContext, CommandSpec } from './types.js';
-import { followDownload } from './download-events.js';
 
 /** Prints the login/resume notices (things that happened while the user was away). */
 export function printNotices(ctx: Pick<CommandContext, 'out'>, notices: readonly { message: string }[]): void {
@@ -36,7 +36,7 @@ export const createUser: CommandSpec = {
       const again = await ctx.askPassword('the same password again:');
       if (again !== password) throw new CommandError('the two passwords differ; nothing was created');
     }
-    const result = await ctx.link.request('register', { userId, password });
+    const result = await ctx.service.createUser(userId, password);
     ctx.out.info(`created user ${safeText(result.userId)}; log in with: login ${safeText(result.userId)}`);
   },
 };
@@ -60,24 +60,8 @@ export const login: CommandSpec = {
       throw new CommandError(`you are logged in as ${safeText(current.userId)}; logout first`);
     }
     const password = await passwordFrom(ctx, passwordArg, `password for ${userId}:`);
-    const result = await ctx.link.request('login', { userId, password, peerAddress: ctx.peerAddress });
-    const address = result.peerAddress === null ? 'no peer address' : `peer address ${safeText(result.peerAddress)}`;
-    ctx.out.info(`logged in as ${safeText(result.userId)} (${address})`);
-    printNotices(ctx, result.notices);
-    if (ctx.node) {
-      // Serve again everything this user shared before (each file checked for changes first).
-      const { resumed, failed } = await ctx.node.login(result.userId, result.ticketKey);
-      if (resumed.length > 0) ctx.out.info(`sharing again: ${resumed.map((r) => `${safeText(r.name)} in ${safeText(r.groupId)}`).join(', ')}`);
-      for (const f of failed) ctx.out.warn(`not sharing ${safeText(f.name)} in ${safeText(f.groupId)} any more: ${safeText(describeFailure(f.reason))}`);
-      // Downloads that were running when this client last stopped (even if it was killed).
-      const downloads = await ctx.node.resumeDownloads();
-      for (const d of downloads.resumed) {
-        const p = d.download.progress();
-        ctx.out.info(`resuming the download of ${safeText(d.name)} from ${safeText(d.groupId)} (${d.download.piecesAtStart} of ${p.total} pieces already here)`);
-        followDownload(ctx, d, 'resumed');
-      }
-      for (const f of downloads.failed) ctx.out.warn(`could not resume the download of ${safeText(f.name)} from ${safeText(f.groupId)}: ${safeText(f.reason)}`);
-    }
+    const report = await ctx.service.login(userId, password);
+    printLogin(ctx, report);
     // Fill the completion cache with the groups there are; it is only a convenience, so a
     // failure here is not the login's failure.
     try {
@@ -94,16 +78,25 @@ export const logout: CommandSpec = {
   args: [],
   summary: 'end the session on every tracker',
   async run(ctx) {
-    const who = ctx.link.session?.userId;
-    // Stop serving first: after logout nobody should fetch from us until the next login.
-    if (ctx.node) {
-      await ctx.node.logout();
-      ctx.downloadLog?.sessionEnded(who, 'logout', ctx.node);
-    }
-    await ctx.link.request('logout');
+    const { userId: who } = await ctx.service.logout();
     ctx.out.info(who === undefined ? 'logged out' : `logged out ${safeText(who)}`);
   },
 };
+
+/** The lines a login prints: who, notices, the shares and downloads started again. */
+export function printLogin(ctx: Pick<CommandContext, 'out'>, report: LoginReport): void {
+  const address = report.peerAddress === null ? 'no peer address' : `peer address ${safeText(report.peerAddress)}`;
+  ctx.out.info(`logged in as ${safeText(report.userId)} (${address})`);
+  printNotices(ctx, report.notices);
+  const { resumed, failed } = report.shares;
+  if (resumed.length > 0) ctx.out.info(`sharing again: ${resumed.map((r) => `${safeText(r.name)} in ${safeText(r.groupId)}`).join(', ')}`);
+  for (const f of failed) ctx.out.warn(`not sharing ${safeText(f.name)} in ${safeText(f.groupId)} any more: ${safeText(describeFailure(f.reason))}`);
+  for (const d of report.downloads.resumed) {
+    const p = d.download.progress();
+    ctx.out.info(`resuming the download of ${safeText(d.name)} from ${safeText(d.groupId)} (${d.download.piecesAtStart} of ${p.total} pieces already here)`);
+  }
+  for (const f of report.downloads.failed) ctx.out.warn(`could not resume the download of ${safeText(f.name)} from ${safeText(f.groupId)}: ${safeText(f.reason)}`);
+}
 
 /** Why a remembered share could not be resumed, in the user's terms. */
 function describeFailure(reason: string): string {

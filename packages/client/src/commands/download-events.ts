@@ -1,20 +1,13 @@
 /**
- * What the shell says and records about a download running in the background: the line when it
- * completes (with where its blocks came from) or fails, printed whenever that happens, and its
- * start, sources and end in client.log (download-log.ts). Progress itself is on demand
+ * What the shell says about a download running in the background, wherever it was started (the
+ * shell, the web page, a resume at login): the line when it completes (with where its blocks
+ * came from) or fails, printed whenever that happens. The service records it in client.log. Progress itself is on demand
  * (`show_downloads`) and, on a terminal, in the live status line under the prompt.
  */
 import type { DownloadEntry } from '@groupshare/engine';
 
-import type { DownloadStart } from '../download-log.js';
 import { safeText } from '../render.js';
 import type { CommandContext } from './types.js';
-
-/** Follows a download that just started (download_file) or resumed (login). */
-export function followDownload(ctx: Pick<CommandContext, 'out' | 'downloadLog'>, entry: DownloadEntry, how: DownloadStart): void {
-  ctx.downloadLog?.started(entry, how);
-  announceWhenSettled(ctx, entry);
-}
 
 /**
  * Prints one line when a background download completes or fails (a cancelled one never settles),

@@ -11,11 +11,9 @@ import { humanSize, safeText } from '../render.js';
 import { activeDownloads, downloadLine } from '../render-transfers.js';
 import { checkFileName, checkId } from './checks.js';
 import { destinationFolder } from './destination.js';
-import { followDownload } from './download-events.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
-/** The answer when the shell runs without a peer node (tests that only talk to trackers). */
-export const NOT_AVAILABLE = 'not available: this shell runs without a peer (no file transfers)';
+import { NOT_AVAILABLE } from '../service/peer-service.js';
 
 const groupArg = { name: 'group_id', kind: 'group' } as const;
 const fileArg = { name: 'file_name', kind: 'file' } as const;
@@ -35,20 +33,16 @@ export const downloadFile: CommandSpec = {
   async run(ctx, [g, f, d]) {
     if (!ctx.node) throw new CommandError(NOT_AVAILABLE);
     if (!ctx.link.session) throw new CommandError('log in first');
-    const groupId = checkId('group id', g as string);
-    const name = checkFileName(f as string);
     // Asked before the folder is made: a mistyped name must not leave a new folder behind.
-    await ctx.link.request('get_file', { groupId, name });
+    const { groupId, name } = await ctx.service.checkDownload(g as string, f as string);
     const dir = await destinationFolder(ctx, d as string);
-    const before = ctx.node.downloads.length;
-    const entry = await ctx.node.download(groupId, name, dir);
-    if (ctx.node.downloads.length === before) {
+    const { entry, already } = await ctx.service.download(groupId, name, dir);
+    if (already) {
       ctx.out.info(`already downloading ${safeText(name)} from ${safeText(groupId)} into ${safeText(dir)}; show_downloads shows how far`);
       return;
     }
     const peers = entry.download.progress().peers;
     ctx.out.info(`downloading ${safeText(name)} from ${safeText(groupId)} into ${safeText(dir)} (${peers} peer${peers === 1 ? '' : 's'} so far)`);
-    followDownload(ctx, entry, 'new');
   },
 };
 
@@ -101,11 +95,8 @@ export const cancelDownload: CommandSpec = {
  * `named` puts the file's name in the question (when several are cancelled at once).
  */
 async function cancelOne(ctx: CommandContext, groupId: string, name: string, remove: boolean | undefined, named = false): Promise<void> {
-  const node = ctx.node;
-  if (node === undefined) return;
-  const entries = node.downloads.filter((e) => e.groupId === groupId && e.name === name);
-  const results = await node.cancelDownload(groupId, name, ({ partial }) => decide(ctx, partial, remove, named ? name : undefined));
-  ctx.downloadLog?.cancelled(entries, results);
+  if (ctx.node === undefined) return;
+  const results = await ctx.service.cancelDownload(groupId, name, ({ partial }) => decide(ctx, partial, remove, named ? name : undefined));
   for (const r of results) report(ctx, r, remove);
 }
 

@@ -24,7 +24,7 @@ export const fileInfo: CommandSpec = {
   async run(ctx, [g, f]) {
     const groupId = checkId('group id', g as string);
     const name = checkFileName(f as string);
-    const { file, holders } = await ctx.link.request('file_info', { groupId, name });
+    const { file, holders } = await ctx.service.fileInfo(groupId, name);
     ctx.out.info(renderFileInfo(groupId, file, holders));
   },
 };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pieceCount } from '@groupshare/protocol';
 import { humanSize, renderFiles, safeText } from '../render.js';
 import { checkFileName, checkId } from './checks.js';
-import { NOT_AVAILABLE } from './downloads.js';
+import { NOT_AVAILABLE } from '../service/peer-service.js';
 import type { CommandSpec } from './types.js';
 
 const groupArg = { name: 'group_id', kind: 'group' } as const;
@@ -24,7 +24,7 @@ export const listFiles: CommandSpec = {
   ],
   async run(ctx, [arg]) {
     const groupId = checkId('group id', arg as string);
-    const { files } = await ctx.link.request('list_files', { groupId });
+    const { files } = await ctx.service.listFiles(groupId);
     ctx.cache.setFiles(groupId, files.map((f) => f.name));
     ctx.out.info(renderFiles(groupId, files));
   },
@@ -38,8 +38,7 @@ export const stopShare: CommandSpec = {
   async run(ctx, [g, f]) {
     const groupId = checkId('group id', g as string);
     const name = checkFileName(f as string);
-    // Through the node when there is one, so the local copy stops being served and is forgotten.
-    const { withdrawn } = ctx.node ? await ctx.node.shares.stopShare(groupId, name) : await ctx.link.request('stop_share', { groupId, name });
+    const { withdrawn } = await ctx.service.stopShare(groupId, name);
     const what = `${safeText(name)} in ${safeText(groupId)}`;
     ctx.out.info(withdrawn ? `stopped sharing ${what}; nobody shares it now, so it was withdrawn` : `stopped sharing ${what}; others still share it`);
   },
@@ -73,17 +72,12 @@ export const uploadFile: CommandSpec = {
         ctx.out.info(`hashing ${safeText(path.basename(file))}: ${pct}%`);
       }
     };
-    ctx.node.shares.on('hashing', onHashing);
-    try {
-      const result = await ctx.node.shares.share(file, groupId);
-      const what = `${safeText(result.name)} in ${safeText(result.groupId)}`;
-      ctx.out.info(
-        result.alreadyShared
-          ? `already sharing ${what}`
-          : `sharing ${what}: ${humanSize(result.size)}, ${pieceCount(result.size, result.pieceLength)} pieces, info-hash ${result.infoHash.slice(0, 12)}…`,
-      );
-    } finally {
-      ctx.node.shares.off('hashing', onHashing);
-    }
+    const result = await ctx.service.share(file, groupId, onHashing);
+    const what = `${safeText(result.name)} in ${safeText(result.groupId)}`;
+    ctx.out.info(
+      result.alreadyShared
+        ? `already sharing ${what}`
+        : `sharing ${what}: ${humanSize(result.size)}, ${pieceCount(result.size, result.pieceLength)} pieces, info-hash ${result.infoHash.slice(0, 12)}…`,
+    );
   },
 };

@@ -17,7 +17,7 @@ export const createGroup: CommandSpec = {
   details: ['Group ids follow the same rules as user ids.', 'example: create_group lab'],
   async run(ctx, [arg]) {
     const groupId = checkId('group id', arg as string);
-    const result = await ctx.link.request('create_group', { groupId });
+    const result = await ctx.service.createGroup(groupId);
     ctx.cache.addGroup(result.groupId);
     ctx.out.info(`created group ${safeText(result.groupId)}; you are its owner`);
   },
@@ -29,7 +29,7 @@ export const listGroups: CommandSpec = {
   summary: 'every group on the tracker, with its owner and your membership',
   details: ['The "you" column: owner, member, requested (waiting for the owner) or -.'],
   async run(ctx) {
-    const { groups } = await ctx.link.request('list_groups');
+    const { groups } = await ctx.service.listGroups();
     ctx.cache.setGroups(groups.map((g) => g.groupId));
     ctx.out.info(renderGroups(groups));
   },
@@ -42,7 +42,7 @@ export const joinGroup: CommandSpec = {
   details: ['You are told when the owner accepts or rejects.', 'example: join_group lab'],
   async run(ctx, [arg]) {
     const groupId = checkId('group id', arg as string);
-    const result = await ctx.link.request('join_group', { groupId });
+    const result = await ctx.service.joinGroup(groupId);
     ctx.out.info(`asked to join ${safeText(result.groupId)}; you will be told when its owner answers`);
   },
 };
@@ -54,7 +54,7 @@ export const leaveGroup: CommandSpec = {
   details: ['If you own the group, the member who joined earliest becomes its owner.'],
   async run(ctx, [arg]) {
     const groupId = checkId('group id', arg as string);
-    const result = await ctx.link.request('leave_group', { groupId });
+    const result = await ctx.service.leaveGroup(groupId);
     const group = safeText(result.groupId);
     if (result.groupDeleted) {
       ctx.cache.forgetGroup(result.groupId);
@@ -73,7 +73,7 @@ export const listMembers: CommandSpec = {
   summary: "a group's members in the order they joined (members only)",
   async run(ctx, [arg]) {
     const groupId = checkId('group id', arg as string);
-    const { members } = await ctx.link.request('list_members', { groupId });
+    const { members } = await ctx.service.listMembers(groupId);
     ctx.out.info(renderMembers(members));
   },
 };
@@ -84,7 +84,7 @@ export const listRequests: CommandSpec = {
   summary: 'pending requests to join a group you own',
   async run(ctx, [arg]) {
     const groupId = checkId('group id', arg as string);
-    const { requests } = await ctx.link.request('list_requests', { groupId });
+    const { requests } = await ctx.service.listRequests(groupId);
     ctx.cache.setRequesters(groupId, requests.map((r) => r.userId));
     ctx.out.info(renderRequests(groupId, requests));
   },
@@ -98,7 +98,7 @@ export const acceptRequest: CommandSpec = {
   async run(ctx, [g, u]) {
     const groupId = checkId('group id', g as string);
     const userId = checkId('user id', u as string);
-    const result = await ctx.link.request('accept_request', { groupId, userId });
+    const result = await ctx.service.acceptRequest(groupId, userId);
     ctx.cache.forgetRequester(groupId, userId);
     ctx.out.info(`${safeText(result.userId)} is now a member of ${safeText(result.groupId)}`);
   },
@@ -111,7 +111,7 @@ export const rejectRequest: CommandSpec = {
   async run(ctx, [g, u]) {
     const groupId = checkId('group id', g as string);
     const userId = checkId('user id', u as string);
-    const result = await ctx.link.request('reject_request', { groupId, userId });
+    const result = await ctx.service.rejectRequest(groupId, userId);
     ctx.cache.forgetRequester(groupId, userId);
     ctx.out.info(`rejected ${safeText(result.userId)}'s request to join ${safeText(result.groupId)}`);
   },

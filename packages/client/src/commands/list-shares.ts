@@ -5,7 +5,7 @@
  */
 import { CommandError } from '../errors.js';
 import { renderServedFiles } from '../render-transfers.js';
-import { NOT_AVAILABLE } from './downloads.js';
+import { NOT_AVAILABLE } from '../service/peer-service.js';
 import type { CommandSpec } from './types.js';
 
 export const listShares: CommandSpec = {
@@ -20,6 +20,6 @@ export const listShares: CommandSpec = {
   async run(ctx) {
     if (!ctx.node) throw new CommandError(NOT_AVAILABLE);
     if (!ctx.link.session) throw new CommandError('log in first');
-    ctx.out.info(renderServedFiles(ctx.node.servedFiles()));
+    ctx.out.info(renderServedFiles(ctx.service.servedFiles()));
   },
 };

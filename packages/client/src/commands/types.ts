@@ -9,6 +9,7 @@ import type { PeerNode, TrackerLink } from '@groupshare/engine';
 import type { DownloadLog } from '../download-log.js';
 import type { Output } from '../output.js';
 import type { CompletionCache } from '../completion-cache.js';
+import type { PeerService } from '../service/peer-service.js';
 
 /**
  * What an argument holds, which decides how it is checked and completed: `path` is a local
@@ -31,6 +32,8 @@ export interface CommandContext {
   /** This peer's server and shares; absent when the shell runs without a peer (tests). */
   readonly node?: PeerNode;
   readonly out: Output;
+  /** The operations, shared with the web API (service/peer-service.ts). */
+  readonly service: PeerService;
   readonly cache: CompletionCache;
   /** This peer's `host:port` as given on the command line (sent with login). */
   readonly peerAddress: string;

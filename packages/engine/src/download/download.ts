@@ -172,6 +172,21 @@ export class Download extends EventEmitter<DownloadEvents> {
     };
   }
 
+  /**
+   * One byte per piece, as a piece bar draws it: 2 held (verified), 1 started (blocks received or
+   * in flight), 0 missing. Empty until the metadata came; all held once complete.
+   */
+  pieceMap(): Uint8Array {
+    const have = this.store?.have;
+    const m = this.meta;
+    if (m === undefined) return new Uint8Array(0);
+    const map = new Uint8Array(have?.pieceCount ?? Math.ceil(m.size / m.pieceLength));
+    if (this.state === 'seeding' || have === undefined) return this.state === 'seeding' ? map.fill(2) : map;
+    if (this.state === 'downloading') for (const i of this.swarm?.picker.blocks.started() ?? []) map[i] = 1;
+    for (let i = 0; i < map.length; i++) if (have.has(i)) map[i] = 2;
+    return map;
+  }
+
   /** The finished file, for the share library; undefined until the download completed. */
   get completed(): ShareRecord | undefined {
     return this.completedFile;

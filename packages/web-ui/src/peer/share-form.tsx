@@ -76,16 +76,24 @@ export function ShareForm({ groupId, roots, onShared, onClose }: ShareFormProps)
           void run(() => post<{ name: string }>(`/api/groups/${seg(groupId)}/shares`, { path: picked }));
         }}
       >
-        <label>
-          Folder
-          <select value={rootId} onChange={(e) => (setRootId(e.currentTarget.value), setDir(''))}>
+        {/* Labelled by `for`, not by wrapping: a wrapping label's name would take in every option. */}
+        <div class="field">
+          <label for="share-folder">Folder</label>
+          <select
+            id="share-folder"
+            value={rootId}
+            onChange={(e) => {
+              setRootId(e.currentTarget.value);
+              setDir('');
+            }}
+          >
             {roots.map((r) => (
               <option key={r.id} value={r.id}>
                 {r.path}
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <div class="browser" role="group" aria-label="Files in this folder">
           <p class="muted small">{joinPath(root?.path ?? '', dir)}</p>
           <ul>

@@ -1,0 +1,263 @@
+/**
+ * The peer's operations, written once for every front: the shell's commands and the web API
+ * both call these. Each checks what it is given in the user's terms (checks.ts: the same
+ * sentences whichever front), asks the tracker link or the peer node, keeps the client's log
+ * (download-log.ts), tells the event bus what it did, and returns data; the fronts decide how
+ * to show it. Nothing here prints or asks the user anything: questions (a password, whether to
+ * delete a partial file, whether to create a folder) are answered by the front before or through
+ * a callback.
+ */
+import type { CancelledDownload, DownloadEntry, PartialDecision, PeerNode, ServedFileRow, SharesResumeReport, TrackerLink } from '@groupshare/engine';
+import type { FileSummary, Holder, Result } from '@groupshare/protocol';
+import { checkFileName, checkId, checkNewPassword } from '../commands/checks.js';
+import type { DownloadLog } from '../download-log.js';
+import { CommandError } from '../errors.js';
+import { safeText } from '../render.js';
+import { bridgeLinkEvents, PeerEventBus } from './events.js';
+import type { SessionFile } from './session-file.js';
+
+/** The answer when the client runs without a peer node (tests that only talk to trackers). */
+export const NOT_AVAILABLE = 'not available: this shell runs without a peer (no file transfers)';
+
+export interface PeerServiceInit {
+  link: TrackerLink;
+  /** Serving, sharing and downloading; absent in tests that only talk to trackers. */
+  node?: PeerNode;
+  /** Where downloads and each session's uploads are recorded (client.log). */
+  downloadLog?: DownloadLog;
+  /** Where the tracker session is remembered for a restart (web mode); without it, nowhere. */
+  sessionFile?: SessionFile;
+}
+
+/** What a login (or a resume of the remembered session) did. */
+export interface LoginReport {
+  userId: string;
+  peerAddress: string | null;
+  notices: readonly { message: string }[];
+  shares: SharesResumeReport;
+  downloads: { resumed: DownloadEntry[]; failed: Array<{ groupId: string; name: string; reason: string }> };
+}
+
+export class PeerService {
+  readonly events = new PeerEventBus();
+  readonly link: TrackerLink;
+  readonly node: PeerNode | undefined;
+  private readonly detach: () => void;
+
+  constructor(private readonly init: PeerServiceInit) {
+    this.link = init.link;
+    this.node = init.node;
+    // A session the tracker ended cannot be resumed: forget its token.
+    this.detach = bridgeLinkEvents(init.link, this.events, () => void init.sessionFile?.forget().catch(() => undefined));
+  }
+
+  /** Detaches from the tracker link (at shutdown). */
+  close(): void {
+    this.detach();
+  }
+
+  /** Who is logged in, if anybody. */
+  get userId(): string | undefined {
+    return this.link.session?.userId;
+  }
+
+  /** The node, for operations that transfer files; throws in the user's terms when there is none or nobody is logged in. */
+  requireNode(): PeerNode {
+    if (!this.node) throw new CommandError(NOT_AVAILABLE);
+    if (!this.link.session) throw new CommandError('log in first');
+    return this.node;
+  }
+
+  // ---- accounts -----------------------------------------------------------------------------
+
+  async createUser(userArg: string, password: string): Promise<Result<'register'>> {
+    const userId = checkId('user id', userArg);
+    return this.link.request('register', { userId, password: checkNewPassword(password) });
+  }
+
+  /**
+   * Logs in. Logged in as somebody else already: refused. As the same user (the web page of a
+   * peer resumed at start): the password is checked by a fresh tracker login, and everything is
+   * announced again, since a login makes the trackers forget what this peer offered.
+   */
+  async login(userArg: string, password: string): Promise<LoginReport> {
+    const userId = checkId('user id', userArg);
+    const current = this.link.session;
+    if (current !== undefined && current.userId !== userId) throw new CommandError(`you are logged in as ${safeText(current.userId)}; logout first`);
+    const result = await this.link.request('login', { userId, password });
+    if (current !== undefined) await this.node?.logout();
+    await this.init.sessionFile?.write({ userId: result.userId, token: result.token });
+    return this.afterLogin(result);
+  }
+
+  /** Resumes the remembered session (a headless start); undefined when there is none or it ended. */
+  async resumeRemembered(): Promise<LoginReport | undefined> {
+    const remembered = await this.init.sessionFile?.read();
+    if (remembered === undefined) return undefined;
+    try {
+      const result = await this.link.request('resume', { token: remembered.token });
+      return await this.afterLogin(result);
+    } catch (err) {
+      // Expired or ended elsewhere: forget it and wait for a login. A tracker that cannot be
+      // reached keeps it for the next start.
+      if ((err as { code?: unknown }).code === 'ERR_SESSION_INVALID') await this.init.sessionFile?.forget();
+      throw err;
+    }
+  }
+
+  private async afterLogin(result: Result<'login'> | Result<'resume'>): Promise<LoginReport> {
+    const report: LoginReport = {
+      userId: result.userId,
+      peerAddress: result.peerAddress,
+      notices: result.notices,
+      shares: { resumed: [], failed: [] },
+      downloads: { resumed: [], failed: [] },
+    };
+    if (this.node) {
+      // Serve again everything this user shared before (each file checked for changes first),
+      // then the downloads that were running when this client last stopped (even if killed).
+      report.shares = await this.node.login(result.userId, result.ticketKey);
+      report.downloads = await this.node.resumeDownloads();
+      for (const entry of report.downloads.resumed) this.started(entry, 'resumed');
+    }
+    this.events.emit('session', { loggedIn: true, userId: result.userId });
+    this.events.emit('shares');
+    return report;
+  }
+
+  /** Ends the session everywhere: serving stops first, then the tracker is told; the remembered session is forgotten. */
+  async logout(): Promise<{ userId: string | undefined }> {
+    const userId = this.link.session?.userId;
+    // Stop serving first: after logout nobody should fetch from us until the next login.
+    if (this.node) {
+      await this.node.logout();
+      this.init.downloadLog?.sessionEnded(userId, 'logout', this.node);
+    }
+    await this.init.sessionFile?.forget();
+    await this.link.request('logout');
+    this.events.emit('session', { loggedIn: false });
+    return { userId };
+  }
+
+  // ---- groups -------------------------------------------------------------------------------
+
+  createGroup(groupArg: string): Promise<Result<'create_group'>> {
+    return this.link.request('create_group', { groupId: checkId('group id', groupArg) });
+  }
+
+  listGroups(): Promise<Result<'list_groups'>> {
+    return this.link.request('list_groups');
+  }
+
+  joinGroup(groupArg: string): Promise<Result<'join_group'>> {
+    return this.link.request('join_group', { groupId: checkId('group id', groupArg) });
+  }
+
+  async leaveGroup(groupArg: string): Promise<Result<'leave_group'>> {
+    const result = await this.link.request('leave_group', { groupId: checkId('group id', groupArg) });
+    this.events.emit('shares');
+    return result;
+  }
+
+  listMembers(groupArg: string): Promise<Result<'list_members'>> {
+    return this.link.request('list_members', { groupId: checkId('group id', groupArg) });
+  }
+
+  listRequests(groupArg: string): Promise<Result<'list_requests'>> {
+    return this.link.request('list_requests', { groupId: checkId('group id', groupArg) });
+  }
+
+  acceptRequest(groupArg: string, userArg: string): Promise<Result<'accept_request'>> {
+    return this.link.request('accept_request', { groupId: checkId('group id', groupArg), userId: checkId('user id', userArg) });
+  }
+
+  rejectRequest(groupArg: string, userArg: string): Promise<Result<'reject_request'>> {
+    return this.link.request('reject_request', { groupId: checkId('group id', groupArg), userId: checkId('user id', userArg) });
+  }
+
+  // ---- files --------------------------------------------------------------------------------
+
+  listFiles(groupArg: string): Promise<Result<'list_files'>> {
+    return this.link.request('list_files', { groupId: checkId('group id', groupArg) });
+  }
+
+  fileInfo(groupArg: string, nameArg: string): Promise<{ file: FileSummary; holders: Holder[] }> {
+    return this.link.request('file_info', { groupId: checkId('group id', groupArg), name: checkFileName(nameArg) });
+  }
+
+  /** Shares the file at the absolute path `file` with a group (hashing it first). */
+  async share(file: string, groupArg: string, onHashing?: (info: { path: string; bytesDone: number; total: number }) => void) {
+    const node = this.requireNode();
+    const groupId = checkId('group id', groupArg);
+    if (onHashing) node.shares.on('hashing', onHashing);
+    try {
+      const result = await node.shares.share(file, groupId);
+      this.events.emit('shares');
+      return result;
+    } finally {
+      if (onHashing) node.shares.off('hashing', onHashing);
+    }
+  }
+
+  /** Stops sharing a file; through the node when there is one, so the local copy stops being served and is forgotten. */
+  async stopShare(groupArg: string, nameArg: string): Promise<{ withdrawn: boolean }> {
+    const groupId = checkId('group id', groupArg);
+    const name = checkFileName(nameArg);
+    const result = this.node ? await this.node.shares.stopShare(groupId, name) : await this.link.request('stop_share', { groupId, name });
+    this.events.emit('shares');
+    return result;
+  }
+
+  // ---- downloads ----------------------------------------------------------------------------
+
+  /**
+   * Checks a download can be asked for (logged in, valid names, the file is in the group), before
+   * its destination folder is made: a mistyped name must not leave a new folder behind.
+   */
+  async checkDownload(groupArg: string, nameArg: string): Promise<{ groupId: string; name: string }> {
+    this.requireNode();
+    const groupId = checkId('group id', groupArg);
+    const name = checkFileName(nameArg);
+    await this.link.request('get_file', { groupId, name });
+    return { groupId, name };
+  }
+
+  /** Starts a download into the existing folder `dir`; `already` when the same one runs. */
+  async download(groupId: string, name: string, dir: string): Promise<{ entry: DownloadEntry; already: boolean }> {
+    const node = this.requireNode();
+    const before = node.downloads.length;
+    const entry = await node.download(groupId, name, dir);
+    const already = node.downloads.length === before;
+    if (!already) this.started(entry, 'new');
+    return { entry, already };
+  }
+
+  /** Cancels a download for good, `decide` saying whether its partial data goes. */
+  async cancelDownload(groupArg: string, nameArg: string, decide: PartialDecision): Promise<CancelledDownload[]> {
+    const node = this.requireNode();
+    const groupId = checkId('group id', groupArg);
+    const name = checkFileName(nameArg);
+    const entries = node.downloads.filter((e) => e.groupId === groupId && e.name === name);
+    const results = await node.cancelDownload(groupId, name, decide);
+    this.init.downloadLog?.cancelled(entries, results);
+    for (const entry of entries) this.events.emit('downloadRemoved', { entry });
+    this.events.emit('shares');
+    return results;
+  }
+
+  /** This session's downloads (none without a node). */
+  downloads(): readonly DownloadEntry[] {
+    return this.node?.downloads ?? [];
+  }
+
+  /** What this peer serves now. */
+  servedFiles(): ServedFileRow[] {
+    return this.requireNode().servedFiles();
+  }
+
+  private started(entry: DownloadEntry, how: 'new' | 'resumed'): void {
+    this.init.downloadLog?.started(entry, how);
+    this.events.emit('downloadStarted', { entry, how });
+    void entry.settled.then(() => this.events.emit('shares'));
+  }
+}

@@ -43,6 +43,24 @@ function trackerRow(page: Page, n: number) {
   return page.getByRole('table', { name: 'Trackers' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^Tracker ${n}\\b`) }) });
 }
 
+/**
+ * 200 file names that would run script if they ever became markup or a URL (each sets
+ * window.__pwned or opens a dialog). No "/": the protocol refuses it in a file name.
+ */
+function hostileNames(): string[] {
+  const forms = [
+    (i: number) => `<img src=x onerror="window.__pwned=${i}">`,
+    (i: number) => `<script>window.__pwned=${i}<script>`,
+    (i: number) => `"><svg onload=alert(${i})>`,
+    (i: number) => `'><iframe srcdoc="<script>parent.__pwned=${i}<script>">`,
+    (i: number) => `javascript:alert(${i})`,
+    (i: number) => `<a href="javascript:alert(${i})">x<a>`,
+    (i: number) => `{{constructor.constructor('alert(${i})')()}}`,
+    (i: number) => `<b onmouseover=alert(${i})>hover me`,
+  ];
+  return Array.from({ length: 200 }, (_, i) => `${forms[i % forms.length]!(i)} #${i}`);
+}
+
 describe('tracker admin page in Chromium', () => {
   it('logs in with the token, shows the cluster then a tracker down, adds a user who logs in', async () => {
     const owner = await WsClient.connect(cluster.url(1));
@@ -88,6 +106,29 @@ describe('tracker admin page in Chromium', () => {
     expectClean(watch);
     owner.terminate();
     grace.terminate();
+    await context.close();
+  });
+
+  it('shows 200 hostile file names as text, and no script runs', async () => {
+    const owner = await WsClient.connect(cluster.url(1));
+    await owner.ok('login', { userId: 'olga', password: passwordOf('olga'), peerAddress: '127.0.0.1:6881' });
+    await owner.ok('create_group', { groupId: 'hostile' });
+    const names = hostileNames();
+    for (const [i, name] of names.entries()) await owner.ok('share_file', fileFixture('hostile', name, testBytes(1_000, 100 + i)).share);
+
+    const { context, page, watch } = await openPage(browser, adminUrl, DESKTOP);
+    const token = (await readFile(path.join(cluster.dataDir(1), 'admin-token'), 'utf8')).trim();
+    await page.getByLabel('Password', { exact: true }).fill(token);
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    const files = page.getByRole('table', { name: 'Shared files' });
+    await files.getByRole('rowheader', { name: names[199]!, exact: true }).waitFor();
+    const shown = await files.getByRole('rowheader').allTextContents();
+    for (const name of names) expect(shown).toContain(name);
+    await page.mouse.move(400, 400);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('main img, main svg, main iframe, main script, main a[href^="javascript"]').count()).toBe(0);
+    expectClean(watch);
+    owner.terminate();
     await context.close();
   });
 });

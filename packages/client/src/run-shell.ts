@@ -186,7 +186,18 @@ export async function runShell(init: RunShellInit): Promise<number> {
       onPeerEvent: (e) => logPeerEvent(log, e),
       downloadOptions: { stallAfterMs: opts.stallAfter * 1000 },
     });
-    service = new PeerService({ link, node, downloadLog, ...(web ? { sessionFile: new SessionFile(dataDir) } : {}) });
+    const linkOptions = init.link;
+    const verifyPassword = async (userId: string, password: string): Promise<void> => {
+      const check = new TrackerLink({ trackers, ...linkOptions });
+      check.start();
+      try {
+        await check.request('login', { userId, password });
+        await check.request('logout').catch(() => undefined);
+      } finally {
+        await check.stop();
+      }
+    };
+    service = new PeerService({ link, node, downloadLog, verifyPassword, ...(web ? { sessionFile: new SessionFile(dataDir) } : {}) });
     if (web) {
       for (const w of web.warnings) init.stderr.write(`client: ${w}\n`);
       let roots: Roots;
@@ -223,13 +234,14 @@ export async function runShell(init: RunShellInit): Promise<number> {
       colour,
       peerAddress,
       ...(interactive ? { history: new HistoryFile(path.join(dataDir, 'history')) } : {}),
-      banner: `groupshare client ${clientVersion()}: peer address ${peerAddress}, ${trackers.length} tracker${trackers.length === 1 ? '' : 's'}. Type help for the commands.`,
+      banner: `groupshare client ${clientVersion()}: peer address ${peerAddress}, ${trackers.length} tracker${trackers.length === 1 ? '' : 's'}.${webServer ? ` Web interface at ${webServer.url}.` : ''} Type help for the commands.`,
       paths: { home: env.HOME ?? os.homedir(), cwd },
       downloadLog,
       service,
     });
     link.start();
-    if (webServer) shell.out.info(`web interface at ${webServer.url}`);
+    // On a terminal the banner says it; scripts get it as a line of their own.
+    if (webServer && !interactive) shell.out.info(`web interface at ${webServer.url}`);
     let status = await shell.run();
     if (!interactive) {
       // End of piped input: let running downloads finish (documented in docs/client.md); a

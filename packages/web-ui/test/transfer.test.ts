@@ -64,6 +64,14 @@ describe('the peer web UI: sharing and downloading', () => {
     await dl.getByText('100 %', { exact: true }).waitFor({ timeout: 30_000 });
     await dl.getByText('completed').waitFor({ timeout: 30_000 });
     expect(sha1(await readFile(path.join(chosen, 'data.bin')))).toBe(sha1(data));
+
+    // alice stops sharing the upload (nobody else holds it): its row goes from both pages.
+    await fileRow(alice.page, 'notes.txt').getByRole('button', { name: 'Stop sharing', exact: true }).click();
+    await fileRow(alice.page, 'notes.txt').waitFor({ state: 'detached', timeout: 10_000 });
+    await bob.page.reload();
+    await openGroupInPage(bob.page, 'lab');
+    await fileRow(bob.page, 'data.bin').waitFor();
+    expect(await fileRow(bob.page, 'notes.txt').count()).toBe(0);
     expectClean(alice.watch);
     expectClean(bob.watch);
   });

@@ -27,6 +27,11 @@ export interface PeerServiceInit {
   downloadLog?: DownloadLog;
   /** Where the tracker session is remembered for a restart (web mode); without it, nowhere. */
   sessionFile?: SessionFile;
+  /**
+   * Checks a password with the trackers without touching this peer's session (a login and
+   * logout on a connection of its own, with no peer address, so nothing of ours is paused).
+   */
+  verifyPassword?: (userId: string, password: string) => Promise<void>;
 }
 
 /** What a login (or a resume of the remembered session) did. */
@@ -75,19 +80,26 @@ export class PeerService {
     return this.link.request('register', { userId, password: checkNewPassword(password) });
   }
 
-  /**
-   * Logs in. Logged in as somebody else already: refused. As the same user (the web page of a
-   * peer resumed at start): the password is checked by a fresh tracker login, and everything is
-   * announced again, since a login makes the trackers forget what this peer offered.
-   */
+  /** Logs in (refused while logged in: logout first). */
   async login(userArg: string, password: string): Promise<LoginReport> {
     const userId = checkId('user id', userArg);
     const current = this.link.session;
-    if (current !== undefined && current.userId !== userId) throw new CommandError(`you are logged in as ${safeText(current.userId)}; logout first`);
+    if (current !== undefined) throw new CommandError(`you are logged in as ${safeText(current.userId)}; logout first`);
     const result = await this.link.request('login', { userId, password });
-    if (current !== undefined) await this.node?.logout();
     await this.init.sessionFile?.write({ userId: result.userId, token: result.token });
     return this.afterLogin(result);
+  }
+
+  /**
+   * Checks `password` for the user this peer is logged in as (a browser arriving at a peer that
+   * resumed its session at start), without disturbing the session, shares or downloads.
+   */
+  async confirmUser(userArg: string, password: string): Promise<string> {
+    const userId = checkId('user id', userArg);
+    if (this.link.session?.userId !== userId) throw new CommandError(`this peer is not logged in as ${safeText(userId)}`);
+    if (this.init.verifyPassword === undefined) throw new CommandError('passwords cannot be checked here');
+    await this.init.verifyPassword(userId, password);
+    return userId;
   }
 
   /** Resumes the remembered session (a headless start); undefined when there is none or it ended. */

@@ -30,7 +30,9 @@ export class Roots {
     await mkdir(downloadsDir, { recursive: true });
     const list: Root[] = [];
     for (const [i, dir] of [downloadsDir, ...others].entries()) {
-      const real = await realpath(dir);
+      const real = await realpath(dir).catch((err: NodeJS.ErrnoException) => {
+        throw new Error(err.code === 'ENOENT' ? `${dir}: no such folder` : `${dir}: ${err.code ?? err.message}`);
+      });
       if (!(await stat(real)).isDirectory()) throw new Error(`${dir} is not a folder`);
       list.push({ id: i === 0 ? 'downloads' : `root${i}`, path: real });
     }

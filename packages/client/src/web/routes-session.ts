@@ -52,13 +52,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: WebContext): void {
       if (peerUser !== undefined && peerUser !== userId.toLowerCase()) {
         throw new WebError(409, 'ERR_OTHER_USER', 'this peer is logged in as another user; log that user out first');
       }
-      const report = await ctx.service.login(userId, password);
+      // Logged in already as this user (a resumed session, or the shell): only the password is checked.
+      const who = peerUser !== undefined ? await ctx.service.confirmUser(userId, password) : (await ctx.service.login(userId, password)).userId;
       // A new id at login: an id planted before it (session fixation) is worth nothing after.
       const old = request.caller.session;
       if (old !== undefined) ctx.sessions.delete(old.id);
-      const session = ctx.sessions.create(report.userId);
+      const session = ctx.sessions.create(who);
       setCookie(reply, session);
-      return { userId: report.userId, csrfToken: session.csrf };
+      return { userId: who, csrfToken: session.csrf };
     },
   });
 

@@ -57,7 +57,9 @@ export function DownloadRow({ d }: { d: Download }) {
           {(d.state === 'waiting' || d.state === 'stopped') && d.reason ? <span class="block small">{d.reason}</span> : null}
         </td>
         <td>
-          <progress max={100} value={pct} aria-label={`${d.name} progress`} /> <span class="pct">{pct} %</span>
+          <span class="nowrap">
+            <progress max={100} value={pct} aria-label={`${d.name} progress`} /> <span class="pct">{pct} %</span>
+          </span>
           <span class="block small">
             {formatBytes(d.done)} / {formatBytes(d.size)}
           </span>
@@ -79,12 +81,14 @@ export function DownloadRow({ d }: { d: Download }) {
         <td class="avail">
           <Strip version={d.pieces ?? ''} label={pieceSummary(pieces)} columns={(w) => pieceBarColumns(w, pieces)} />
         </td>
-        <td class="actions">
-          {ACTIVE.has(d.state) ? (
-            <button type="button" aria-expanded={confirming} onClick={() => setConfirming(!confirming)}>
-              Cancel
-            </button>
-          ) : null}
+        <td class="row-actions">
+          <div class="actions">
+            {ACTIVE.has(d.state) ? (
+              <button type="button" aria-expanded={confirming} onClick={() => setConfirming(!confirming)}>
+                Cancel
+              </button>
+            ) : null}
+          </div>
         </td>
       </tr>
       {confirming ? (

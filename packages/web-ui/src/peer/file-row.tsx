@@ -4,7 +4,7 @@
  * the download form in the row below) and Stop sharing when this peer shares it.
  */
 import { Fragment } from 'preact';
-import { useState } from 'preact/hooks';
+import { useId, useState } from 'preact/hooks';
 import { messageOf, post } from '../ui/api.js';
 import { decodeBase64, formatBytes } from '../ui/format.js';
 import { Strip } from '../ui/strip.js';
@@ -37,7 +37,8 @@ export function FileRow({ groupId, file, downloadsDir, sharedHere, onStop, onSta
   const [error, setError] = useState('');
   const holders = decodeBase64(file.availability);
   const { label, warning } = availabilityText(file, holders);
-  const formId = `dl-${groupId}-${file.name}`;
+  // Not built from the name: ids must not carry spaces or quotes from hostile names.
+  const formId = useId();
 
   const start = async (): Promise<void> => {
     setError('');
@@ -83,20 +84,22 @@ export function FileRow({ groupId, file, downloadsDir, sharedHere, onStop, onSta
             ))}
           </ul>
         </td>
-        <td class="actions">
-          <button type="button" aria-expanded={open} aria-controls={formId} onClick={() => setOpen(!open)}>
-            Download
-          </button>
-          {sharedHere ? (
-            <button type="button" class="secondary" onClick={() => void stop()}>
-              Stop sharing
+        <td class="row-actions">
+          <div class="actions">
+            <button type="button" aria-expanded={open} aria-controls={formId} onClick={() => setOpen(!open)}>
+              Download
             </button>
-          ) : null}
-          {error ? (
-            <p role="alert" class="error small">
-              {error}
-            </p>
-          ) : null}
+            {sharedHere ? (
+              <button type="button" class="secondary" onClick={() => void stop()}>
+                Stop sharing
+              </button>
+            ) : null}
+            {error ? (
+              <p role="alert" class="error small">
+                {error}
+              </p>
+            ) : null}
+          </div>
         </td>
       </tr>
       {open ? (

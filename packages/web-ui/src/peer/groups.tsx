@@ -4,7 +4,7 @@
  */
 import { useState } from 'preact/hooks';
 import { messageOf, post, seg } from '../ui/api.js';
-import { groupHref } from './route.js';
+import { groupHref, openGroup } from './route.js';
 import { isOwner, type Group } from './types.js';
 
 export interface GroupsProps {
@@ -19,14 +19,17 @@ export function Groups({ groups, me, openId, reload, notify }: GroupsProps) {
   const [newId, setNewId] = useState('');
   const [error, setError] = useState('');
 
-  const act = async (what: () => Promise<unknown>, done: string): Promise<void> => {
+  /** Runs `what`; on success notes `done` and reloads the list. Resolves whether it worked. */
+  const act = async (what: () => Promise<unknown>, done: string): Promise<boolean> => {
     setError('');
     try {
       await what();
       notify(done);
       await reload();
+      return true;
     } catch (err) {
       setError(messageOf(err));
+      return false;
     }
   };
 
@@ -59,7 +62,12 @@ export function Groups({ groups, me, openId, reload, notify }: GroupsProps) {
         onSubmit={(e) => {
           e.preventDefault();
           const id = newId.trim();
-          void act(() => post('/api/groups', { groupId: id }), `Created group ${id}`).then(() => setNewId(''));
+          // A new group opens at once: sharing its first file is what comes next.
+          void act(() => post('/api/groups', { groupId: id }), `Created group ${id}`).then((ok) => {
+            if (!ok) return;
+            setNewId('');
+            openGroup(id.toLowerCase());
+          });
         }}
       >
         <label>

@@ -1,6 +1,6 @@
 /**
  * Notices as they happen (join requests, answers, tracker failover, finished downloads): a
- * polite live region with the latest few, newest first, each dismissable.
+ * polite live region with the latest three, newest first, each dismissable.
  */
 import { useCallback, useState } from 'preact/hooks';
 
@@ -17,7 +17,7 @@ let nextId = 1;
 export function useNotices(): { notices: Notice[]; notify: (text: string, kind?: Notice['kind']) => void; dismiss: (id: number) => void } {
   const [notices, setNotices] = useState<Notice[]>([]);
   const notify = useCallback((text: string, kind: Notice['kind'] = 'info') => {
-    setNotices((list) => [{ id: nextId++, text, kind, at: new Date() }, ...list].slice(0, 5));
+    setNotices((list) => [{ id: nextId++, text, kind, at: new Date() }, ...list].slice(0, 3));
   }, []);
   const dismiss = useCallback((id: number) => setNotices((list) => list.filter((n) => n.id !== id)), []);
   return { notices, notify, dismiss };
@@ -26,7 +26,8 @@ export function useNotices(): { notices: Notice[]; notify: (text: string, kind?:
 export function Notices({ notices, dismiss }: { notices: Notice[]; dismiss: (id: number) => void }) {
   return (
     <section class="notices" aria-label="Notices">
-      <ul role="log" aria-live="polite">
+      <div role="log" aria-live="polite">
+        <ul>
         {notices.map((n) => (
           <li key={n.id} class={`notice ${n.kind}`}>
             <span>{n.text}</span>
@@ -35,7 +36,8 @@ export function Notices({ notices, dismiss }: { notices: Notice[]; dismiss: (id:
             </button>
           </li>
         ))}
-      </ul>
+        </ul>
+      </div>
     </section>
   );
 }

@@ -3,6 +3,7 @@
  * picked under one of the folders the user chose (the API's roots), or a browser upload stored
  * into one of those folders and then shared.
  */
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get, messageOf, post, postBytes, seg } from '../ui/api.js';
 import { formatBytes } from '../ui/format.js';
@@ -106,14 +107,20 @@ export function ShareForm({ groupId, roots, onShared, onClose }: ShareFormProps)
             ) : null}
             {entries.map((en) => (
               <li key={en.name}>
+                {/* The hidden verb makes each button's name say what it does, and contains its visible text. */}
                 {en.kind === 'dir' ? (
-                  <button type="button" class="link" aria-label={`Open folder ${en.name}`} onClick={() => setDir(dir ? `${dir}/${en.name}` : en.name)}>
+                  <button type="button" class="link" onClick={() => setDir(dir ? `${dir}/${en.name}` : en.name)}>
+                    <span class="sr-only">Open folder </span>
                     {en.name}/
                   </button>
                 ) : (
-                  <button type="button" class="link" aria-label={`Pick ${en.name}`} onClick={() => setPicked(joinPath(root?.path ?? '', dir ? `${dir}/${en.name}` : en.name))}>
-                    {en.name} <span class="muted small">{en.size === undefined ? '' : formatBytes(en.size)}</span>
-                  </button>
+                  <Fragment>
+                    <button type="button" class="link" onClick={() => setPicked(joinPath(root?.path ?? '', dir ? `${dir}/${en.name}` : en.name))}>
+                      <span class="sr-only">Pick </span>
+                      {en.name}
+                    </button>{' '}
+                    <span class="muted small">{en.size === undefined ? '' : formatBytes(en.size)}</span>
+                  </Fragment>
                 )}
               </li>
             ))}

@@ -105,7 +105,7 @@ describe('admin page: authentication', () => {
 describe('admin page: browser protections', () => {
   it('refuses a forged Host (DNS rebinding) on the page, the API and login; loopback names pass', async () => {
     const { admin, token } = await trackerWithAdmin();
-    for (const host of ['evil.example', `evil.example:${admin.port}`, `127.0.0.1:${admin.port + 1}`, '192.0.2.1']) {
+    for (const host of ['evil.example', `evil.example:${admin.port}`, `127.0.0.1:${admin.port + 1}`, '127.0.0.1', '192.0.2.1']) {
       for (const [method, url] of [['GET', '/'], ['GET', '/api/users'], ['POST', '/api/login']] as const) {
         const reply = await adminCall(admin.port, method, url, { headers: { host, ...bearer(token) }, ...(method === 'POST' ? { body: { password: token } } : {}) });
         expect(reply.status, `${host} ${url}`).toBe(421);
@@ -113,7 +113,7 @@ describe('admin page: browser protections', () => {
         expect(reply.headers['set-cookie']).toBeUndefined();
       }
     }
-    for (const host of [`localhost:${admin.port}`, `[::1]:${admin.port}`, '127.0.0.1']) {
+    for (const host of [`localhost:${admin.port}`, `[::1]:${admin.port}`, `127.0.0.1:${admin.port}`]) {
       expect((await adminCall(admin.port, 'GET', '/api/users', { headers: { host, ...bearer(token) } })).status, host).toBe(200);
     }
   });

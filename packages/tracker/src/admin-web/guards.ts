@@ -1,8 +1,8 @@
 /**
  * The admin server's checks on every request, before any route runs:
  *
- * - Host allow-list (127.0.0.1, localhost, ::1 and the bind address, with the bound port or
- *   none): a page on another site that rebinds its own name to 127.0.0.1 (DNS rebinding) sends
+ * - Host allow-list (127.0.0.1, localhost, ::1 and the bind address, or this machine's
+ *   addresses when bound to all of them; with the bound port): a page on another site that rebinds its own name to 127.0.0.1 (DNS rebinding) sends
  *   its own name as Host and is refused before anything is read.
  * - Same-origin POSTs: a state change made with the session cookie must come from a page of
  *   this server, shown by `Origin` (or, without it, `Sec-Fetch-Site: same-origin`), besides the
@@ -10,6 +10,7 @@
  * - Headers on every answer: a Content-Security-Policy with no inline script and no eval, so a
  *   hostile name that slipped into markup still could not run; no framing; no sniffing.
  */
+import os from 'node:os';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The policy every answer carries. */
@@ -34,14 +35,20 @@ export class AdminGuards {
     /** The bound port, known once listening. */
     private readonly port: () => number,
   ) {
-    this.names = new Set([...LOOPBACK_NAMES, bindHost.replace(/^\[|\]$/g, '').toLowerCase()]);
+    const bind = bindHost.replace(/^\[|\]$/g, '').toLowerCase();
+    const names = new Set([...LOOPBACK_NAMES, bind]);
+    // Bound to every interface (--admin-allow-remote): this machine's addresses name it too.
+    if (bind === '0.0.0.0' || bind === '::') {
+      for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) names.add(a.address.toLowerCase());
+    }
+    this.names = names;
   }
 
-  /** Whether a Host header names this server. */
+  /** Whether a Host header names this server (a Host without a port means port 80). */
   hostAllowed(host: string | undefined): boolean {
     if (host === undefined) return false;
     const parsed = parseHostHeader(host);
-    return parsed !== undefined && this.names.has(parsed.name) && (parsed.port === undefined || parsed.port === this.port());
+    return parsed !== undefined && this.names.has(parsed.name) && (parsed.port ?? 80) === this.port();
   }
 
   /** Whether a POST comes from a page of this server (its Host was already allowed). */

@@ -2,7 +2,7 @@
 // a login, the Host allow-list (DNS rebinding), same-origin and CSRF checks on every change, the
 // session cookie's name and flags, the CSP, the token file's mode, and the admin password set on
 // the console.
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD_FILE, setAdminPassword } from '../src/admin/admin-credentials.js';
@@ -99,6 +99,30 @@ describe('admin page: authentication', () => {
     expect(await client.fails('login', { userId: 'erin', password: 'erin-secret-pw' })).toBe('ERR_RATE_LIMITED');
     const events = (await adminCall(admin.port, 'GET', '/api/events', { headers: bearer(token) })).json.events;
     expect(events).toEqual([expect.objectContaining({ kind: 'login_throttled', userId: 'erin', ip: '127.0.0.1', count: 1 })]);
+  });
+});
+
+describe('admin page: the page', () => {
+  it('serves the built index.html and its assets, nothing else of the disk; 503 with the reason when not built', async () => {
+    t = await startTestTracker();
+    const pageDir = path.join(t.dataDir, 'page');
+    admin = await AdminServer.create({ tracker: t.tracker, host: '127.0.0.1', port: 0, pageDir });
+    await admin.start();
+    const missing = await adminCall(admin.port, 'GET', '/');
+    expect(missing.status).toBe(503);
+    expect(missing.text).toMatch(/^The admin page is not built \(no .*index\.html\): run `pnpm run setup`/);
+    await mkdir(path.join(pageDir, 'assets'), { recursive: true });
+    await writeFile(path.join(pageDir, 'index.html'), '<!doctype html><title>admin</title>');
+    await writeFile(path.join(pageDir, 'assets', 'index-abc.js'), 'console.log(1)');
+    const page = await adminCall(admin.port, 'GET', '/');
+    expect([page.status, page.headers['content-type'], page.text]).toEqual([200, 'text/html; charset=utf-8', '<!doctype html><title>admin</title>']);
+    const script = await adminCall(admin.port, 'GET', '/assets/index-abc.js');
+    expect([script.status, script.headers['content-type']]).toEqual([200, 'text/javascript; charset=utf-8']);
+    for (const url of ['/assets/..%2F..%2Ftracker.db', '/assets/%2e%2e%2fadmin-token', '/assets/../admin-token', '/admin-token', '/tracker.db']) {
+      const reply = await adminCall(admin.port, 'GET', url);
+      expect(reply.status, url).toBe(404);
+      expect(reply.text, url).not.toMatch(/SQLite|gsa_/);
+    }
   });
 });
 

@@ -49,6 +49,13 @@ describe('the web API', () => {
     // The same engine: the shell is logged in as alice and sees the group.
     shell.send('list_groups');
     await shell.waitFor(/lab\s+alice\s+1\s+owner/);
+    // And the other way round: a group the shell creates is announced on the page's stream.
+    const stream = web.events();
+    await stream.ready;
+    shell.send('create_group lab2');
+    const event = await until('the groups event', () => stream.events.find((e) => e.event === 'groups'));
+    expect(event.data).toEqual({ groupId: 'lab2' });
+    stream.close();
     expect(await shell.end()).toBe(0);
   });
 
@@ -225,7 +232,8 @@ describe('the web API', () => {
     const aliceEvents = alice.web.events();
     await Promise.all([bobEvents.ready, aliceEvents.ready]);
 
-    await bob.web.post('/api/groups/lab/join');
+    // As a page's fetch may send it: the JSON content type and no body at all.
+    expect((await bob.web.request('POST', '/api/groups/lab/join', undefined, { 'content-type': 'application/json' })).json).toEqual({ groupId: 'lab' });
     expect((await bob.web.get('/api/groups')).json.groups).toMatchObject([{ id: 'lab', member: false, requested: true }]);
     expect((await alice.web.post('/api/groups/lab/requests/bob/reject')).status).toBe(200);
     await until('the rejection', () => bobEvents.events.find((e) => e.event === 'request-answered'));

@@ -92,5 +92,6 @@ describe('headless peer', () => {
     expect(await second.exit).toBe(0);
     expect(second.err).toBe('');
     await bob.end();
-  });
+    // Two real processes started one after the other, and a download: slow on a loaded machine.
+  }, 90_000);
 });

@@ -138,6 +138,9 @@ describe('web security', () => {
     expect((await up('.', '../x.txt')).status).toBe(400);
     expect((await up(root, 'fine.txt')).json.error.code).toBe('ERR_PATH'); // never overwrites
     expect(await readFile(path.join(root, 'fine.txt'), 'utf8')).toBe('shareable\n');
+    const refused = await web.post('/api/groups/nobody-here/uploads?folder=uploads&name=stray.txt', Buffer.from('x'));
+    expect(refused.json.error.code).toBe('ERR_NO_SUCH_GROUP');
+    await expect(stat(path.join(downloadsDir, 'uploads', 'stray.txt'))).rejects.toThrow(); // not left behind
     expect((await up('uploads', 'new.txt')).json).toEqual({ name: 'new.txt', alreadyShared: false });
     expect(await readFile(path.join(downloadsDir, 'uploads', 'new.txt'), 'utf8')).toBe('uploaded bytes');
     await shell.end();

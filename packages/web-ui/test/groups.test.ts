@@ -25,10 +25,23 @@ describe('the peer web UI: accounts and groups', () => {
     await alice.page.getByLabel('User id').waitFor();
     expect(await alice.page.getByRole('button', { name: 'Create group' }).count()).toBe(0);
     expect(await alice.page.getByRole('navigation', { name: 'Groups' }).count()).toBe(0);
+    // A login to an account that does not exist: the tracker's answer, as text; still logged out.
+    await alice.page.getByLabel('User id').fill('alice');
+    await alice.page.getByLabel('Password').fill('not-her-password');
+    await alice.page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await alice.page.getByRole('alert').waitFor();
+    expect(await alice.page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
 
     await logInInPage(alice.page, 'alice', { create: true });
     await createGroupInPage(alice.page, 'lab');
     await logInInPage(bob.page, 'bob', { create: true });
+
+    // A group that exists already: the tracker's refusal, as text, and the field keeps its value.
+    await alice.page.getByLabel('Group id').fill('lab');
+    await alice.page.getByRole('button', { name: 'Create group', exact: true }).click();
+    await alice.page.getByRole('navigation', { name: 'Groups' }).getByRole('alert').waitFor();
+    await expect(alice.page.getByLabel('Group id').inputValue()).resolves.toBe('lab');
+    await alice.page.getByLabel('Group id').fill('');
 
     // bob asks; alice's open page counts it in the inbox badge within a second.
     await bob.page.reload();

@@ -3,11 +3,11 @@
 // shown exactly), a 16,384-piece availability strip paints within 50 ms, and the first load of
 // the page weighs at most 80 kB gzipped.
 import { gzipSync } from 'node:zlib';
-import { Cleanup, fileFixture, signUp, type WsClient } from '@groupshare/testkit';
+import { Cleanup, fileFixture } from '@groupshare/testkit';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from './browser.js';
-import { expectClean, fileRow, openGroupInPage } from './page-helpers.js';
+import { expectClean, fileRow, labWithMallory, openGroupInPage } from './page-helpers.js';
 import { createGroupInPage, logInInPage, webStage } from './web-stage.js';
 
 const cleanup = new Cleanup();
@@ -31,19 +31,6 @@ const TEMPLATES: ((i: number) => string)[] = [
   (i) => `<style>@import 'http:evil${i}'<`,
 ];
 const NAMES = Array.from({ length: 210 }, (_, i) => (TEMPLATES[i % TEMPLATES.length] as (i: number) => string)(i));
-
-/** alice's page logged in with group `lab`; `mallory` (a bare tracker connection) is a member. */
-async function labWithMallory(page: Page, stage: Awaited<ReturnType<typeof webStage>>): Promise<WsClient> {
-  await logInInPage(page, 'alice', { create: true });
-  await createGroupInPage(page, 'lab');
-  const mallory = await stage.cluster.connect(1);
-  // A peer address (nobody listens there) so the tracker lets it share; no test downloads from it.
-  await signUp(mallory, 'mallory', '127.0.0.1:9');
-  await mallory.ok('join_group', { groupId: 'lab' });
-  await openGroupInPage(page, 'lab');
-  await page.getByRole('listitem').filter({ hasText: 'mallory' }).getByRole('button', { name: 'Accept', exact: true }).click();
-  return mallory;
-}
 
 describe('the peer web UI: hostile names, paint time and weight', () => {
   it('renders 210 hostile file names as text, with no script run and no CSP violation', async () => {

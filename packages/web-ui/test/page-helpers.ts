@@ -2,9 +2,11 @@
  * Steps the browser tests take again and again, each as a person would in the page: open a
  * group, ask to join it, accept a request, wait for a row's text.
  */
+import { signUp, type WsClient } from '@groupshare/testkit';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { PageWatch } from './browser.js';
+import { createGroupInPage, logInInPage, type WebStage } from './web-stage.js';
 
 /** The list item of `groupId` in the groups list. */
 export function groupItem(page: Page, groupId: string): Locator {
@@ -41,4 +43,20 @@ export function expectClean(watch: PageWatch): void {
   expect(watch.cspViolations).toEqual([]);
   expect(watch.pageErrors).toEqual([]);
   expect(watch.dialogs).toEqual([]);
+}
+
+/**
+ * alice logs in (a new account) and creates `lab` in `page`; `mallory`, a bare tracker
+ * connection with a peer address nobody listens on, asks to join and alice accepts in the page.
+ * Tests then share files as mallory with `share_file` (any name, any piece count).
+ */
+export async function labWithMallory(page: Page, stage: WebStage): Promise<WsClient> {
+  await logInInPage(page, 'alice', { create: true });
+  await createGroupInPage(page, 'lab');
+  const mallory = await stage.cluster.connect(1);
+  await signUp(mallory, 'mallory', '127.0.0.1:9');
+  await mallory.ok('join_group', { groupId: 'lab' });
+  await openGroupInPage(page, 'lab');
+  await page.getByRole('listitem').filter({ hasText: 'mallory' }).getByRole('button', { name: 'Accept', exact: true }).click();
+  return mallory;
 }

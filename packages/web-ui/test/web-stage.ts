@@ -48,9 +48,9 @@ async function waitServing(peer: WebPeer): Promise<void> {
   }
 }
 
-/** A one-tracker cluster; peers are added with `peer()`. Everything stops at `cleanup`. */
-export async function webStage(cleanup: Cleanup): Promise<WebStage> {
-  const cluster = cleanup.add(await ProcessCluster.create({ size: 1 }));
+/** A cluster of `trackers` (default one); peers are added with `peer()`. Everything stops at `cleanup`. */
+export async function webStage(cleanup: Cleanup, { trackers = 1 }: { trackers?: number } = {}): Promise<WebStage> {
+  const cluster = cleanup.add(await ProcessCluster.create({ size: trackers }));
   await cluster.startAll();
 
   const spawn = async (base: Omit<WebPeer, 'client'>): Promise<WebPeer> => {

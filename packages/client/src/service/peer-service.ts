@@ -154,7 +154,7 @@ export class PeerService {
   // ---- groups -------------------------------------------------------------------------------
 
   createGroup(groupArg: string): Promise<Result<'create_group'>> {
-    return this.link.request('create_group', { groupId: checkId('group id', groupArg) });
+    return this.changed(this.link.request('create_group', { groupId: checkId('group id', groupArg) }));
   }
 
   listGroups(): Promise<Result<'list_groups'>> {
@@ -162,11 +162,11 @@ export class PeerService {
   }
 
   joinGroup(groupArg: string): Promise<Result<'join_group'>> {
-    return this.link.request('join_group', { groupId: checkId('group id', groupArg) });
+    return this.changed(this.link.request('join_group', { groupId: checkId('group id', groupArg) }));
   }
 
   async leaveGroup(groupArg: string): Promise<Result<'leave_group'>> {
-    const result = await this.link.request('leave_group', { groupId: checkId('group id', groupArg) });
+    const result = await this.changed(this.link.request('leave_group', { groupId: checkId('group id', groupArg) }));
     this.events.emit('shares');
     return result;
   }
@@ -180,11 +180,11 @@ export class PeerService {
   }
 
   acceptRequest(groupArg: string, userArg: string): Promise<Result<'accept_request'>> {
-    return this.link.request('accept_request', { groupId: checkId('group id', groupArg), userId: checkId('user id', userArg) });
+    return this.changed(this.link.request('accept_request', { groupId: checkId('group id', groupArg), userId: checkId('user id', userArg) }));
   }
 
   rejectRequest(groupArg: string, userArg: string): Promise<Result<'reject_request'>> {
-    return this.link.request('reject_request', { groupId: checkId('group id', groupArg), userId: checkId('user id', userArg) });
+    return this.changed(this.link.request('reject_request', { groupId: checkId('group id', groupArg), userId: checkId('user id', userArg) }));
   }
 
   // ---- files --------------------------------------------------------------------------------
@@ -265,6 +265,13 @@ export class PeerService {
   /** What this peer serves now. */
   servedFiles(): ServedFileRow[] {
     return this.requireNode().servedFiles();
+  }
+
+  /** Tells the bus a group changed once `request` succeeded (the other front refreshes it). */
+  private async changed<T extends { groupId: string }>(request: Promise<T>): Promise<T> {
+    const result = await request;
+    this.events.emit('groups', { groupId: result.groupId });
+    return result;
   }
 
   private started(entry: DownloadEntry, how: 'new' | 'resumed'): void {

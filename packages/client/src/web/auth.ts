@@ -17,7 +17,7 @@ export interface WebSession {
   lastSeen: number;
 }
 
-/** Anonymous sessions kept at most (each GET /api/session without a cookie makes one). */
+/** Sessions kept at most, beyond which anonymous ones go (each GET /api/session without a cookie makes one). */
 const MAX_SESSIONS = 500;
 
 const random = (): string => randomBytes(32).toString('base64url');
@@ -43,11 +43,19 @@ export class WebSessions {
     return s;
   }
 
-  /** A new session (anonymous, or logged in as `userId`), evicting the least recently used beyond the cap. */
+  /**
+   * A new session (anonymous, or logged in as `userId`). Beyond the cap the least recently used
+   * anonymous one goes: making anonymous sessions by the hundred never logs a browser out.
+   */
   create(userId?: string): WebSession {
     const s: WebSession = { id: random(), csrf: random(), lastSeen: Date.now(), ...(userId !== undefined ? { userId } : {}) };
     this.byId.set(s.id, s);
-    while (this.byId.size > MAX_SESSIONS) this.byId.delete(this.byId.keys().next().value as string);
+    if (this.byId.size > MAX_SESSIONS) {
+      for (const [id, old] of this.byId) {
+        if (this.byId.size <= MAX_SESSIONS) break;
+        if (old.userId === undefined && old !== s) this.byId.delete(id);
+      }
+    }
     return s;
   }
 

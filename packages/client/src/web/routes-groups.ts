@@ -143,8 +143,14 @@ export function groupRoutes(app: FastifyInstance, ctx: WebContext): void {
         await rm(file, { force: true });
         throw err;
       }
-      const result = await service.share(file, (request.params as GroupParams).groupId);
-      return { name: result.name, alreadyShared: result.alreadyShared };
+      try {
+        const result = await service.share(file, (request.params as GroupParams).groupId);
+        return { name: result.name, alreadyShared: result.alreadyShared };
+      } catch (err) {
+        // Not shared (not a member, the name taken): the copy would only be litter.
+        await rm(file, { force: true });
+        throw err;
+      }
     },
   });
 

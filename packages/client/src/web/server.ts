@@ -110,6 +110,12 @@ export class WebServer {
       const { status, body } = errorReply(err);
       void reply.status(status).send(body);
     });
+    // An empty JSON body is an empty object (a page's POST /join with the JSON header and no body).
+    const json = app.getDefaultJsonParser('error', 'error');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      if (body === '') done(null, {});
+      else json(request, String(body), done);
+    });
     // Browser uploads: the body stays a stream, written straight to disk by the route.
     app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
 

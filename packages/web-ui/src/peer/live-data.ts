@@ -69,7 +69,10 @@ export function useLiveData(notify: (text: string, kind?: 'info' | 'warning' | '
       }),
       onEvent('tracker', (data) => {
         const t = data as { state?: string; address?: string };
-        notify(`Tracker ${t.address ?? ''}: ${t.state ?? 'changed'}`, t.state === 'connected' ? 'info' : 'warning');
+        const at = t.address ?? '?';
+        if (t.state === 'disconnected') notify(`Lost the tracker at ${at}; trying the others`, 'warning');
+        else if (t.state === 'failover') notify(`Moved to the tracker at ${at}; still logged in`, 'warning');
+        else notify(`Connected to the tracker at ${at}`);
       }),
     ];
     return () => offs.forEach((off) => off());

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The apps this package builds (scripts/build.mjs), each from src/<name>/index.html. */
-export const APPS = Object.freeze(['peer']);
+export const APPS = Object.freeze(['peer', 'admin']);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

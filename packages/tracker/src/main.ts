@@ -2,12 +2,13 @@
 /**
  * `./tracker tracker_info.txt <n>`: runs tracker number n of the cluster listed in the file.
  */
-import { parseTrackerInfo, trackerAt } from '@groupshare/protocol';
+import { parseHostPort, parseTrackerInfo, trackerAt, type HostPort } from '@groupshare/protocol';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { ClusterSecretError, clusterSecretLogLine, resolveClusterSecret, SECRET_ENV } from './cluster-secret.js';
+import { AdminServer, isLoopbackHost } from './admin-web/admin-server.js';
 import { startConsole } from './console/console.js';
 import { DEFAULT_EVICT_AFTER_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './constants.js';
 import { createTrackerLogger, DEFAULT_LOG_ROTATION, type TrackerLog } from './logger.js';
@@ -49,6 +50,15 @@ function parseStatusTrusted(value: string): string[] {
     if (e !== 'loopback' && isIP(e) === 0) throw new InvalidArgumentError(`"${e.slice(0, 60)}" is not an IP address or "loopback"`);
     return e;
   });
+}
+
+/** `--admin host:port`: where the admin page listens (port 0: any free port). */
+function parseAdminAddress(value: string): HostPort {
+  try {
+    return parseHostPort(value, { allowPortZero: true });
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function parseTrackerNumber(value: string): number {
@@ -93,6 +103,8 @@ async function main(): Promise<void> {
         .default(DEFAULT_LOG_ROTATION.maxFileBytes / (1024 * 1024)),
     )
     .addOption(new Option('--log-files <n>', 'log files to keep, the current one included').argParser(parsePositive).default(DEFAULT_LOG_ROTATION.keepFiles))
+    .addOption(new Option('--admin <host:port>', 'serve the admin page and its JSON API there (loopback, e.g. 127.0.0.1:9090)').argParser(parseAdminAddress))
+    .option('--admin-allow-remote', 'let --admin listen on an address that is not loopback (the page is then reachable from the network)')
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
     .version(trackerVersion())
     .showHelpAfterError()
@@ -111,7 +123,12 @@ async function main(): Promise<void> {
     trustProxy?: string[];
     statusTrusted: string[];
     metricsTokenFile?: string;
+    admin?: HostPort;
+    adminAllowRemote?: boolean;
   }>();
+  if (opts.admin && !isLoopbackHost(opts.admin.host) && !opts.adminAllowRemote) {
+    fail(`--admin ${opts.admin.host} is not a loopback address: the admin page would be reachable from the network; add --admin-allow-remote if that is meant`);
+  }
 
   let text: string;
   try {
@@ -203,9 +220,28 @@ async function main(): Promise<void> {
     fail(`cannot listen on ${me.host}:${me.port}: ${why}`);
   }
 
+  let admin: AdminServer | undefined;
+  if (opts.admin) {
+    try {
+      admin = await AdminServer.create({ tracker, host: opts.admin.host, port: opts.admin.port });
+      const url = await admin.start();
+      const made = admin.tokenCreated ? ' (made now, mode 0600)' : '';
+      logger.info({ event: 'admin_started', url, tokenFile: admin.tokenFile }, `admin page on ${url}: log in with the token in ${admin.tokenFile}${made} or the password set with set_admin_password`);
+      if (!isLoopbackHost(opts.admin.host)) {
+        logger.warn({ event: 'admin_remote', url }, `the admin page listens on ${opts.admin.host}, not loopback: anyone who can reach it may try passwords; prefer an SSH tunnel`);
+      }
+    } catch (err) {
+      await admin?.stop();
+      await tracker.stop();
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EADDRINUSE' ? 'the address is already in use' : code === 'EADDRNOTAVAIL' ? 'that address is not on this machine' : (err as Error).message;
+      fail(`cannot start the admin page on ${opts.admin.host}:${opts.admin.port}: ${why}`);
+    }
+  }
+
   const stop = (reason: string) => {
     logger.info({ event: 'shutdown', reason }, `stopping (${reason})`);
-    tracker.stop().then(
+    (admin?.stop() ?? Promise.resolve()).then(() => tracker.stop()).then(
       () => {
         log.close();
         process.exit(0);

@@ -32,6 +32,8 @@ import { backupDatabase, type BackupResult } from './ops/backup.js';
 import { TrackerMetrics } from './ops/tracker-metrics.js';
 import { DigestCache, stateDigest } from './state/digest.js';
 import { SessionSweeper } from './state/session-sweeper.js';
+import { SECURITY_EVENTS_KEPT, SecurityEvents } from './security-events.js';
+import { CloseCode } from './replication/constants.js';
 import { TrackerStore } from './state/store.js';
 
 export interface TrackerInit {
@@ -164,6 +166,7 @@ export class Tracker {
         log: logger,
         sessionTtlMs: init.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
         now: init.now ?? Date.now,
+        securityEvents: new SecurityEvents(SECURITY_EVENTS_KEPT, init.now ?? Date.now),
         tickets: TicketIssuer.load({ dataDir: init.dataDir, ...(init.cluster ? { clusterSecret: init.cluster.secret } : {}) }),
       };
       await services.hasher.ready();
@@ -179,9 +182,10 @@ export class Tracker {
       const tracker = new Tracker(init, app, services, db, sql);
       tracker.ownLog = ownLog;
       tracker.dbHealth = new DatabaseHealth({ file: db.file, read: () => db.sqlite.reader.prepare('SELECT count(*) FROM sqlite_master').get() });
-      const limit = new AddressLimit(init.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, (ip) =>
-        logger.warn({ event: 'connections_refused', ip, max: limit.maxPerAddress }, `refusing connections from ${ip}: ${limit.maxPerAddress} already open`),
-      );
+      const limit = new AddressLimit(init.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, (ip) => {
+        logger.warn({ event: 'connections_refused', ip, max: limit.maxPerAddress }, `refusing connections from ${ip}: ${limit.maxPerAddress} already open`);
+        services.securityEvents.record({ kind: 'connections_refused', ip, message: `refusing connections from ${ip}: ${limit.maxPerAddress} already open` });
+      });
       store.onRebuilt = () => void tracker.revalidateSessions();
       await app.register(websocket, {
         options: { maxPayload: MAX_MESSAGE_BYTES },
@@ -213,6 +217,7 @@ export class Tracker {
           presence: { local: () => hub.localPresence(), remote: (link, online) => hub.setRemotePresence(link, online) },
         });
         hub.onPresenceChange = () => links.presenceChanged();
+        links.on('closed', (link, code, reason) => recordRefusedLink(services, link, code, reason));
         tracker.links = links;
         registerReplicationRoute(app, tracker.links, (socket, address) => limit.admit(socket, normaliseRemoteAddress(address)));
       }
@@ -398,4 +403,18 @@ export class Tracker {
   private uptimeS(): number {
     return Math.round((Date.now() - this.startedAt) / 1000);
   }
+}
+
+/** Replication links closed for a bad cluster secret or a tracker number that does not fit. */
+const REFUSED_LINK_CODES: ReadonlySet<number> = new Set([CloseCode.BAD_SECRET, CloseCode.UNKNOWN_TRACKER]);
+
+function recordRefusedLink(services: TrackerServices, link: PeerLinkStatus, code: number, reason: string): void {
+  if (!REFUSED_LINK_CODES.has(code)) return;
+  const who = link.peer ? `tracker ${link.peer}` : 'an unidentified tracker';
+  services.securityEvents.record({
+    kind: 'replication_refused',
+    ...(link.peer ? { peer: link.peer } : {}),
+    ...(link.remoteAddress ? { ip: link.remoteAddress } : {}),
+    message: `replication link with ${who} refused: ${reason} (${code})`,
+  });
 }

@@ -24,6 +24,7 @@ describe('console: help and accounts', () => {
       'remove_user <id> [--yes]',
       'list_groups',
       'registration [open|closed]',
+      'set_admin_password [--password-file FILE]',
       'help',
       'quit',
     ]) {

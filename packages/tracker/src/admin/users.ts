@@ -4,6 +4,7 @@
  * every tracker; the sessions it ends are logged out here at once, and on the other trackers when
  * the op arrives there (apply.ts yields the effect, each tracker's hub carries it out).
  */
+import { idProblem, normaliseId } from '@groupshare/protocol';
 import type { TrackerServices } from '../api/context.js';
 import { createUser, limited } from '../auth/accounts.js';
 import { OperatorError } from './errors.js';
@@ -30,6 +31,14 @@ export interface RemovedUser {
   requests: number;
 }
 
+/** A user id as typed: the same rules as a client's create_user (ids ignore case). */
+export function parseUserId(raw: string): string {
+  const userId = normaliseId(raw);
+  const problem = idProblem(userId);
+  if (problem) throw new OperatorError('ERR_BAD_USER_ID', `user id ${JSON.stringify(raw.slice(0, 40))} ${problem}`);
+  return userId;
+}
+
 function noSuchUser(userId: string): OperatorError {
   return new OperatorError('ERR_NO_SUCH_USER', `there is no user "${userId}"`);
 }
@@ -39,17 +48,20 @@ export async function requireUser(services: Pick<TrackerServices, 'reader'>, use
   if (!(await services.reader.user.findUnique({ where: { id: userId } }))) throw noSuchUser(userId);
 }
 
+/** Where the operator acted, for the log lines. */
+export type OperatorSurface = 'console' | 'admin page';
+
 /** Creates an account as the operator: allowed while registration is closed. */
-export async function addUser(services: Services, userId: string, password: string): Promise<void> {
+export async function addUser(services: Services, userId: string, password: string, via: OperatorSurface = 'console'): Promise<void> {
   await createUser(services, userId, password, { selfService: false });
-  services.log.info({ event: 'user_added', userId }, 'user added on the console');
+  services.log.info({ event: 'user_added', userId, via }, `user added on the ${via}`);
 }
 
 /**
  * Removes `userId`: their sessions end everywhere, they leave every group as `leave_group` would
  * (ownership handed on, last member out deletes it), their shares and join requests go.
  */
-export async function removeUser(services: Services, userId: string): Promise<RemovedUser> {
+export async function removeUser(services: Services, userId: string, via: OperatorSurface = 'console'): Promise<RemovedUser> {
   const { value, effects } = await services.store.mutate(async (w) => {
     if (!w.read.userExists(userId)) throw noSuchUser(userId);
     const { sessions, shares, requests, memberships } = await w.read.userFootprint(userId);
@@ -66,12 +78,12 @@ export async function removeUser(services: Services, userId: string): Promise<Re
   services.hub.deliver(effects);
   const filesWithdrawn = effects.filter((e) => 'push' in e && e.push.push === 'file_withdrawn').length;
   const removed = { ...value, filesWithdrawn };
-  services.log.info({ event: 'user_removed', userId, sessions: removed.sessions, groups: removed.groups.length }, 'user removed on the console');
+  services.log.info({ event: 'user_removed', userId, sessions: removed.sessions, groups: removed.groups.length, via }, `user removed on the ${via}`);
   return removed;
 }
 
 /** Gives `userId` a new password; every session of theirs ends. Returns how many did. */
-export async function resetPassword(services: Services, userId: string, password: string): Promise<number> {
+export async function resetPassword(services: Services, userId: string, password: string, via: OperatorSurface = 'console'): Promise<number> {
   await requireUser(services, userId);
   const passwordHash = await limited(() => services.hasher.hash(password));
   const { value: sessions, effects } = await services.store.mutate(async (w) => {
@@ -81,7 +93,7 @@ export async function resetPassword(services: Services, userId: string, password
     return count;
   });
   services.hub.deliver(effects);
-  services.log.info({ event: 'password_reset', userId, sessions }, 'password reset on the console');
+  services.log.info({ event: 'password_reset', userId, sessions, via }, `password reset on the ${via}`);
   return sessions;
 }
 

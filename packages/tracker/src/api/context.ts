@@ -8,6 +8,7 @@ import type { PasswordHasher } from '../auth/passwords.js';
 import type { RegistrationLimit } from '../auth/registration-limit.js';
 import type { TicketIssuer } from '../auth/tickets.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { SecurityEvents } from '../security-events.js';
 import type { TrackerQueries } from '../state/queries.js';
 import type { TrackerStore } from '../state/store.js';
 import type { TxReader } from '../state/tx-reads.js';
@@ -28,6 +29,8 @@ export interface TrackerServices {
   sessionTtlMs: number;
   now: () => number;
   tickets: TicketIssuer;
+  /** Recent security events, for the admin page (security-events.ts). */
+  securityEvents: SecurityEvents;
   /** Counts each answered request by type and result (ops/tracker-metrics.ts); absent in some tests. */
   metrics?: RequestObserver;
 }

@@ -60,6 +60,7 @@ export const accountHandlers: Pick<HandlerTable, 'ping' | 'register' | 'login' |
     const wait = throttle.waitMs(req.userId, ip, now());
     if (wait > 0) {
       log.warn({ event: 'login_throttled', userId: req.userId, ip: ctx.conn.remoteAddress }, 'login throttled');
+      ctx.services.securityEvents.record({ kind: 'login_throttled', ip, userId: req.userId, message: `login as ${req.userId} from ${ip} throttled after failed attempts` });
       throw new ProtocolError('ERR_RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, wait);
     }
     const peerAddress = resolvePeerAddress(ctx, req.peerAddress);

@@ -1,21 +1,12 @@
 /** Console commands for accounts: add_user, reset_password, remove_user, list_users. */
-import { idProblem, normaliseId } from '@groupshare/protocol';
 import { OperatorError } from '../admin/errors.js';
-import { addUser, listUsers, removeUser, requireUser, resetPassword, type RemovedUser } from '../admin/users.js';
+import { addUser, listUsers, parseUserId, removeUser, requireUser, resetPassword, type RemovedUser } from '../admin/users.js';
 import type { ConsoleCommand } from './command.js';
 import { readNewPassword } from './password.js';
 import { formatTable, formatTime } from './table.js';
 
 /** Past this many groups, list_users shows a count instead of the ids. */
 const MAX_GROUP_IDS = 3;
-
-/** A user id as typed: the same rules as a client's create_user (ids ignore case). */
-export function parseUserId(raw: string): string {
-  const userId = normaliseId(raw);
-  const problem = idProblem(userId);
-  if (problem) throw new OperatorError('ERR_BAD_USER_ID', `user id ${JSON.stringify(raw.slice(0, 40))} ${problem}`);
-  return userId;
-}
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 

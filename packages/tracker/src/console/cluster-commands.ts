@@ -1,6 +1,8 @@
 /** Console commands about the tracker and the cluster: status, list_groups, registration. */
 import { isRegistrationOpen, listAllGroups, setRegistration } from '../admin/cluster.js';
+import { setAdminPassword } from '../admin/admin-credentials.js';
 import { OperatorError } from '../admin/errors.js';
+import { readNewPassword } from './password.js';
 import type { TrackerStatus } from '../tracker.js';
 import type { ConsoleCommand } from './command.js';
 import { formatTable } from './table.js';
@@ -63,6 +65,18 @@ export const clusterCommands: ConsoleCommand[] = [
       if (open === undefined) throw new OperatorError('ERR_USAGE', `registration is open or closed, not ${JSON.stringify(wanted.slice(0, 40))}; usage: registration [open|closed]`);
       const changed = await setRegistration(tracker.services, open);
       io.print(changed ? `registration is now ${wanted} on every tracker of the cluster` : `registration was already ${wanted}`);
+    },
+  },
+  {
+    name: 'set_admin_password',
+    usage: 'set_admin_password [--password-file FILE]',
+    summary: "this tracker's admin page password (--admin); asked for, hidden, or FILE's first line",
+    args: [0, 0],
+    options: { 'password-file': 'value' },
+    async run({ tracker, io }, { options }) {
+      const password = await readNewPassword(io, 'the admin page', options.get('password-file') as string | undefined);
+      const file = await setAdminPassword(tracker.services, tracker.init.dataDir, password);
+      io.print(`admin password set for this tracker (its argon2 hash is in ${file}); the admin page accepts it at the next login`);
     },
   },
   {

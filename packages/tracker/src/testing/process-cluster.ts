@@ -128,17 +128,18 @@ export class ProcessCluster implements AsyncDisposable {
     return this.processes.get(n)?.running ?? false;
   }
 
-  /** Spawns tracker n without waiting for it (for start-up failures). */
-  spawn(n: number): TrackerProcess {
+  /** Spawns tracker n without waiting for it (for start-up failures); `args` are added to its command line. */
+  spawn(n: number, args: readonly string[] = []): TrackerProcess {
     if (this.running(n)) throw new Error(`tracker ${n} is already running`);
-    const { secret = TEST_CLUSTER_SECRET, args, nodeArgs, stdio, spawn } = this.init;
+    const { secret = TEST_CLUSTER_SECRET, nodeArgs, stdio, spawn } = this.init;
+    const allArgs = [...(this.init.args ?? []), ...args];
     const proc = spawnTracker({
       infoFile: this.infoFile(n),
       n,
       dataDir: this.dataDir(n),
       cwd: this.root,
       ...(secret !== null ? { secret } : {}),
-      ...(args ? { args } : {}),
+      ...(allArgs.length > 0 ? { args: allArgs } : {}),
       ...(nodeArgs ? { nodeArgs } : {}),
       ...(stdio ? { stdio } : {}),
       ...(spawn ? { spawn } : {}),
@@ -149,9 +150,9 @@ export class ProcessCluster implements AsyncDisposable {
     return proc;
   }
 
-  /** Starts tracker n (on its data directory, so a second start is a restart) and waits for /health. */
-  async start(n: number, timeoutMs = 15_000): Promise<TrackerProcess> {
-    const proc = this.spawn(n);
+  /** Starts tracker n (on its data directory, so a second start is a restart) and waits for /health; `args` as for spawn. */
+  async start(n: number, timeoutMs = 15_000, args: readonly string[] = []): Promise<TrackerProcess> {
+    const proc = this.spawn(n, args);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (!proc.running) throw new Error(`tracker ${n} exited during start-up\n${proc.describe()}`);

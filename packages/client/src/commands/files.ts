@@ -24,9 +24,10 @@ export const listFiles: CommandSpec = {
   ],
   async run(ctx, [arg]) {
     const groupId = checkId('group id', arg as string);
-    const { files } = await ctx.service.listFiles(groupId);
+    const { files, syncVersions } = await ctx.service.listFiles(groupId);
     ctx.cache.setFiles(groupId, files.map((f) => f.name));
     ctx.out.info(renderFiles(groupId, files));
+    if (syncVersions > 0) ctx.out.info(`(and ${syncVersions} version${syncVersions === 1 ? '' : 's'} of synced folders' files, not listed: see list_synced)`);
   },
 };
 

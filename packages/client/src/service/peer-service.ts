@@ -7,6 +7,7 @@
  * delete a partial file, whether to create a folder) are answered by the front before or through
  * a callback.
  */
+import { isSyncVersionName } from '@groupshare/engine';
 import type { CancelledDownload, DownloadEntry, PartialDecision, PeerNode, ServedFileRow, SharesResumeReport, TrackerLink } from '@groupshare/engine';
 import type { FileSummary, Holder, Result } from '@groupshare/protocol';
 import { checkFileName, checkId, checkNewPassword } from '../commands/checks.js';
@@ -189,8 +190,15 @@ export class PeerService {
 
   // ---- files --------------------------------------------------------------------------------
 
-  listFiles(groupArg: string): Promise<Result<'list_files'>> {
-    return this.link.request('list_files', { groupId: checkId('group id', groupArg) });
+  /**
+   * The group's files as people share them. Folder sync's versions (`.gsync~…` names, one per
+   * saved version of a synced file) are left out and only counted: a synced folder shows them as
+   * files on disk, and `list_synced` and `show_downloads` report its state.
+   */
+  async listFiles(groupArg: string): Promise<Result<'list_files'> & { syncVersions: number }> {
+    const result = await this.link.request('list_files', { groupId: checkId('group id', groupArg) });
+    const files = result.files.filter((f) => !isSyncVersionName(f.name));
+    return { ...result, files, syncVersions: result.files.length - files.length };
   }
 
   fileInfo(groupArg: string, nameArg: string): Promise<{ file: FileSummary; holders: Holder[] }> {

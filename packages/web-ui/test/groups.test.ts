@@ -6,7 +6,7 @@
 import { Cleanup } from '@groupshare/testkit/scenario';
 import { afterEach, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage } from './browser.js';
-import { expectClean, groupItem, joinThroughPages, openGroupInPage } from './page-helpers.js';
+import { aliceAndBobInLab, expectClean, groupItem, openGroupInPage } from './page-helpers.js';
 import { createGroupInPage, logInInPage, webStage } from './web-stage.js';
 
 const cleanup = new Cleanup();
@@ -94,14 +94,7 @@ describe('the peer web UI: accounts and groups', () => {
   it('joins through both pages with the group page\'s Accept', async () => {
     const stage = await webStage(cleanup);
     const [alicePeer, bobPeer] = [await stage.peer('alice'), await stage.peer('bob')];
-    const browser = await launchBrowser();
-    cleanup.defer(() => browser.close());
-    const alice = await openPage(browser, alicePeer.url);
-    const bob = await openPage(browser, bobPeer.url);
-    await logInInPage(alice.page, 'alice', { create: true });
-    await createGroupInPage(alice.page, 'lab');
-    await logInInPage(bob.page, 'bob', { create: true });
-    await joinThroughPages(alice.page, bob.page, 'bob', 'lab');
+    const { alice, bob } = await aliceAndBobInLab(cleanup, alicePeer, bobPeer);
     await bob.page.reload();
     await groupItem(bob.page, 'lab').getByRole('button', { name: 'Leave', exact: true }).click();
     await groupItem(bob.page, 'lab').getByRole('button', { name: 'Ask to join', exact: true }).waitFor();

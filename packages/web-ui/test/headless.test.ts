@@ -6,9 +6,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cleanup } from '@groupshare/testkit/scenario';
 import { afterEach, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage } from './browser.js';
-import { downloadRow, expectClean, fileRow, joinThroughPages, openGroupInPage } from './page-helpers.js';
-import { createGroupInPage, logInInPage, webStage } from './web-stage.js';
+import { aliceAndBobInLab, downloadRow, expectClean, fileRow, openGroupInPage } from './page-helpers.js';
+import { webStage } from './web-stage.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -22,14 +21,7 @@ describe('the peer web UI: a headless peer', () => {
     const bobPeer = await stage.peer('bob');
     const data = randomBytes(2 * 1024 * 1024 + 777);
     await writeFile(path.join(alicePeer.root, 'kept.bin'), data);
-    const browser = await launchBrowser();
-    cleanup.defer(() => browser.close());
-    const alice = await openPage(browser, alicePeer.url);
-    const bob = await openPage(browser, bobPeer.url);
-    await logInInPage(alice.page, 'alice', { create: true });
-    await createGroupInPage(alice.page, 'lab');
-    await logInInPage(bob.page, 'bob', { create: true });
-    await joinThroughPages(alice.page, bob.page, 'bob', 'lab');
+    const { alice, bob } = await aliceAndBobInLab(cleanup, alicePeer, bobPeer);
     await alice.page.getByRole('button', { name: 'Share a file', exact: true }).click();
     await alice.page.getByLabel('Folder', { exact: true }).selectOption({ label: alicePeer.root });
     await alice.page.getByRole('button', { name: 'Pick kept.bin', exact: true }).click();

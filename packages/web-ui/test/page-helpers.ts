@@ -5,8 +5,9 @@
 import { signUp, type WsClient } from '@groupshare/tracker/testing';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { PageWatch } from './browser.js';
-import { createGroupInPage, logInInPage, type WebStage } from './web-stage.js';
+import type { Cleanup } from '@groupshare/testkit/scenario';
+import { launchBrowser, openPage, type OpenedPage, type PageWatch } from './browser.js';
+import { createGroupInPage, logInInPage, type WebPeer, type WebStage } from './web-stage.js';
 
 /** The list item of `groupId` in the groups list. */
 export function groupItem(page: Page, groupId: string): Locator {
@@ -59,4 +60,21 @@ export async function labWithMallory(page: Page, stage: WebStage): Promise<WsCli
   await openGroupInPage(page, 'lab');
   await page.getByRole('listitem').filter({ hasText: 'mallory' }).getByRole('button', { name: 'Accept', exact: true }).click();
   return mallory;
+}
+
+/**
+ * The start of most two-member flows: a fresh browser with alice's and bob's pages open, both
+ * accounts created in their pages, alice's group `lab`, and bob a member of it (asked and
+ * accepted through the pages).
+ */
+export async function aliceAndBobInLab(cleanup: Cleanup, alicePeer: WebPeer, bobPeer: WebPeer): Promise<{ alice: OpenedPage; bob: OpenedPage }> {
+  const browser = await launchBrowser();
+  cleanup.defer(() => browser.close());
+  const alice = await openPage(browser, alicePeer.url);
+  const bob = await openPage(browser, bobPeer.url);
+  await logInInPage(alice.page, 'alice', { create: true });
+  await createGroupInPage(alice.page, 'lab');
+  await logInInPage(bob.page, 'bob', { create: true });
+  await joinThroughPages(alice.page, bob.page, 'bob', 'lab');
+  return { alice, bob };
 }

@@ -9,9 +9,8 @@ import path from 'node:path';
 import { joinAsSeeder, ScriptedPeer } from '@groupshare/testkit/peers';
 import { Cleanup, fileFixture } from '@groupshare/testkit/scenario';
 import { afterEach, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage } from './browser.js';
-import { downloadRow, expectClean, fileRow, joinThroughPages, openGroupInPage } from './page-helpers.js';
-import { createGroupInPage, logInInPage, webStage } from './web-stage.js';
+import { aliceAndBobInLab, downloadRow, expectClean, fileRow, openGroupInPage } from './page-helpers.js';
+import { webStage } from './web-stage.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -24,14 +23,7 @@ describe('the peer web UI: sharing and downloading', () => {
     const [alicePeer, bobPeer] = [await stage.peer('alice'), await stage.peer('bob')];
     const data = randomBytes(3 * 1024 * 1024 + 12_345);
     await writeFile(path.join(alicePeer.root, 'data.bin'), data);
-    const browser = await launchBrowser();
-    cleanup.defer(() => browser.close());
-    const alice = await openPage(browser, alicePeer.url);
-    const bob = await openPage(browser, bobPeer.url);
-    await logInInPage(alice.page, 'alice', { create: true });
-    await createGroupInPage(alice.page, 'lab');
-    await logInInPage(bob.page, 'bob', { create: true });
-    await joinThroughPages(alice.page, bob.page, 'bob', 'lab');
+    const { alice, bob } = await aliceAndBobInLab(cleanup, alicePeer, bobPeer);
 
     // alice: Share a file → her folder → pick data.bin → Share.
     await alice.page.getByRole('button', { name: 'Share a file', exact: true }).click();
@@ -80,14 +72,7 @@ describe('the peer web UI: sharing and downloading', () => {
   it('cancels a running download and deletes its partial file', async () => {
     const stage = await webStage(cleanup);
     const [alicePeer, bobPeer] = [await stage.peer('alice'), await stage.peer('bob')];
-    const browser = await launchBrowser();
-    cleanup.defer(() => browser.close());
-    const alice = await openPage(browser, alicePeer.url);
-    const bob = await openPage(browser, bobPeer.url);
-    await logInInPage(alice.page, 'alice', { create: true });
-    await createGroupInPage(alice.page, 'lab');
-    await logInInPage(bob.page, 'bob', { create: true });
-    await joinThroughPages(alice.page, bob.page, 'bob', 'lab');
+    const { alice, bob } = await aliceAndBobInLab(cleanup, alicePeer, bobPeer);
 
     // A slow seeder (about 320 KiB/s) so the download is still running when bob cancels.
     const data = randomBytes(8 * 1024 * 1024);

@@ -3,31 +3,15 @@
  * then the shell. A `session` event (logout elsewhere, the shell's `logout`) sends it back to
  * the login form.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { get, messageOf, setCsrfToken } from '../ui/api.js';
+import { useEffect } from 'preact/hooks';
+import { useSession } from '../ui/use-session.js';
 import { closeEvents, onEvent, openEvents } from '../ui/events.js';
 import { Login } from './login.js';
 import { Shell } from './shell.js';
 import type { Session } from './types.js';
 
 export function App() {
-  const [session, setSession] = useState<Session | undefined>(undefined);
-  const [error, setError] = useState('');
-
-  const refresh = async (): Promise<void> => {
-    try {
-      const s = await get<Session>('/api/session');
-      setCsrfToken(s.csrfToken);
-      setSession(s);
-      setError('');
-    } catch (err) {
-      setError(messageOf(err));
-    }
-  };
-
-  useEffect(() => {
-    void refresh();
-  }, []);
+  const { session, error, refresh } = useSession<Session>();
 
   useEffect(() => {
     if (!session?.loggedIn) {

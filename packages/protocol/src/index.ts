@@ -18,3 +18,4 @@ export * from './tickets.js';
 export * from './member-certificates.js';
 export * from './seeded-rng.js';
 export * from './untrusted-text.js';
+export * from './web-host.js';

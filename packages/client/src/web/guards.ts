@@ -5,9 +5,15 @@
  * the headers every answer carries (CSP, nosniff, no framing, no referrer).
  */
 import os from 'node:os';
+import { HostAllowList } from '@groupshare/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sameSecret, type ApiTokens, type WebSession, type WebSessions } from './auth.js';
 import { WebError } from './web-error.js';
+
+/** This machine's addresses (a server bound to every interface answers to them). */
+function machineAddresses(): string[] {
+  return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+}
 
 export interface Caller {
   /** `bearer`: an API token; `cookie`: a browser session (maybe anonymous); `none`. */
@@ -46,32 +52,14 @@ export interface GuardInit {
   port: () => number;
 }
 
-/** The host names a browser may use for this server: loopback names, the bind address, and this machine's addresses for a wildcard bind. */
-export function allowedHosts(bindHost: string): Set<string> {
-  const hosts = new Set(['127.0.0.1', 'localhost', '::1', bindHost.toLowerCase()]);
-  if (bindHost === '0.0.0.0' || bindHost === '::') {
-    for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) hosts.add(a.address.toLowerCase());
-  }
-  return hosts;
-}
-
-/** `host[:port]` of a Host header, or undefined if it is not one. */
-function splitHost(header: string): { host: string; port?: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(header);
-  if (!m) return undefined;
-  return { host: (m[1] ?? m[2] ?? '').toLowerCase(), ...(m[3] !== undefined ? { port: Number(m[3]) } : {}) };
-}
-
 export function installGuards(app: FastifyInstance, init: GuardInit): void {
-  const hosts = allowedHosts(init.bindHost);
+  const hosts = new HostAllowList(init.bindHost, machineAddresses());
   app.decorateRequest('caller', undefined as unknown as Caller);
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
-    const host = splitHost(request.headers.host ?? '');
     const port = init.port();
-    const portOk = host?.port === undefined ? port === 80 || port === 443 : host.port === port;
-    if (host === undefined || !hosts.has(host.host) || !portOk) throw new WebError(421, 'ERR_BAD_HOST', 'this peer does not answer to that host name');
+    if (!hosts.allows(request.headers.host, port, port === 443)) throw new WebError(421, 'ERR_BAD_HOST', 'this peer does not answer to that host name');
     if (!request.url.startsWith('/api/')) return;
     reply.header('cache-control', 'no-store');
 

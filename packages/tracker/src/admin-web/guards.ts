@@ -11,44 +11,27 @@
  *   hostile name that slipped into markup still could not run; no framing; no sniffing.
  */
 import os from 'node:os';
+import { HostAllowList } from '@groupshare/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The policy every answer carries. */
 export const ADMIN_CSP = "default-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/** Host names a browser on this machine uses for a loopback server. */
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '::1'];
-
-/** Splits a Host header into its name (brackets removed, lower case) and port (undefined if absent). */
-export function parseHostHeader(host: string): { name: string; port: number | undefined } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(host.trim());
-  if (!m) return undefined;
-  const name = (m[1] ?? m[2] ?? '').toLowerCase();
-  return { name, port: m[3] === undefined ? undefined : Number(m[3]) };
-}
-
 export class AdminGuards {
-  private readonly names: ReadonlySet<string>;
+  private readonly hosts: HostAllowList;
 
   constructor(
     bindHost: string,
     /** The bound port, known once listening. */
     private readonly port: () => number,
   ) {
-    const bind = bindHost.replace(/^\[|\]$/g, '').toLowerCase();
-    const names = new Set([...LOOPBACK_NAMES, bind]);
     // Bound to every interface (--admin-allow-remote): this machine's addresses name it too.
-    if (bind === '0.0.0.0' || bind === '::') {
-      for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) names.add(a.address.toLowerCase());
-    }
-    this.names = names;
+    this.hosts = new HostAllowList(bindHost, Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)));
   }
 
   /** Whether a Host header names this server (a Host without a port means port 80). */
   hostAllowed(host: string | undefined): boolean {
-    if (host === undefined) return false;
-    const parsed = parseHostHeader(host);
-    return parsed !== undefined && this.names.has(parsed.name) && (parsed.port ?? 80) === this.port();
+    return this.hosts.allows(host, this.port());
   }
 
   /** Whether a POST comes from a page of this server (its Host was already allowed). */

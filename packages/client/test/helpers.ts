@@ -144,3 +144,14 @@ export async function leavePartialDownload(dir: string, name: string, data: Buff
     await store.close();
   }
 }
+
+/** Polls `probe` every 50 ms until it gives something other than undefined or false. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -5,20 +5,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { leavePartialDownload, startWorld, TestShell } from './helpers.js';
+import { leavePartialDownload, startWorld, TestShell, until } from './helpers.js';
 import { startWebShell } from './web-client.js';
 
 const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('the web API', () => {
   it('answers nothing but the session before login; logs in, lists and creates groups; the shell sees the login', async () => {

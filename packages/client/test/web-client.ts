@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { TestShell, type TestWorld } from './helpers.js';
 
 export interface WebAnswer {
@@ -82,17 +83,19 @@ export class WebClient {
     return r;
   }
 
-  /** Opens the event stream; `events` collects what arrives. */
-  events(): { events: Array<{ event: string; data: unknown; at: number }>; close(): void; ready: Promise<void> } {
+  /** Opens the event stream; `events` collects what arrives, `bytes()` counts every byte of the body so far. */
+  events(): { events: Array<{ event: string; data: unknown; at: number }>; bytes(): number; close(): void; ready: Promise<void> } {
     const events: Array<{ event: string; data: unknown; at: number }> = [];
+    let bytes = 0;
     let request: http.ClientRequest | undefined;
     const ready = new Promise<void>((resolve, reject) => {
       const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
       request = http.get(new URL('/api/events', this.base), { headers: { cookie } }, (res) => {
         let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
+        const decoder = new StringDecoder('utf8');
+        res.on('data', (raw: Buffer) => {
+          bytes += raw.length;
+          buffer += decoder.write(raw);
           if (buffer.includes(': open')) resolve();
           let end: number;
           while ((end = buffer.indexOf('\n\n')) !== -1) {
@@ -107,7 +110,7 @@ export class WebClient {
       });
       request.on('error', reject);
     });
-    return { events, ready, close: () => request?.destroy() };
+    return { events, ready, bytes: () => bytes, close: () => request?.destroy() };
   }
 }
 

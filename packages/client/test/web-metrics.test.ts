@@ -4,22 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startWorld } from './helpers.js';
+import { startWorld, until } from './helpers.js';
 import { startWebShell } from './web-client.js';
 
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('the web server\'s /metrics', () => {
@@ -48,6 +38,7 @@ describe('the web server\'s /metrics', () => {
     await bob.web.post('/api/downloads', { groupId: 'lab', name: 'data.bin', destination: 'got' });
     const done = await until('the download to complete', async () =>
       (await bob.web.get('/api/downloads')).json.downloads.find((d: { state: string }) => d.state === 'completed'),
+      15_000,
     );
     const got = (await bob.web.get('/metrics')).text;
     expect(sample(got, 'groupshare_client_downloaded_bytes_total')).toBe(data.length);

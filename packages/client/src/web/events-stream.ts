@@ -11,7 +11,10 @@ import { SECURITY_HEADERS } from './guards.js';
 import { downloadView } from './views.js';
 
 const TICK_MS = 150;
-const HEARTBEAT_MS = 50_000;
+/** How often an open stream is sent {@link HEARTBEAT}, so that proxies keep an idle stream open. */
+export const HEARTBEAT_MS = 50_000;
+/** The whole of what an idle stream is sent every {@link HEARTBEAT_MS}: one SSE comment line. */
+export const HEARTBEAT = ': ping\n\n';
 
 interface Stream {
   res: ServerResponse;
@@ -56,7 +59,7 @@ export function eventRoutes(app: FastifyInstance, ctx: WebContext): { close(): v
   }, TICK_MS);
   timer.unref();
   const heartbeat = setInterval(() => {
-    for (const s of streams) s.res.write(': ping\n\n');
+    for (const s of streams) s.res.write(HEARTBEAT);
   }, HEARTBEAT_MS);
   heartbeat.unref();
 

@@ -61,6 +61,8 @@ describe('admin page: the cluster', () => {
     await cluster.converged();
     const carol = await cluster.connect(2);
     await carol.ok('login', { userId: 'carol', password: 'carol-first-pw' });
+    // Her session opened on tracker 2; tracker 1 (the admin page's) hears of it by replication.
+    await eventually(async () => (await browser.get('/api/users')).json.users[0]?.online === true).catch(() => undefined);
     expect((await browser.get('/api/users')).json.users).toEqual([expect.objectContaining({ userId: 'carol', online: true })]);
 
     const again = await browser.post('/api/users/add', { userId: 'carol', password: 'carol-other-pw' });

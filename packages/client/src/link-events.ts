@@ -14,6 +14,7 @@ import type { Output } from './output.js';
 import { formatPush } from './pushes.js';
 import { safeText } from './render.js';
 import type { CompletionCache } from './completion-cache.js';
+import { listenToLink } from './link-listeners.js';
 
 export interface LinkEventsInit {
   link: TrackerLink;
@@ -82,20 +83,5 @@ export function attachLinkEvents(init: LinkEventsInit): () => void {
     },
   };
 
-  link.on('push', listeners.push);
-  link.on('disconnected', listeners.disconnected);
-  link.on('failover', listeners.failover);
-  link.on('connected', listeners.connected);
-  link.on('sessionResumed', listeners.sessionResumed);
-  link.on('sessionLost', listeners.sessionLost);
-  link.on('error', listeners.error);
-  return () => {
-    link.off('push', listeners.push);
-    link.off('disconnected', listeners.disconnected);
-    link.off('failover', listeners.failover);
-    link.off('connected', listeners.connected);
-    link.off('sessionResumed', listeners.sessionResumed);
-    link.off('sessionLost', listeners.sessionLost);
-    link.off('error', listeners.error);
-  };
+  return listenToLink(link, listeners);
 }

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { DownloadEntry, TrackerLink, TrackerRef } from '@groupshare/engine';
 import type { Push } from '@groupshare/protocol';
+import { listenToLink } from '../link-listeners.js';
 
 export type DownloadStartKind = 'new' | 'resumed';
 
@@ -71,18 +72,5 @@ export function bridgeLinkEvents(link: TrackerLink, bus: PeerEventBus, onSession
       bus.emit('session', { loggedIn: false });
     },
   };
-  link.on('push', listeners.push);
-  link.on('failover', listeners.failover);
-  link.on('connected', listeners.connected);
-  link.on('disconnected', listeners.disconnected);
-  link.on('sessionResumed', listeners.sessionResumed);
-  link.on('sessionLost', listeners.sessionLost);
-  return () => {
-    link.off('push', listeners.push);
-    link.off('failover', listeners.failover);
-    link.off('connected', listeners.connected);
-    link.off('disconnected', listeners.disconnected);
-    link.off('sessionResumed', listeners.sessionResumed);
-    link.off('sessionLost', listeners.sessionLost);
-  };
+  return listenToLink(link, listeners);
 }

@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { leavePartialDownload, startWorld, TestShell, until } from './helpers.js';
-import { startWebShell } from './web-client.js';
+import { aliceAndBobWithLab, startWebShell } from './web-client.js';
 
 const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
 
@@ -81,14 +81,7 @@ describe('the web API', () => {
     const shared = path.join(world.dir, 'mine');
     await mkdir(shared);
     await writeFile(path.join(shared, 'data.bin'), data);
-    const alice = await startWebShell(world, 'alice', ['--web-root', shared]);
-    const bob = await startWebShell(world, 'bob');
-    await alice.web.get('/api/session').then((s) => (alice.web.csrf = s.json.csrfToken));
-    await alice.web.post('/api/accounts', { userId: 'alice', password: 'alice-password' });
-    await alice.web.post('/api/accounts', { userId: 'bob', password: 'bob-password' });
-    await alice.web.login('alice', 'alice-password');
-    await bob.web.login('bob', 'bob-password');
-    await alice.web.post('/api/groups', { groupId: 'lab' });
+    const { alice, bob } = await aliceAndBobWithLab(world, ['--web-root', shared]);
 
     const roots = (await alice.web.get('/api/roots')).json;
     expect(roots.roots.map((r: { id: string }) => r.id)).toEqual(['downloads', 'root1']);
@@ -210,14 +203,7 @@ describe('the web API', () => {
 
   it('rejects and accepts requests, stops a share, leaves a group and logs out from the web; the stream tells the answers and a lost tracker', async () => {
     await using world = await startWorld();
-    const alice = await startWebShell(world, 'alice');
-    const bob = await startWebShell(world, 'bob');
-    alice.web.csrf = (await alice.web.get('/api/session')).json.csrfToken;
-    await alice.web.post('/api/accounts', { userId: 'alice', password: 'alice-password' });
-    await alice.web.post('/api/accounts', { userId: 'bob', password: 'bob-password' });
-    await alice.web.login('alice', 'alice-password');
-    await bob.web.login('bob', 'bob-password');
-    await alice.web.post('/api/groups', { groupId: 'lab' });
+    const { alice, bob } = await aliceAndBobWithLab(world);
     const bobEvents = bob.web.events();
     const aliceEvents = alice.web.events();
     await Promise.all([bobEvents.ready, aliceEvents.ready]);

@@ -123,3 +123,19 @@ export async function startWebShell(world: TestWorld, name: string, extra: strin
   const base = await Promise.race([url, shell.exit.then((status) => Promise.reject(new Error(`client ended with ${status}: ${shell.err}`)))]);
   return { shell, web: new WebClient(new URL(base)) };
 }
+
+/**
+ * The start of most two-member web tests: alice's and bob's web shells, both accounts made
+ * through alice's page, both logged in through their own pages, and alice's group `lab`.
+ */
+export async function aliceAndBobWithLab(world: TestWorld, aliceArgs: string[] = []): Promise<{ alice: { shell: TestShell; web: WebClient }; bob: { shell: TestShell; web: WebClient } }> {
+  const alice = await startWebShell(world, 'alice', aliceArgs);
+  const bob = await startWebShell(world, 'bob');
+  alice.web.csrf = (await alice.web.get('/api/session')).json.csrfToken;
+  await alice.web.post('/api/accounts', { userId: 'alice', password: 'alice-password' });
+  await alice.web.post('/api/accounts', { userId: 'bob', password: 'bob-password' });
+  await alice.web.login('alice', 'alice-password');
+  await bob.web.login('bob', 'bob-password');
+  await alice.web.post('/api/groups', { groupId: 'lab' });
+  return { alice, bob };
+}

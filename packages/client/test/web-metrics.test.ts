@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startWorld, until } from './helpers.js';
-import { startWebShell } from './web-client.js';
+import { aliceAndBobWithLab } from './web-client.js';
 
 function sample(text: string, series: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -19,14 +19,7 @@ describe('the web server\'s /metrics', () => {
     const shared = path.join(world.dir, 'mine');
     await mkdir(shared);
     await writeFile(path.join(shared, 'data.bin'), data);
-    const alice = await startWebShell(world, 'alice', ['--web-root', shared]);
-    const bob = await startWebShell(world, 'bob');
-    await alice.web.get('/api/session').then((s) => (alice.web.csrf = s.json.csrfToken));
-    await alice.web.post('/api/accounts', { userId: 'alice', password: 'alice-password' });
-    await alice.web.post('/api/accounts', { userId: 'bob', password: 'bob-password' });
-    await alice.web.login('alice', 'alice-password');
-    await bob.web.login('bob', 'bob-password');
-    await alice.web.post('/api/groups', { groupId: 'lab' });
+    const { alice, bob } = await aliceAndBobWithLab(world, ['--web-root', shared]);
     await alice.web.post('/api/groups/lab/shares', { path: path.join(shared, 'data.bin') });
     await bob.web.post('/api/groups/lab/join');
     await alice.web.post('/api/groups/lab/requests/bob/accept');

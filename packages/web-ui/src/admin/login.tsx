@@ -1,25 +1,18 @@
 /** The only screen before login: the admin password, or the token from the tracker's data directory. */
 import { useState } from 'preact/hooks';
-import { messageOf, post } from '../ui/api.js';
+import { post } from '../ui/api.js';
+import { useBusy } from '../ui/use-busy.js';
 
 export function Login({ onLoggedIn }: { onLoggedIn: () => Promise<void> }) {
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, attempt } = useBusy();
 
-  const login = async (): Promise<void> => {
-    setBusy(true);
-    setError('');
-    try {
+  const login = (): Promise<void> =>
+    attempt(async () => {
       await post('/api/login', { password });
       setPassword('');
       await onLoggedIn();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <main class="center">

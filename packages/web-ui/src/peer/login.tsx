@@ -1,6 +1,7 @@
 /** The only screen before login: log in, or create an account when registration is open. */
 import { useState } from 'preact/hooks';
-import { messageOf, post } from '../ui/api.js';
+import { post } from '../ui/api.js';
+import { useBusy } from '../ui/use-busy.js';
 import type { Session } from './types.js';
 
 export interface LoginProps {
@@ -11,15 +12,12 @@ export interface LoginProps {
 export function Login({ session, onLoggedIn }: LoginProps) {
   const [userId, setUserId] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, attempt } = useBusy();
   const [info, setInfo] = useState('');
 
-  const act = async (what: 'login' | 'create'): Promise<void> => {
-    setBusy(true);
-    setError('');
+  const act = (what: 'login' | 'create'): Promise<void> => {
     setInfo('');
-    try {
+    return attempt(async () => {
       if (what === 'create') {
         await post('/api/accounts', { userId, password });
         setInfo(`Account ${userId} created; logging in…`);
@@ -27,11 +25,7 @@ export function Login({ session, onLoggedIn }: LoginProps) {
       await post('/api/session/login', { userId, password });
       setPassword('');
       await onLoggedIn();
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

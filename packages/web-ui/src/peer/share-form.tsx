@@ -7,6 +7,7 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { get, messageOf, post, postBytes, seg } from '../ui/api.js';
 import { formatBytes } from '../ui/format.js';
+import { useBusy } from '../ui/use-busy.js';
 import type { Entry, Root } from './types.js';
 
 export interface ShareFormProps {
@@ -28,8 +29,7 @@ export function ShareForm({ groupId, roots, onShared, onClose }: ShareFormProps)
   const [picked, setPicked] = useState('');
   const [file, setFile] = useState<File | undefined>(undefined);
   const [folder, setFolder] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState('');
+  const { busy, error, setError, attempt } = useBusy();
   const root = roots.find((r) => r.id === rootId);
 
   useEffect(() => {
@@ -43,18 +43,11 @@ export function ShareForm({ groupId, roots, onShared, onClose }: ShareFormProps)
     };
   }, [rootId, dir]);
 
-  const run = async (what: () => Promise<{ name: string }>): Promise<void> => {
-    setBusy(true);
-    setError('');
-    try {
+  const run = (what: () => Promise<{ name: string }>): Promise<void> =>
+    attempt(async () => {
       const { name } = await what();
       onShared(name);
-    } catch (err) {
-      setError(messageOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   if (roots.length === 0) {
     return (

@@ -4,8 +4,8 @@
  * status. The streams and the terminal flag are parameters, so tests run a whole client
  * in-process on PassThrough streams, and main.ts is only process glue.
  *
- * Exit status: 0 on success and for --help/--version; 1 when piped input had a failed
- * command (shell.ts); 2 for a start-up problem (bad arguments, unreadable or malformed
+ * Exit status: 0 on success and for --help/--version (also when the reader of stdout closed
+ * early); 1 when piped input had a failed command (shell.ts); 2 for a start-up problem (bad arguments, unreadable or malformed
  * tracker_info, an address that cannot be bound), always with a one-line reason on stderr.
  */
 import { mkdir } from 'node:fs/promises';
@@ -48,6 +48,12 @@ export interface RunShellInit {
   link?: Partial<Omit<TrackerLinkInit, 'trackers' | 'peerAddress'>>;
   /** `--headless` stops when this resolves; by default at SIGTERM or SIGINT. */
   shutdown?: Promise<unknown>;
+  /**
+   * Resolves when stdout has gone away (a reader that closed early: closed-output.ts). The shell
+   * then ends without waiting for downloads (they resume at the next login); `--headless` keeps
+   * serving.
+   */
+  outputClosed?: Promise<unknown>;
   /** Told the web interface's address once it listens (tests). */
   onWebListening?: (url: string) => void;
 }
@@ -286,11 +292,16 @@ export async function runShell(init: RunShellInit): Promise<number> {
       service,
     });
     attachSyncEvents(node, shell.out); // what synced folders do on their own (commands/sync.ts)
+    let outputGone = false;
+    void init.outputClosed?.then(() => {
+      outputGone = true;
+      shell.stop();
+    });
     link.start();
     // On a terminal the banner says it; scripts get it as a line of their own.
     if (webServer && !interactive) shell.out.info(`web interface at ${webServer.url}`);
     let status = await shell.run();
-    if (!interactive) {
+    if (!interactive && !outputGone) {
       // End of piped input: let running downloads finish (documented in docs/client.md); a
       // failed one makes the exit status 1 like a failed command.
       const failed = await node.downloadsSettled();

@@ -206,6 +206,14 @@ export class Shell {
   }
 
   /**
+   * Ends the shell from outside (its output went away), as a double Ctrl-C does: at once, the
+   * command waiting for the tracker failed, nothing asked; downloads resume at the next login.
+   */
+  stop(): void {
+    this.requestExit(true);
+  }
+
+  /**
    * `exit` ends the shell after the current command. A double Ctrl-C during a command that
    * waits for the tracker stops the link as well, which fails that request at once.
    */

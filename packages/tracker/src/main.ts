@@ -66,7 +66,22 @@ function parseTrackerNumber(value: string): number {
   return Number(value);
 }
 
+/**
+ * A reader of our output that went away (`./tracker --help | head -3`, `./tracker … | head`, a
+ * restarted journal) makes writes fail with EPIPE, as Node ignores SIGPIPE; unhandled, that
+ * 'error' event would end the tracker with a stack trace. A tracker is a service: it keeps
+ * running (its log goes on in the data directory, pino's stdout destination drops what it
+ * cannot write) and the console's answers are dropped. Exiting instead, even with status 0,
+ * would take a cluster member down because a log reader stopped, and `Restart=on-failure`
+ * would not bring it back. `--help` and `--version` end with 0 as always.
+ */
+function tolerateClosedOutput(): void {
+  process.stderr.on('error', () => undefined);
+  process.stdout.on('error', () => undefined);
+}
+
 async function main(): Promise<void> {
+  tolerateClosedOutput();
   const program = new Command()
     .name('tracker')
     .description('Run one groupshare tracker of the cluster listed in tracker_info.txt.')

@@ -139,6 +139,7 @@ function program(init: RunShellInit): Command {
     .option('--web-root <dir>', 'a folder the web page may browse and share from (repeatable; the downloads folder always is one)', (v: string, all: string[] = []) => [...all, v])
     .option('--web-downloads <dir>', 'the web page\'s downloads folder (default: <data dir>/downloads)')
     .option('--web-ui <dir>', 'serve the page from this folder (default: the built packages/web-ui/dist)')
+    .option('--web-max-upload <size>', 'the largest file the web page may upload, e.g. 500MiB (default: 4GiB)')
     .option('--no-lan', 'no LAN discovery: do not announce on the LAN nor listen for members there')
     .option('--lan-interface <name>', 'announce on this network interface only (default: every interface that can multicast)')
     .addOption(new Option('--lan-port <port>', `the LAN announce port (default ${LAN_DEFAULTS.port}; with --lan-peers, this client's own port, 0 for any)`).argParser(parsePort))
@@ -261,7 +262,7 @@ export async function runShell(init: RunShellInit): Promise<number> {
       try {
         webServer = await WebServer.start({
           service, roots, dataDir, host: web.address.host, port: web.address.port, peerAddress, version: clientVersion(),
-          ...(web.tls ? { tls: web.tls } : {}), ...(web.uiDir ? { uiDir: web.uiDir } : {}),
+          maxUploadBytes: web.maxUploadBytes, ...(web.tls ? { tls: web.tls } : {}), ...(web.uiDir ? { uiDir: web.uiDir } : {}),
         });
       } catch (err) {
         throw new StartupError(`--web ${opts.web}: ${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (err as Error).message}`);

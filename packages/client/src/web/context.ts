@@ -16,6 +16,8 @@ export interface WebContext {
   secure: boolean;
   /** This peer's address for other peers. */
   peerAddress: string;
+  /** The largest browser upload taken (`--web-max-upload`), in bytes. */
+  maxUploadBytes: number;
   /** The web server's port. */
   port: () => number;
 }

@@ -1,20 +1,14 @@
 /**
- * Groups, requests and a group's files: /api/groups/…, sharing a path or a browser upload,
- * stopping a share.
+ * Groups, requests and a group's files: /api/groups/…, sharing a path, stopping a share (a
+ * browser upload is routes-upload.ts).
  */
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
-import { checkFileName } from '../commands/checks.js';
 import type { WebContext } from './context.js';
+import { shareAnswer, uploadRoute } from './routes-upload.js';
 import { empty, errors, groupParams, obj, str } from './schemas.js';
 import { fileViews, fileViewSchema } from './views.js';
-import { WebError } from './web-error.js';
 
 type GroupParams = { groupId: string };
-const shareAnswer = obj({ name: str(), alreadyShared: { type: 'boolean' } });
 
 export function groupRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { service } = ctx;
@@ -119,40 +113,7 @@ export function groupRoutes(app: FastifyInstance, ctx: WebContext): void {
     },
   });
 
-  app.post('/api/groups/:groupId/uploads', {
-    schema: {
-      summary: 'store the request body as <folder>/<name> (inside a root, never overwriting) and share it',
-      params: groupParams,
-      querystring: obj({ folder: str({ minLength: 1, maxLength: 4096 }), name: str({ minLength: 1, maxLength: 255 }) }),
-      response: { 200: shareAnswer, ...errors },
-    },
-    handler: async (request) => {
-      const { folder, name } = request.query as { folder: string; name: string };
-      const fileName = checkFileName(name);
-      if (fileName === '.' || fileName === '..' || fileName.includes('/') || fileName.includes('\\')) throw new WebError(400, 'ERR_INPUT', 'a file name, not a path');
-      service.requireNode();
-      const dir = await ctx.roots.folder(folder);
-      const file = path.join(dir, fileName);
-      const body = request.body as NodeJS.ReadableStream | undefined;
-      if (body === undefined || typeof (body as { pipe?: unknown }).pipe !== 'function') throw new WebError(400, 'ERR_BAD_REQUEST', 'send the bytes as application/octet-stream');
-      try {
-        // `wx`: never overwrite, nor write through a link planted at that name.
-        await pipeline(body, createWriteStream(file, { flags: 'wx', mode: 0o644 }));
-      } catch (err) {
-        if ((err as { code?: unknown }).code === 'EEXIST') throw new WebError(409, 'ERR_PATH', `${fileName} exists already in that folder`);
-        await rm(file, { force: true });
-        throw err;
-      }
-      try {
-        const result = await service.share(file, (request.params as GroupParams).groupId);
-        return { name: result.name, alreadyShared: result.alreadyShared };
-      } catch (err) {
-        // Not shared (not a member, the name taken): the copy would only be litter.
-        await rm(file, { force: true });
-        throw err;
-      }
-    },
-  });
+  uploadRoute(app, ctx);
 
   app.post('/api/groups/:groupId/files/:name/stop', {
     schema: {

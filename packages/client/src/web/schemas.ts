@@ -7,6 +7,9 @@
 
 type Schema = Record<string, unknown>;
 
+/** The largest body fastify reads whole (JSON; uploads stream): the largest the API takes is a 4,096-character path. */
+export const JSON_BODY_LIMIT = 64 * 1024;
+
 export const str = (extra: Schema = {}): Schema => ({ type: 'string', ...extra });
 
 /** An object with `properties`; every property required unless `required` says which. */

@@ -20,6 +20,8 @@ import { groupRoutes } from './routes-groups.js';
 import { sessionRoutes } from './routes-session.js';
 import { transferRoutes } from './routes-transfers.js';
 import type { Roots } from './roots.js';
+import { JSON_BODY_LIMIT } from './schemas.js';
+import { DEFAULT_MAX_UPLOAD_BYTES } from './upload-limit.js';
 import { DownloadIds } from './views.js';
 import { errorReply, WebError } from './web-error.js';
 
@@ -37,6 +39,8 @@ export interface WebServerInit {
   uiDir?: string;
   tls?: { cert: Buffer; key: Buffer };
   version: string;
+  /** The largest browser upload taken, in bytes; default DEFAULT_MAX_UPLOAD_BYTES. */
+  maxUploadBytes?: number;
 }
 
 /** The page built by Vite (packages/web-ui/dist) when it exists beside this package, else the placeholder shipped here. */
@@ -60,7 +64,8 @@ export class WebServer {
   }
 
   static async start(init: WebServerInit): Promise<WebServer> {
-    const options = { logger: false, trustProxy: false, ...(init.tls ? { https: { cert: init.tls.cert, key: init.tls.key } } : {}) };
+    // bodyLimit bounds every body fastify reads whole (JSON); uploads stream (routes-upload.ts).
+    const options = { logger: false, trustProxy: false, bodyLimit: JSON_BODY_LIMIT, ...(init.tls ? { https: { cert: init.tls.cert, key: init.tls.key } } : {}) };
     const app = Fastify(options as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
     let port = init.port;
     const sessions = new WebSessions();
@@ -76,6 +81,7 @@ export class WebServer {
       },
       secure: init.tls !== undefined,
       peerAddress: init.peerAddress,
+      maxUploadBytes: init.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
       port: () => port,
     };
     // Every browser is logged out with the peer (shell logout, session ended by the tracker).
@@ -117,7 +123,7 @@ export class WebServer {
       if (body === '') done(null, {});
       else json(request, String(body), done);
     });
-    // Browser uploads: the body stays a stream, written straight to disk by the route.
+    // Browser uploads: the body stays a stream, counted and written straight to disk by the route.
     app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
 
     sessionRoutes(app, ctx);

@@ -5,6 +5,8 @@
  * pass through unchanged with the shell's sentence for them as the message.
  */
 import { CommandError, describeError } from '../errors.js';
+import { humanSize } from '../render.js';
+import { JSON_BODY_LIMIT } from './schemas.js';
 
 export class WebError extends Error {
   override readonly name = 'WebError';
@@ -53,6 +55,10 @@ export function errorReply(err: unknown): { status: number; body: { error: { cod
   const statusCode = (err as { statusCode?: unknown }).statusCode;
   if (typeof code === 'string' && code.startsWith('ERR_') && !code.startsWith('FST_')) {
     return { status: STATUS[code] ?? 400, body: { error: { code, message: describeError(err) } } };
+  }
+  if (statusCode === 413) {
+    // fastify's bodyLimit: a JSON body (uploads have their own limit and error).
+    return { status: 413, body: { error: { code: 'ERR_TOO_LARGE', message: `the request body is larger than the ${humanSize(JSON_BODY_LIMIT)} this API takes` } } };
   }
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     // fastify's own refusals (a body that is not JSON, too large, a bad content type).

@@ -1,11 +1,12 @@
 /**
  * The `--web…` options of ./client, checked at start-up: the address (loopback unless
- * `--web-allow-remote`), TLS files, the roots and the page's folder. Problems are start-up
+ * `--web-allow-remote`), TLS files, the roots, the page's folder and the upload limit. Problems are start-up
  * errors (a sentence, exit status 2); a remote address that is allowed gives a warning.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseHostPort, type HostPort } from '@groupshare/protocol';
+import { DEFAULT_MAX_UPLOAD_BYTES, parseByteSize } from './upload-limit.js';
 
 export interface WebFlags {
   web?: string;
@@ -16,6 +17,7 @@ export interface WebFlags {
   webRoot?: string[];
   webDownloads?: string;
   webUi?: string;
+  webMaxUpload?: string;
 }
 
 export interface WebSettings {
@@ -24,6 +26,8 @@ export interface WebSettings {
   downloadsDir: string;
   roots: string[];
   uiDir?: string;
+  /** The largest browser upload taken, in bytes (`--web-max-upload`, default DEFAULT_MAX_UPLOAD_BYTES). */
+  maxUploadBytes: number;
   /** Said on stderr at start (a remote address). */
   warnings: string[];
 }
@@ -40,7 +44,7 @@ export function isLoopback(host: string): boolean {
 export function webSettings(flags: WebFlags, cwd: string, dataDir: string): WebSettings | undefined {
   if (flags.web === undefined) {
     if (flags.headless) throw new WebOptionError('--headless needs --web <host:port> (the web page is its only interface)');
-    const stray = ['webAllowRemote', 'webTlsCert', 'webTlsKey', 'webRoot', 'webDownloads', 'webUi'].find((k) => flags[k as keyof WebFlags] !== undefined);
+    const stray = ['webAllowRemote', 'webTlsCert', 'webTlsKey', 'webRoot', 'webDownloads', 'webUi', 'webMaxUpload'].find((k) => flags[k as keyof WebFlags] !== undefined);
     if (stray !== undefined) throw new WebOptionError(`--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --web <host:port>`);
     return undefined;
   }
@@ -60,6 +64,12 @@ export function webSettings(flags: WebFlags, cwd: string, dataDir: string): WebS
     );
   }
   if ((flags.webTlsCert === undefined) !== (flags.webTlsKey === undefined)) throw new WebOptionError('--web-tls-cert and --web-tls-key go together');
+  let maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES;
+  if (flags.webMaxUpload !== undefined) {
+    const parsed = parseByteSize(flags.webMaxUpload);
+    if (parsed === undefined) throw new WebOptionError(`--web-max-upload ${flags.webMaxUpload}: not a size (expected e.g. 4GiB, 500MiB or a number of bytes)`);
+    maxUploadBytes = parsed;
+  }
   let tls: WebSettings['tls'];
   if (flags.webTlsCert !== undefined && flags.webTlsKey !== undefined) {
     const read = (file: string, what: string): Buffer => {
@@ -77,6 +87,7 @@ export function webSettings(flags: WebFlags, cwd: string, dataDir: string): WebS
     downloadsDir: path.resolve(cwd, flags.webDownloads ?? path.join(dataDir, 'downloads')),
     roots: (flags.webRoot ?? []).map((r) => path.resolve(cwd, r)),
     ...(flags.webUi !== undefined ? { uiDir: path.resolve(cwd, flags.webUi) } : {}),
+    maxUploadBytes,
     warnings,
   };
 }

@@ -6,36 +6,37 @@ import http from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runPiped, startWorld } from './helpers.js';
+import { runPiped, startWorld, until } from './helpers.js';
 import { startWebShell, type WebClient } from './web-client.js';
 
 const MiB = 1024 * 1024;
 const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
 
 /**
- * Starts an upload of `first` bytes and does not end it: resolves with the answer if the server
- * gives one while the body is still open (`undefined` after `waitMs`), then abandons the request.
+ * Starts an upload of `first` bytes and does not end it. `answer` resolves with the server's
+ * answer if it gives one while the body is still open, or undefined once `abandon()` drops the
+ * request (as a closed browser tab does).
  */
-function openUpload(web: WebClient, url: string, first: Buffer, headers: Record<string, string> = {}, waitMs = 5_000): Promise<{ status: number; json: any } | undefined> {
-  return new Promise((resolve) => {
-    const h: Record<string, string> = {
-      cookie: [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-      origin: web.origin,
-      'sec-fetch-site': 'same-origin',
-      'x-csrf-token': web.csrf,
-      'content-type': 'application/octet-stream',
-      ...headers,
-    };
-    const req = http.request(new URL(url, web.base), { method: 'POST', headers: h, agent: false });
-    const timer = setTimeout(() => {
+function openUpload(web: WebClient, url: string, first: Buffer, headers: Record<string, string> = {}): { answer: Promise<{ status: number; json: any } | undefined>; abandon(): void } {
+  const h: Record<string, string> = {
+    cookie: [...web.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+    origin: web.origin,
+    'sec-fetch-site': 'same-origin',
+    'x-csrf-token': web.csrf,
+    'content-type': 'application/octet-stream',
+    ...headers,
+  };
+  const req = http.request(new URL(url, web.base), { method: 'POST', headers: h, agent: false });
+  let abandon = (): void => undefined;
+  const answer = new Promise<{ status: number; json: any } | undefined>((resolve) => {
+    abandon = () => {
       req.destroy();
       resolve(undefined);
-    }, waitMs);
+    };
     req.on('response', (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (s: string) => (text += s));
       res.on('end', () => {
-        clearTimeout(timer);
         req.destroy();
         resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) });
       });
@@ -43,6 +44,7 @@ function openUpload(web: WebClient, url: string, first: Buffer, headers: Record<
     req.on('error', () => undefined);
     req.write(first);
   });
+  return { answer, abandon: () => abandon() };
 }
 
 describe('browser uploads', () => {
@@ -62,11 +64,24 @@ describe('browser uploads', () => {
     expect(sha1(await readFile(path.join(folder, 'small.bin')))).toBe(sha1(small));
     expect((await web.get('/api/groups/lab/files')).json.files).toMatchObject([{ name: 'small.bin', size: MiB, sha1: sha1(small) }]);
 
+    // The same name again: refused, the file untouched.
+    const again = await web.post('/api/groups/lab/uploads?folder=up&name=small.bin', randomBytes(1000));
+    expect([again.status, again.json.error.code]).toEqual([409, 'ERR_PATH']);
+    expect(sha1(await readFile(path.join(folder, 'small.bin')))).toBe(sha1(small));
+
+    // One under way is written under a hidden name of its own: its own name never exists half
+    // written, and when the browser gives up, nothing is left.
+    const partial = openUpload(web, '/api/groups/lab/uploads?folder=up&name=partial.bin', randomBytes(512 * 1024));
+    const hidden = await until('the upload to reach the disk', async () => (await readdir(folder)).find((n) => n.startsWith('.groupshare-upload-')));
+    expect(await readdir(folder)).toEqual(['small.bin', hidden].sort());
+    partial.abandon();
+    await until('the abandoned upload to be removed', async () => (await readdir(folder)).length === 1);
+
     // Over it without a declared length: 1 MiB and 64 KiB sent, the body still open, and the answer is already there.
-    const streamed = await openUpload(web, '/api/groups/lab/uploads?folder=up&name=streamed.bin', randomBytes(MiB + 64 * 1024));
+    const streamed = await openUpload(web, '/api/groups/lab/uploads?folder=up&name=streamed.bin', randomBytes(MiB + 64 * 1024)).answer;
     expect(streamed).toEqual({ status: 413, json: { error: { code: 'ERR_TOO_LARGE', message: 'the file is larger than this peer accepts from the web page (1 MiB; see --web-max-upload)' } } });
     // Over it by its declared length: refused before a byte is stored.
-    const declared = await openUpload(web, '/api/groups/lab/uploads?folder=up&name=declared.bin', randomBytes(16 * 1024), { 'content-length': String(3 * MiB) });
+    const declared = await openUpload(web, '/api/groups/lab/uploads?folder=up&name=declared.bin', randomBytes(16 * 1024), { 'content-length': String(3 * MiB) }).answer;
     expect(declared?.status).toBe(413);
     expect(declared?.json.error.code).toBe('ERR_TOO_LARGE');
     // A whole body over the limit, sent to its end: the same answer.

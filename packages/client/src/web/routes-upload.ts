@@ -5,9 +5,10 @@
  * Bounded (upload-limit.ts): a declared Content-Length over `--web-max-upload` or over the disk's
  * free space is refused before any file is made; otherwise the bytes are counted on their way to
  * disk and the upload fails with 413 the moment they pass the limit. A failed upload (too large,
- * disk full, connection lost, not shared) leaves nothing behind: the file it made is removed.
+ * disk full, connection lost, not shared) leaves nothing behind: what it wrote is removed.
  */
-import { open, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, lstat, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -21,11 +22,19 @@ import { WebError } from './web-error.js';
 /** The answer of a share (also `POST …/shares`'s). */
 export const shareAnswer = obj({ name: str(), alreadyShared: { type: 'boolean' } });
 
-/** Writes the request's body into `file`, which it creates (`wx`); removes it again on any failure. */
+/** The link that puts a whole upload in place failed for want of hard links (some FUSE and FAT file systems). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP']);
+
+/**
+ * Writes the request's body into `file`. Until it is whole it is a hidden file of its own in the
+ * same folder, so that `file` never exists half written (a peer killed meanwhile leaves only the
+ * hidden one); a hard link then puts it in place, which, unlike a rename, never replaces a file
+ * that appeared meanwhile (EEXIST).
+ */
 async function receive(request: FastifyRequest, file: string, limit: number): Promise<void> {
-  // `wx`: never overwrite, nor write through a link planted at that name. Opened first, so
-  // that a failure below removes only a file this upload made.
-  const handle = await open(file, 'wx', 0o644);
+  const part = path.join(path.dirname(file), `.groupshare-upload-${randomBytes(8).toString('hex')}`);
+  // `wx`: a fresh file, never one planted at that name.
+  const handle = await open(part, 'wx', 0o644);
   const raw = request.raw;
   const counter = new ByteLimit(limit);
   // Not pipeline(raw, …): on a failure it would destroy the request, and the connection with
@@ -37,14 +46,24 @@ async function receive(request: FastifyRequest, file: string, limit: number): Pr
   raw.pipe(counter);
   try {
     await pipeline(counter, handle.createWriteStream());
+    try {
+      await link(part, file);
+    } catch (err) {
+      if (!NO_HARD_LINKS.has((err as NodeJS.ErrnoException).code ?? '') || (await exists(file))) throw err;
+      await rename(part, file);
+    }
   } catch (err) {
     raw.unpipe(counter);
-    await rm(file, { force: true });
     if ((err as { code?: unknown }).code === 'ENOSPC') throw noSpace(`the disk of ${path.dirname(file)} is full`);
     throw err;
   } finally {
     raw.off('error', interrupted).off('close', interrupted);
+    await rm(part, { force: true });
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return (await lstat(file).catch(() => undefined)) !== undefined;
 }
 
 /**
@@ -84,10 +103,12 @@ export function uploadRoute(app: FastifyInstance, ctx: WebContext): void {
         const free = await freeBytes(dir);
         if (free !== undefined && declared > free) refuse(request, reply, noSpace(`it has ${humanSize(declared)}, the disk of ${dir} ${humanSize(free)} free`));
       }
+      const taken = new WebError(409, 'ERR_PATH', `${fileName} exists already in that folder`);
+      if (await exists(file)) throw taken;
       try {
         await receive(request, file, ctx.maxUploadBytes);
       } catch (err) {
-        if ((err as { code?: unknown }).code === 'EEXIST') throw new WebError(409, 'ERR_PATH', `${fileName} exists already in that folder`);
+        if ((err as { code?: unknown }).code === 'EEXIST') throw taken;
         if (err instanceof WebError) refuse(request, reply, err);
         throw err;
       }

@@ -34,6 +34,7 @@ function acceptIn(page: Page): (userId: string) => Promise<void> {
   return async (userId) => {
     await openGroupInPage(page, 'lab');
     await page.getByRole('listitem').filter({ hasText: userId }).getByRole('button', { name: 'Accept', exact: true }).click();
+    await page.getByText(`Accepted ${userId} in lab`).waitFor(); // the tracker has it: the member may share now
   };
 }
 

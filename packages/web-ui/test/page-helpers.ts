@@ -66,6 +66,7 @@ export async function labWithMallory(page: Page, stage: WebStage): Promise<WsCli
   await mallory.ok('join_group', { groupId: 'lab' });
   await openGroupInPage(page, 'lab');
   await page.getByRole('listitem').filter({ hasText: 'mallory' }).getByRole('button', { name: 'Accept', exact: true }).click();
+  await page.getByText('Accepted mallory in lab').waitFor(); // the tracker has it: mallory may share now
   return mallory;
 }
 

@@ -147,6 +147,7 @@ describe('the peer web UI: sharing and downloading', () => {
       accept: async (userId) => {
         await openGroupInPage(alice.page, 'lab');
         await alice.page.getByRole('listitem').filter({ hasText: userId }).getByRole('button', { name: 'Accept', exact: true }).click();
+        await alice.page.getByText(`Accepted ${userId} in lab`).waitFor(); // the tracker has it: the member may share now
       },
     });
 

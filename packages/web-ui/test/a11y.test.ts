@@ -7,28 +7,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AxeBuilder } from '@axe-core/playwright';
 import { joinAsSeeder, ScriptedPeer } from '@groupshare/testkit/peers';
 import { Cleanup, fileFixture } from '@groupshare/testkit/scenario';
 import { passwordOf } from '@groupshare/tracker/testing';
 import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DESKTOP, launchBrowser, openPage, PHONE } from './browser.js';
-import { downloadRow, expectClean, fileRow, groupItem, openGroupInPage } from './page-helpers.js';
+import { downloadRow, expectClean, fileRow, groupItem, openGroupInPage, seriousViolations, tabTo } from './page-helpers.js';
 import { createGroupInPage, logInInPage, webStage, type WebStage } from './web-stage.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 const IMAGES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/images');
-
-/** axe-core's serious and critical findings on the page as it is now, one line each. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
 
 /** A slow seeder (about 320 KiB/s) of an 8 MiB file in `lab`, let in by `accept`. */
 async function slowSeeder(stage: WebStage, name: string, accept: (userId: string) => Promise<void>): Promise<void> {
@@ -43,25 +34,8 @@ function acceptIn(page: Page): (userId: string) => Promise<void> {
   return async (userId) => {
     await openGroupInPage(page, 'lab');
     await page.getByRole('listitem').filter({ hasText: userId }).getByRole('button', { name: 'Accept', exact: true }).click();
+    await page.getByText(`Accepted ${userId} in lab`).waitFor(); // the tracker has it: the member may share now
   };
-}
-
-/** The accessible name of the focused element, as far as these pages give one. */
-function focusedName(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const el = document.activeElement as (HTMLElement & { labels?: NodeListOf<HTMLLabelElement> }) | null;
-    if (!el) return '';
-    return (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '').trim();
-  });
-}
-
-/** Presses Tab until the focused element is named `name` (at most 80 presses). */
-async function tabTo(page: Page, name: string): Promise<void> {
-  for (let i = 0; i < 80; i++) {
-    await page.keyboard.press('Tab');
-    if ((await focusedName(page)) === name) return;
-  }
-  throw new Error(`Tab never reached "${name}"`);
 }
 
 describe('the peer web UI: accessibility and keyboard', () => {

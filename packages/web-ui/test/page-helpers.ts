@@ -1,7 +1,9 @@
 /**
  * Steps the browser tests take again and again, each as a person would in the page: open a
- * group, ask to join it, accept a request, wait for a row's text.
+ * group, ask to join it, accept a request, wait for a row's text, move with Tab; and axe-core's
+ * findings.
  */
+import { AxeBuilder } from '@axe-core/playwright';
 import { signUp, type WsClient } from '@groupshare/tracker/testing';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -25,9 +27,14 @@ export function fileRow(page: Page, name: string): Locator {
   return page.getByRole('table', { name: /^Files in / }).getByRole('row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
 }
 
+/** A pattern for an accessible name that begins with `text` (then `tail`). */
+function beginsWith(text: string, tail = ''): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${tail}`);
+}
+
 /** The downloads table's row of `name`. */
 export function downloadRow(page: Page, name: string): Locator {
-  return page.getByRole('table', { name: 'Downloads', exact: true }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`) }) });
+  return page.getByRole('table', { name: 'Downloads', exact: true }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: beginsWith(name, '\\b') }) });
 }
 
 /** `member` asks to join `groupId`; the owner accepts in its own page (the group's Join requests). */
@@ -59,6 +66,7 @@ export async function labWithMallory(page: Page, stage: WebStage): Promise<WsCli
   await mallory.ok('join_group', { groupId: 'lab' });
   await openGroupInPage(page, 'lab');
   await page.getByRole('listitem').filter({ hasText: 'mallory' }).getByRole('button', { name: 'Accept', exact: true }).click();
+  await page.getByText('Accepted mallory in lab').waitFor(); // the tracker has it: mallory may share now
   return mallory;
 }
 
@@ -77,4 +85,35 @@ export async function aliceAndBobInLab(cleanup: Cleanup, alicePeer: WebPeer, bob
   await logInInPage(bob.page, 'bob', { create: true });
   await joinThroughPages(alice.page, bob.page, 'bob', 'lab');
   return { alice, bob };
+}
+
+/** axe-core's serious and critical findings on the page as it is now, one line each. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** The accessible name of the focused element, as far as these pages give one. */
+function focusedName(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement as (HTMLElement & { labels?: NodeListOf<HTMLLabelElement> }) | null;
+    if (!el) return '';
+    return (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '').trim();
+  });
+}
+
+/** Presses Tab until the focused element is named `name` (at most 80 presses). */
+export async function tabTo(page: Page, name: string): Promise<void> {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    if ((await focusedName(page)) === name) return;
+  }
+  throw new Error(`Tab never reached "${name}"`);
+}
+
+/** The synced folders table's row of the folder `dir`. */
+export function syncedRow(page: Page, dir: string): Locator {
+  return page.getByRole('table', { name: 'Synced folders', exact: true }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: beginsWith(dir) }) });
 }

@@ -1,24 +1,29 @@
-// Sharing and downloading in real browsers against real peers: alice shares a file picked under
-// her chosen folder and uploads another from the browser; bob downloads into a folder he types,
-// watches the page reach 100 % and the SHA-1 on disk match; a slow download is cancelled with its
-// partial file deleted.
+// Sharing, downloading and syncing in real browsers against real peers: alice shares a file
+// picked under her chosen folder and uploads another from the browser; bob downloads into a
+// folder he types, watches the page reach 100 % and the SHA-1 on disk match; both sync a folder
+// with the group from their pages (bob with the keyboard alone), alice's file arrives in bob's
+// folder, and the page shows "up to date" and a conflict by its copy's name; a slow download is
+// cancelled with its partial file deleted.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { joinAsSeeder, ScriptedPeer } from '@groupshare/testkit/peers';
 import { Cleanup, fileFixture } from '@groupshare/testkit/scenario';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { aliceAndBobInLab, downloadRow, expectClean, fileRow, openGroupInPage } from './page-helpers.js';
+import { DESKTOP, PHONE } from './browser.js';
+import { aliceAndBobInLab, downloadRow, expectClean, fileRow, openGroupInPage, seriousViolations, syncedRow, tabTo } from './page-helpers.js';
 import { webStage } from './web-stage.js';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
+const IMAGES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/images');
 
 describe('the peer web UI: sharing and downloading', () => {
-  it('shares a picked file and an uploaded one, and downloads into a chosen folder to 100 % with the SHA-1 matching', async () => {
+  it('shares a picked file and an uploaded one, downloads into a chosen folder to 100 % with the SHA-1 matching, and syncs folders', async () => {
     const stage = await webStage(cleanup);
     const [alicePeer, bobPeer] = [await stage.peer('alice'), await stage.peer('bob')];
     const data = randomBytes(3 * 1024 * 1024 + 12_345);
@@ -65,6 +70,62 @@ describe('the peer web UI: sharing and downloading', () => {
     await openGroupInPage(bob.page, 'lab');
     await fileRow(bob.page, 'data.bin').waitFor();
     expect(await fileRow(bob.page, 'notes.txt').count()).toBe(0);
+
+    // Folder sync. alice's folder holds a report (its name markup) and her plan; bob's holds his
+    // own plan.txt, a version made without knowing hers: a conflict, both kept.
+    const report = randomBytes(300_000);
+    const reportName = '<img src=x onerror=alert(1)> report.bin';
+    const aliceSync = path.join(alicePeer.root, 'lab-sync');
+    const bobSync = path.join(bobPeer.downloads, 'lab-sync');
+    await mkdir(aliceSync);
+    await mkdir(bobSync);
+    await writeFile(path.join(aliceSync, reportName), report);
+    await writeFile(path.join(aliceSync, 'plan.txt'), 'plan by alice\n');
+    await writeFile(path.join(bobSync, 'plan.txt'), 'plan by bob\n');
+    await alice.page.getByRole('button', { name: 'Sync a folder', exact: true }).click();
+    await alice.page.getByLabel('In folder', { exact: true }).selectOption({ label: alicePeer.root });
+    await alice.page.getByLabel('Subfolder to sync').fill('lab-sync');
+    await alice.page.getByRole('button', { name: 'Sync folder', exact: true }).click();
+    await syncedRow(alice.page, aliceSync).getByText('up to date', { exact: true }).waitFor({ timeout: 30_000 });
+
+    // bob with the keyboard alone: the group and his downloads folder are the form's first choices.
+    await bob.page.locator('body').focus();
+    await tabTo(bob.page, 'Sync a folder');
+    await bob.page.keyboard.press('Enter');
+    await tabTo(bob.page, 'Subfolder to sync');
+    await bob.page.keyboard.type('lab-sync');
+    await tabTo(bob.page, 'Sync folder');
+    await bob.page.keyboard.press('Enter');
+    const bobRow = syncedRow(bob.page, bobSync);
+    await bobRow.getByText('up to date, 1 conflict', { exact: true }).waitFor({ timeout: 30_000 });
+    expect(sha1(await readFile(path.join(bobSync, reportName)))).toBe(sha1(report));
+    const copy = (await readdir(bobSync)).find((f) => f.includes('.sync-conflict-')) as string;
+    expect(copy).toMatch(/^plan\.sync-conflict-\d{8}-\d{6}-(alice|bob)\.txt$/);
+    expect([await readFile(path.join(bobSync, 'plan.txt'), 'utf8'), await readFile(path.join(bobSync, copy), 'utf8')].sort()).toEqual(['plan by alice\n', 'plan by bob\n']);
+    await bobRow.getByRole('group', { name: `Conflicts in ${bobSync}` }).getByText(copy, { exact: true }).waitFor({ timeout: 10_000 });
+    await bobRow.getByText(`${reportName}: received`, { exact: false }).waitFor();
+    // The markup in a name stays text; axe finds nothing serious at either size; at 390 px the
+    // row's Unsync stays within the screen.
+    expect(await bob.page.locator('section.synced img').count()).toBe(0);
+    const found: string[] = [];
+    for (const size of [DESKTOP, PHONE]) {
+      await bob.page.setViewportSize(size);
+      found.push(...(await seriousViolations(bob.page)).map((v) => `synced folders at ${size.width}: ${v}`));
+    }
+    const unsync = bobRow.getByRole('button', { name: 'Unsync', exact: true });
+    const box = await unsync.boundingBox();
+    expect(box !== null && box.x >= 0 && box.x + box.width <= PHONE.width).toBe(true);
+    await bob.page.setViewportSize(DESKTOP);
+    expect(found).toEqual([]);
+    await bob.page.locator('section.synced').screenshot({ path: path.join(IMAGES, 'synced.png') });
+
+    // alice unsyncs, after saying so; her files stay.
+    const aliceRow = syncedRow(alice.page, aliceSync);
+    await aliceRow.getByRole('button', { name: 'Unsync', exact: true }).click();
+    await alice.page.getByRole('button', { name: 'Stop syncing', exact: true }).click();
+    await aliceRow.waitFor({ state: 'detached', timeout: 10_000 });
+    await alice.page.getByText('No folders synced.', { exact: false }).waitFor();
+    expect(sha1(await readFile(path.join(aliceSync, reportName)))).toBe(sha1(report));
     expectClean(alice.watch);
     expectClean(bob.watch);
   });
@@ -86,6 +147,7 @@ describe('the peer web UI: sharing and downloading', () => {
       accept: async (userId) => {
         await openGroupInPage(alice.page, 'lab');
         await alice.page.getByRole('listitem').filter({ hasText: userId }).getByRole('button', { name: 'Accept', exact: true }).click();
+        await alice.page.getByText(`Accepted ${userId} in lab`).waitFor(); // the tracker has it: the member may share now
       },
     });
 

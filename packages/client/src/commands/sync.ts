@@ -10,33 +10,13 @@ import type { PeerNode, SyncBinding, SyncEvent, SyncStatus } from '@groupshare/e
 import { CommandError } from '../errors.js';
 import type { Output } from '../output.js';
 import { safeText } from '../render.js';
-import { checkId } from './checks.js';
+import { describeSyncEvent, syncState } from '../service/sync-text.js';
 import { destinationFolder } from './destination.js';
-import { NOT_AVAILABLE } from '../service/peer-service.js';
-import type { CommandContext, CommandSpec } from './types.js';
+import type { CommandSpec } from './types.js';
 
 const groupArg = { name: 'group_id', kind: 'group' } as const;
 const dirArg = { name: 'folder', kind: 'dir' } as const;
 const MIRROR = '--mirror-deletes';
-
-function syncing(ctx: CommandContext): PeerNode {
-  if (!ctx.node) throw new CommandError(NOT_AVAILABLE);
-  if (!ctx.link.session) throw new CommandError('log in first');
-  return ctx.node;
-}
-
-/**
- * One folder's state: `scanning the folder`, `syncing 3 files (hashing big.iso: 40%)` or
- * `up to date`, then conflicts and polling if any.
- */
-export function syncState(s: SyncStatus): string {
-  const hashing = s.hashing === undefined ? '' : ` (hashing ${safeText(s.hashing.path)}: ${s.hashing.percent}%)`;
-  const syncing = s.syncing > 0 ? `syncing ${s.syncing} file${s.syncing === 1 ? '' : 's'}${hashing}` : 'up to date';
-  const parts = [s.scanning ? 'scanning the folder' : syncing];
-  if (s.conflicts > 0) parts.push(`${s.conflicts} conflict${s.conflicts === 1 ? '' : 's'}`);
-  if (s.watch === 'polling') parts.push('polling (out of file watches)');
-  return parts.join(', ');
-}
 
 /** The show_downloads line of a synced folder. */
 export function syncLine(s: SyncStatus): string {
@@ -61,12 +41,11 @@ export const syncFolder: CommandSpec = {
     'example: sync_folder lab ~/lab-files',
   ],
   async run(ctx, [g, d, flag]) {
-    const node = syncing(ctx);
-    const groupId = checkId('group id', g as string);
+    ctx.service.requireNode();
     if (flag !== undefined && flag !== MIRROR) throw new CommandError(`"${safeText(flag)}" is not ${MIRROR}`);
-    await ctx.link.request('list_files', { groupId }); // a member? before any folder is made
+    const groupId = await ctx.service.sync.checkGroup(g as string); // a member? before any folder is made
     const dir = await destinationFolder(ctx, d as string);
-    const b = await node.sync.bind(groupId, dir, { mirrorDeletes: flag === MIRROR });
+    const b = await ctx.service.sync.bind(groupId, dir, { mirrorDeletes: flag === MIRROR });
     const deletes = b.mirrorDeletes ? ', deletions included' : '';
     ctx.out.info(`syncing ${safeText(b.dir)} with ${safeText(b.groupId)}${deletes}; list_synced shows how far it is`);
   },
@@ -77,15 +56,15 @@ export const listSynced: CommandSpec = {
   args: [],
   summary: 'the folders kept in sync with groups, and their state',
   async run(ctx) {
-    const node = syncing(ctx);
-    const folders = node.sync.list();
+    ctx.service.requireNode();
+    const folders = ctx.service.sync.list();
     if (folders.length === 0) {
       ctx.out.info('no folders synced; sync_folder <group_id> <folder> binds one');
       return;
     }
     for (const s of folders) {
       const deletes = s.mirrorDeletes ? ' (mirrors deletions)' : '';
-      ctx.out.info(`${safeText(s.groupId)}  ${safeText(s.dir)}${deletes}  ${s.files} file${s.files === 1 ? '' : 's'}, ${syncState(s)}`);
+      ctx.out.info(`${safeText(s.groupId)}  ${safeText(s.dir)}${deletes}  ${s.files} file${s.files === 1 ? '' : 's'}, ${s.summary}`);
     }
   },
 };
@@ -95,35 +74,15 @@ export const unsyncFolder: CommandSpec = {
   args: [groupArg, dirArg],
   summary: 'stop keeping a folder in sync (its files stay, and are no longer shared)',
   async run(ctx, [g, d]) {
-    const node = syncing(ctx);
-    const groupId = checkId('group id', g as string);
-    const b = await node.sync.unbind(groupId, ctx.resolvePath(d as string));
+    const b = await ctx.service.sync.unbind(g as string, ctx.resolvePath(d as string));
     ctx.out.info(`stopped syncing ${safeText(b.dir)} with ${safeText(b.groupId)}; its files stay there`);
   },
 };
 
 /** One line for what a synced folder did on its own, or undefined for nothing worth a line. */
 export function formatSyncEvent(e: SyncEvent, b: SyncBinding): { line: string; warn: boolean } | undefined {
-  const where = `[sync] [${safeText(b.groupId)}]`;
-  switch (e.kind) {
-    case 'fetched': {
-      const how = e.local ? ' (copied from this folder: same content)' : '';
-      const kept = e.kept === undefined ? '' : `; the replaced version is kept as ${safeText(e.kept)}`;
-      return { line: `${where} ${safeText(e.path)}: ${e.kept === undefined ? 'received' : 'updated'}${how}${kept}`, warn: false };
-    }
-    case 'deleted':
-      return { line: `${where} ${safeText(e.path)}: deleted by another member${e.kept === undefined ? '' : `; kept as ${safeText(e.kept)}`}`, warn: false };
-    case 'conflict':
-      return { line: `${where} ${safeText(e.path)} was changed here and by another member at once: both kept, one as ${safeText(e.copy)}`, warn: true };
-    case 'skipped':
-      return { line: `${where} not syncing ${safeText(e.path)}: it ${safeText(e.reason)}`, warn: true };
-    case 'polling':
-      return { line: `${where} ${safeText(b.dir)}: ${safeText(e.reason)}`, warn: true };
-    case 'error':
-      return { line: `${where} ${e.path === undefined ? safeText(b.dir) : safeText(e.path)}: ${safeText(e.message)}`, warn: true };
-    case 'idle':
-      return undefined;
-  }
+  const words = describeSyncEvent(e, b);
+  return words === undefined ? undefined : { line: `[sync] [${safeText(b.groupId)}] ${words.text}`, warn: words.warn };
 }
 
 /** Prints what `node`'s synced folders do on their own; returns a function that stops it. */

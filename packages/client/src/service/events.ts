@@ -20,6 +20,8 @@ export interface PeerEvents {
   downloadRemoved: [info: { entry: DownloadEntry }];
   /** What this peer serves changed (a share added, stopped, or resumed at login). */
   shares: [];
+  /** A synced folder was bound or unbound, or did something (fetched a file, met a conflict, ended a round). */
+  synced: [];
   /** Something about a group changed (owner, files, membership). */
   groups: [info: { groupId: string }];
   /** Somebody asked to join a group this user owns. */

@@ -16,6 +16,7 @@ import { CommandError } from '../errors.js';
 import { safeText } from '../render.js';
 import { bridgeLinkEvents, PeerEventBus } from './events.js';
 import type { SessionFile } from './session-file.js';
+import { SyncOps } from './sync-ops.js';
 
 /** The answer when the client runs without a peer node (tests that only talk to trackers). */
 export const NOT_AVAILABLE = 'not available: this shell runs without a peer (no file transfers)';
@@ -48,6 +49,8 @@ export class PeerService {
   readonly events = new PeerEventBus();
   readonly link: TrackerLink;
   readonly node: PeerNode | undefined;
+  /** Folder sync: sync_folder, list_synced, unsync_folder (sync-ops.ts). */
+  readonly sync: SyncOps;
   private readonly detach: () => void;
 
   constructor(private readonly init: PeerServiceInit) {
@@ -55,11 +58,13 @@ export class PeerService {
     this.node = init.node;
     // A session the tracker ended cannot be resumed: forget its token.
     this.detach = bridgeLinkEvents(init.link, this.events, () => void init.sessionFile?.forget().catch(() => undefined));
+    this.sync = new SyncOps({ link: init.link, ...(init.node ? { node: init.node } : {}), events: this.events, requireNode: () => this.requireNode() });
   }
 
-  /** Detaches from the tracker link (at shutdown). */
+  /** Detaches from the tracker link and the node's synced folders (at shutdown). */
   close(): void {
     this.detach();
+    this.sync.close();
   }
 
   /** Who is logged in, if anybody. */

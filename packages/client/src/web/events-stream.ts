@@ -2,12 +2,13 @@
  * GET /api/events: the peer's event bus as server-sent events. Notices (a join request, an
  * answer, a failover, the session) go out as they happen; download progress is coalesced: every
  * 150 ms each stream is sent the downloads whose view changed since it last saw them, and nothing
- * when none did. An idle stream costs one comment line every 50 s.
+ * when none did; synced folders likewise (the whole list, when it changed). An idle stream costs one comment line every 50 s.
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { WebContext } from './context.js';
 import { SECURITY_HEADERS } from './guards.js';
+import { syncedViews } from './routes-sync.js';
 import { downloadView } from './views.js';
 
 const TICK_MS = 150;
@@ -22,7 +23,12 @@ interface Stream {
   /** The last JSON sent per download id. */
   seen: Map<string, string>;
   removed: string[];
+  /** The last synced-folders JSON sent (`[]`: none, which is never sent). */
+  synced: string;
 }
+
+/** While no folder is busy and nothing was told, synced folders are looked at every this many ticks (about 1 s). */
+const SYNC_IDLE_TICKS = 7;
 
 export function eventRoutes(app: FastifyInstance, ctx: WebContext): { close(): void } {
   const streams = new Set<Stream>();
@@ -35,7 +41,26 @@ export function eventRoutes(app: FastifyInstance, ctx: WebContext): { close(): v
     for (const s of streams) send(s, event, data);
   };
 
+  // Synced folders: looked at on every tick while one is busy or after the service told of a
+  // change (an event, a binding), else about once a second; sent to each stream when changed.
+  let syncDirty = true;
+  let syncBusy = false;
+  let ticks = 0;
+  const tickSynced = (): void => {
+    if (!syncDirty && !syncBusy && ++ticks % SYNC_IDLE_TICKS !== 0) return;
+    syncDirty = false;
+    const folders = syncedViews(ctx);
+    syncBusy = folders.some((f) => f.state !== 'up-to-date');
+    const json = JSON.stringify(folders);
+    for (const s of streams) {
+      if (s.synced === json) continue;
+      s.synced = json;
+      send(s, 'synced', { folders });
+    }
+  };
+
   const tick = (): void => {
+    tickSynced();
     const entries = ctx.service.downloads();
     for (const s of streams) {
       const changed = [];
@@ -65,6 +90,7 @@ export function eventRoutes(app: FastifyInstance, ctx: WebContext): { close(): v
 
   const listeners = {
     shares: () => broadcast('shares', {}),
+    synced: () => void (syncDirty = true),
     groups: (d: { groupId: string }) => broadcast('groups', d),
     request: (d: { groupId: string; userId: string }) => broadcast('request', d),
     requestAnswered: (d: { groupId: string; accepted: boolean }) => broadcast('request-answered', d),
@@ -84,6 +110,7 @@ export function eventRoutes(app: FastifyInstance, ctx: WebContext): { close(): v
     },
   };
   bus.on('shares', listeners.shares);
+  bus.on('synced', listeners.synced);
   bus.on('groups', listeners.groups);
   bus.on('request', listeners.request);
   bus.on('requestAnswered', listeners.requestAnswered);
@@ -93,7 +120,7 @@ export function eventRoutes(app: FastifyInstance, ctx: WebContext): { close(): v
 
   app.get('/api/events', {
     schema: {
-      summary: 'server-sent events: downloads, shares, groups, request, request-answered, tracker, session',
+      summary: 'server-sent events: downloads, synced, shares, groups, request, request-answered, tracker, session',
       produces: ['text/event-stream'],
     },
     handler: (request, reply) => {
@@ -108,7 +135,8 @@ export function eventRoutes(app: FastifyInstance, ctx: WebContext): { close(): v
       });
       // A retry hint, and a first comment so the browser's EventSource opens at once.
       res.write('retry: 3000\n: open\n\n');
-      const s: Stream = { res, sessionId: request.caller.session?.id, seen: new Map(), removed: [] };
+      const s: Stream = { res, sessionId: request.caller.session?.id, seen: new Map(), removed: [], synced: '[]' };
+      syncDirty = true; // its first tick sends the synced folders, if any
       // Nothing counts as seen yet: the first tick sends every download, so nothing is missed.
       streams.add(s);
       request.raw.on('close', () => streams.delete(s));
@@ -120,6 +148,7 @@ export function eventRoutes(app: FastifyInstance, ctx: WebContext): { close(): v
       clearInterval(timer);
       clearInterval(heartbeat);
       bus.off('shares', listeners.shares);
+      bus.off('synced', listeners.synced);
       bus.off('groups', listeners.groups);
       bus.off('request', listeners.request);
       bus.off('requestAnswered', listeners.requestAnswered);

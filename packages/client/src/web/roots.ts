@@ -48,6 +48,11 @@ export class Roots {
     return this.list.find((r) => real === r.path || real.startsWith(r.path.endsWith(path.sep) ? r.path : r.path + path.sep));
   }
 
+  /** Whether the resolved absolute path `real` lies inside a root. */
+  contains(real: string): boolean {
+    return this.rootOf(real) !== undefined;
+  }
+
   /**
    * `typed` (absolute, or relative to the downloads folder) with every link resolved, if it lies
    * inside a root. It need not exist; what exists of it is resolved.

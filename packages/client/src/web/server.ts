@@ -18,6 +18,7 @@ import { eventRoutes } from './events-stream.js';
 import { installGuards } from './guards.js';
 import { groupRoutes } from './routes-groups.js';
 import { sessionRoutes } from './routes-session.js';
+import { syncRoutes } from './routes-sync.js';
 import { transferRoutes } from './routes-transfers.js';
 import type { Roots } from './roots.js';
 import { JSON_BODY_LIMIT } from './schemas.js';
@@ -129,6 +130,7 @@ export class WebServer {
     sessionRoutes(app, ctx);
     groupRoutes(app, ctx);
     transferRoutes(app, ctx);
+    syncRoutes(app, ctx);
     const events = eventRoutes(app, ctx);
     // Prometheus text for this machine, or a script holding one of the API tokens.
     if (init.service.node) metricsRoute(app, createClientMetrics(init.service.node), { bearer: async (token) => (await ctx.tokens.userOf(token)) !== undefined });

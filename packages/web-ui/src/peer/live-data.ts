@@ -1,5 +1,5 @@
 /**
- * The shell's live data: groups, downloads and shares, loaded once and then kept current by the
+ * The shell's live data: groups, downloads, shares and synced folders, loaded once and then kept current by the
  * peer's events (downloads merge by id: the `downloads` event carries only changed ones), plus
  * the notices those events deserve (answers to this user's requests, finished or failed
  * downloads, tracker failover).
@@ -7,19 +7,22 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get } from '../ui/api.js';
 import { itemsOf, onEvent } from '../ui/events.js';
-import type { Download, Group, Share } from './types.js';
+import type { Download, Group, Share, SyncedFolder } from './types.js';
 
 export interface LiveData {
   groups: Group[];
   downloads: Download[];
   shares: Share[];
+  synced: SyncedFolder[];
   reloadGroups: () => Promise<void>;
+  reloadSynced: () => void;
 }
 
 export function useLiveData(notify: (text: string, kind?: 'info' | 'warning' | 'error') => void): LiveData {
   const [groups, setGroups] = useState<Group[]>([]);
   const [downloads, setDownloads] = useState<Download[]>([]);
   const [shares, setShares] = useState<Share[]>([]);
+  const [synced, setSynced] = useState<SyncedFolder[]>([]);
 
   const reloadGroups = async (): Promise<void> => {
     try {
@@ -34,15 +37,24 @@ export function useLiveData(notify: (text: string, kind?: 'info' | 'warning' | '
       .catch(() => {});
   };
 
+  const reloadSynced = (): void => {
+    get<{ folders: SyncedFolder[] }>('/api/synced')
+      .then((r) => setSynced(r.folders))
+      .catch(() => {});
+  };
+
   useEffect(() => {
     void reloadGroups();
     reloadShares();
+    reloadSynced();
     get<{ downloads: Download[] }>('/api/downloads')
       .then((r) => setDownloads(r.downloads))
       .catch(() => {});
     const offs = [
       onEvent('groups', () => void reloadGroups()),
       onEvent('shares', reloadShares),
+      // The whole list, whenever a folder's state changed.
+      onEvent('synced', (data) => setSynced(itemsOf<SyncedFolder>(data, 'folders').filter((f) => typeof f?.dir === 'string'))),
       onEvent('downloads', (data) => {
         const changed = itemsOf<Download>(data, 'downloads').filter((d) => typeof d?.id === 'string');
         const removed = new Set((data as { removed?: unknown }).removed instanceof Array ? ((data as { removed: string[] }).removed) : []);
@@ -78,5 +90,5 @@ export function useLiveData(notify: (text: string, kind?: 'info' | 'warning' | '
     return () => offs.forEach((off) => off());
   }, []);
 
-  return { groups, downloads, shares, reloadGroups };
+  return { groups, downloads, shares, synced, reloadGroups, reloadSynced };
 }

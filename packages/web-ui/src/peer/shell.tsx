@@ -1,6 +1,7 @@
 /**
  * Everything after login: the header (who, the join-request inbox with its badge, Log out),
- * notices, the groups list, the open group's page, and this peer's downloads and shares.
+ * notices, the groups list, the open group's page, the synced folders, and this peer's
+ * downloads and shares.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { get, messageOf, post } from '../ui/api.js';
@@ -12,6 +13,7 @@ import { useLiveData } from './live-data.js';
 import { Notices, useNotices } from './notices.js';
 import { useRequests } from './requests.js';
 import { useOpenGroup } from './route.js';
+import { SyncedFolders } from './synced-folders.js';
 import { Transfers } from './transfers.js';
 import { isOwner, type Root, type Session } from './types.js';
 
@@ -23,7 +25,7 @@ export interface ShellProps {
 export function Shell({ session, onLoggedOut }: ShellProps) {
   const me = session.userId;
   const { notices, notify, dismiss } = useNotices();
-  const { groups, downloads, shares, reloadGroups } = useLiveData(notify);
+  const { groups, downloads, shares, synced, reloadGroups, reloadSynced } = useLiveData(notify);
   const { requests, answered } = useRequests(groups, me, (r) => notify(`${r.userId} asks to join ${r.groupId}`));
   const openId = useOpenGroup();
   const [roots, setRoots] = useState<{ roots: Root[]; downloadsDir: string }>({ roots: [], downloadsDir: '' });
@@ -98,6 +100,7 @@ export function Shell({ session, onLoggedOut }: ShellProps) {
               <p class="muted">Pick a group to see its files, or create one.</p>
             </section>
           )}
+          <SyncedFolders folders={synced} groups={groups} roots={roots.roots} reload={reloadSynced} notify={notify} />
           <Transfers downloads={downloads} shares={shares} />
         </main>
       </div>

@@ -88,3 +88,32 @@ export interface JoinRequest {
 export function isOwner(g: Group, me: string | undefined): boolean {
   return g.isOwner ?? g.owner === me;
 }
+
+/** Something a synced folder did, in words. */
+export interface SyncedEvent {
+  at: string;
+  kind: string;
+  path?: string;
+  text: string;
+  warn: boolean;
+}
+
+/** A folder kept in sync with a group (GET /api/synced, the `synced` event). */
+export interface SyncedFolder {
+  groupId: string;
+  dir: string;
+  mirrorDeletes: boolean;
+  /** False for a folder bound from the shell outside the roots (the page cannot unbind it). */
+  insideRoots: boolean;
+  files: number;
+  state: 'scanning' | 'syncing' | 'up-to-date';
+  syncing: number;
+  conflicts: number;
+  conflictCopies: string[];
+  watch: 'watching' | 'polling';
+  /** The state in words: "up to date", "syncing 2 files (hashing a.iso: 40%), 1 conflict". */
+  summary: string;
+  lastError?: { at: string; path?: string; message: string };
+  /** Newest first. */
+  events: SyncedEvent[];
+}

@@ -106,12 +106,12 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
    * group or epoch is announced shortly.
    */
   setCredentials(credentials: LanCredentials): void {
-    const before = keysOf(this.secrets);
+    const before = epochsKey(this.secrets);
     this.credentials = credentials;
     this.secrets = credentials.groups.map((g) => groupSecret(g.groupId, Buffer.from(g.groupKey, 'base64'), g.epoch));
     this.receiver.table.keepOnly(new Map(this.secrets.map((s) => [s.groupId, s.epoch])));
     // A group joined or re-keyed: its members hear of us now, not at the next interval.
-    if (keysOf(this.secrets) !== before) this.announceSoon(this.init.debounceMs ?? 500);
+    if (epochsKey(this.secrets) !== before) this.announceSoon(this.init.debounceMs ?? 500);
   }
 
   /**
@@ -214,7 +214,7 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
   }
 }
 
-function keysOf(secrets: readonly GroupSecret[]): string {
+function epochsKey(secrets: readonly GroupSecret[]): string {
   return secrets.map((s) => `${s.groupId}#${s.epoch}`).join('\n');
 }
 

@@ -206,13 +206,15 @@ function applyMemberLeft(rows: StateRows, op: { groupId: string; userId: string 
   if (!rows.deleteMembership(op.groupId, op.userId)) return [];
   const shares = rows.sharesOf(op.groupId, op.userId);
   rows.deleteSharesOf(op.groupId, op.userId);
-  const effects = [...withdrawIfUnshared(rows, op.groupId, shares), ...keyRotated(rows, op.groupId, [op.userId])];
+  const withdrawn = withdrawIfUnshared(rows, op.groupId, shares);
+  const rotated = keyRotated(rows, op.groupId, [op.userId]);
+  const effects = [...withdrawn, ...rotated];
   if (ownerId !== op.userId) return effects;
 
   const successor = rows.successor(op.groupId);
   if (successor === undefined) {
     rows.deleteGroup(op.groupId);
-    return effects;
+    return rotated; // nobody is left to tell of withdrawn files
   }
   rows.setGroupOwner(op.groupId, successor);
   const data = { groupId: op.groupId, ownerId: successor };

@@ -51,7 +51,13 @@ export function deriveGroupKey(seed: Uint8Array, groupId: string, epoch = 0): Bu
   return Buffer.from(hkdfSync('sha256', seed, 'groupshare-lan-group-key', info, 32));
 }
 
-export function signMemberCertificate(payload: MemberCertificatePayload, privateKey: KeyObject): string {
+/**
+ * What is signed: a payload, its epoch `e` optional (left out, the certificate reads as epoch 0,
+ * like one from before epochs). The trackers always name it.
+ */
+export type MemberCertificateInput = Omit<MemberCertificatePayload, 'e'> & { e?: number };
+
+export function signMemberCertificate(payload: MemberCertificateInput, privateKey: KeyObject): string {
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${body}.${sign(null, Buffer.from(body), privateKey).toString('base64url')}`;
 }

@@ -39,6 +39,8 @@ export function formatPush(push: Push, me: string | undefined): string | undefin
       return `${safeText(push.data.name)} is no longer shared by anybody in ${safeText(push.data.groupId)}`;
     case 'session_ended':
       return `the tracker ended your session (${safeText(push.data.reason)}); log in again`;
+    case 'lan_key_changed':
+      return undefined; // housekeeping: LAN discovery takes the group's new key by itself (docs/lan.md)
     default:
       return undefined;
   }

@@ -122,7 +122,8 @@ export class PeerNode {
    * Either way the download asks the tracker now (and ends if the file is gone).
    */
   private notify(push: Push): void {
-    if (push.push === 'request_accepted') void this.lan?.refresh(); // a new group: its LAN key
+    // A new group, or a group's new LAN key epoch (a member left; or we did): ask for the keys.
+    if (push.push === 'request_accepted' || push.push === 'lan_key_changed') void this.lan?.refresh();
     if (push.push !== 'holder_online' && push.push !== 'file_withdrawn') return;
     for (const e of this.downloadList) {
       if (e.groupId === push.data.groupId && e.download.infoHash === push.data.infoHash) e.download.refreshNow();

@@ -10,8 +10,12 @@ export const LAN_SEED = deriveTicketSeed('lan test cluster secret');
 export const LAN_TRACKER_KEY = ticketPrivateKey(LAN_SEED);
 export const LAN_TICKET_KEY = ticketPublicKey(ticketPublicKeyBase64(LAN_TRACKER_KEY));
 
-/** Credentials for `userId` in `groups`, valid for `ttlMs` from `nowMs`, signed by `seed`'s key. */
-export function lanCredentials(userId: string, groups: string[], opts: { nowMs?: number; ttlMs?: number; seed?: Buffer } = {}): LanCredentials {
+/**
+ * Credentials for `userId` in `groups` (at key epoch `epoch`, 0 unless told), valid for `ttlMs`
+ * from `nowMs`, signed by `seed`'s key.
+ */
+export function lanCredentials(userId: string, groups: string[], opts: { nowMs?: number; ttlMs?: number; seed?: Buffer; epoch?: number } = {}): LanCredentials {
+  const epoch = opts.epoch ?? 0;
   const seed = opts.seed ?? LAN_SEED;
   const memberKey = newMemberKey();
   const expiresAt = (opts.nowMs ?? Date.now()) + (opts.ttlMs ?? 3600_000);
@@ -21,8 +25,9 @@ export function lanCredentials(userId: string, groups: string[], opts: { nowMs?:
     expiresAt,
     groups: groups.map((g) => ({
       groupId: g,
-      groupKey: deriveGroupKey(seed, g).toString('base64'),
-      certificate: signMemberCertificate({ v: 1, t: 'lan-member', u: userId, g, k: memberKey.publicKey, exp: Math.floor(expiresAt / 1000) }, ticketPrivateKey(seed)),
+      epoch,
+      groupKey: deriveGroupKey(seed, g, epoch).toString('base64'),
+      certificate: signMemberCertificate({ v: 1, t: 'lan-member', u: userId, g, k: memberKey.publicKey, exp: Math.floor(expiresAt / 1000), e: epoch }, ticketPrivateKey(seed)),
     })),
   };
 }
@@ -34,7 +39,7 @@ export function announceFrom(c: LanCredentials, files: Record<string, string[]>,
     nonce: randomBytes(16),
     memberKey: c.memberKey.privateKey,
     groups: c.groups.map((g) => ({
-      secret: groupSecret(g.groupId, Buffer.from(g.groupKey, 'base64')),
+      secret: groupSecret(g.groupId, Buffer.from(g.groupKey, 'base64'), g.epoch),
       certificate: g.certificate,
       port,
       files: (files[g.groupId] ?? []).map(named),
@@ -47,7 +52,7 @@ export const named = (infoHash: string) => ({ infoHash, name: `file-${infoHash.s
 
 /** The group secrets `c` reads with. */
 export function secretsOf(c: LanCredentials) {
-  return c.groups.map((g) => groupSecret(g.groupId, Buffer.from(g.groupKey, 'base64')));
+  return c.groups.map((g) => groupSecret(g.groupId, Buffer.from(g.groupKey, 'base64'), g.epoch));
 }
 
 export const hash = (n: number): string => n.toString(16).padStart(40, '0');

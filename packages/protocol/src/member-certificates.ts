@@ -10,9 +10,15 @@
  * for the other.
  *
  * A group key is a 32-byte secret the trackers give to each member of a group (derived from their
- * signing seed, so every tracker of a cluster hands out the same key without replicating it).
- * Announces are sealed per group under it, so a non-member on the LAN learns no group id, file or
- * user id.
+ * signing seed, the group id and the group's key epoch, so every tracker of a cluster hands out
+ * the same key without replicating it). Announces are sealed per group under it, so a non-member
+ * on the LAN learns no group id, file or user id. The epoch is replicated tracker state, raised
+ * whenever a membership of the group ends: the key changes with it, so a member who left cannot
+ * read what the group announces afterwards. A certificate names the epoch it was issued at (`e`),
+ * and peers refuse one older than the key they hold.
+ *
+ * Certificates from before epochs existed have no `e`: they are read as epoch 0, and the epoch-0
+ * key is the key those releases derived, so old and new peers agree until the first rotation.
  */
 import { hkdfSync, sign, verify, type KeyObject } from 'node:crypto';
 
@@ -27,17 +33,31 @@ export interface MemberCertificatePayload {
   k: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /** The group's key epoch when it was issued (absent in certificates from before epochs: 0). */
+  e: number;
 }
 
 /** Longest certificate accepted (a user id and a group id are at most a few dozen characters). */
 export const MAX_MEMBER_CERTIFICATE_LENGTH = 1024;
 
-/** The group key of `groupId` under the trackers' 32-byte signing seed (HKDF-SHA-256). */
-export function deriveGroupKey(seed: Uint8Array, groupId: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', seed, 'groupshare-lan-group-key', `group:${groupId}`, 32));
+/**
+ * The group key of `groupId` at key epoch `epoch` under the trackers' 32-byte signing seed
+ * (HKDF-SHA-256). Epoch 0 keeps the derivation of releases without epochs; later epochs add the
+ * epoch after a `/`, which no group id contains, so no (group, epoch) pair can meet another's key.
+ */
+export function deriveGroupKey(seed: Uint8Array, groupId: string, epoch = 0): Buffer {
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError('a key epoch is a whole number from 0');
+  const info = epoch === 0 ? `group:${groupId}` : `group:${groupId}/epoch:${epoch}`;
+  return Buffer.from(hkdfSync('sha256', seed, 'groupshare-lan-group-key', info, 32));
 }
 
-export function signMemberCertificate(payload: MemberCertificatePayload, privateKey: KeyObject): string {
+/**
+ * What is signed: a payload, its epoch `e` optional (left out, the certificate reads as epoch 0,
+ * like one from before epochs). The trackers always name it.
+ */
+export type MemberCertificateInput = Omit<MemberCertificatePayload, 'e'> & { e?: number };
+
+export function signMemberCertificate(payload: MemberCertificateInput, privateKey: KeyObject): string {
   const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
   return `${body}.${sign(null, Buffer.from(body), privateKey).toString('base64url')}`;
 }
@@ -67,6 +87,8 @@ export function verifyMemberCertificate(cert: unknown, publicKey: KeyObject, now
   if (typeof p.u !== 'string' || typeof p.g !== 'string' || typeof p.k !== 'string' || typeof p.exp !== 'number') {
     return { ok: false, reason: 'not a certificate' };
   }
+  const e = p.e === undefined ? 0 : p.e;
+  if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 0) return { ok: false, reason: 'not a certificate' };
   if (p.exp * 1000 <= nowMs) return { ok: false, reason: 'certificate expired' };
-  return { ok: true, payload: { v: 1, t: 'lan-member', u: p.u, g: p.g, k: p.k, exp: p.exp } };
+  return { ok: true, payload: { v: 1, t: 'lan-member', u: p.u, g: p.g, k: p.k, exp: p.exp, e } };
 }

@@ -214,10 +214,12 @@ export const ResultSchemas = {
   get_peers: z.object({ peers: z.array(PeerSchema), ticket: z.string(), ticketExpiresAt: z.string() }),
   update_pieces: z.object({ count: z.number().int(), complete: z.boolean() }),
   stop_share: z.object({ withdrawn: z.boolean() }),
-  // `groupKey`: 32 bytes, base64; `certificate`: member-certificates.ts.
+  // `groupKey`: 32 bytes, base64, the key of the group's current key `epoch`; `certificate`:
+  // member-certificates.ts (issued at that epoch).
   lan_credentials: z.object({
     expiresAt: z.string(),
-    groups: z.array(z.object({ groupId: z.string(), groupKey: z.string(), certificate: z.string() })),
+    // A tracker from before key epochs sends none: its keys are those of epoch 0.
+    groups: z.array(z.object({ groupId: z.string(), epoch: z.number().int().nonnegative().default(0), groupKey: z.string(), certificate: z.string() })),
   }),
 } as const satisfies Record<RequestType, z.ZodType>;
 
@@ -258,6 +260,12 @@ export const PushSchemas = {
    * offers it again), so a download waiting for missing pieces asks for peers now.
    */
   holder_online: z.object({ groupId: z.string(), infoHash: z.string(), userId: z.string() }),
+  /**
+   * To the remaining members, and to the one who left: a membership of the group ended, so its
+   * LAN key moved to key epoch `epoch`. Members ask for `lan_credentials` again; the one who
+   * left gets none for the group any more (docs/lan.md).
+   */
+  lan_key_changed: z.object({ groupId: z.string(), epoch: z.number().int().nonnegative() }),
 } as const;
 
 export type PushType = keyof typeof PushSchemas;

@@ -1,7 +1,9 @@
 // Concurrent conflicting writes on two trackers that could not reach each other: after they
 // exchange their logs, both hold the same state, the documented rule decided, and the loser
 // is told.
+import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
+import type { WsClient } from '../src/testing/index.js';
 import { exchange } from './cluster-helpers.js';
 import { loggedIn, startTestTracker, type TestTracker } from './helpers.js';
 
@@ -9,6 +11,13 @@ const started: TestTracker[] = [];
 afterEach(async () => {
   for (const t of started.splice(0)) await t.stop();
 });
+
+/** The LAN key epochs `c` is given, by group. */
+async function lanEpochs(c: WsClient): Promise<Record<string, number>> {
+  const der = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' });
+  const r = await c.ok('lan_credentials', { memberKey: der.subarray(der.length - 32).toString('base64') });
+  return Object.fromEntries(r.groups.map((g: { groupId: string; epoch: number }) => [g.groupId, g.epoch]));
+}
 
 async function tracker(n: number): Promise<TestTracker> {
   const t = await startTestTracker({ trackerNumber: n });
@@ -53,9 +62,14 @@ it('same group id created on both sides: the earlier one keeps it, the other own
   await new Promise((r) => setTimeout(r, 5));
   await bob.ok('create_group', { groupId: 'lab' });
   await bob.ok('share_file', { groupId: 'lab', name: 'x.bin', size: 1, sha1: 'a'.repeat(40), pieceLength: 16384, pieces: 'b'.repeat(40) });
+  expect(await lanEpochs(bob)).toEqual({ lab: 0 }); // bob holds a LAN key of "lab" on his side
 
   await exchange(t1.tracker, t2.tracker);
   expect(await t1.tracker.digest()).toBe(await t2.tracker.digest());
+  // So the key ann's group is announced under moves on (ann is told), and bob gets none.
+  expect(await lanEpochs(ann)).toEqual({ lab: 1 });
+  expect(await lanEpochs(bob)).toEqual({});
+  expect((await ann.waitForPush('lan_key_changed')).data).toEqual({ groupId: 'lab', epoch: 1 });
   for (const c of [ann, bob]) {
     expect((await c.ok('list_groups')).groups.map((g: { groupId: string; owner: string }) => [g.groupId, g.owner])).toEqual([['lab', 'ann']]);
   }

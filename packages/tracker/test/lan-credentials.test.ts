@@ -43,7 +43,8 @@ describe('lan_credentials', () => {
     expect(labOf(a)?.groupKey).toBe(labOf(b)?.groupKey);
     expect(a.groups[0]!.groupKey).not.toBe(labOf(a)?.groupKey);
     const check = verifyMemberCertificate(labOf(a)?.certificate, ticketPublicKey(ticketKey), Date.now());
-    expect(check).toMatchObject({ ok: true, payload: { u: 'alice', g: 'lab', k: key } });
+    expect(check).toMatchObject({ ok: true, payload: { u: 'alice', g: 'lab', k: key, e: 0 } });
+    expect(labOf(a)).toMatchObject({ epoch: 0 });
     const exp = check.ok ? check.payload.exp * 1000 : 0;
     expect(exp).toBeGreaterThan(Date.now() + 23 * 3600_000);
     expect(exp).toBeLessThanOrEqual(Date.parse(a.expiresAt));
@@ -62,8 +63,10 @@ describe('lan_credentials', () => {
   it('hands out the same group key from every tracker sharing the cluster secret', () => {
     const one = TicketIssuer.load({ clusterSecret: 'cluster secret', dataDir: '/nonexistent' });
     const two = TicketIssuer.load({ clusterSecret: 'cluster secret', dataDir: '/nonexistent' });
-    expect(one.groupKey('lab').equals(two.groupKey('lab'))).toBe(true);
-    expect(one.groupKey('lab').equals(deriveGroupKey(deriveTicketSeed('cluster secret'), 'lab'))).toBe(true);
-    expect(one.groupKey('lab').equals(TicketIssuer.load({ clusterSecret: 'other', dataDir: '/nonexistent' }).groupKey('lab'))).toBe(false);
+    expect(one.groupKey('lab', 0).equals(two.groupKey('lab', 0))).toBe(true);
+    expect(one.groupKey('lab', 3).equals(two.groupKey('lab', 3))).toBe(true);
+    expect(one.groupKey('lab', 0).equals(deriveGroupKey(deriveTicketSeed('cluster secret'), 'lab'))).toBe(true);
+    expect(one.groupKey('lab', 0).equals(one.groupKey('lab', 1))).toBe(false);
+    expect(one.groupKey('lab', 0).equals(TicketIssuer.load({ clusterSecret: 'other', dataDir: '/nonexistent' }).groupKey('lab', 0))).toBe(false);
   });
 });

@@ -91,10 +91,10 @@ describe('LAN announces between members', () => {
     // Mallory holds lab's key (leaked) but her certificate is for her own group.
     const mallory = lanCredentials('mallory', ['den'], { nowMs: NOW });
     const lab = bob.groups[0] as { groupKey: string };
-    const forged = { ...mallory, groups: [{ groupId: 'lab', groupKey: lab.groupKey, certificate: (mallory.groups[0] as { certificate: string }).certificate }] };
+    const forged = { ...mallory, groups: [{ groupId: 'lab', epoch: 0, groupKey: lab.groupKey, certificate: (mallory.groups[0] as { certificate: string }).certificate }] };
     expect(rx.receive(announceFrom(forged, { lab: [hash(1)] }, NOW), '10.0.0.9', secretsOf(bob), undefined, NOW)).toEqual({ accepted: false, reason: 'certificate is for another group' });
     const foreign = lanCredentials('mallory', ['lab'], { nowMs: NOW, seed: Buffer.alloc(32, 7) });
-    const withLabKey = { ...foreign, groups: [{ ...(foreign.groups[0] as { groupId: string; certificate: string }), groupKey: lab.groupKey }] };
+    const withLabKey = { ...foreign, groups: [{ ...foreign.groups[0]!, groupKey: lab.groupKey }] };
     expect(rx.receive(announceFrom(withLabKey, { lab: [hash(1)] }, NOW), '10.0.0.9', secretsOf(bob), undefined, NOW)).toEqual({ accepted: false, reason: 'certificate: bad signature' });
     const expired = lanCredentials('ann', ['lab'], { nowMs: NOW - 7200_000 });
     expect(rx.receive(announceFrom(expired, { lab: [] }, NOW), '10.0.0.5', secretsOf(bob), undefined, NOW)).toEqual({ accepted: false, reason: 'certificate: certificate expired' });
@@ -105,7 +105,7 @@ describe('LAN announces between members', () => {
     const bob = lanCredentials('bob', ['lab'], { nowMs: NOW });
     const cy = lanCredentials('cy', ['lab'], { nowMs: NOW });
     // Cy copies ann's certificate (she saw it in ann's announce) and signs with her own key.
-    const impostor = { ...cy, groups: [{ ...(cy.groups[0] as { groupId: string; groupKey: string }), certificate: (ann.groups[0] as { certificate: string }).certificate }] };
+    const impostor = { ...cy, groups: [{ ...cy.groups[0]!, certificate: (ann.groups[0] as { certificate: string }).certificate }] };
     const rx = new AnnounceReceiver(LAN_TICKET_KEY);
     expect(rx.receive(announceFrom(impostor, { lab: [hash(1)] }, NOW), '10.0.0.7', secretsOf(bob), undefined, NOW)).toEqual({ accepted: false, reason: 'bad member signature' });
   });

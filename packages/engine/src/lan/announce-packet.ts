@@ -30,16 +30,18 @@ export const MAX_ANNOUNCE_BYTES = 60_000;
 /** Most sections read from one datagram: more is hostile, and each costs an HMAC per key. */
 const MAX_SECTIONS = 64;
 
-/** A group's key and what is derived from it, computed once per credential refresh. */
+/** A group's key (of one key epoch) and what is derived from it, computed once per credential refresh. */
 export interface GroupSecret {
   groupId: string;
+  /** The key epoch the group key belongs to: certificates in sections it opens must name it. */
+  epoch: number;
   sealKey: Buffer;
   hintKey: Buffer;
 }
 
-export function groupSecret(groupId: string, groupKey: Uint8Array): GroupSecret {
+export function groupSecret(groupId: string, groupKey: Uint8Array, epoch = 0): GroupSecret {
   const derive = (info: string): Buffer => Buffer.from(hkdfSync('sha256', groupKey, 'groupshare-lan', info, 32));
-  return { groupId, sealKey: derive('announce seal'), hintKey: derive('announce hint') };
+  return { groupId, epoch, sealKey: derive('announce seal'), hintKey: derive('announce hint') };
 }
 
 /** What one member announces in one group. */
@@ -107,6 +109,8 @@ export function sealAnnounce(input: { nowMs: number; nonce: Uint8Array; memberKe
 /** One section a member could open and whose certificate and signature hold. */
 export interface OpenedSection {
   groupId: string;
+  /** The group's key epoch the section was sealed and certified at. */
+  epoch: number;
   userId: string;
   /** The sender's announce key (raw, base64), as its certificate binds it. */
   memberKey: string;
@@ -130,7 +134,8 @@ export function peekAnnounce(packet: Buffer): { sentAt: number; nonce: string } 
  * Reads `packet` with this member's group secrets. A datagram is accepted only when at least one
  * section opens under one of them and carries a valid certificate for that very group, signed by
  * the trackers (`ticketKey`), and a valid signature by the certificate's key; a section that fails
- * any check makes the whole datagram rejected (a forger gains nothing by mixing). Never throws.
+ * any check makes the whole datagram rejected (a forger gains nothing by mixing). The certificate
+ * must also be of the key epoch of the secret that opened it. Never throws.
  */
 export function openAnnounce(packet: Buffer, secrets: readonly GroupSecret[], ticketKey: KeyObject, nowMs: number): OpenedAnnounce {
   if (packet.length < HEADER_LENGTH || packet.length > MAX_ANNOUNCE_BYTES || !packet.subarray(0, 4).equals(MAGIC)) return { ok: false, reason: 'not an announce' };
@@ -184,6 +189,9 @@ function openSection(header: Buffer, secret: GroupSecret, ciphertext: Buffer, ta
   const cert = verifyMemberCertificate(b.c, ticketKey, nowMs);
   if (!cert.ok) return `certificate: ${cert.reason}`;
   if (cert.payload.g !== secret.groupId) return 'certificate is for another group';
+  // A certificate of an older epoch was issued before a membership ended: its holder may be the
+  // member who left (with a section sealed by someone holding the current key, or by itself).
+  if (cert.payload.e !== secret.epoch) return 'certificate is for another key epoch';
   let valid = false;
   try {
     valid = verify(null, signed(header, secret.groupId, json), ed25519PublicKey(cert.payload.k), body.subarray(0, SIGNATURE_LENGTH));
@@ -191,7 +199,7 @@ function openSection(header: Buffer, secret: GroupSecret, ciphertext: Buffer, ta
     valid = false;
   }
   if (!valid) return 'bad member signature';
-  return { groupId: secret.groupId, userId: cert.payload.u, memberKey: cert.payload.k, port: b.p as number, files: files as AnnouncedFile[], certificateExpiresAt: cert.payload.exp * 1000 };
+  return { groupId: secret.groupId, epoch: secret.epoch, userId: cert.payload.u, memberKey: cert.payload.k, port: b.p as number, files: files as AnnouncedFile[], certificateExpiresAt: cert.payload.exp * 1000 };
 }
 
 /** `[info-hash, name, size]` as a file, if every part holds (a member's name rules included). */

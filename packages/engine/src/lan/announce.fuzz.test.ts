@@ -47,12 +47,12 @@ describe('forged and replayed announces', () => {
       // The lab key leaked, but no certificate for lab: her den certificate, or ann's (not her key).
       () => {
         const cert = rng() < 0.5 ? (outsider.groups[0] as { certificate: string }).certificate : annCert;
-        const forged = { ...outsider, groups: [{ groupId: 'lab', groupKey: labKey, certificate: cert }] };
+        const forged = { ...outsider, groups: [{ groupId: 'lab', epoch: 0, groupKey: labKey, certificate: cert }] };
         return { p: announceFrom(forged, { lab: [hash(int(9))] }, NOW), at: NOW };
       },
       // A member announcing as ann with ann's certificate but cy's key.
       () => {
-        const forged = { ...cy, groups: [{ groupId: 'lab', groupKey: labKey, certificate: annCert }] };
+        const forged = { ...cy, groups: [{ groupId: 'lab', epoch: 0, groupKey: labKey, certificate: annCert }] };
         return { p: announceFrom(forged, { lab: [hash(int(9))] }, NOW), at: NOW };
       },
     ];

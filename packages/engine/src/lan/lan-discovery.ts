@@ -11,6 +11,13 @@
  * What it believes: only announces that open under one of its group keys and carry a certificate
  * the trackers signed and a signature by that certificate's key, sent within the replay window and
  * never seen before (announce-packet.ts, replay-guard.ts). Everything else is counted and dropped.
+ *
+ * Key epochs: it holds one key per group, that of the group's current key epoch (the trackers
+ * raise it when a membership ends). New credentials with a new epoch replace the old key at once,
+ * with no grace: announces sealed under the old key, or certified at an older epoch, are refused
+ * from then on, and what was heard under it is forgotten (the member who left may be among those
+ * heard). The remaining members lose nothing: each announces within `debounceMs` of taking the new
+ * key, and a member heard under a group's new epoch for the first time is answered at once.
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes, type KeyObject } from 'node:crypto';
@@ -24,7 +31,8 @@ import type { MemberKeyPair } from './member-key.js';
 export interface LanCredentials {
   userId: string;
   memberKey: MemberKeyPair;
-  groups: ReadonlyArray<{ groupId: string; groupKey: string; certificate: string }>;
+  /** Per group: its key epoch, the key of that epoch and a certificate issued at it. */
+  groups: ReadonlyArray<{ groupId: string; epoch: number; groupKey: string; certificate: string }>;
   /** When the certificates expire, ms since the epoch. */
   expiresAt: number;
 }
@@ -92,13 +100,29 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
     this.interval.unref();
   }
 
-  /** New credentials (after joining a group, or renewed before expiry); a new group is announced shortly. */
+  /**
+   * New credentials (after joining or leaving a group, a group's new key epoch, or renewed before
+   * expiry). The keys they replace are dropped at once, with what was heard under them; a new
+   * group or epoch is announced shortly.
+   */
   setCredentials(credentials: LanCredentials): void {
-    const before = this.secrets.map((s) => s.groupId).join('\n');
+    const before = epochsKey(this.secrets);
     this.credentials = credentials;
-    this.secrets = credentials.groups.map((g) => groupSecret(g.groupId, Buffer.from(g.groupKey, 'base64')));
-    // A group joined: its members hear of us now, not at the next interval.
-    if (this.secrets.map((s) => s.groupId).join('\n') !== before) this.announceSoon(this.init.debounceMs ?? 500);
+    this.secrets = credentials.groups.map((g) => groupSecret(g.groupId, Buffer.from(g.groupKey, 'base64'), g.epoch));
+    this.receiver.table.keepOnly(new Map(this.secrets.map((s) => [s.groupId, s.epoch])));
+    // A group joined or re-keyed: its members hear of us now, not at the next interval.
+    if (epochsKey(this.secrets) !== before) this.announceSoon(this.init.debounceMs ?? 500);
+  }
+
+  /**
+   * Whether `epoch` is not older than the key epoch of `groupId` this member holds: what a peer's
+   * member certificate must pass to be believed (announces here; admission by certificate may use
+   * it too). A newer epoch passes (the trackers signed it after a rotation this member has not
+   * heard of yet); a group this member holds no key for never does.
+   */
+  isCurrentEpoch(groupId: string, epoch: number): boolean {
+    const held = this.secrets.find((s) => s.groupId === groupId);
+    return held !== undefined && epoch >= held.epoch;
   }
 
   /** What this member serves now; a change is announced after `debounceMs`. */
@@ -188,6 +212,10 @@ export class LanDiscovery extends EventEmitter<LanDiscoveryEvents> {
       this.announceSoon(wait);
     }
   }
+}
+
+function epochsKey(secrets: readonly GroupSecret[]): string {
+  return secrets.map((s) => `${s.groupId}#${s.epoch}`).join('\n');
 }
 
 function keyOf(served: readonly ServedFile[]): string {

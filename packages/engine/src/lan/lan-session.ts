@@ -2,8 +2,9 @@
  * LAN discovery as a logged-in peer runs it: a fresh announce key per login, credentials from
  * the trackers (`lan_credentials`), and a {@link LanDiscovery} announcing what the peer serves.
  * Credentials are asked for again when the user may have joined a group (the peer serves a file
- * in a group it holds no key for, or `refresh()` is called on a push), and every few hours, long
- * before they expire. Failing to reach the trackers for them keeps the ones held.
+ * in a group it holds no key for, or `refresh()` is called on a push), when a group's key moved to
+ * a new epoch (`refresh()` on the `lan_key_changed` push), and every few hours, long before they
+ * expire. Failing to reach the trackers for them keeps the ones held.
  */
 import type { KeyObject } from 'node:crypto';
 import type { Result } from '@groupshare/protocol';
@@ -35,6 +36,8 @@ export class LanSession {
   private credentials: LanCredentials | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
+  /** A refresh asked for while one was under way (which may have been answered before the change). */
+  private queued: Promise<void> | undefined;
 
   constructor(
     private readonly options: LanOptions,
@@ -58,9 +61,20 @@ export class LanSession {
     this.renewTimer.unref();
   }
 
-  /** Asks for credentials again (after joining or creating a group); keeps the old ones on failure. */
+  /**
+   * Asks for credentials again (after joining or creating a group, or a group's new key epoch);
+   * keeps the old ones on failure. Asked while a request is under way, it asks once more after
+   * it: that answer may predate the change that prompted this call.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= this.fetch()
+    if (this.refreshing !== undefined) {
+      this.queued ??= this.refreshing.then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+      return this.queued;
+    }
+    this.refreshing = this.fetch()
       .then((c) => {
         this.credentials = c;
         this.discovery.setCredentials(c);
@@ -79,6 +93,14 @@ export class LanSession {
     const known = new Set(this.credentials?.groups.map((g) => g.groupId));
     if (!force && served.some((s) => !known.has(s.groupId))) void this.refresh();
     this.discovery.setServed(served);
+  }
+
+  /**
+   * Whether a member certificate of `groupId` issued at key epoch `epoch` is current for this
+   * member: not older than the group key it holds (see {@link LanDiscovery.isCurrentEpoch}).
+   */
+  isCurrentEpoch(groupId: string, epoch: number): boolean {
+    return this.discovery.isCurrentEpoch(groupId, epoch);
   }
 
   peers(): LanPeer[] {

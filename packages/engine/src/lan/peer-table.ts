@@ -1,7 +1,8 @@
 /**
  * Who was heard on the LAN lately (what `lan_peers` shows): per peer address and user, the files
- * it announced in each group and when it was last heard. A peer not heard for `ttlMs` (three
- * announce intervals by default) is forgotten.
+ * it announced in each group (and under which key epoch of the group) and when it was last heard.
+ * A peer not heard for `ttlMs` (three announce intervals by default) is forgotten, and so is what
+ * was heard under a group key this member no longer holds ({@link LanPeerTable.keepOnly}).
  */
 import type { AnnouncedFile, OpenedSection } from './announce-packet.js';
 
@@ -29,8 +30,8 @@ interface Entry {
   /** Whether `address` is IPv4 (preferred: heard over both families, a peer is listed once). */
   v4: boolean;
   userId: string;
-  /** Group id → info-hash → file. */
-  groups: Map<string, Map<string, AnnouncedFile>>;
+  /** Group id → the key epoch it was heard under and its files (info-hash → file). */
+  groups: Map<string, { epoch: number; files: Map<string, AnnouncedFile> }>;
   lastSeen: number;
 }
 
@@ -41,9 +42,11 @@ export class LanPeerTable {
 
   /**
    * Records an accepted announce from `host`. Returns the (group, info-hash) pairs it offers that
-   * were not known from this peer before, and whether the peer itself is new. A peer is one
-   * announce key (one login of one member): heard over IPv4 and IPv6 it is one row, at its IPv4
-   * address; a new IPv4 address (a DHCP change) replaces the old one.
+   * were not known from this peer before, and whether the peer itself is new: never heard, or
+   * heard for the first time in one of the groups or under a group's new key epoch (either way it
+   * may not have heard us under that key yet, so it is answered). A peer is one announce key (one
+   * login of one member): heard over IPv4 and IPv6 it is one row, at its IPv4 address; a new IPv4
+   * address (a DHCP change) replaces the old one.
    */
   heard(host: string, sections: readonly OpenedSection[], nowMs: number): { newPeer: boolean; newFiles: Array<{ address: string; groupId: string; infoHash: string }> } {
     this.expire(nowMs);
@@ -63,9 +66,11 @@ export class LanPeerTable {
         entry.v4 = v4;
       }
       entry.lastSeen = nowMs;
-      const before = entry.groups.get(s.groupId) ?? new Map<string, AnnouncedFile>();
+      const heardBefore = entry.groups.get(s.groupId);
+      if (heardBefore?.epoch !== s.epoch) newPeer = true;
+      const before = heardBefore?.files ?? new Map<string, AnnouncedFile>();
       for (const f of s.files) if (!before.has(f.infoHash)) newFiles.push({ address: entry.address, groupId: s.groupId, infoHash: f.infoHash });
-      entry.groups.set(s.groupId, new Map(s.files.map((f) => [f.infoHash, f])));
+      entry.groups.set(s.groupId, { epoch: s.epoch, files: new Map(s.files.map((f) => [f.infoHash, f])) });
     }
     return { newPeer, newFiles };
   }
@@ -74,7 +79,7 @@ export class LanPeerTable {
   peersFor(groupId: string, infoHash: string, nowMs: number): string[] {
     this.expire(nowMs);
     return [...this.entries.values()]
-      .filter((e) => e.groups.get(groupId)?.has(infoHash) === true)
+      .filter((e) => e.groups.get(groupId)?.files.has(infoHash) === true)
       .sort((a, b) => b.lastSeen - a.lastSeen)
       .map((e) => e.address);
   }
@@ -85,7 +90,7 @@ export class LanPeerTable {
       .map((e) => ({
         address: e.address,
         userId: e.userId,
-        files: new Set([...e.groups.values()].flatMap((m) => [...m.keys()])).size,
+        files: new Set([...e.groups.values()].flatMap((g) => [...g.files.keys()])).size,
         groups: [...e.groups.keys()].sort(),
         lastSeen: e.lastSeen,
       }))
@@ -100,7 +105,7 @@ export class LanPeerTable {
     this.expire(nowMs);
     const rows = new Map<string, LanCatalogFile>();
     for (const e of this.entries.values()) {
-      for (const f of e.groups.get(groupId)?.values() ?? []) {
+      for (const f of e.groups.get(groupId)?.files.values() ?? []) {
         const key = `${f.name}\n${f.infoHash}`;
         const row = rows.get(key) ?? { ...f, holders: [] };
         if (!row.holders.includes(e.userId)) row.holders.push(e.userId);
@@ -108,6 +113,18 @@ export class LanPeerTable {
       }
     }
     return [...rows.values()].map((r) => ({ ...r, holders: r.holders.sort() })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Forgets what was heard in groups this member holds no key for any more (it left), or under
+   * an older key epoch than the one it holds (a member left since, and may be the one heard):
+   * `epochs` maps each group held to its current epoch. A peer left with no group is dropped.
+   */
+  keepOnly(epochs: ReadonlyMap<string, number>): void {
+    for (const [key, e] of this.entries) {
+      for (const [groupId, g] of e.groups) if (epochs.get(groupId) !== g.epoch) e.groups.delete(groupId);
+      if (e.groups.size === 0) this.entries.delete(key);
+    }
   }
 
   clear(): void {

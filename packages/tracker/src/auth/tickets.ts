@@ -43,14 +43,20 @@ export class TicketIssuer {
     return new TicketIssuer(seed, opts.ttlMs);
   }
 
-  /** The LAN group key of `groupId`: the same on every tracker sharing this signing seed. */
-  groupKey(groupId: string): Buffer {
-    return deriveGroupKey(this.seed, groupId);
+  /**
+   * The LAN group key of `groupId` at key epoch `epoch` (replicated state, raised when a member
+   * leaves): the same on every tracker sharing this signing seed.
+   */
+  groupKey(groupId: string, epoch: number): Buffer {
+    return deriveGroupKey(this.seed, groupId, epoch);
   }
 
-  /** A member certificate binding `userId`'s membership of `groupId` to its announce key `memberKey`. */
-  memberCertificate(userId: string, groupId: string, memberKey: string, expiresAtMs: number): string {
-    return signMemberCertificate({ v: 1, t: 'lan-member', u: userId, g: groupId, k: memberKey, exp: Math.floor(expiresAtMs / 1000) }, this.privateKey);
+  /**
+   * A member certificate binding `userId`'s membership of `groupId`, at key epoch `epoch`, to its
+   * announce key `memberKey`.
+   */
+  memberCertificate(userId: string, groupId: string, epoch: number, memberKey: string, expiresAtMs: number): string {
+    return signMemberCertificate({ v: 1, t: 'lan-member', u: userId, g: groupId, k: memberKey, exp: Math.floor(expiresAtMs / 1000), e: epoch }, this.privateKey);
   }
 
   issue(userId: string, groupId: string, infoHash: string, nowMs: number): { ticket: string; expiresAt: string } {

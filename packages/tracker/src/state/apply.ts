@@ -49,7 +49,9 @@ export function applyOp(rows: StateRows, op: Op, meta: OpMeta): Effect[] {
       if (!actorIsCurrent(rows, op.ownerId, op.account)) return [];
       if (rows.groupOwner(op.groupId) !== undefined) {
         rows.insertConflict({ hlc: meta.hlc, kind: 'group_id_taken', userId: op.ownerId, subject: op.groupId, losingHash: null, at });
-        return [];
+        // The loser owned the id on its tracker until now, and may hold its LAN key: a membership
+        // that ended, as far as the key is concerned.
+        return keyRotated(rows, op.groupId, [op.ownerId]);
       }
       rows.insertGroup({ id: op.groupId, ownerId: op.ownerId, createdAt: at });
       rows.insertMembership(op.groupId, op.ownerId, at);
@@ -195,6 +197,8 @@ function holderOnline(rows: StateRows, op: { groupId: string; infoHash: string; 
  * A member leaves: their shares in the group go (they may no longer serve its files), files
  * nobody shares any more are withdrawn, and if they owned the group the longest-standing member
  * (earliest join, then lowest user id) becomes owner; the last member leaving deletes the group.
+ * Either way the group's LAN key moves to its next epoch, so what the group announces on the LAN
+ * from now on is sealed under a key the one who left never gets.
  */
 function applyMemberLeft(rows: StateRows, op: { groupId: string; userId: string }): Effect[] {
   const ownerId = rows.groupOwner(op.groupId);
@@ -202,17 +206,29 @@ function applyMemberLeft(rows: StateRows, op: { groupId: string; userId: string 
   if (!rows.deleteMembership(op.groupId, op.userId)) return [];
   const shares = rows.sharesOf(op.groupId, op.userId);
   rows.deleteSharesOf(op.groupId, op.userId);
-  const effects = withdrawIfUnshared(rows, op.groupId, shares);
+  const withdrawn = withdrawIfUnshared(rows, op.groupId, shares);
+  const rotated = keyRotated(rows, op.groupId, [op.userId]);
+  const effects = [...withdrawn, ...rotated];
   if (ownerId !== op.userId) return effects;
 
   const successor = rows.successor(op.groupId);
   if (successor === undefined) {
     rows.deleteGroup(op.groupId);
-    return [];
+    return rotated; // nobody is left to tell of withdrawn files
   }
   rows.setGroupOwner(op.groupId, successor);
   const data = { groupId: op.groupId, ownerId: successor };
   return [...effects, { to: rows.memberIds(op.groupId), push: { push: 'owner_changed', data } }];
+}
+
+/**
+ * Raises the group's LAN key epoch (a membership ended) and tells its members, so their clients
+ * fetch the new key at once, and `gone` (who lost the membership), so theirs forget the group.
+ * Members offline now get the new key at their next login.
+ */
+function keyRotated(rows: StateRows, groupId: string, gone: readonly string[]): Effect[] {
+  const epoch = rows.raiseKeyEpoch(groupId);
+  return [{ to: [...rows.memberIds(groupId), ...gone], push: { push: 'lan_key_changed', data: { groupId, epoch } } }];
 }
 
 /**

@@ -1,13 +1,13 @@
 /**
  * A digest of the replicated state: SHA-256 over every state row in a canonical order and form.
- * Two trackers with the same digest hold the same users, sessions, groups, memberships, join
+ * Two trackers with the same digest hold the same users, sessions, groups (and their LAN key epochs), memberships, join
  * requests, files, shares, conflicts and settings; `status` and `GET /digest` expose it so "in
  * sync" can be checked. Local bookkeeping (the op log's positions, apply times) is left out on purpose.
  */
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
-type Reader = Pick<PrismaClient, 'user' | 'session' | 'group' | 'membership' | 'joinRequest' | 'sharedFile' | 'share' | 'conflict' | 'setting'>;
+type Reader = Pick<PrismaClient, 'user' | 'session' | 'group' | 'groupKeyEpoch' | 'membership' | 'joinRequest' | 'sharedFile' | 'share' | 'conflict' | 'setting'>;
 
 function canonical(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
@@ -27,6 +27,7 @@ export async function stateDigest(db: Reader): Promise<string> {
     ['user', db.user.findMany({ orderBy: { id: 'asc' } }), ['id', 'passwordHash', 'createdAt', 'createdHlc', 'lastLoginAt']],
     ['session', db.session.findMany({ orderBy: { tokenHash: 'asc' } }), ['tokenHash', 'userId', 'peerAddress', 'createdAt', 'expiresAt']],
     ['group', db.group.findMany({ orderBy: { id: 'asc' } }), ['id', 'ownerId', 'createdAt']],
+    ['groupKeyEpoch', db.groupKeyEpoch.findMany({ orderBy: { groupId: 'asc' } }), ['groupId', 'epoch']],
     ['membership', db.membership.findMany({ orderBy: [{ groupId: 'asc' }, { userId: 'asc' }] }), ['groupId', 'userId', 'joinedAt']],
     ['request', db.joinRequest.findMany({ orderBy: [{ groupId: 'asc' }, { userId: 'asc' }] }), ['groupId', 'userId', 'requestedAt']],
     ['file', db.sharedFile.findMany({ orderBy: [{ groupId: 'asc' }, { infoHash: 'asc' }] }), ['groupId', 'infoHash', 'name', 'size', 'sha1', 'pieceLength', 'pieces', 'sharedBy', 'createdAt']],

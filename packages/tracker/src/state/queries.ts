@@ -46,6 +46,12 @@ export class TrackerQueries {
     }));
   }
 
+  /** The LAN key epoch of each of `groupIds` (docs/lan.md); a group never rotated is at 0. */
+  async keyEpochs(groupIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.prisma.groupKeyEpoch.findMany({ where: { groupId: { in: [...groupIds] } } });
+    return new Map(groupIds.map((id) => [id, rows.find((r) => r.groupId === id)?.epoch ?? 0]));
+  }
+
   async listMembers(groupId: string, ownerId: string) {
     const members = await this.prisma.membership.findMany({ where: { groupId }, orderBy: [{ joinedAt: 'asc' }, { userId: 'asc' }] });
     return members.map((m) => ({ userId: m.userId, joinedAt: m.joinedAt.toISOString(), owner: m.userId === ownerId }));

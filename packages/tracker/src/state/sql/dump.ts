@@ -18,6 +18,7 @@ const TABLES = (
     ['user', 'User'],
     ['session', 'Session'],
     ['group', 'Group'],
+    ['groupKeyEpoch', 'GroupKeyEpoch'],
     ['membership', 'Membership'],
     ['joinRequest', 'JoinRequest'],
     ['sharedFile', 'SharedFile'],

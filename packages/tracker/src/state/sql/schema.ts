@@ -27,6 +27,7 @@ export const TABLES = {
   User: { id: 'String', passwordHash: 'String', createdAt: 'DateTime', createdHlc: 'String', lastLoginAt: 'DateTime?' },
   Session: { tokenHash: 'String', userId: 'String', peerAddress: 'String?', createdAt: 'DateTime', expiresAt: 'DateTime' },
   Group: { id: 'String', ownerId: 'String', createdAt: 'DateTime' },
+  GroupKeyEpoch: { groupId: 'String', epoch: 'Int' },
   Membership: { groupId: 'String', userId: 'String', joinedAt: 'DateTime' },
   JoinRequest: { groupId: 'String', userId: 'String', requestedAt: 'DateTime' },
   SharedFile: {
@@ -59,6 +60,7 @@ export const TABLES = {
   User: Record<Prisma.UserScalarFieldEnum, ColumnType>;
   Session: Record<Prisma.SessionScalarFieldEnum, ColumnType>;
   Group: Record<Prisma.GroupScalarFieldEnum, ColumnType>;
+  GroupKeyEpoch: Record<Prisma.GroupKeyEpochScalarFieldEnum, ColumnType>;
   Membership: Record<Prisma.MembershipScalarFieldEnum, ColumnType>;
   JoinRequest: Record<Prisma.JoinRequestScalarFieldEnum, ColumnType>;
   SharedFile: Record<Prisma.SharedFileScalarFieldEnum, ColumnType>;

@@ -23,7 +23,7 @@ async function database(name: string): Promise<TrackerDatabase> {
   return db;
 }
 
-const TABLES = ['User', 'Session', 'Group', 'Membership', 'JoinRequest', 'SharedFile', 'Share', 'Conflict', 'Setting'];
+const TABLES = ['User', 'Session', 'Group', 'GroupKeyEpoch', 'Membership', 'JoinRequest', 'SharedFile', 'Share', 'Conflict', 'Setting'];
 
 /** Every cell as `storage class:SQL literal`, rows in key order: what the file really holds. */
 function cells(db: TrackerDatabase): Record<string, string[][]> {
@@ -49,6 +49,8 @@ async function writeWithPrisma(db: TrackerDatabase): Promise<void> {
   await p.session.upsert({ where: { tokenHash: 't1' }, create: { tokenHash: 't1', userId: 'bob', peerAddress: 'x:1', createdAt: new Date(AT), expiresAt: new Date(AT) }, update: {} });
   await p.session.upsert({ where: { tokenHash: 't2' }, create: { tokenHash: 't2', userId: 'bob', peerAddress: '127.0.0.1:6881', createdAt: new Date(AT), expiresAt: new Date(AT) }, update: {} });
   await p.group.create({ data: { id: 'g', ownerId: 'ann', createdAt: new Date(AT) } });
+  await p.groupKeyEpoch.upsert({ where: { groupId: 'g' }, create: { groupId: 'g', epoch: 1 }, update: {} });
+  await p.groupKeyEpoch.upsert({ where: { groupId: 'g' }, create: { groupId: 'g', epoch: 1 }, update: { epoch: { increment: 1 } } });
   await p.membership.create({ data: { groupId: 'g', userId: 'ann', joinedAt: new Date(AT) } });
   await p.joinRequest.create({ data: { groupId: 'g', userId: 'bob', requestedAt: new Date(AT_NO_MS) } });
   const file = { groupId: 'g', name: 'a.bin', sha1: 'ab'.repeat(20), pieceLength: 16_384, pieces: new Uint8Array(PIECES), sharedBy: 'ann', createdAt: new Date(AT) };
@@ -80,6 +82,7 @@ function writeWithRows(db: TrackerDatabase): void {
   r.insertSession({ tokenHash: 't1', userId: 'bob', peerAddress: 'x:1', createdAt: AT, expiresAt: AT });
   r.insertSession({ tokenHash: 't2', userId: 'bob', peerAddress: '127.0.0.1:6881', createdAt: AT, expiresAt: AT });
   r.insertGroup({ id: 'g', ownerId: 'ann', createdAt: AT });
+  expect([r.raiseKeyEpoch('g'), r.raiseKeyEpoch('g')]).toEqual([1, 2]);
   r.insertMembership('g', 'ann', AT);
   r.insertRequest('g', 'bob', AT_NO_MS);
   const file = { groupId: 'g', name: 'a.bin', sha1: 'ab'.repeat(20), pieceLength: 16_384, pieces: PIECES, sharedBy: 'ann', createdAt: AT };
@@ -112,6 +115,7 @@ async function prismaDump(db: TrackerDatabase): Promise<string> {
     ['user', await p.user.findMany()],
     ['session', await p.session.findMany()],
     ['group', await p.group.findMany()],
+    ['groupKeyEpoch', await p.groupKeyEpoch.findMany()],
     ['membership', await p.membership.findMany()],
     ['joinRequest', await p.joinRequest.findMany()],
     ['sharedFile', await p.sharedFile.findMany()],
@@ -132,6 +136,7 @@ describe('raw state rows', () => {
     const expected = cells(viaPrisma);
     expect(expected.Share).toHaveLength(2); // the scenario exercises what it claims to
     expect(expected.Setting).toEqual([["text:'registration'", "text:'open'"]]);
+    expect(expected.GroupKeyEpoch).toEqual([["text:'g'", 'integer:2']]);
     expect(expected.User![0]).toContain("text:'2026-03-04T05:06:07.890+00:00'"); // ann's lastLoginAt
     expect(cells(viaRows)).toEqual(expected);
 

@@ -79,6 +79,9 @@ export class StateRows {
       insertGroup: p('INSERT INTO "Group" ("id", "ownerId", "createdAt") VALUES (?, ?, ?)'),
       setGroupOwner: p('UPDATE "Group" SET "ownerId" = ? WHERE "id" = ?'),
       deleteGroup: p('DELETE FROM "Group" WHERE "id" = ?'),
+      raiseKeyEpoch: p(
+        'INSERT INTO "GroupKeyEpoch" ("groupId", "epoch") VALUES (?, 1) ON CONFLICT ("groupId") DO UPDATE SET "epoch" = "epoch" + 1 RETURNING "epoch"',
+      ).pluck(),
       isMember: p('SELECT 1 FROM "Membership" WHERE "groupId" = ? AND "userId" = ?').pluck(),
       insertMembership: p('INSERT INTO "Membership" ("groupId", "userId", "joinedAt") VALUES (?, ?, ?)'),
       deleteMembership: p('DELETE FROM "Membership" WHERE "groupId" = ? AND "userId" = ?'),
@@ -179,6 +182,11 @@ export class StateRows {
   /** Deletes the group; its memberships, requests, files and shares go with it (ON DELETE CASCADE). */
   deleteGroup(groupId: string): void {
     this.s.deleteGroup.run(groupId);
+  }
+
+  /** Moves the group's LAN key to its next epoch (a membership ended) and returns that epoch. */
+  raiseKeyEpoch(groupId: string): number {
+    return this.s.raiseKeyEpoch.get(groupId) as number;
   }
 
   isMember(groupId: string, userId: string): boolean {

@@ -11,6 +11,7 @@ import { Bitfield } from '@groupshare/protocol';
 import type { BlockRequest } from '../picker/types.js';
 import type { SeedSource } from '../storage/index.js';
 import type { PeerCloseInfo, ViolationInfo } from './errors.js';
+import type { CertificateCredential } from './certificate-admission.js';
 import type { FirstCopies } from './first-copies.js';
 import type { Unchoker } from './unchoker.js';
 
@@ -63,6 +64,16 @@ export interface PeerFile {
    * `gs_ticket` in our extended handshake. Without it we only serve.
    */
   ticket?: string;
+  /**
+   * Without a ticket (no tracker reachable): our member certificate for the file's group and its
+   * key, to be admitted by (certificate-admission.ts). Used on connections we open.
+   */
+  certificate?: CertificateCredential;
+  /**
+   * The file's bencoded info dictionary, served by BEP 9 `ut_metadata` to admitted peers (a
+   * member starting a download with no tracker gets the piece hashes so). Without it, refused.
+   */
+  info?: Uint8Array;
   /**
    * Upload slots shared by the connections of this file (see `unchoker.ts`). Without one every
    * authenticated, interested peer is unchoked.
@@ -197,6 +208,8 @@ export interface PeerConnectionOptions {
   listenPort?: number;
   /** Violations tolerated before closing. */
   maxViolations?: number;
+  /** Our user: a member certificate naming it is refused (certificate-admission.ts). */
+  selfUser?: string;
 }
 
 /** Outgoing: the file is known. Incoming: it is found from the remote's handshake. */

@@ -10,7 +10,10 @@
  *
  * Nothing the peer says is trusted: a `metadata_size` above what a file of the catalog's size can
  * have is refused before any request, every message is decoded within the codec's bounds, and
- * the assembled dictionary is believed only if its SHA-1 is the info-hash. Any failure rejects
+ * the assembled dictionary is believed only if its SHA-1 is the info-hash. The whole-file SHA-1
+ * (`gs_sha1`) is not covered by the info-hash: every piece is checked against the dictionary's
+ * hashes, which fixes the file's bytes, and a peer lying about it only makes the download's final
+ * check fail, never lets other bytes in. Any failure rejects
  * with a {@link MetadataFetchError} whose `code` says why; the caller tries another peer.
  */
 import type { Duplex } from 'node:stream';
@@ -53,8 +56,14 @@ export interface MetadataFetchInit {
   timeoutMs?: number;
 }
 
-/** Resolves with the verified info dictionary's bytes; rejects with a {@link MetadataFetchError}. */
-export function fetchMetadata(init: MetadataFetchInit): Promise<Buffer> {
+/** What a peer gave: the info dictionary (verified) and the whole-file SHA-1 it claims (see the module comment). */
+export interface FetchedMetadata {
+  info: Buffer;
+  sha1: Buffer;
+}
+
+/** Resolves with the verified info dictionary and the peer's whole-file SHA-1; rejects with a {@link MetadataFetchError}. */
+export function fetchMetadata(init: MetadataFetchInit): Promise<FetchedMetadata> {
   return new Promise((resolve, reject) => {
     const conn = new MetadataConnection(init, resolve);
     conn.once('closed', (info) => reject(new MetadataFetchError(info.code === 'CLOSED_BY_REMOTE' ? 'ERR_PEER_METADATA' : info.code,
@@ -65,13 +74,14 @@ export function fetchMetadata(init: MetadataFetchInit): Promise<Buffer> {
 
 class MetadataConnection extends PeerTransport {
   #remoteId = 0;
+  #sha1 = Buffer.alloc(0);
   #size = 0;
   #pieces: (Buffer | undefined)[] = [];
   #next = 0;
   #received = 0;
   readonly #deadline: NodeJS.Timeout;
 
-  constructor(private readonly init: MetadataFetchInit, private readonly done: (info: Buffer) => void) {
+  constructor(private readonly init: MetadataFetchInit, private readonly done: (m: FetchedMetadata) => void) {
     const timeoutMs = init.timeoutMs ?? C.DEFAULT_HANDSHAKE_TIMEOUT_MS;
     super(init.socket, { maxFrameBytes: C.maxFrameBytes(BLOCK_SIZE), handshakeTimeoutMs: timeoutMs });
     this.#deadline = setTimeout(() => this.guard(() => this.#fail(`no metadata within ${timeoutMs} ms`)), timeoutMs).unref();
@@ -108,7 +118,7 @@ class MetadataConnection extends PeerTransport {
     const ext = decodeExtendedHandshake(payload);
     const id = ext.extensions.get(UT_METADATA);
     if (id === undefined || id === 0) return this.#fail('the peer does not serve metadata (no ut_metadata)');
-    if (ext.metadataSize === undefined) return this.#fail('the peer did not say how large the metadata is');
+    if (ext.metadataSize === undefined || ext.fileSha1 === undefined) return this.#fail('the peer did not say how large the metadata is or its SHA-1');
     if (ext.metadataSize > this.init.maxBytes) {
       return this.#fail(`the peer announces ${ext.metadataSize} bytes of metadata, more than a file of this size has (${this.init.maxBytes})`);
     }
@@ -120,6 +130,7 @@ class MetadataConnection extends PeerTransport {
       ...(this.init.ticket !== undefined ? { ticket: this.init.ticket } : {}), ...proof,
     }));
     this.#remoteId = id;
+    this.#sha1 = Buffer.from(ext.fileSha1);
     this.#size = ext.metadataSize;
     this.#pieces = new Array<Buffer | undefined>(metadataPieceCount(this.#size)).fill(undefined);
     this.setState('open');
@@ -144,7 +155,7 @@ class MetadataConnection extends PeerTransport {
     if (this.#received < this.#pieces.length) return;
     const info = Buffer.concat(this.#pieces as Buffer[]);
     if (!sha1(info).equals(Buffer.from(this.init.infoHash))) return this.#fail('the metadata does not hash to the info-hash: a peer sending garbage');
-    this.done(info);
+    this.done({ info, sha1: this.#sha1 });
     this.end({ code: 'CLOSED_LOCALLY', reason: 'metadata received' });
   }
 

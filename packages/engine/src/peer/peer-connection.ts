@@ -239,7 +239,7 @@ export class PeerConnection extends PeerTransport {
     if (!this.#extended) return this.end({ code: 'ERR_PEER_PROTOCOL', reason: 'extended message without BEP 10' });
     if (id === OUR_METADATA_ID) {
       if (this.state !== 'open') return this.end({ code: 'ERR_PEER_PROTOCOL', reason: 'ut_metadata before the extended handshakes' });
-      return onMetadataMessage(this.#link, payload, { authorized: this.#authorized, info: this.#file?.info, remote: this.#remoteExt });
+      return onMetadataMessage(this.#link, payload, { authorized: this.#authorized, info: this.#file?.metadata?.info, remote: this.#remoteExt });
     }
     if (id !== EXTENDED_HANDSHAKE_ID) return; // ut_metadata is the only other extension in our `m`
     let ext: ExtendedHandshake;
@@ -314,7 +314,7 @@ export class PeerConnection extends PeerTransport {
       extensions: new Map([[UT_METADATA, OUR_METADATA_ID]]), client: C.CLIENT_NAME, ticket: file?.ticket, maxBlock: this.#maxBlock,
       maxRequests: this.#init.maxQueuedRequests ?? C.DEFAULT_MAX_QUEUED_REQUESTS, nonce: this.#nonce,
       ...(this.#init.listenPort !== undefined ? { listenPort: this.#init.listenPort } : {}),
-      ...(file?.info !== undefined ? { metadataSize: file.info.length } : {}),
+      ...(file?.metadata !== undefined ? { metadataSize: file.metadata.info.length, fileSha1: file.metadata.sha1 } : {}),
       ...(cert !== undefined && remoteNonce !== undefined
         ? { certificate: cert.certificate, proof: proveCertificate(cert.privateKey, remoteNonce, this.#infoHash as Buffer) } : {}),
     });

@@ -71,9 +71,10 @@ export interface PeerFile {
   certificate?: CertificateCredential;
   /**
    * The file's bencoded info dictionary, served by BEP 9 `ut_metadata` to admitted peers (a
-   * member starting a download with no tracker gets the piece hashes so). Without it, refused.
+   * member starting a download with no tracker gets the piece hashes so; without it, refused),
+   * and its whole-file SHA-1 (20 bytes), sent beside it as `gs_sha1`.
    */
-  info?: Uint8Array;
+  metadata?: { info: Uint8Array; sha1: Uint8Array };
   /**
    * Upload slots shared by the connections of this file (see `unchoker.ts`). Without one every
    * authenticated, interested peer is unchoked.

@@ -50,6 +50,7 @@ const entries = fc
       gs_nonce: fc.oneof(fc.uint8Array({ minLength: 16, maxLength: 16 }), value),
       gs_cert: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), value),
       gs_proof: fc.oneof(fc.uint8Array({ minLength: 64, maxLength: 64 }), value),
+      gs_sha1: fc.oneof(fc.uint8Array({ minLength: 20, maxLength: 20 }), value),
       metadata_size: fc.oneof(fc.integer({ min: 0, max: 6_000_000 }), smallInt),
       yourip: fc.uint8Array({ maxLength: 4 }),
       complete_ago: smallInt,

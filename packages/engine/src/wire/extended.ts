@@ -79,6 +79,11 @@ export interface ExtendedHandshake {
   proof?: Uint8Array;
   /** BEP 9 `metadata_size`: bytes of the info dictionary the sender serves (1 to MAX_METADATA_BYTES). */
   metadataSize?: number;
+  /**
+   * `gs_sha1`: the file's whole-file SHA-1 (20 bytes), sent beside `metadata_size`: the info
+   * dictionary has no such field, and a download checks the finished file against it.
+   */
+  fileSha1?: Uint8Array;
 }
 
 /** What {@link encodeExtendedHandshake} takes: as decoded, with `m` and `gs_block` optional. */
@@ -124,6 +129,7 @@ function limitProblem(h: ExtendedHandshakeInit): string | undefined {
   if (h.certificate !== undefined && (h.certificate.length === 0 || Buffer.byteLength(h.certificate) > MAX_MEMBER_CERTIFICATE_LENGTH)) {
     return `"gs_cert" must be 1 to ${MAX_MEMBER_CERTIFICATE_LENGTH} bytes`;
   }
+  if (h.fileSha1 !== undefined && h.fileSha1.length !== 20) return '"gs_sha1" must be 20 bytes';
   if (!intIn(h.metadataSize, 1, MAX_METADATA_BYTES)) return `"metadata_size" must be 1 to ${MAX_METADATA_BYTES}`;
   return undefined;
 }
@@ -151,6 +157,7 @@ export function encodeExtendedHandshake(init: ExtendedHandshakeInit): Buffer {
   if (init.certificate !== undefined) dict.gs_cert = init.certificate;
   if (init.proof !== undefined) dict.gs_proof = init.proof;
   if (init.metadataSize !== undefined) dict.metadata_size = init.metadataSize;
+  if (init.fileSha1 !== undefined) dict.gs_sha1 = init.fileSha1;
   const payload = bencode(dict);
   if (payload.length > MAX_EXTENDED_HANDSHAKE_BYTES) {
     throw new RangeError(`extended handshake: ${payload.length} bytes exceeds ${MAX_EXTENDED_HANDSHAKE_BYTES}`);
@@ -199,7 +206,7 @@ function clampedReqq(v: BencodeValue | undefined): number | undefined {
 /**
  * Decodes and validates an extended handshake payload (the bytes after the extended id 0).
  * Keys other than `m`, `v`, `reqq`, `p`, `gs_ticket`, `gs_block`, `gs_nonce`, `gs_cert`,
- * `gs_proof` and `metadata_size` are ignored, as BEP 10 asks; an `m` entry must still be well-formed even for an extension we do not know.
+ * `gs_proof`, `metadata_size` and `gs_sha1` are ignored, as BEP 10 asks; an `m` entry must still be well-formed even for an extension we do not know.
  *
  * @throws {WireError} `ERR_WIRE_BAD_EXTENDED_HANDSHAKE` if the payload is over
  *   {@link MAX_EXTENDED_HANDSHAKE_BYTES}, is not a bencoded dictionary (keys in any order, none
@@ -247,6 +254,8 @@ export function decodeExtendedHandshake(payload: Uint8Array): ExtendedHandshake 
   if (certificate !== undefined) h.certificate = certificate;
   if (proof !== undefined) h.proof = proof;
   if (metadataSize !== undefined) h.metadataSize = metadataSize;
+  const fileSha1 = bytes(root.gs_sha1, 'gs_sha1');
+  if (fileSha1 !== undefined) h.fileSha1 = fileSha1;
 
   const problem = limitProblem(h);
   if (problem !== undefined) throw bad(problem);

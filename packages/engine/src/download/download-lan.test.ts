@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedFile, type SharedFixture } from '../../test/peer-harness.js';
 import { completes, fakeTracker, sha1Of, startSeeder, testDownload } from '../../test/download-support.js';
+import { signMemberCertificate, toHex } from '@groupshare/protocol';
+import { GROUP, TICKET_PRIVATE_KEY } from '../../test/peer-harness.js';
+import { newMemberKey } from '../lan/member-key.js';
 import type { Download } from './download.js';
+import type { TrackerRequester } from './types.js';
 
 let fx: SharedFixture;
 let dest: string;
@@ -50,5 +54,45 @@ describe('Download with LAN peers', () => {
     d.addPeers([seeder.address, 'not an address']);
     await done;
     expect(await sha1Of(join(dest, 'shared.bin'))).toBe(fx.hashed.sha1);
+  }, 20_000);
+
+  it('starts with every tracker unreachable: metadata given, admitted by member certificate, SHA-1 checked', async () => {
+    const seeder = await startSeeder(fx);
+    cleanups.push(() => seeder.server.stop());
+    const asked: string[] = [];
+    // Every request fails, as the link's do while no tracker answers.
+    const unreachable = { request: async (type: string) => { asked.push(type); throw new Error('no tracker reachable'); } } as unknown as TrackerRequester;
+    const key = newMemberKey();
+    const certificate = signMemberCertificate({ v: 1, t: 'lan-member', u: 'bob', g: GROUP, k: key.publicKey, exp: Math.floor(Date.now() / 1000) + 600 }, TICKET_PRIVATE_KEY);
+    const h = fx.hashed;
+    const d: Download = testDownload(unreachable, dest, {
+      stallAfterMs: 60_000,
+      lanPeers: () => [seeder.address],
+      offline: { meta: { infoHash: h.infoHash, size: h.size, sha1: h.sha1, pieceLength: h.pieceLength, pieces: toHex(h.pieces) }, certificate: { certificate, privateKey: key.privateKey } },
+    });
+    cleanups.push(() => d.stop());
+    const path = await completes(d);
+    expect(await sha1Of(path)).toBe(fx.hashed.sha1);
+    expect([...d.blocksFrom.keys()]).toEqual([seeder.address]);
+    expect(asked).not.toContain('get_file');
+  }, 20_000);
+
+  it('with no tracker and no certificate of the group, a LAN peer refuses it and nothing is fetched', async () => {
+    const seeder = await startSeeder(fx);
+    cleanups.push(() => seeder.server.stop());
+    const unreachable = { request: async () => { throw new Error('no tracker reachable'); } } as unknown as TrackerRequester;
+    const key = newMemberKey();
+    const certificate = signMemberCertificate({ v: 1, t: 'lan-member', u: 'bob', g: 'other', k: key.publicKey, exp: Math.floor(Date.now() / 1000) + 600 }, TICKET_PRIVATE_KEY);
+    const h = fx.hashed;
+    const d: Download = testDownload(unreachable, dest, {
+      stallAfterMs: 60_000,
+      lanPeers: () => [seeder.address],
+      offline: { meta: { infoHash: h.infoHash, size: h.size, sha1: h.sha1, pieceLength: h.pieceLength, pieces: toHex(h.pieces) }, certificate: { certificate, privateKey: key.privateKey } },
+    });
+    cleanups.push(() => d.stop());
+    const refused = new Promise<string>((resolve) => seeder.server.once('connection', (c) => c.once('refused', (r) => resolve(r.code))));
+    await d.start();
+    expect(await refused).toBe('ERR_PEER_CERT_WRONG_GROUP');
+    expect(d.progress().verified).toBe(0);
   }, 20_000);
 });

@@ -4,13 +4,14 @@
  * ends one for good. What happens to running downloads when the shell is left is decided here
  * too (`leaveRunningDownloads`).
  */
-import type { CancelledDownload, PartialData } from '@groupshare/engine';
+import type { CancelledDownload, LanStart, PartialData } from '@groupshare/engine';
 
 import { CommandError } from '../errors.js';
 import { humanSize, safeText } from '../render.js';
 import { activeDownloads, downloadLine } from '../render-transfers.js';
 import { checkFileName, checkId } from './checks.js';
 import { destinationFolder } from './destination.js';
+import { noTrackerReachable } from './lan-files.js';
 import { syncLine } from './sync.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -29,15 +30,26 @@ export const downloadFile: CommandSpec = {
     'only when its whole-file SHA-1 matches; an existing different file there is never overwritten.',
     'A destination folder that does not exist is created (on a terminal you are asked first).',
     'A line is printed when it completes or fails; show_downloads shows progress.',
+    'With every tracker unreachable, the file is found in the LAN catalog (lan_files) and fetched',
+    'from the members announcing it, who admit you by the member certificate of your login.',
     'example: download_file lab notes.txt ~/downloads',
   ],
   async run(ctx, [g, f, d]) {
-    if (!ctx.node) throw new CommandError(NOT_AVAILABLE);
+    const node = ctx.node;
+    if (!node) throw new CommandError(NOT_AVAILABLE);
     if (!ctx.link.session) throw new CommandError('log in first');
+    let lan: LanStart | undefined;
+    if (await noTrackerReachable(ctx.link)) {
+      if (node.lanSession === undefined) throw new CommandError(`no tracker reachable, and LAN discovery is off${node.lanProblem === undefined ? ' (--no-lan)' : `: ${safeText(node.lanProblem)}`}`);
+      const groupId = checkId('group id', g as string);
+      lan = await node.lanStart(groupId, checkFileName(f as string)); // before the folder is made, as below
+      const n = lan.peers.length;
+      ctx.out.info(`no tracker reachable: downloading from the LAN catalog of ${safeText(groupId)} (${n} peer${n === 1 ? '' : 's'} announce${n === 1 ? 's' : ''} it)`);
+    }
     // Asked before the folder is made: a mistyped name must not leave a new folder behind.
-    const { groupId, name } = await ctx.service.checkDownload(g as string, f as string);
+    const { groupId, name } = lan !== undefined ? { groupId: checkId('group id', g as string), name: checkFileName(f as string) } : await ctx.service.checkDownload(g as string, f as string);
     const dir = await destinationFolder(ctx, d as string);
-    const { entry, already } = await ctx.service.download(groupId, name, dir);
+    const { entry, already } = await ctx.service.download(groupId, name, dir, lan);
     if (already) {
       ctx.out.info(`already downloading ${safeText(name)} from ${safeText(groupId)} into ${safeText(dir)}; show_downloads shows how far`);
       return;

@@ -11,7 +11,7 @@ import { humanSize, safeText } from '../render.js';
 import { activeDownloads, downloadLine } from '../render-transfers.js';
 import { checkFileName, checkId } from './checks.js';
 import { destinationFolder } from './destination.js';
-import { noTrackerReachable } from './lan-files.js';
+import { isTrackerDown, noTrackerReachable } from './lan-files.js';
 import { syncLine } from './sync.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -38,16 +38,19 @@ export const downloadFile: CommandSpec = {
     const node = ctx.node;
     if (!node) throw new CommandError(NOT_AVAILABLE);
     if (!ctx.link.session) throw new CommandError('log in first');
-    let lan: LanStart | undefined;
-    if (await noTrackerReachable(ctx.link)) {
-      if (node.lanSession === undefined) throw new CommandError(`no tracker reachable, and LAN discovery is off${node.lanProblem === undefined ? ' (--no-lan)' : `: ${safeText(node.lanProblem)}`}`);
-      const groupId = checkId('group id', g as string);
-      lan = await node.lanStart(groupId, checkFileName(f as string)); // before the folder is made, as below
-      const n = lan.peers.length;
-      ctx.out.info(`no tracker reachable: downloading from the LAN catalog of ${safeText(groupId)} (${n} peer${n === 1 ? '' : 's'} announce${n === 1 ? 's' : ''} it)`);
-    }
+    const groupId = checkId('group id', g as string);
+    const name = checkFileName(f as string);
     // Asked before the folder is made: a mistyped name must not leave a new folder behind.
-    const { groupId, name } = lan !== undefined ? { groupId: checkId('group id', g as string), name: checkFileName(f as string) } : await ctx.service.checkDownload(g as string, f as string);
+    let lan: LanStart | undefined;
+    if (await noTrackerReachable(ctx.link)) lan = await fromLan(ctx, groupId, name);
+    else {
+      try {
+        await ctx.service.checkDownload(groupId, name);
+      } catch (err) {
+        if (!isTrackerDown(err) || node.lanSession === undefined) throw err;
+        lan = await fromLan(ctx, groupId, name); // the tracker went away as we asked
+      }
+    }
     const dir = await destinationFolder(ctx, d as string);
     const { entry, already } = await ctx.service.download(groupId, name, dir, lan);
     if (already) {
@@ -58,6 +61,18 @@ export const downloadFile: CommandSpec = {
     ctx.out.info(`downloading ${safeText(name)} from ${safeText(groupId)} into ${safeText(dir)} (${peers} peer${peers === 1 ? '' : 's'} so far)`);
   },
 };
+
+/** With no tracker reachable: the file's metadata from the LAN peers announcing it (lan/lan-metadata.ts in the engine). */
+async function fromLan(ctx: CommandContext, groupId: string, name: string): Promise<LanStart> {
+  const node = ctx.node as NonNullable<CommandContext['node']>;
+  if (node.lanSession === undefined) {
+    throw new CommandError(`no tracker reachable, and LAN discovery is off${node.lanProblem === undefined ? ' (--no-lan)' : `: ${safeText(node.lanProblem)}`}`);
+  }
+  const lan = await node.lanStart(groupId, name);
+  const n = lan.peers.length;
+  ctx.out.info(`no tracker reachable: downloading from the LAN catalog of ${safeText(groupId)} (${n} peer${n === 1 ? '' : 's'} announce${n === 1 ? 's' : ''} it)`);
+  return lan;
+}
 
 export const showDownloads: CommandSpec = {
   name: 'show_downloads',

@@ -26,6 +26,14 @@ export async function noTrackerReachable(link: Pick<TrackerLink, 'connectedTrack
   return false;
 }
 
+/** The tracker link's own failures: no tracker answered (as opposed to a tracker refusing). */
+const LINK_DOWN = new Set(['ERR_TRACKER_UNAVAILABLE', 'ERR_CONNECTION_LOST', 'ERR_REQUEST_TIMEOUT']);
+
+/** `err` says no tracker could be reached (a request made just before the link noticed it lost its tracker). */
+export function isTrackerDown(err: unknown): boolean {
+  return LINK_DOWN.has(String((err as { code?: unknown } | undefined)?.code));
+}
+
 /** The catalog as lan_files shows it; `noTracker` for list_files' fallback, which says why it shows it. */
 export function renderLanCatalog(groupId: string, files: readonly LanCatalogFile[], noTracker = false): string {
   const head = noTracker

@@ -48,7 +48,7 @@ const goodInfo = (): Buffer => infoDictionary({ name: 'shared.bin', length: fx.h
 describe('lanMetadata', () => {
   it('fetches the metadata from the first peer that gives the right one, skipping a liar', async () => {
     const garbage = Buffer.from(goodInfo());
-    garbage[garbage.length - 2] ^= 1;
+    garbage.writeUInt8(garbage.readUInt8(garbage.length - 2) ^ 1, garbage.length - 2);
     const liar = await seeder(garbage);
     const honest = await seeder(goodInfo());
     const start = await lanMetadata(lan([liar, honest]), GROUP, 'shared.bin', opts);

@@ -67,7 +67,7 @@ describe('fetchMetadata (BEP 9 ut_metadata, admitted by member certificate)', ()
 
   it('refuses metadata that does not hash to the info-hash (a peer sending garbage)', async () => {
     const garbage = Buffer.from(info());
-    garbage[garbage.length - 3] ^= 0xff;
+    garbage.writeUInt8(garbage.readUInt8(garbage.length - 3) ^ 0xff, garbage.length - 3);
     const { port } = await alice({ info: garbage, sha1: fromHex(fx.hashed.sha1) });
     await expect(fetchFrom(port)).rejects.toMatchObject({ code: 'ERR_PEER_METADATA', message: expect.stringMatching(/does not hash to the info-hash/) });
   });

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedFile, type SharedFixture } from '../../test/peer-harness.js';
-import { completes, fakeTracker, sha1Of, startSeeder, testDownload } from '../../test/download-support.js';
-import { signMemberCertificate, toHex } from '@groupshare/protocol';
+import { completes, fakeTracker, sha1Of, startSeeder, testDownload, type FakeTracker } from '../../test/download-support.js';
+import { Bitfield, signMemberCertificate, toHex } from '@groupshare/protocol';
+import { seedBlockSource } from '../peer/index.js';
 import { GROUP, TICKET_PRIVATE_KEY } from '../../test/peer-harness.js';
 import { newMemberKey } from '../lan/member-key.js';
 import type { Download } from './download.js';
@@ -94,5 +95,37 @@ describe('Download with LAN peers', () => {
     await d.start();
     expect(await refused).toBe('ERR_PEER_CERT_WRONG_GROUP');
     expect(d.progress().verified).toBe(0);
+  }, 20_000);
+
+  it('started with no tracker, it reports its verified pieces and takes a ticket once a tracker answers', async () => {
+    const half = new Bitfield(fx.seed.pieceCount);
+    for (let i = 0; i < fx.seed.pieceCount / 2; i++) half.set(i);
+    const seeder = await startSeeder(fx, { ...seedBlockSource(fx.seed), have: half });
+    cleanups.push(() => seeder.server.stop());
+    const tracker = fakeTracker(fx, []);
+    let down = true;
+    const link = { request: (type: string, fields: unknown) => (down ? Promise.reject(new Error('no tracker reachable')) : (tracker.request as (t: string, f: unknown) => Promise<unknown>)(type, fields)) } as unknown as FakeTracker;
+    const key = newMemberKey();
+    const certificate = signMemberCertificate({ v: 1, t: 'lan-member', u: 'bob', g: GROUP, k: key.publicKey, exp: Math.floor(Date.now() / 1000) + 600 }, TICKET_PRIVATE_KEY);
+    const h = fx.hashed;
+    const d: Download = testDownload(link, dest, {
+      stallAfterMs: 60_000, peerRefreshMs: 200, haveBatchMs: 50,
+      lanPeers: () => [seeder.address],
+      offline: { meta: { infoHash: h.infoHash, size: h.size, sha1: h.sha1, pieceLength: h.pieceLength, pieces: toHex(h.pieces) }, certificate: { certificate, privateKey: key.privateKey } },
+    });
+    cleanups.push(() => d.stop());
+    await d.start();
+    const halfway = half.count();
+    for (let i = 0; d.progress().verified < halfway; i++) {
+      if (i > 200) throw new Error('the LAN peer never gave its pieces');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(tracker.updates.flat()).toEqual([]); // nothing reached a tracker yet
+    down = false;
+    for (let i = 0; new Set(tracker.updates.flat()).size < halfway; i++) {
+      if (i > 200) throw new Error(`the verified pieces were not reported: ${JSON.stringify(tracker.updates)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect([...new Set(tracker.updates.flat())].sort((a, b) => a - b)).toEqual([...half.indices()]);
   }, 20_000);
 });

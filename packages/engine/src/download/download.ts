@@ -314,6 +314,8 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
     const swarm = this.swarm;
     if (swarm === undefined || this.state !== 'downloading') return;
+    // Started with no tracker: now that one answers, report every verified piece (those reports were lost).
+    if (this.ticket === '' && this.init.offline !== undefined) for (const i of (this.store as PieceStore).have.indices()) this.batcher?.add(i);
     this.ticket = reply.ticket;
     this.watchCoverage(reply.peers);
     const max = this.init.maxPeers ?? 8;

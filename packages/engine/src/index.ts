@@ -66,9 +66,12 @@ export {
 } from './wire/index.js';
 export {
   LAN_DEFAULTS,
+  LanDownloadError,
   LanInterfaceError,
   LanSocketError,
   type LanCatalogFile,
+  type LanDownloadErrorCode,
+  type LanStart,
   type LanOptions,
   type LanPeer,
   type LanTransportOptions,

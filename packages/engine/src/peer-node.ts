@@ -10,23 +10,22 @@
  * (their verified pieces are served as they were). The trackers pause a peer's shares when it
  * logs in or out, so what they advertise is only what this node announced since its login.
  *
- * A file the user shares in several groups has one info-hash in all of them, and an incoming
- * handshake names only the info-hash: it is served to a ticket for any of those groups.
+ * What an incoming connection is served is found by served-lookup.ts. With every tracker
+ * unreachable, `downloadFromLan` starts a download from the LAN catalog (lan/lan-metadata.ts).
  */
 import type { Server } from 'node:net';
 import type { KeyObject } from 'node:crypto';
-import { parseHostPort, ticketPublicKey, type Push } from '@groupshare/protocol';
+import { parseHostPort, ticketPublicKey, type MemberCertificatePayload, type Push } from '@groupshare/protocol';
 import { Download } from './download/download.js';
 import { cancelDownload, type CancelledDownload, type PartialDecision } from './download/cancel-download.js';
-import { UploadTally } from './download/upload-tally.js';
 import { DownloadList, type RememberedDownload } from './download/download-list.js';
 import type { DownloadInit, TrackerRequester as DownloadTrackerRequester } from './download/types.js';
+import { lanMetadata, type LanStart } from './lan/lan-metadata.js';
+import { ServedLookup } from './served-lookup.js';
 import type { PeerConnection } from './peer/peer-connection.js';
-import { FirstCopies } from './peer/first-copies.js';
 import { remoteName, watchPeer, type PeerEventSink } from './peer/peer-events.js';
 import { PeerServer } from './peer/peer-server.js';
 import { createPeerId } from './peer/peer-id.js';
-import { seedBlockSource, type PeerFile } from './peer/types.js';
 import { ShareManager } from './share/share-manager.js';
 import { servedFiles, type ServedFileRow } from './served-files.js';
 import { LanSession, type LanOptions } from './lan/lan-session.js';
@@ -87,13 +86,7 @@ export class PeerNode {
   private session: { userId: string; ticketKey: KeyObject } | undefined;
   private readonly downloadList: DownloadEntry[] = [];
   private readonly remembered: DownloadList;
-  /**
-   * Per file we share (info-hash): which connection each piece last went to, so concurrent
-   * downloaders take different pieces from us (`first-copies.ts`). 12 bytes per piece.
-   */
-  private readonly firstCopies = new Map<string, FirstCopies>();
-  /** Per shared file (info-hash): what went out, to whom, and who is connected (upload-tally.ts). */
-  private readonly shareUploads = new Map<string, { groupId: string; name: string; tally: UploadTally }>();
+  private readonly served: ServedLookup;
   private lan: LanSession | undefined;
   /** Why LAN discovery is not running this session, if it was asked for and failed to start. */
   lanProblem: string | undefined;
@@ -101,6 +94,7 @@ export class PeerNode {
   constructor(private readonly init: PeerNodeInit) {
     this.shares = new ShareManager({ link: init.link, dataDir: init.dataDir });
     this.remembered = new DownloadList(init.dataDir);
+    this.served = new ServedLookup(this.shares, () => this.downloadList);
     this.sync = new SyncManager({
       dataDir: init.dataDir,
       link: init.link,
@@ -139,8 +133,8 @@ export class PeerNode {
     const listenPort = this.init.selfAddress === undefined ? undefined : parseHostPort(this.init.selfAddress).port;
     const server = new PeerServer({
       server: this.init.server,
-      lookup: (infoHash) => this.lookup(Buffer.from(infoHash).toString('hex')),
-      connection: { peerId: this.peerId, ticketKey: key, ...(listenPort !== undefined ? { listenPort } : {}) },
+      lookup: (infoHash) => this.served.lookup(Buffer.from(infoHash).toString('hex')),
+      connection: { peerId: this.peerId, ticketKey: key, selfUser: userId, certificateCheck: (cert) => this.staleCertificate(cert), ...(listenPort !== undefined ? { listenPort } : {}) },
     });
     // A peer that dialled us about a file we are downloading: fetch over that connection too.
     server.on('connection', (conn) => {
@@ -154,6 +148,16 @@ export class PeerNode {
     if (listenPort !== undefined) await this.startLan(userId, key, listenPort);
     await this.sync.resume(userId);
     return report;
+  }
+
+  /**
+   * Why a member certificate is refused for admission although the trackers signed it: it names a
+   * group-key epoch older than the one LAN discovery holds, so its member left (or was removed)
+   * since. Without LAN discovery there is no epoch to compare with, and none is refused.
+   */
+  private staleCertificate(cert: MemberCertificatePayload): string | undefined {
+    if (this.lan === undefined || this.lan.isCurrentEpoch(cert.g, cert.e)) return undefined;
+    return `its group key epoch (${cert.e}) is not the one this peer holds for ${cert.g} (its member left since, or this peer has no key yet)`;
   }
 
   /** Starts LAN discovery if asked for; a failure is kept in `lanProblem`, never thrown (the tracker path works without it). */
@@ -237,12 +241,12 @@ export class PeerNode {
    * Starts fetching `name` of `groupId` into `dir` in the background; the entry's events and
    * `settled` tell how it goes. Verified pieces are served to others right away (partial seeding).
    */
-  async download(groupId: string, name: string, dir: string): Promise<DownloadEntry> {
+  async download(groupId: string, name: string, dir: string, lan?: LanStart): Promise<DownloadEntry> {
     if (!this.session) throw new Error('log in first');
     // One download per destination: a second one would write the same partial file.
     const running = this.downloadList.find((e) => e.groupId === groupId && e.name === name && e.dir === dir && e.download.state === 'downloading');
     if (running) return running;
-    const download = this.newDownload({ groupId, name, dir });
+    const download = this.newDownload({ groupId, name, dir, ...(lan !== undefined ? { offline: { meta: lan.meta, certificate: lan.certificate } } : {}) });
     const remembered = { groupId, name, dir };
     const entry: DownloadEntry = {
       groupId,
@@ -330,25 +334,13 @@ export class PeerNode {
     entry?.download.adopt(conn);
   }
 
-  private lookup(infoHash: string): PeerFile | undefined {
-    const [served, ...others] = this.shares.sources(infoHash);
-    if (served) {
-      let copies = this.firstCopies.get(infoHash);
-      if (copies === undefined || copies.pieceCount !== served.source.pieceCount) {
-        copies = new FirstCopies({ pieceCount: served.source.pieceCount, now: () => performance.now() });
-        this.firstCopies.set(infoHash, copies);
-      }
-      const source = seedBlockSource(served.source);
-      const otherGroupIds = others.map((o) => o.groupId);
-      let uploads = this.shareUploads.get(infoHash);
-      if (uploads === undefined) this.shareUploads.set(infoHash, (uploads = { groupId: served.groupId, name: served.name, tally: new UploadTally() }));
-      return { groupId: served.groupId, otherGroupIds, size: served.size, pieceLength: served.pieceLength, source, firstCopies: copies, uploads: uploads.tally };
-    }
-    // A file being downloaded: serve the pieces verified so far.
-    for (const entry of this.downloadList) {
-      if (entry.download.infoHash === infoHash && entry.download.state !== 'stopped') return entry.download.peerFile();
-    }
-    return undefined;
+  /**
+   * With every tracker unreachable: finds `name` in the LAN catalog of `groupId` and fetches its
+   * metadata from the LAN peers announcing it; give the result to `download`.
+   * @throws {LanDownloadError} (lan/lan-metadata.ts): LAN off, no certificate, not in the catalog, no peer answers.
+   */
+  lanStart(groupId: string, name: string): Promise<LanStart> {
+    return lanMetadata(this.lan, groupId, name, { peerId: this.peerId });
   }
 
   /**
@@ -375,7 +367,7 @@ export class PeerNode {
 
   /** Every file served now, shares and downloads alike, with this session's uploads (served-files.ts). */
   servedFiles(): ServedFileRow[] {
-    return servedFiles(this.shares.list(), new Map([...this.shareUploads].map(([hash, u]) => [hash, u.tally])), this.downloadList);
+    return servedFiles(this.shares.list(), new Map([...this.served.shareUploads].map(([hash, u]) => [hash, u.tally])), this.downloadList);
   }
 
   /**
@@ -384,13 +376,13 @@ export class PeerNode {
    * `logout()` or `stop()` closed every connection) for the client's log.
    */
   takeUploads(): Array<{ groupId: string; name: string; peer: string; user?: string; bytes: number }> {
-    const rows = [...this.shareUploads.values()].flatMap((u) => u.tally.take().map((p) => ({ groupId: u.groupId, name: u.name, ...p })));
+    const rows = [...this.served.shareUploads.values()].flatMap((u) => u.tally.take().map((p) => ({ groupId: u.groupId, name: u.name, ...p })));
     for (const e of this.downloadList) rows.push(...e.download.uploads.take().map((p) => ({ groupId: e.groupId, name: e.name, ...p })));
     return rows.sort((a, b) => b.bytes - a.bytes);
   }
 
   /** A download of this session (its ticket key, peer id and options), for the user or folder sync. */
-  private newDownload(init: { groupId: string; name: string; dir: string; stallAfterMs?: number }): Download {
+  private newDownload(init: { groupId: string; name: string; dir: string; stallAfterMs?: number; offline?: DownloadInit['offline'] }): Download {
     if (!this.session) throw new Error('log in first');
     const { groupId } = init;
     return new Download({

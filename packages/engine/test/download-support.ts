@@ -10,8 +10,8 @@ import { promises as fsp } from 'node:fs';
 
 import { Bitfield, toHex } from '@groupshare/protocol';
 
-import { createPeerId, seedBlockSource, type BlockSource, type PeerServer } from '../src/peer/index.js';
-import { GROUP, TICKET_KEY, startServer, ticketFor, type SharedFixture } from './peer-harness.js';
+import { createPeerId, seedBlockSource, type BlockSource, type PeerConnectionOptions, type PeerServer } from '../src/peer/index.js';
+import { GROUP, TICKET_KEY, options, startServer, ticketFor, type SharedFixture } from './peer-harness.js';
 import { Download } from '../src/download/download.js';
 import type { DownloadInit, TrackerRequester } from '../src/download/types.js';
 
@@ -82,9 +82,13 @@ export const sha1Of = async (path: string): Promise<string> => createHash('sha1'
 export const total = (m: ReadonlyMap<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 /** A started peer server on loopback seeding `fx`'s file from `source` (default: the whole file). The caller stops it. */
-export async function startSeeder(fx: SharedFixture, source: BlockSource = seedBlockSource(fx.seed)): Promise<{ server: PeerServer; address: string }> {
+export async function startSeeder(
+  fx: SharedFixture,
+  source: BlockSource = seedBlockSource(fx.seed),
+  connection: Partial<Omit<PeerConnectionOptions, 'socket'>> = {},
+): Promise<{ server: PeerServer; address: string }> {
   const file = { groupId: GROUP, size: fx.hashed.size, pieceLength: fx.hashed.pieceLength, source };
-  const { server, port } = await startServer((h) => (h.equals(fx.infoHash) ? file : undefined));
+  const { server, port } = await startServer((h) => (h.equals(fx.infoHash) ? file : undefined), { connection: options(connection) });
   return { server, address: `127.0.0.1:${port}` };
 }
 

@@ -1,8 +1,9 @@
 // LAN discovery across hosts: two peers in separate network namespaces joined by a bridge (the
 // LAN, real multicast on veth interfaces) and reaching the tracker over a second bridge (the
 // "WAN"), from which the tracker sees alice at an address bob cannot reach. bob finds alice by
-// her multicast announces and downloads from her LAN address only; the tracker is killed once the
-// download has started. Needs root (ip netns), as CI runs.
+// her multicast announces; then the tracker is killed, and with no tracker reachable bob lists
+// the group's files from the LAN catalog and downloads alice's file from her LAN address (its
+// metadata from her, admitted by his member certificate). Needs root (ip netns), as CI runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -50,7 +51,7 @@ function network(): { lan: (n: 'a' | 'b') => string; wan: (n: 'a' | 'b' | 'root'
   return { ns, lan: (n) => `10.77.${k}.${host[n]}`, wan: (n) => `10.88.${k}.${n === 'root' ? 1 : host[n]}` };
 }
 
-it('a member in another namespace finds alice by multicast and downloads from her LAN address only, the tracker killed meanwhile', async () => {
+it('with the tracker killed after login, a member in another namespace lists the files from the LAN and downloads from alice', async () => {
   const net = network();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'gs-lan-netns-'));
   cleanup.defer(() => rm(dir, { recursive: true, force: true }));
@@ -98,11 +99,17 @@ it('a member in another namespace finds alice by multicast and downloads from he
     await new Promise((r) => setTimeout(r, 200));
   }
 
-  // The tracker lists alice at her WAN address, which bob cannot reach: only the LAN gets him data.
+  // Every tracker unreachable from here on: bob works from the LAN catalog, as the shell says.
+  const killed = bob.mark();
+  tracker.kill('SIGKILL');
+  await bob.waitFor(/^lost the connection to tracker 1 /, { stream: 'stderr', since: killed, timeoutMs: 10_000 });
+  const listed = bob.mark();
+  await bob.run('list_files lab', /^no tracker reachable: from the LAN catalog of lab \(/, { timeoutMs: 10_000 });
+  await bob.waitFor(/^data\.bin +8 MiB +alice +[0-9a-f]{12}…$/, { since: listed });
   const dest = path.join(dir, 'dl-bob');
   const since = bob.mark();
-  await bob.run(`download_file lab data.bin ${dest}`, /^downloading data\.bin from lab into/, { timeoutMs: 30_000 });
-  tracker.kill('SIGKILL');
+  await bob.run(`download_file lab data.bin ${dest}`, /^no tracker reachable: downloading from the LAN catalog of lab \(1 peer announces it\)$/, { timeoutMs: 30_000 });
+  await bob.waitFor(/^downloading data\.bin from lab into/, { since });
   await bob.waitFor(/^\[C\] \[lab\] data\.bin: complete, SHA-1 verified: /, { since, timeoutMs: 60_000 });
   const sources = await bob.waitFor(/^ {2}blocks from (\d+) peers?: (.*)$/, { since });
   expect(sources[2]).toBe(`${net.lan('a')}:${alicePort} 100%`);

@@ -4,13 +4,14 @@
  * ends one for good. What happens to running downloads when the shell is left is decided here
  * too (`leaveRunningDownloads`).
  */
-import type { CancelledDownload, PartialData } from '@groupshare/engine';
+import type { CancelledDownload, LanStart, PartialData } from '@groupshare/engine';
 
 import { CommandError } from '../errors.js';
 import { humanSize, safeText } from '../render.js';
 import { activeDownloads, downloadLine } from '../render-transfers.js';
 import { checkFileName, checkId } from './checks.js';
 import { destinationFolder } from './destination.js';
+import { isTrackerDown, noTrackerReachable } from './lan-files.js';
 import { syncLine } from './sync.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
@@ -29,15 +30,29 @@ export const downloadFile: CommandSpec = {
     'only when its whole-file SHA-1 matches; an existing different file there is never overwritten.',
     'A destination folder that does not exist is created (on a terminal you are asked first).',
     'A line is printed when it completes or fails; show_downloads shows progress.',
+    'With every tracker unreachable, the file is found in the LAN catalog (lan_files) and fetched',
+    'from the members announcing it, who admit you by the member certificate of your login.',
     'example: download_file lab notes.txt ~/downloads',
   ],
   async run(ctx, [g, f, d]) {
-    if (!ctx.node) throw new CommandError(NOT_AVAILABLE);
+    const node = ctx.node;
+    if (!node) throw new CommandError(NOT_AVAILABLE);
     if (!ctx.link.session) throw new CommandError('log in first');
+    const groupId = checkId('group id', g as string);
+    const name = checkFileName(f as string);
     // Asked before the folder is made: a mistyped name must not leave a new folder behind.
-    const { groupId, name } = await ctx.service.checkDownload(g as string, f as string);
+    let lan: LanStart | undefined;
+    if (await noTrackerReachable(ctx.link)) lan = await fromLan(ctx, groupId, name);
+    else {
+      try {
+        await ctx.service.checkDownload(groupId, name);
+      } catch (err) {
+        if (!isTrackerDown(err) || node.lanSession === undefined) throw err;
+        lan = await fromLan(ctx, groupId, name); // the tracker went away as we asked
+      }
+    }
     const dir = await destinationFolder(ctx, d as string);
-    const { entry, already } = await ctx.service.download(groupId, name, dir);
+    const { entry, already } = await ctx.service.download(groupId, name, dir, lan);
     if (already) {
       ctx.out.info(`already downloading ${safeText(name)} from ${safeText(groupId)} into ${safeText(dir)}; show_downloads shows how far`);
       return;
@@ -46,6 +61,18 @@ export const downloadFile: CommandSpec = {
     ctx.out.info(`downloading ${safeText(name)} from ${safeText(groupId)} into ${safeText(dir)} (${peers} peer${peers === 1 ? '' : 's'} so far)`);
   },
 };
+
+/** With no tracker reachable: the file's metadata from the LAN peers announcing it (lan/lan-metadata.ts in the engine). */
+async function fromLan(ctx: CommandContext, groupId: string, name: string): Promise<LanStart> {
+  const node = ctx.node as NonNullable<CommandContext['node']>;
+  if (node.lanSession === undefined) {
+    throw new CommandError(`no tracker reachable, and LAN discovery is off${node.lanProblem === undefined ? ' (--no-lan)' : `: ${safeText(node.lanProblem)}`}`);
+  }
+  const lan = await node.lanStart(groupId, name);
+  const n = lan.peers.length;
+  ctx.out.info(`no tracker reachable: downloading from the LAN catalog of ${safeText(groupId)} (${n} peer${n === 1 ? '' : 's'} announce${n === 1 ? 's' : ''} it)`);
+  return lan;
+}
 
 export const showDownloads: CommandSpec = {
   name: 'show_downloads',

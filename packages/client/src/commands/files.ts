@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pieceCount } from '@groupshare/protocol';
 import { humanSize, renderFiles, safeText } from '../render.js';
 import { checkFileName, checkId } from './checks.js';
+import { isTrackerDown, noTrackerReachable, renderLanCatalog } from './lan-files.js';
 import { NOT_AVAILABLE } from '../service/peer-service.js';
 import type { CommandSpec } from './types.js';
 
@@ -21,10 +22,25 @@ export const listFiles: CommandSpec = {
   details: [
     'seeders: online peers with the whole file; peers: online peers with part of it;',
     'available: whether the online peers together hold every piece, so a download can finish now.',
+    'With every tracker unreachable it lists the LAN catalog instead (as lan_files), and says so.',
   ],
   async run(ctx, [arg]) {
     const groupId = checkId('group id', arg as string);
-    const { files, syncVersions } = await ctx.service.listFiles(groupId);
+    const lan = ctx.link.session !== undefined && ctx.node?.lanSession !== undefined;
+    const fromLan = (): void => {
+      const files = ctx.node?.lanCatalog(groupId) ?? [];
+      ctx.cache.setFiles(groupId, files.map((f) => f.name));
+      ctx.out.info(renderLanCatalog(groupId, files, true));
+    };
+    if (lan && (await noTrackerReachable(ctx.link))) return fromLan();
+    let listed;
+    try {
+      listed = await ctx.service.listFiles(groupId);
+    } catch (err) {
+      if (lan && isTrackerDown(err)) return fromLan(); // the tracker went away as we asked
+      throw err;
+    }
+    const { files, syncVersions } = listed;
     ctx.cache.setFiles(groupId, files.map((f) => f.name));
     ctx.out.info(renderFiles(groupId, files));
     if (syncVersions > 0) ctx.out.info(`(and ${syncVersions} version${syncVersions === 1 ? '' : 's'} of synced folders' files, not listed: see list_synced)`);

@@ -8,7 +8,7 @@
  * a callback.
  */
 import { isSyncVersionName } from '@groupshare/engine';
-import type { CancelledDownload, DownloadEntry, PartialDecision, PeerNode, ServedFileRow, SharesResumeReport, TrackerLink } from '@groupshare/engine';
+import type { CancelledDownload, DownloadEntry, LanStart, PartialDecision, PeerNode, ServedFileRow, SharesResumeReport, TrackerLink } from '@groupshare/engine';
 import type { FileSummary, Holder, Result } from '@groupshare/protocol';
 import { checkFileName, checkId, checkNewPassword } from '../commands/checks.js';
 import type { DownloadLog } from '../download-log.js';
@@ -247,11 +247,11 @@ export class PeerService {
     return { groupId, name };
   }
 
-  /** Starts a download into the existing folder `dir`; `already` when the same one runs. */
-  async download(groupId: string, name: string, dir: string): Promise<{ entry: DownloadEntry; already: boolean }> {
+  /** Starts a download into the existing folder `dir` (from the LAN, given `lan`); `already` when the same one runs. */
+  async download(groupId: string, name: string, dir: string, lan?: LanStart): Promise<{ entry: DownloadEntry; already: boolean }> {
     const node = this.requireNode();
     const before = node.downloads.length;
-    const entry = await node.download(groupId, name, dir);
+    const entry = await node.download(groupId, name, dir, lan);
     const already = node.downloads.length === before;
     if (!already) this.started(entry, 'new');
     return { entry, already };

@@ -31,7 +31,7 @@
 import { EventEmitter } from 'node:events';
 import { promises as fsp } from 'node:fs';
 
-import { Bitfield, ProtocolError, fromHex, parseHostPort, pieceSize } from '@groupshare/protocol';
+import { Bitfield, ProtocolError, fromHex, infoDictionary, parseHostPort, pieceSize } from '@groupshare/protocol';
 
 import { connectReusingReadBuffer, type BlockSource, type PeerConnection, type PeerFile } from '../peer/index.js';
 import { PieceStore, SeedSource } from '../storage/index.js';
@@ -40,18 +40,11 @@ import type { ShareRecord } from '../share/library.js';
 import { StallWatch, uncoveredPieces } from './stall-watch.js';
 import { Swarm } from './swarm.js';
 import { UploadTally } from './upload-tally.js';
-import type { DownloadEvents, DownloadInit, DownloadProgress } from './types.js';
+import type { DownloadEvents, DownloadInit, DownloadMeta, DownloadProgress } from './types.js';
 
 // Types are exported by download/index.ts (renamed where they would collide with the share manager's).
 
-interface FileMeta {
-  infoHash: string;
-  size: number;
-  sha1: string;
-  pieceLength: number;
-  /** Concatenated piece SHA-1s, hex. */
-  pieces: string;
-}
+type FileMeta = DownloadMeta;
 
 
 /** One file being downloaded, then seeded. Events: {@link DownloadEvents}. */
@@ -101,6 +94,8 @@ export class Download extends EventEmitter<DownloadEvents> {
     const m = this.meta;
     if (m === undefined) return undefined;
     const file: PeerFile = { groupId: this.init.groupId, size: m.size, pieceLength: m.pieceLength, source: this.source, uploads: this.uploads };
+    const info = infoDictionary({ name: this.init.name, length: m.size, pieceLength: m.pieceLength, pieces: fromHex(m.pieces) });
+    file.metadata = { info, sha1: fromHex(m.sha1) }; // served to admitted peers (ut_metadata)
     return this.state === 'downloading' && this.ticket !== '' ? { ...file, ticket: this.ticket } : file;
   }
 
@@ -198,20 +193,20 @@ export class Download extends EventEmitter<DownloadEvents> {
   }
 
   /**
-   * Connects to `addresses` (members found on the LAN offering this file) with our current ticket,
-   * while connection slots remain. Their admission is the same as for the tracker's peers: they
-   * check the ticket before serving.
+   * Connects to `addresses` (members found on the LAN offering this file) with our current ticket
+   * (or, with no tracker yet, our member certificate), while connection slots remain. Their
+   * admission is the same as for the tracker's peers: they check it before serving.
    */
   addPeers(addresses: readonly string[]): void {
     const swarm = this.swarm;
-    if (this.state !== 'downloading' || swarm === undefined || this.ticket === '') return;
+    if (this.state !== 'downloading' || swarm === undefined || (this.ticket === '' && this.init.offline === undefined)) return;
     const max = this.init.maxPeers ?? 8;
     for (const address of addresses) {
       if (swarm.size >= max) break;
       if (address === this.init.selfAddress || swarm.peers.has(address) || swarm.bannedPeers.has(address)) continue;
       try {
         const { host, port } = parseHostPort(address);
-        swarm.add(address, host, port, this.ticket);
+        swarm.add(address, host, port, this.ticket || undefined);
       } catch {
         // Not an address: skip it.
       }
@@ -233,7 +228,7 @@ export class Download extends EventEmitter<DownloadEvents> {
     this.state = 'downloading';
     const { link, groupId, name, dir } = this.init;
     try {
-      const { file } = await link.request('get_file', { groupId, name });
+      const file = this.init.offline?.meta ?? (await link.request('get_file', { groupId, name })).file;
       this.meta = file;
       const store = await PieceStore.open({ dir, name, size: file.size, pieceLength: file.pieceLength, pieces: fromHex(file.pieces), sha1: file.sha1 });
       if (this.isStopped()) return void (await store.close());
@@ -253,13 +248,15 @@ export class Download extends EventEmitter<DownloadEvents> {
         uploads: this.uploads,
         onPeerReady: (peer) => this.emit('peerConnected', { peer }),
         onError: () => undefined, // a connection's bug or a late store write after stop: the connection closes itself
+        ...(this.init.offline !== undefined ? { certificate: this.init.offline.certificate } : {}),
       });
       // Register first, with nothing (BitTorrent's "started"): others downloading now find us, and
       // the tracker takes reports of pieces only for a file this peer shares or downloads.
       void link.request('update_pieces', { groupId, infoHash: file.infoHash, have: [] }).catch(() => undefined);
       for (const i of store.have.indices()) this.batcher.add(i); // pieces resumed from disk
       if (store.complete()) return void (await this.complete());
-      await this.refreshPeers(true);
+      if (this.init.offline === undefined) await this.refreshPeers(true);
+      else this.addPeers(this.init.lanPeers?.(file.infoHash) ?? []); // no tracker: the LAN's peers, by certificate
       this.scheduleRefresh(1_000);
       const tick = Math.max(50, Math.min(1_000, (this.init.requestTimeoutMs ?? 20_000) / 4));
       this.timers.push(setInterval(() => this.swarm?.checkTimeouts(), tick));
@@ -317,6 +314,8 @@ export class Download extends EventEmitter<DownloadEvents> {
     }
     const swarm = this.swarm;
     if (swarm === undefined || this.state !== 'downloading') return;
+    // Started with no tracker: now that one answers, report every verified piece (those reports were lost).
+    if (this.ticket === '' && this.init.offline !== undefined) for (const i of (this.store as PieceStore).have.indices()) this.batcher?.add(i);
     this.ticket = reply.ticket;
     this.watchCoverage(reply.peers);
     const max = this.init.maxPeers ?? 8;
@@ -391,7 +390,9 @@ export class Download extends EventEmitter<DownloadEvents> {
       const { groupId, name } = this.init;
       const { infoHash, size, pieceLength, sha1, pieces } = meta;
       this.completedFile = { groupId, name, infoHash, path, size, mtimeMs: stats.mtimeMs, pieceLength, sha1, pieces };
-      await this.batcher?.flush();
+      // Reported before `completed`; with no tracker yet the report waits in the link, not us.
+      if (this.ticket !== '') await this.batcher?.flush();
+      else void this.batcher?.flush();
       if (this.isStopped()) return void (await this.seed.close());
       this.emit('completed', { path });
     } catch (err) {

@@ -22,7 +22,7 @@
  */
 import { Bitfield, pieceSize } from '@groupshare/protocol';
 
-import { PeerConnection, watchPeer, type BlockSource, type PeerCloseInfo, type PeerEventSink, type ReceivedBlock, type UploadCounter } from '../peer/index.js';
+import { PeerConnection, watchPeer, type BlockSource, type CertificateCredential, type PeerCloseInfo, type PeerEventSink, type ReceivedBlock, type UploadCounter } from '../peer/index.js';
 import { PiecePicker, pipelineDepth, type BlockRequest } from '../picker/index.js';
 import type { PieceStore } from '../storage/index.js';
 import type { Duplex } from 'node:stream';
@@ -71,6 +71,8 @@ export interface SwarmInit {
   uploads?: UploadCounter;
   /** A peer's connection is ready to fetch over (dialled and ready, or adopted). */
   onPeerReady?: (id: string) => void;
+  /** Our member certificate, shown to peers we dial when we hold no ticket (no tracker reachable). */
+  certificate?: CertificateCredential;
 }
 
 interface Peer {
@@ -141,8 +143,8 @@ export class Swarm {
     return this.smartBan.banned;
   }
 
-  /** Connects to `host:port` unless already connected or banned. */
-  add(id: string, host: string, port: number, ticket: string): void {
+  /** Connects to `host:port` unless already connected or banned; with no `ticket`, admitted by our certificate. */
+  add(id: string, host: string, port: number, ticket: string | undefined): void {
     if (this.stopped || this.peers.has(id) || this.bannedPeers.has(id)) return;
     const { init } = this;
     const conn = new PeerConnection({
@@ -150,7 +152,10 @@ export class Swarm {
       ...(init.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: init.handshakeTimeoutMs } : {}),
       ...(init.listenPort !== undefined ? { listenPort: init.listenPort } : {}),
       infoHash: init.infoHash,
-      file: { groupId: init.groupId, size: init.size, pieceLength: init.pieceLength, source: init.source, ticket, ...(init.uploads !== undefined ? { uploads: init.uploads } : {}) },
+      file: {
+        groupId: init.groupId, size: init.size, pieceLength: init.pieceLength, source: init.source, ...(ticket !== undefined ? { ticket } : {}),
+        ...(init.certificate !== undefined ? { certificate: init.certificate } : {}), ...(init.uploads !== undefined ? { uploads: init.uploads } : {}),
+      },
     });
     const peer = this.track(id, conn);
     conn.on('ready', () => {

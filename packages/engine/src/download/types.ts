@@ -2,7 +2,7 @@
  * Shapes of the download manager: the tracker requests it needs (a narrow view of
  * `TrackerLink.request`, so tests answer them from plain data), its options and its events.
  */
-import type { PeerEventSink } from '../peer/index.js';
+import type { CertificateCredential, PeerEventSink } from '../peer/index.js';
 import type { KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 
@@ -51,6 +51,24 @@ export interface DownloadInit {
   stallAfterMs?: number;
   /** Addresses of members offering the file `infoHash` on the LAN (docs/lan.md), joined beside the tracker's peers. */
   lanPeers?: (infoHash: string) => readonly string[];
+  /**
+   * Starting with no tracker reachable (docs/lan.md): the file's metadata, fetched from a LAN
+   * peer and checked against its info-hash, in place of `get_file`; and our member certificate,
+   * to be admitted by LAN peers in place of a ticket. The tracker is still asked for peers at
+   * each refresh: once one answers, its ticket and peers are used as usual.
+   */
+  offline?: { meta: DownloadMeta; certificate: CertificateCredential };
+}
+
+/** A file's metadata as a download needs it (what `get_file` gives). */
+export interface DownloadMeta {
+  infoHash: string;
+  size: number;
+  /** Whole-file SHA-1, hex. */
+  sha1: string;
+  pieceLength: number;
+  /** Concatenated piece SHA-1s, hex. */
+  pieces: string;
 }
 
 /** Snapshot for `show_downloads`. */

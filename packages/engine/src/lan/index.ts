@@ -6,4 +6,5 @@ export { sealAnnounce, openAnnounce, groupSecret, MAX_ANNOUNCE_BYTES, type Annou
 export { ReplayGuard } from './replay-guard.js';
 export type { LanCatalogFile, LanPeer } from './peer-table.js';
 export { AnnounceReceiver, type ReceiveVerdict } from './announce-receiver.js';
+export { LanDownloadError, lanMetadata, type LanCatalogSource, type LanDownloadErrorCode, type LanStart } from './lan-metadata.js';
 export { LanSession, type LanOptions, type LanRequester } from './lan-session.js';

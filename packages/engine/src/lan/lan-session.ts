@@ -8,6 +8,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Result } from '@groupshare/protocol';
+import type { CertificateCredential } from '../peer/certificate-admission.js';
 import { LanDiscovery, type LanCredentials, type ServedFile } from './lan-discovery.js';
 import type { LanTransportOptions } from './lan-transport.js';
 import { newMemberKey, type MemberKeyPair } from './member-key.js';
@@ -113,6 +114,17 @@ export class LanSession {
 
   peersFor(groupId: string, infoHash: string): string[] {
     return this.discovery.peersFor(groupId, infoHash);
+  }
+
+  /**
+   * Our member certificate for `groupId` and the key it names, to be admitted by LAN peers with
+   * no tracker reachable (peer/certificate-admission.ts); undefined without one, or expired.
+   */
+  certificate(groupId: string): CertificateCredential | undefined {
+    const c = this.credentials;
+    const group = c?.groups.find((g) => g.groupId === groupId);
+    if (c === undefined || group === undefined || c.expiresAt <= Date.now()) return undefined;
+    return { certificate: group.certificate, privateKey: c.memberKey.privateKey };
   }
 
   /** Interfaces announced on and datagrams sent on each. */

@@ -10,6 +10,9 @@
  *
  * - A ticket that does not verify (forged, expired, another group, another file): refused,
  *   always. Someone is trying; there is nothing to gain from them.
+ * - No ticket but a member certificate (`gs_cert`) with its proof (`gs_proof`): a member fetching
+ *   while no tracker is reachable; admitted or refused by `certificate-admission.ts`, with the
+ *   same rule: only members of the file's group.
  * - No ticket: the remote only wants to be fetched from (a seeder answering our connection).
  *   That is fine if *we* came to fetch (we hold a ticket for this file): we stay, and serve it
  *   nothing. If we did not, the connection has no purpose: refused.
@@ -19,8 +22,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 
-import { toHex, verifyTicket } from '@groupshare/protocol';
+import { toHex, verifyTicket, type MemberCertificatePayload } from '@groupshare/protocol';
 
+import { admitByCertificate } from './certificate-admission.js';
 import type { PeerCloseInfo } from './errors.js';
 
 /** What the decision depends on. */
@@ -36,8 +40,17 @@ export interface AdmissionInput {
   groupIds: readonly string[];
   infoHash: Uint8Array;
   nowMs: number;
-  /** We hold a ticket for this file, i.e. we want to fetch from the remote. */
+  /** We hold a ticket (or a certificate) for this file, i.e. we want to fetch from the remote. */
   weFetch: boolean;
+  /** The remote's `gs_cert` and `gs_proof`, if it sent them. */
+  certificate?: string | undefined;
+  proof?: Uint8Array | undefined;
+  /** The `gs_nonce` we sent (a certificate's proof must sign it). */
+  nonce?: Uint8Array;
+  /** Our own user (a certificate naming it is refused). */
+  selfUser?: string | undefined;
+  /** A further check on a certificate (an older group-key epoch is refused): a reason refuses it. */
+  certificateCheck?: ((cert: MemberCertificatePayload) => string | undefined) | undefined;
 }
 
 /** The remote may stay; `authorized` says whether we serve it. */
@@ -49,6 +62,14 @@ export interface Admitted {
 
 /** Admits or refuses the remote; see the module comment. Never throws for any ticket. */
 export function admitRemote(input: AdmissionInput): Admitted | PeerCloseInfo {
+  if (input.ticket === undefined && input.certificate !== undefined && input.nonce !== undefined) {
+    const byCert = admitByCertificate({
+      certificate: input.certificate, proof: input.proof, nonce: input.nonce, infoHash: input.infoHash, ticketKey: input.ticketKey,
+      groupIds: input.groupIds, selfUser: input.selfUser, nowMs: input.nowMs,
+      ...(input.certificateCheck !== undefined ? { extraCheck: input.certificateCheck } : {}),
+    });
+    return 'code' in byCert ? byCert : { authorized: true, user: byCert.user };
+  }
   if (input.ticket === undefined) {
     if (input.weFetch) return { authorized: false };
     return { code: 'ERR_PEER_NO_TICKET', reason: 'the peer sent no ticket, so it may not fetch this file' };

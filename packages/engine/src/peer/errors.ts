@@ -31,6 +31,18 @@ export type PeerCloseCode =
   | 'ERR_PEER_NO_TICKET'
   /** The remote's ticket is forged, expired, or for another group or file. */
   | 'ERR_PEER_TICKET_REFUSED'
+  /** The remote's member certificate is not the trackers' (forged, garbled, not a certificate). */
+  | 'ERR_PEER_CERT_BAD_SIGNATURE'
+  /** The remote's member certificate has expired. */
+  | 'ERR_PEER_CERT_EXPIRED'
+  /** The remote's member certificate is for a group the file is not served in. */
+  | 'ERR_PEER_CERT_WRONG_GROUP'
+  /** The remote's member certificate names our own user (a copy of ours, or ourselves). */
+  | 'ERR_PEER_CERT_SELF'
+  /** No proof, or a proof that is not the certificate key's signature over this connection's challenge. */
+  | 'ERR_PEER_CERT_BAD_PROOF'
+  /** Metadata could not be had from the remote: it has none, refused, or sent what does not hash to the info-hash. */
+  | 'ERR_PEER_METADATA'
   /** A message out of order or not negotiated (BEP 6 message without fast, second bitfield). */
   | 'ERR_PEER_PROTOCOL'
   /** A bitfield of the wrong length or with spare bits set (BEP 3). */

@@ -10,6 +10,8 @@ export { PEER_ID_PREFIX, createPeerId, isGroupsharePeerId } from './peer-id.js';
 export { SlotUnchoker, unlimitedUnchoker, type Unchoker } from './unchoker.js';
 export { FIRST_COPY_WINDOW_MS, FirstCopies, type FirstCopiesInit } from './first-copies.js';
 export { admitRemote, type AdmissionInput, type Admitted } from './admission.js';
+export { PROOF_CONTEXT, admitByCertificate, proveCertificate, type CertificateAdmissionInput, type CertificateCredential } from './certificate-admission.js';
+export { MetadataFetchError, fetchMetadata, type FetchedMetadata, type MetadataFetchInit } from './metadata-fetch.js';
 export { seedBlockSource } from './types.js';
 export { connectReusingReadBuffer } from './reused-read-socket.js';
 export type * from './types.js';

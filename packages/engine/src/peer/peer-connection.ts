@@ -14,6 +14,11 @@
  * within `handshakeTimeoutMs`. A refused remote only sees the connection close (the wire has
  * no message to say why); our side emits `refused` with the reason, then `closed`.
  *
+ * Without a ticket, a connection we open may carry a member certificate (no tracker reachable):
+ * then we wait for the remote's extended handshake and answer with the certificate and a proof
+ * signed over its `gs_nonce` (certificate-admission.ts). Every connection sends a fresh nonce,
+ * and serves the file's info dictionary by BEP 9 `ut_metadata` to a remote it admitted.
+ *
  * Limits are settled once, at the remote's first extended handshake: the block size is the
  * smaller `gs_block` of the two sides (16 KiB when absent, which is what stock clients get),
  * and we keep at most the remote's `reqq` requests outstanding (250 when absent, BEP 10).
@@ -21,17 +26,21 @@
  * admitted it is simply choked and told nothing, so early requests are refused like any
  * request while choked.
  */
+import { randomBytes } from 'node:crypto';
+
 import { BLOCK_SIZE, SHA1_LENGTH, type Bitfield, pieceCount as countPieces, toHex } from '@groupshare/protocol';
 
 import {
   EXTENDED_HANDSHAKE_ID, PEER_ID_LENGTH, WireError, decodeExtendedHandshake, encodeHandshake,
-  extendedHandshakeMessage, type ExtendedHandshake, type HandshakeFrame, type WireFrame, type WireMessage,
+  NONCE_BYTES, UT_METADATA, extendedHandshakeMessage, type ExtendedHandshake, type HandshakeFrame, type WireFrame, type WireMessage,
 } from '../wire/index.js';
 import { admitRemote, isRefusal } from './admission.js';
+import { proveCertificate } from './certificate-admission.js';
 import * as C from './constants.js';
 import type { ViolationKind } from './errors.js';
 import { FetchHalf } from './fetching.js';
 import type { PeerLink } from './link.js';
+import { OUR_METADATA_ID, onMetadataMessage } from './metadata-serving.js';
 import { PeerTransport } from './peer-transport.js';
 import { ServeHalf } from './serving.js';
 import type { PeerConnectionInit, PeerFile } from './types.js';
@@ -54,6 +63,8 @@ export class PeerConnection extends PeerTransport {
   /** Counted in the file's `uploads` (admitted), so its close is reported there too. */
   #counted = false;
   #remoteUser: string | undefined;
+  /** Our challenge for a remote's certificate proof (`gs_nonce`), fresh per connection. */
+  readonly #nonce = randomBytes(NONCE_BYTES);
   readonly #init: PeerConnectionInit;
   readonly #peerId: Buffer;
   readonly #maxBlock: number;
@@ -195,7 +206,7 @@ export class PeerConnection extends PeerTransport {
     this.fire('handshake', { peerId: h.peerId, fast: h.fast, extended: h.extended });
     if (!h.extended) return this.#admit(undefined); // a stock client without BEP 10: no ticket
     this.setState('extended');
-    this.send(this.#ourExtendedHandshake());
+    if (!this.#provesByCertificate()) this.send(this.#ourExtendedHandshake());
   }
 
   /** Routes each message to its one method in a half, after checking it was negotiated. */
@@ -226,7 +237,11 @@ export class PeerConnection extends PeerTransport {
 
   #onExtended(id: number, payload: Buffer): void {
     if (!this.#extended) return this.end({ code: 'ERR_PEER_PROTOCOL', reason: 'extended message without BEP 10' });
-    if (id !== EXTENDED_HANDSHAKE_ID) return; // our `m` is empty: no other extended message is for us
+    if (id === OUR_METADATA_ID) {
+      if (this.state !== 'open') return this.end({ code: 'ERR_PEER_PROTOCOL', reason: 'ut_metadata before the extended handshakes' });
+      return onMetadataMessage(this.#link, payload, { authorized: this.#authorized, info: this.#file?.metadata?.info, remote: this.#remoteExt });
+    }
+    if (id !== EXTENDED_HANDSHAKE_ID) return; // ut_metadata is the only other extension in our `m`
     let ext: ExtendedHandshake;
     try {
       ext = decodeExtendedHandshake(payload);
@@ -235,7 +250,9 @@ export class PeerConnection extends PeerTransport {
       throw err;
     }
     // BEP 10 allows later handshakes as updates; admission and limits are settled by the first.
-    if (this.state === 'extended') this.#admit(ext);
+    if (this.state !== 'extended') return;
+    if (this.#provesByCertificate()) this.send(this.#ourExtendedHandshake(ext.nonce));
+    this.#admit(ext);
   }
 
   /** Both handshakes done: settle the limits, admit or refuse the remote, advertise. */
@@ -248,7 +265,8 @@ export class PeerConnection extends PeerTransport {
     fetch.remoteQueue = ext?.maxRequests ?? C.DEFAULT_REMOTE_REQQ;
     const verdict = admitRemote({
       ticket: ext?.ticket, ticketKey: this.#init.ticketKey, groupIds: file.otherGroupIds === undefined ? [file.groupId] : [file.groupId, ...file.otherGroupIds],
-      infoHash: this.#infoHash as Buffer, nowMs: (this.#init.now ?? Date.now)(), weFetch: file.ticket !== undefined,
+      infoHash: this.#infoHash as Buffer, nowMs: (this.#init.now ?? Date.now)(), weFetch: file.ticket !== undefined || file.certificate !== undefined,
+      certificate: ext?.certificate, proof: ext?.proof, nonce: this.#nonce, selfUser: this.#init.selfUser, certificateCheck: this.#init.certificateCheck,
     });
     if (isRefusal(verdict)) {
       this.fire('refused', verdict);
@@ -283,11 +301,22 @@ export class PeerConnection extends PeerTransport {
     this.#fetch.setInterested(this.#wantInterested);
   }
 
-  #ourExtendedHandshake(): WireMessage {
+  /** We open this connection to fetch with a certificate (no ticket): our handshake waits for the remote's nonce. */
+  #provesByCertificate(): boolean {
+    return this.direction === 'outgoing' && this.#file?.ticket === undefined && this.#file?.certificate !== undefined;
+  }
+
+  /** Ours, with the certificate and its proof over `remoteNonce` when we prove by certificate. */
+  #ourExtendedHandshake(remoteNonce?: Uint8Array): WireMessage {
+    const file = this.#file;
+    const cert = remoteNonce !== undefined && this.#provesByCertificate() ? file?.certificate : undefined;
     return extendedHandshakeMessage({
-      extensions: new Map(), client: C.CLIENT_NAME, ticket: this.#file?.ticket, maxBlock: this.#maxBlock,
-      maxRequests: this.#init.maxQueuedRequests ?? C.DEFAULT_MAX_QUEUED_REQUESTS,
+      extensions: new Map([[UT_METADATA, OUR_METADATA_ID]]), client: C.CLIENT_NAME, ticket: file?.ticket, maxBlock: this.#maxBlock,
+      maxRequests: this.#init.maxQueuedRequests ?? C.DEFAULT_MAX_QUEUED_REQUESTS, nonce: this.#nonce,
       ...(this.#init.listenPort !== undefined ? { listenPort: this.#init.listenPort } : {}),
+      ...(file?.metadata !== undefined ? { metadataSize: file.metadata.info.length, fileSha1: file.metadata.sha1 } : {}),
+      ...(cert !== undefined && remoteNonce !== undefined
+        ? { certificate: cert.certificate, proof: proveCertificate(cert.privateKey, remoteNonce, this.#infoHash as Buffer) } : {}),
     });
   }
 

@@ -6,11 +6,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 
-import { Bitfield } from '@groupshare/protocol';
+import { Bitfield, type MemberCertificatePayload } from '@groupshare/protocol';
 
 import type { BlockRequest } from '../picker/types.js';
 import type { SeedSource } from '../storage/index.js';
 import type { PeerCloseInfo, ViolationInfo } from './errors.js';
+import type { CertificateCredential } from './certificate-admission.js';
 import type { FirstCopies } from './first-copies.js';
 import type { Unchoker } from './unchoker.js';
 
@@ -63,6 +64,17 @@ export interface PeerFile {
    * `gs_ticket` in our extended handshake. Without it we only serve.
    */
   ticket?: string;
+  /**
+   * Without a ticket (no tracker reachable): our member certificate for the file's group and its
+   * key, to be admitted by (certificate-admission.ts). Used on connections we open.
+   */
+  certificate?: CertificateCredential;
+  /**
+   * The file's bencoded info dictionary, served by BEP 9 `ut_metadata` to admitted peers (a
+   * member starting a download with no tracker gets the piece hashes so; without it, refused),
+   * and its whole-file SHA-1 (20 bytes), sent beside it as `gs_sha1`.
+   */
+  metadata?: { info: Uint8Array; sha1: Uint8Array };
   /**
    * Upload slots shared by the connections of this file (see `unchoker.ts`). Without one every
    * authenticated, interested peer is unchoked.
@@ -197,6 +209,14 @@ export interface PeerConnectionOptions {
   listenPort?: number;
   /** Violations tolerated before closing. */
   maxViolations?: number;
+  /** Our user: a member certificate naming it is refused (certificate-admission.ts). */
+  selfUser?: string;
+  /**
+   * A further check on a member certificate that passed the others (certificate-admission.ts's
+   * `extraCheck`): a reason refuses it. The peer node refuses certificates of a group-key epoch
+   * older than the one it holds, i.e. of a member who has left since.
+   */
+  certificateCheck?: (cert: MemberCertificatePayload) => string | undefined;
 }
 
 /** Outgoing: the file is known. Incoming: it is found from the remote's handshake. */

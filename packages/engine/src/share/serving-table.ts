@@ -69,7 +69,7 @@ export class ServingTable {
       await source.close();
       throw new SharesSuspendedError(`sharing was suspended while "${r.name}" was being opened; it resumes at the next login`);
     }
-    this.map.set(k, { record: r, file: { ...infoOf(r), source } });
+    this.map.set(k, { record: r, file: { ...infoOf(r), pieces: r.pieces, source } });
   }
 
   /** Stops serving `infoHash` in `groupId` (closing its source), if it is served. */

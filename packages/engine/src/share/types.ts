@@ -61,6 +61,8 @@ export interface ShareResult extends SharedFileInfo {
 
 /** A file being served: what a peer server's lookup gets. */
 export interface ServedFile extends SharedFileInfo {
+  /** Concatenated piece SHA-1s, hex: with the rest, the info dictionary served to peers (ut_metadata). */
+  pieces: string;
   /** Reads blocks of the file; owned by the share manager (do not close it). */
   source: SeedSource;
 }

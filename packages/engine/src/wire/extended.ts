@@ -3,8 +3,11 @@
  * after the BitTorrent handshake when both sides set the extension-protocol reserved bit.
  *
  * It is how groupshare carries its own additions without leaving the BitTorrent wire format:
- * `gs_ticket` (a tracker-signed ticket proving group membership, verified elsewhere, opaque here)
- * and `gs_block` (the largest block the sender accepts). Stock clients ignore keys they do not
+ * `gs_ticket` (a tracker-signed ticket proving group membership, verified elsewhere, opaque here),
+ * `gs_block` (the largest block the sender accepts), and for admission without a tracker
+ * `gs_nonce` (the receiver's fresh challenge), `gs_cert` (a member certificate) and `gs_proof`
+ * (the certificate key's signature over the challenge; see peer/certificate-admission.ts). BEP 9's
+ * `metadata_size` says how large the info dictionary is that `ut_metadata` serves (metadata.ts). Stock clients ignore keys they do not
  * know, and so do we, so both kinds of peer can talk to each other.
  *
  * The dictionary is remote input that steers our behaviour (request queue depth, block size,
@@ -21,6 +24,7 @@
 import {
   BLOCK_SIZE,
   BencodeError,
+  MAX_MEMBER_CERTIFICATE_LENGTH,
   MAX_TICKET_LENGTH,
   bdecode,
   bencode,
@@ -30,6 +34,7 @@ import {
 } from '@groupshare/protocol';
 
 import { MAX_BLOCK_BYTES, WireError, type WireMessage } from './messages.js';
+import { MAX_METADATA_BYTES } from './metadata.js';
 
 /** BEP 10: extended message id 0 is the handshake; other ids are assigned by its `m` map. */
 export const EXTENDED_HANDSHAKE_ID = 0;
@@ -44,6 +49,10 @@ export const MAX_CLIENT_NAME_BYTES = 128;
 /** Range of `reqq` (outstanding requests the sender accepts); libtorrent's default is 500. */
 export const MIN_REQQ = 1;
 export const MAX_REQQ = 2048;
+/** Length of `gs_nonce`, the challenge a certificate's proof signs. */
+export const NONCE_BYTES = 16;
+/** Length of `gs_proof`: an Ed25519 signature. */
+export const PROOF_BYTES = 64;
 
 /** A decoded extended handshake. Field names are ours; the BEP 10 key is given with each. */
 export interface ExtendedHandshake {
@@ -62,6 +71,19 @@ export interface ExtendedHandshake {
   ticket?: string;
   /** `gs_block`: largest block the sender accepts in a piece; {@link BLOCK_SIZE} when absent. */
   maxBlock: number;
+  /** `gs_nonce`: the sender's fresh challenge for this connection ({@link NONCE_BYTES} bytes). */
+  nonce?: Uint8Array;
+  /** `gs_cert`: a member certificate (at most MAX_MEMBER_CERTIFICATE_LENGTH bytes), not verified here. */
+  certificate?: string;
+  /** `gs_proof`: the certificate key's signature over our `gs_nonce` ({@link PROOF_BYTES} bytes), not verified here. */
+  proof?: Uint8Array;
+  /** BEP 9 `metadata_size`: bytes of the info dictionary the sender serves (1 to MAX_METADATA_BYTES). */
+  metadataSize?: number;
+  /**
+   * `gs_sha1`: the file's whole-file SHA-1 (20 bytes), sent beside `metadata_size`: the info
+   * dictionary has no such field, and a download checks the finished file against it.
+   */
+  fileSha1?: Uint8Array;
 }
 
 /** What {@link encodeExtendedHandshake} takes: as decoded, with `m` and `gs_block` optional. */
@@ -102,6 +124,13 @@ function limitProblem(h: ExtendedHandshakeInit): string | undefined {
   if (!intIn(h.maxBlock, BLOCK_SIZE, MAX_BLOCK_BYTES)) {
     return `"gs_block" must be ${BLOCK_SIZE} to ${MAX_BLOCK_BYTES}`;
   }
+  if (h.nonce !== undefined && h.nonce.length !== NONCE_BYTES) return `"gs_nonce" must be ${NONCE_BYTES} bytes`;
+  if (h.proof !== undefined && h.proof.length !== PROOF_BYTES) return `"gs_proof" must be ${PROOF_BYTES} bytes`;
+  if (h.certificate !== undefined && (h.certificate.length === 0 || Buffer.byteLength(h.certificate) > MAX_MEMBER_CERTIFICATE_LENGTH)) {
+    return `"gs_cert" must be 1 to ${MAX_MEMBER_CERTIFICATE_LENGTH} bytes`;
+  }
+  if (h.fileSha1 !== undefined && h.fileSha1.length !== 20) return '"gs_sha1" must be 20 bytes';
+  if (!intIn(h.metadataSize, 1, MAX_METADATA_BYTES)) return `"metadata_size" must be 1 to ${MAX_METADATA_BYTES}`;
   return undefined;
 }
 
@@ -124,6 +153,11 @@ export function encodeExtendedHandshake(init: ExtendedHandshakeInit): Buffer {
   if (init.listenPort !== undefined) dict.p = init.listenPort;
   if (init.ticket !== undefined) dict.gs_ticket = init.ticket;
   if (init.maxBlock !== undefined) dict.gs_block = init.maxBlock;
+  if (init.nonce !== undefined) dict.gs_nonce = init.nonce;
+  if (init.certificate !== undefined) dict.gs_cert = init.certificate;
+  if (init.proof !== undefined) dict.gs_proof = init.proof;
+  if (init.metadataSize !== undefined) dict.metadata_size = init.metadataSize;
+  if (init.fileSha1 !== undefined) dict.gs_sha1 = init.fileSha1;
   const payload = bencode(dict);
   if (payload.length > MAX_EXTENDED_HANDSHAKE_BYTES) {
     throw new RangeError(`extended handshake: ${payload.length} bytes exceeds ${MAX_EXTENDED_HANDSHAKE_BYTES}`);
@@ -147,6 +181,13 @@ function text(v: BencodeValue | undefined, key: string): string | undefined {
   }
 }
 
+/** A byte-string value as raw bytes (copied), or a WireError naming `key`. */
+function bytes(v: BencodeValue | undefined, key: string): Uint8Array | undefined {
+  if (v === undefined) return undefined;
+  if (!(v instanceof Uint8Array)) throw bad(`"${key}" must be a byte string`);
+  return Uint8Array.from(v);
+}
+
 /** An integer value, or a WireError naming `key` (bigints are out of every range we accept). */
 function integer(v: BencodeValue | undefined, key: string): number | undefined {
   if (v === undefined) return undefined;
@@ -164,8 +205,8 @@ function clampedReqq(v: BencodeValue | undefined): number | undefined {
 
 /**
  * Decodes and validates an extended handshake payload (the bytes after the extended id 0).
- * Keys other than `m`, `v`, `reqq`, `p`, `gs_ticket` and `gs_block` are ignored, as BEP 10
- * asks; an `m` entry must still be well-formed even for an extension we do not know.
+ * Keys other than `m`, `v`, `reqq`, `p`, `gs_ticket`, `gs_block`, `gs_nonce`, `gs_cert`,
+ * `gs_proof`, `metadata_size` and `gs_sha1` are ignored, as BEP 10 asks; an `m` entry must still be well-formed even for an extension we do not know.
  *
  * @throws {WireError} `ERR_WIRE_BAD_EXTENDED_HANDSHAKE` if the payload is over
  *   {@link MAX_EXTENDED_HANDSHAKE_BYTES}, is not a bencoded dictionary (keys in any order, none
@@ -205,6 +246,16 @@ export function decodeExtendedHandshake(payload: Uint8Array): ExtendedHandshake 
   if (maxRequests !== undefined) h.maxRequests = maxRequests;
   if (listenPort !== undefined) h.listenPort = listenPort;
   if (ticket !== undefined) h.ticket = ticket;
+  const nonce = bytes(root.gs_nonce, 'gs_nonce');
+  const certificate = text(root.gs_cert, 'gs_cert');
+  const proof = bytes(root.gs_proof, 'gs_proof');
+  const metadataSize = integer(root.metadata_size, 'metadata_size');
+  if (nonce !== undefined) h.nonce = nonce;
+  if (certificate !== undefined) h.certificate = certificate;
+  if (proof !== undefined) h.proof = proof;
+  if (metadataSize !== undefined) h.metadataSize = metadataSize;
+  const fileSha1 = bytes(root.gs_sha1, 'gs_sha1');
+  if (fileSha1 !== undefined) h.fileSha1 = fileSha1;
 
   const problem = limitProblem(h);
   if (problem !== undefined) throw bad(problem);

@@ -7,3 +7,4 @@ export * from './messages.js';
 export { WireDecoder, type DecodeResult, type WireDecoderInit, type WireFrame } from './decoder.js';
 export type { HandshakeFrame } from './parse-message.js';
 export * from './extended.js';
+export * from './metadata.js';

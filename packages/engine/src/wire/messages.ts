@@ -123,7 +123,9 @@ export type WireErrorCode =
   /** An id we do not know, when the decoder was told to reject those. */
   | 'ERR_WIRE_UNKNOWN_ID'
   /** A BEP 10 extended handshake that is not a valid, in-limits dictionary. */
-  | 'ERR_WIRE_BAD_EXTENDED_HANDSHAKE';
+  | 'ERR_WIRE_BAD_EXTENDED_HANDSHAKE'
+  /** A BEP 9 `ut_metadata` message that is malformed or out of range (metadata.ts). */
+  | 'ERR_WIRE_BAD_METADATA_MESSAGE';
 
 /**
  * The 13 bytes that precede a block in a `piece` message. Senders write them and the block as

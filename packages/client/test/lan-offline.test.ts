@@ -1,0 +1,109 @@
+// With every tracker unreachable, a member who logged in before lists the group's files from the
+// LAN catalog and downloads one from a LAN peer (docs/lan.md, "Downloading with no tracker"):
+// two whole clients in the loopback mode (--lan-peers), the tracker stopped after login.
+import { createHash, randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startWorld, TestShell, until, type TestWorld } from './helpers.js';
+import { Tracker } from '@groupshare/tracker';
+
+/** A UDP port free on 127.0.0.1 now. */
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+let world: TestWorld & { tracker: Tracker };
+const shells: TestShell[] = [];
+let restarted: Tracker | undefined;
+beforeEach(async () => {
+  world = await startWorld();
+});
+afterEach(async () => {
+  for (const s of shells.splice(0)) await s.end();
+  await restarted?.stop();
+  restarted = undefined;
+  await world[Symbol.asyncDispose]();
+});
+
+function client(name: string, args: string[]): TestShell {
+  const shell = new TestShell([...args, '--data-dir', path.join(world.dir, name), '127.0.0.1:0', world.infoFile], { env: { HOME: world.dir } });
+  shells.push(shell);
+  return shell;
+}
+
+const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
+
+describe('no tracker reachable: the LAN catalog', () => {
+  it("bob lists lab's files from the LAN and downloads alice's file from her, SHA-1 checked", async () => {
+    const [a, b] = [await freeUdpPort(), await freeUdpPort()];
+    const data = randomBytes(700_000);
+    await writeFile(path.join(world.dir, 'data.bin'), data);
+    const alice = client('alice', ['--lan-port', String(a), '--lan-peers', `127.0.0.1:${b}`]);
+    const bob = client('bob', ['--lan-port', String(b), '--lan-peers', `127.0.0.1:${a}`]);
+    alice.send('create_user alice alice-password', 'create_user bob bob-password', 'login alice alice-password', 'create_group lab');
+    await alice.waitFor('created group lab');
+    bob.send('login bob bob-password', 'join_group lab');
+    await alice.waitFor('bob asked to join lab');
+    alice.send('accept_request lab bob');
+    await bob.waitFor('you are a member now');
+    alice.send('upload_file ~/data.bin lab');
+    await alice.waitFor('sharing data.bin in lab');
+    // bob hears alice announce the file (his LAN credentials came at login, renewed on joining lab).
+    await until('bob hears alice announce data.bin', async () => {
+      const since = bob.out.length;
+      bob.send('lan_files lab');
+      await bob.waitFor(/from the LAN catalog of lab[^\n]*\n(no files announced|name[^\n]*\n(.*\n)*)/);
+      await new Promise((r) => setTimeout(r, 100));
+      return /^data\.bin +\S+ KiB +alice /m.test(bob.out.slice(since));
+    });
+
+    const trackerPort = world.tracker.port;
+    await world.tracker.stop(); // every tracker unreachable from here on
+
+    let since = bob.out.length;
+    bob.send('list_files lab');
+    await bob.waitFor(/no tracker reachable: from the LAN catalog of lab[^\n]*\nname[^\n]*\ndata\.bin[^\n]*\n/);
+    expect(bob.out.slice(since)).toMatch(/^no tracker reachable: from the LAN catalog of lab \(what members heard on the LAN announce\):\nname +size +held by +info-hash\ndata\.bin +684 KiB +alice +[0-9a-f]{12}…$/m);
+
+    since = bob.out.length;
+    bob.send(`download_file lab nothing.bin ${path.join(world.dir, 'dl')}`);
+    await bob.waitFor('no member on the LAN announces nothing.bin in lab (lan_files lists what they do)', 'err');
+
+    const dest = path.join(world.dir, 'dl');
+    since = bob.out.length;
+    bob.send(`download_file lab data.bin ${dest}`);
+    await bob.waitFor(/\[C\] \[lab\] data\.bin: complete, SHA-1 verified: [^\n]*\n {2}blocks from 1 peer: 127\.0\.0\.1:\d+ 100%/);
+    const out = bob.out.slice(since);
+    expect(out).toMatch(/^no tracker reachable: downloading from the LAN catalog of lab \(1 peer announces it\)$/m);
+    expect(out).toMatch(/^downloading data\.bin from lab into /m);
+    expect(sha1(await readFile(path.join(dest, 'data.bin')))).toBe(sha1(data));
+
+    // The tracker comes back: bob's session resumes, list_files asks it again, and bob, who
+    // seeds the file now, is among its seeders.
+    restarted = await Tracker.create({ trackerNumber: 1, host: '127.0.0.1', port: trackerPort, dataDir: path.join(world.dir, 'tracker') });
+    await restarted.start();
+    await until('list_files answers from the tracker with bob as a seeder', async () => {
+      since = bob.out.length;
+      bob.send('list_files lab');
+      const listed = await until('list_files answers', () => /^data\.bin .*\n/m.exec(bob.out.slice(since)) ?? undefined);
+      if (/^data\.bin +684 KiB +2 +0 +yes /.test(listed[0])) return true;
+      await new Promise((r) => setTimeout(r, 200));
+      return false;
+    }, 15_000);
+  }, 40_000);
+
+  it('says why it cannot download from the LAN with --no-lan', async () => {
+    const carol = client('carol', ['--no-lan']);
+    carol.send('create_user carol carol-password', 'login carol carol-password');
+    await carol.waitFor('logged in as carol');
+    await world.tracker.stop();
+    carol.send(`download_file lab data.bin ${path.join(world.dir, 'dl')}`);
+    await carol.waitFor('no tracker reachable, and LAN discovery is off (--no-lan)', 'err');
+  }, 20_000);
+});

@@ -234,7 +234,7 @@ export async function runShell(init: RunShellInit): Promise<number> {
     const log = (clientLog = new ClientLog(path.join(dataDir, 'client.log')));
     downloadLog = new DownloadLog(log);
     node = new PeerNode({
-      link, pushes: link, dataDir, server: listener.server, selfAddress: peerAddress,
+      link, pushes: link, sessions: link, dataDir, server: listener.server, selfAddress: peerAddress,
       onPeerEvent: (e) => logPeerEvent(log, e),
       downloadOptions: { stallAfterMs: opts.stallAfter * 1000 },
       ...(opts.lan ? { lan: { link, transport: lanTransport(opts) } } : {}),
@@ -319,6 +319,9 @@ export async function runShell(init: RunShellInit): Promise<number> {
     const user = link?.session?.userId;
     await webServer?.close();
     service?.close();
+    // With no tracker reachable, reports still queued (shares, pieces) are not waited for: the
+    // share library and the partial downloads on disk hold them, and the next login sends them.
+    link?.waitForTracker(false);
     await node?.stop();
     // Still logged in: the session ends here (after the stop, every connection is counted).
     if (node !== undefined && user !== undefined) downloadLog?.sessionEnded(user, 'exit', node);

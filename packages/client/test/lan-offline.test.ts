@@ -31,40 +31,72 @@ afterEach(async () => {
   await world[Symbol.asyncDispose]();
 });
 
-function client(name: string, args: string[]): TestShell {
-  const shell = new TestShell([...args, '--data-dir', path.join(world.dir, name), '127.0.0.1:0', world.infoFile], { env: { HOME: world.dir } });
+function client(name: string, args: string[], extra: ConstructorParameters<typeof TestShell>[1] = {}): TestShell {
+  const shell = new TestShell([...args, '--data-dir', path.join(world.dir, name), '127.0.0.1:0', world.infoFile], { env: { HOME: world.dir }, ...extra });
   shells.push(shell);
   return shell;
 }
 
 const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
 
+/**
+ * alice shares data.bin in lab, bob (a member) hears her announce it on the LAN, then every
+ * tracker is stopped; `bobExtra` goes to bob's client (a shorter request time-out).
+ */
+async function aliceSharesThenTrackerStops(data: Buffer, bobExtra: ConstructorParameters<typeof TestShell>[1] = {}) {
+  const [a, b] = [await freeUdpPort(), await freeUdpPort()];
+  await writeFile(path.join(world.dir, 'data.bin'), data);
+  const alice = client('alice', ['--lan-port', String(a), '--lan-peers', `127.0.0.1:${b}`]);
+  const bob = client('bob', ['--lan-port', String(b), '--lan-peers', `127.0.0.1:${a}`], bobExtra);
+  alice.send('create_user alice alice-password', 'create_user bob bob-password', 'login alice alice-password', 'create_group lab');
+  await alice.waitFor('created group lab');
+  bob.send('login bob bob-password', 'join_group lab');
+  await alice.waitFor('bob asked to join lab');
+  alice.send('accept_request lab bob');
+  await bob.waitFor('you are a member now');
+  alice.send('upload_file ~/data.bin lab');
+  await alice.waitFor('sharing data.bin in lab');
+  // bob hears alice announce the file (his LAN credentials came at login, renewed on joining lab).
+  await until('bob hears alice announce data.bin', async () => {
+    const since = bob.out.length;
+    bob.send('lan_files lab');
+    await bob.waitFor(/from the LAN catalog of lab[^\n]*\n(no files announced|name[^\n]*\n(.*\n)*)/);
+    await new Promise((r) => setTimeout(r, 100));
+    return /^data\.bin +\S+ KiB +alice /m.test(bob.out.slice(since));
+  });
+  const trackerPort = world.tracker.port;
+  await world.tracker.stop(); // every tracker unreachable from here on
+  return { alice, bob, trackerPort };
+}
+
+/** bob downloads data.bin from alice over the LAN into dl/ and it completes. */
+async function bobDownloadsFromLan(bob: TestShell): Promise<void> {
+  bob.send(`download_file lab data.bin ${path.join(world.dir, 'dl')}`);
+  await bob.waitFor(/\[C\] \[lab\] data\.bin: complete, SHA-1 verified: [^\n]*\n {2}blocks from 1 peer: 127\.0\.0\.1:\d+ 100%/);
+}
+
+/** The tracker of `world` again, on its port and with its data. */
+async function restartTracker(port: number): Promise<void> {
+  restarted = await Tracker.create({ trackerNumber: 1, host: '127.0.0.1', port, dataDir: path.join(world.dir, 'tracker') });
+  await restarted.start();
+}
+
+/** Until `shell`'s list_files (from a tracker) shows data.bin held by 2 members. */
+async function listedWithTwoSeeders(shell: TestShell, timeoutMs: number): Promise<void> {
+  await until('list_files answers from the tracker with 2 seeders', async () => {
+    const since = shell.out.length;
+    shell.send('list_files lab');
+    const listed = await until('list_files answers', () => /^data\.bin .*\n/m.exec(shell.out.slice(since)) ?? undefined);
+    if (/^data\.bin +684 KiB +2 +0 +yes /.test(listed[0])) return true;
+    await new Promise((r) => setTimeout(r, 200));
+    return false;
+  }, timeoutMs);
+}
+
 describe('no tracker reachable: the LAN catalog', () => {
   it("bob lists lab's files from the LAN and downloads alice's file from her, SHA-1 checked", async () => {
-    const [a, b] = [await freeUdpPort(), await freeUdpPort()];
     const data = randomBytes(700_000);
-    await writeFile(path.join(world.dir, 'data.bin'), data);
-    const alice = client('alice', ['--lan-port', String(a), '--lan-peers', `127.0.0.1:${b}`]);
-    const bob = client('bob', ['--lan-port', String(b), '--lan-peers', `127.0.0.1:${a}`]);
-    alice.send('create_user alice alice-password', 'create_user bob bob-password', 'login alice alice-password', 'create_group lab');
-    await alice.waitFor('created group lab');
-    bob.send('login bob bob-password', 'join_group lab');
-    await alice.waitFor('bob asked to join lab');
-    alice.send('accept_request lab bob');
-    await bob.waitFor('you are a member now');
-    alice.send('upload_file ~/data.bin lab');
-    await alice.waitFor('sharing data.bin in lab');
-    // bob hears alice announce the file (his LAN credentials came at login, renewed on joining lab).
-    await until('bob hears alice announce data.bin', async () => {
-      const since = bob.out.length;
-      bob.send('lan_files lab');
-      await bob.waitFor(/from the LAN catalog of lab[^\n]*\n(no files announced|name[^\n]*\n(.*\n)*)/);
-      await new Promise((r) => setTimeout(r, 100));
-      return /^data\.bin +\S+ KiB +alice /m.test(bob.out.slice(since));
-    });
-
-    const trackerPort = world.tracker.port;
-    await world.tracker.stop(); // every tracker unreachable from here on
+    const { bob, trackerPort } = await aliceSharesThenTrackerStops(data);
 
     let since = bob.out.length;
     bob.send('list_files lab');
@@ -86,16 +118,34 @@ describe('no tracker reachable: the LAN catalog', () => {
 
     // The tracker comes back: bob's session resumes, list_files asks it again, and bob, who
     // seeds the file now, is among its seeders.
-    restarted = await Tracker.create({ trackerNumber: 1, host: '127.0.0.1', port: trackerPort, dataDir: path.join(world.dir, 'tracker') });
-    await restarted.start();
-    await until('list_files answers from the tracker with bob as a seeder', async () => {
-      since = bob.out.length;
-      bob.send('list_files lab');
-      const listed = await until('list_files answers', () => /^data\.bin .*\n/m.exec(bob.out.slice(since)) ?? undefined);
-      if (/^data\.bin +684 KiB +2 +0 +yes /.test(listed[0])) return true;
-      await new Promise((r) => setTimeout(r, 200));
-      return false;
-    }, 15_000);
+    await restartTracker(trackerPort);
+    await listedWithTwoSeeders(bob, 15_000);
+  }, 40_000);
+
+  it('exits at once with no tracker reachable, and shares what it finished offline at its next login', async () => {
+    const { alice, bob, trackerPort } = await aliceSharesThenTrackerStops(randomBytes(700_000));
+    await bobDownloadsFromLan(bob);
+    // The piece reports and the share of data.bin wait in bob's link for a tracker: exit does not.
+    const started = Date.now();
+    bob.send('exit');
+    expect(await bob.exit).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3_000);
+
+    await restartTracker(trackerPort);
+    const again = client('bob', []); // the same data folder: its share library
+    again.send('login bob bob-password');
+    await again.waitFor('logged in as bob');
+    await listedWithTwoSeeders(alice, 15_000);
+  }, 40_000);
+
+  it('registers a file completed offline as shared as soon as a tracker is back, without a new login', async () => {
+    // A short request time-out: the reports bob makes while no tracker answers give up quickly.
+    const { alice, bob, trackerPort } = await aliceSharesThenTrackerStops(randomBytes(700_000), { link: { requestTimeoutMs: 1_500 } });
+    await bobDownloadsFromLan(bob);
+    await new Promise((r) => setTimeout(r, 2_500)); // its share_file and piece reports failed by now
+    await restartTracker(trackerPort);
+    // bob's link reconnects and resumes the session by itself; alice sees him as a holder.
+    await listedWithTwoSeeders(alice, 15_000);
   }, 40_000);
 
   it('says why it cannot download from the LAN with --no-lan', async () => {

@@ -53,6 +53,12 @@ export interface PeerNodeInit {
    */
   pushes?: { on(event: 'push', listener: (push: Push) => void): unknown };
   /**
+   * The tracker link's session events (a TrackerLink is one): when the session resumes on a
+   * tracker after none was reachable, files completed meanwhile are registered as shared at once.
+   * Without it they are registered at the next login.
+   */
+  sessions?: { on(event: 'sessionResumed', listener: () => void): unknown };
+  /**
    * LAN discovery (docs/lan.md): announce what this peer serves to the members of its groups on
    * the LAN, and join the members heard there to downloads. Off when absent.
    */
@@ -104,6 +110,7 @@ export class PeerNode {
       ...(init.syncWatcher ? { watcher: init.syncWatcher } : {}),
     });
     init.pushes?.on('push', (push) => this.notify(push));
+    init.sessions?.on('sessionResumed', () => void this.shares.registerPending().catch(() => undefined));
     // A file no longer shared is not served from a finished download either.
     this.shares.on('stopped', ({ groupId, name }) => {
       for (const e of this.downloadList) if (e.groupId === groupId && e.name === name && e.download.state === 'seeding') void e.download.stop();

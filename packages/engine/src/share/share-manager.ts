@@ -26,7 +26,7 @@
 import { EventEmitter } from 'node:events';
 import { basename, resolve } from 'node:path';
 
-import { normaliseId } from '@groupshare/protocol';
+import { ProtocolError, normaliseId } from '@groupshare/protocol';
 
 import { hashFile } from '../storage/hash-file.js';
 import { KeyedQueue } from '../storage/keyed-queue.js';
@@ -50,6 +50,8 @@ export class ShareManager extends EventEmitter<T.ShareManagerEvents> {
   private stopping: Promise<void> | undefined;
   /** Bumped by suspend, stop and resumeAll: work begun in an older epoch must not start serving. */
   private epoch = 0;
+  /** Keys of served entries whose `share_file` found no tracker (adopted offline): `registerPending` sends it. */
+  private readonly unregistered = new Set<string>();
 
   constructor(init: T.ShareManagerInit) {
     super();
@@ -140,11 +142,49 @@ export class ShareManager extends EventEmitter<T.ShareManagerEvents> {
         this.fire('unavailable', await dropShare(this.ctx(lib), record, R.openFailureReason(err), R.describe(err)));
         return;
       }
-      const result = await this.link.request('share_file', R.shareFields(record)).catch(() => undefined);
+      const result = await this.link.request('share_file', R.shareFields(record)).catch((err: unknown) => {
+        if (!(err instanceof ProtocolError)) this.unregistered.add(key); // no tracker answered: send it when one does
+        return undefined;
+      });
+      if (result !== undefined) this.unregistered.delete(key);
       const { groupId, name, infoHash } = record;
       this.fire('shared', { groupId, name, infoHash, alreadyShared: result?.alreadyShared ?? true });
     });
     return remembered;
+  }
+
+  /**
+   * Sends `share_file` for the served files no tracker could be told of when they were adopted
+   * (a download completed while none was reachable), so members see this peer as a holder as
+   * soon as a tracker is back rather than at the next login. Meant for the tracker link's
+   * `sessionResumed`. One still unreachable stays pending; one the tracker refuses is dropped
+   * from the list (the next login tells the user, as for any share). Resolves with how many
+   * were registered.
+   */
+  async registerPending(): Promise<number> {
+    if (this.stopping || this.suspended || this.unregistered.size === 0) return 0;
+    const lib = await this.loadLibrary();
+    const sent = await Promise.all(
+      [...this.unregistered].map((key) =>
+        this.queue.run(key, async () => {
+          const entry = lib.entries.get(key);
+          if (!this.unregistered.has(key)) return false; // registered meanwhile
+          if (entry === undefined || this.suspended || this.source(entry.infoHash, entry.groupId) === undefined) {
+            this.unregistered.delete(key); // not served now: the next login registers what remains
+            return false;
+          }
+          const result = await this.link.request('share_file', R.shareFields(entry)).catch((err: unknown) => {
+            if (err instanceof ProtocolError) this.unregistered.delete(key);
+            return undefined;
+          });
+          if (result === undefined) return false;
+          this.unregistered.delete(key);
+          this.fire('shared', { groupId: entry.groupId, name: entry.name, infoHash: entry.infoHash, alreadyShared: result.alreadyShared });
+          return true;
+        }),
+      ),
+    );
+    return sent.filter(Boolean).length;
   }
 
   /**
@@ -231,6 +271,7 @@ export class ShareManager extends EventEmitter<T.ShareManagerEvents> {
     }
     const lib = await this.loadLibrary();
     this.suspended = false;
+    this.unregistered.clear(); // every entry is registered again below
     const epoch = ++this.epoch;
     const keys = [...lib.entries.keys()];
     const outcomes = await Promise.all(keys.map((key) => this.queue.run(key, () => this.resumeOne(lib, key, epoch))));

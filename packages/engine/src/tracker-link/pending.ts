@@ -61,3 +61,9 @@ export function expiryError(p: PendingRequest, sentOn: TrackerConnection | undef
   const last = lastFailure === undefined ? '' : ` (last failure: ${lastFailure})`;
   return new TrackerUnavailableError(`no tracker could be reached within ${ms} ms, so ${what}${last}`);
 }
+
+/** Why `p` fails at once when the link no longer waits for a tracker (`waitForTracker(false)`) and none is connected. */
+export function unsentError(p: PendingRequest, lastFailure: string | undefined): Error {
+  const last = lastFailure === undefined ? '' : ` (last failure: ${lastFailure})`;
+  return new TrackerUnavailableError(`no tracker is reachable, so ${p.type} was not sent${last}`);
+}

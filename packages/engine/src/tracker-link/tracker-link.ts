@@ -25,9 +25,10 @@
  * answered). A request that was sent on a connection that then broke is re-sent once on the next
  * connection, after the resume, if repeating it cannot apply a change twice; otherwise it fails
  * with ConnectionLostError, whose message says how to check whether it happened
- * (the table and its reasons: RECONNECT_POLICY in retry-policy.ts).
- *
- * "Once" is deliberate: a request that breaks two trackers in a row is not carried to a third.
+ * (the table and its reasons: RECONNECT_POLICY in retry-policy.ts). "Once" is deliberate: a
+ * request that breaks two trackers in a row is not carried to a third. `waitForTracker(false)`
+ * makes requests fail at once while no tracker is connected (a client shutting down or logging
+ * out: what they report, shares and pieces, is kept on disk and sent again at the next login).
  *
  * Known limit: a session is only as good on the next tracker as replication has made it. If a
  * tracker dies within moments of a login, before the session reached the others, the resume
@@ -51,13 +52,12 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import * as C from './constants.js';
 import { BadReplyError, ConnectionLostError, LinkStoppedError } from './errors.js';
 import { parseResult } from './frames.js';
-import { busyWaitMs, expiryError, sessionAfter, type PendingRequest } from './pending.js';
+import { busyWaitMs, expiryError, sessionAfter, unsentError, type PendingRequest } from './pending.js';
 import { reconnectPolicy } from './retry-policy.js';
 import { TrackerConnection, type Reply, type TrackerRef } from './connection.js';
 import type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
 
 export type { TrackerRef } from './connection.js';
-
 export type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
 
 /** See the module comment. Events: {@link TrackerLinkEvents}. */
@@ -72,8 +72,8 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly WebSocketImpl: typeof WebSocket;
-
   private state: 'idle' | 'running' | 'stopped' = 'idle';
+  private noWait = false; // waitForTracker(false)
   private stopping: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   /** Connection attempts since the last stable connection (drives the backoff). */
@@ -149,6 +149,17 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     return this.stopping;
   }
 
+  /** `false`: requests queued for want of a tracker fail now (TrackerUnavailableError), later ones too while none is connected. */
+  waitForTracker(wait: boolean): void {
+    this.noWait = !wait;
+    if (wait || (this.conn !== undefined && this.phase === 'ready')) return;
+    for (const p of [...this.pending.values()]) {
+      if (p.sentOn !== undefined) continue;
+      this.finish(p);
+      p.reject(unsentError(p, this.lastFailure));
+    }
+  }
+
   /**
    * Sends a request and resolves with its result, or rejects with the tracker's ProtocolError
    * (`code` from the reply) or one of the link's errors (errors.ts).
@@ -177,9 +188,11 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
         id: undefined,
         retried: false,
       };
+      const connected = this.conn !== undefined && this.phase === 'ready';
+      if (this.noWait && !connected) return void reject(unsentError(p, this.lastFailure));
       p.deadline = setTimeout(this.guard(() => this.expire(p)), this.requestTimeoutMs);
       this.pending.set(p.seq, p);
-      if (this.conn !== undefined && this.phase === 'ready') this.send(p, this.conn);
+      if (connected) this.send(p, this.conn as TrackerConnection);
     });
   }
 
@@ -315,6 +328,7 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
         ),
       );
     }
+    if (this.noWait) this.waitForTracker(false); // what was re-queued for the next tracker does not wait for it either
     this.fire(conn.openedAt !== undefined ? 'disconnected' : 'connectFailed', { ...conn.ref, reason });
     this.scheduleNext(this.connIndex + 1);
   }

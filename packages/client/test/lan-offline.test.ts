@@ -130,11 +130,19 @@ describe('no tracker reachable: the LAN catalog', () => {
     bob.send('exit');
     expect(await bob.exit).toBe(0);
     expect(Date.now() - started).toBeLessThan(3_000);
+    // Nor does a logout: the trackers cannot be told, and the user hears so.
+    const loggingOut = Date.now();
+    alice.send('logout');
+    await alice.waitFor('no tracker reachable, so the trackers were not told: the session ends there when it expires', 'err');
+    expect(alice.out).toMatch(/^logged out alice$/m);
+    expect(Date.now() - loggingOut).toBeLessThan(3_000);
 
     await restartTracker(trackerPort);
     const again = client('bob', []); // the same data folder: its share library
     again.send('login bob bob-password');
     await again.waitFor('logged in as bob');
+    alice.send('login alice alice-password');
+    await alice.waitFor(/logged in as alice[^\n]*\n[\s\S]*logged in as alice/);
     await listedWithTwoSeeders(alice, 15_000);
   }, 40_000);
 

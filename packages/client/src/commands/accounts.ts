@@ -78,8 +78,9 @@ export const logout: CommandSpec = {
   args: [],
   summary: 'end the session on every tracker',
   async run(ctx) {
-    const { userId: who } = await ctx.service.logout();
+    const { userId: who, trackerTold } = await ctx.service.logout();
     ctx.out.info(who === undefined ? 'logged out' : `logged out ${safeText(who)}`);
+    if (!trackerTold) ctx.out.warn('no tracker reachable, so the trackers were not told: the session ends there when it expires');
   },
 };
 

@@ -7,7 +7,7 @@
  * delete a partial file, whether to create a folder) are answered by the front before or through
  * a callback.
  */
-import { isSyncVersionName } from '@groupshare/engine';
+import { isSyncVersionName, TrackerUnavailableError } from '@groupshare/engine';
 import type { CancelledDownload, DownloadEntry, LanStart, PartialDecision, PeerNode, ServedFileRow, SharesResumeReport, TrackerLink } from '@groupshare/engine';
 import type { FileSummary, Holder, Result } from '@groupshare/protocol';
 import { checkFileName, checkId, checkNewPassword } from '../commands/checks.js';
@@ -143,18 +143,33 @@ export class PeerService {
     return report;
   }
 
-  /** Ends the session everywhere: serving stops first, then the tracker is told; the remembered session is forgotten. */
-  async logout(): Promise<{ userId: string | undefined }> {
+  /**
+   * Ends the session everywhere: serving stops first, then the tracker is told; the remembered
+   * session is forgotten. With no tracker reachable nothing waits for one: reports still queued
+   * are sent at the next login, the session is forgotten here and lapses on the trackers
+   * (`trackerTold` false).
+   */
+  async logout(): Promise<{ userId: string | undefined; trackerTold: boolean }> {
     const userId = this.link.session?.userId;
-    // Stop serving first: after logout nobody should fetch from us until the next login.
-    if (this.node) {
-      await this.node.logout();
-      this.init.downloadLog?.sessionEnded(userId, 'logout', this.node);
+    let trackerTold = true;
+    this.link.waitForTracker(false);
+    try {
+      // Stop serving first: after logout nobody should fetch from us until the next login.
+      if (this.node) {
+        await this.node.logout();
+        this.init.downloadLog?.sessionEnded(userId, 'logout', this.node);
+      }
+      await this.init.sessionFile?.forget();
+      await this.link.request('logout').catch((err: unknown) => {
+        if (!(err instanceof TrackerUnavailableError)) throw err;
+        this.link.forgetSession();
+        trackerTold = false;
+      });
+    } finally {
+      this.link.waitForTracker(true);
     }
-    await this.init.sessionFile?.forget();
-    await this.link.request('logout');
     this.events.emit('session', { loggedIn: false });
-    return { userId };
+    return { userId, trackerTold };
   }
 
   // ---- groups -------------------------------------------------------------------------------

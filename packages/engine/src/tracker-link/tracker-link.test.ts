@@ -319,4 +319,29 @@ describe('TrackerLink', () => {
     expect(a.connections).toBe(0);
     expect(failures).toBe(before);
   });
+
+  it('waitForTracker(false): with no tracker connected, queued and new requests fail at once; a connected one still answers', async () => {
+    const cluster = new FakeCluster();
+    const a = await tracker(cluster);
+    const l = link([a.hostPort], { requestTimeoutMs: 10_000 });
+    l.start();
+    await connected(l);
+    l.waitForTracker(false);
+    await expect(l.request('ping')).resolves.toMatchObject({ now: expect.any(String) }); // connected: as before
+    const { port } = a.hostPort;
+    await a.kill();
+    await waitFor(() => l.connectedTracker === undefined, 'the link to notice');
+    const started = Date.now();
+    await expect(l.request('ping')).rejects.toMatchObject({ name: 'TrackerUnavailableError', message: expect.stringMatching(/^no tracker is reachable, so ping was not sent/) });
+    l.waitForTracker(true);
+    const queued = l.request('ping'); // waits for a tracker again...
+    await sleep(50);
+    l.waitForTracker(false); // ...until told not to
+    await expect(queued).rejects.toMatchObject({ name: 'TrackerUnavailableError' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    l.waitForTracker(true);
+    const later = l.request('ping');
+    await tracker(cluster, port); // the tracker is back on its address
+    await expect(later).resolves.toMatchObject({ now: expect.any(String) });
+  });
 });

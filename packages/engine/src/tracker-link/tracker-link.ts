@@ -17,8 +17,7 @@
  * reconnect the link first sends `resume { token, peerAddress }` and only then releases queued
  * requests. If the tracker answers ERR_SESSION_INVALID the token is forgotten and `sessionLost`
  * fires; the queued requests still go out and get ERR_NOT_LOGGED_IN, which is the truth. A
- * successful `logout`, an ERR_SESSION_INVALID reply to anything, or a `session_ended` push also
- * forget the token.
+ * successful `logout`, an ERR_SESSION_INVALID reply, a `session_ended` push forget the token.
  *
  * Requests. `request()` waits while no tracker is connected; after `requestTimeoutMs` from the
  * call it fails with TrackerUnavailableError (never sent) or RequestTimeoutError (sent, not
@@ -30,9 +29,8 @@
  * makes requests fail at once while no tracker is connected (a client shutting down or logging
  * out: what they report, shares and pieces, is kept on disk and sent again at the next login).
  *
- * Known limit: a session is only as good on the next tracker as replication has made it. If a
- * tracker dies within moments of a login, before the session reached the others, the resume
- * there is refused and `sessionLost` asks the user to log in again.
+ * Known limit: a session is only as good on the next tracker as replication has made it: one
+ * that dies just after a login may leave a session the others refuse (`sessionLost`).
  *
  * Events and errors. Nothing thrown by a socket handler or by an event listener escapes into
  * `ws`: it is passed to `error` listeners (emitted only while one is attached, because an
@@ -128,10 +126,7 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     this.scheduleNext(0);
   }
 
-  /**
-   * Stops for good: rejects every pending request with LinkStoppedError, closes the socket and
-   * stops reconnecting. Idempotent; resolves once the socket is closed.
-   */
+  /** Stops for good: rejects every pending request (LinkStoppedError), closes the socket; idempotent. */
   stop(): Promise<void> {
     if (this.stopping) return this.stopping;
     this.state = 'stopped';
@@ -147,6 +142,11 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     this.conn = undefined;
     this.stopping = conn ? conn.stop() : Promise.resolve();
     return this.stopping;
+  }
+
+  /** Forgets the session without telling a tracker (a logout with none reachable: there it lapses). */
+  forgetSession(): void {
+    this.currentSession = undefined;
   }
 
   /** `false`: requests queued for want of a tracker fail now (TrackerUnavailableError), later ones too while none is connected. */

@@ -76,6 +76,8 @@ describe('Download with LAN peers', () => {
     expect(await sha1Of(path)).toBe(fx.hashed.sha1);
     expect([...d.blocksFrom.keys()]).toEqual([seeder.address]);
     expect(asked).not.toContain('get_file');
+    // Still without a ticket: a member dialling us by certificate is shown ours, so it serves us back.
+    expect(d.peerFile()?.certificate).toEqual({ certificate, privateKey: key.privateKey });
   }, 20_000);
 
   it('with no tracker and no certificate of the group, a LAN peer refuses it and nothing is fetched', async () => {

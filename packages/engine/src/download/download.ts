@@ -88,7 +88,7 @@ export class Download extends EventEmitter<DownloadEvents> {
   /**
    * The file as the client's peer server should present it to incoming peers (once started).
    * While downloading it carries our ticket, so the peer admits us and we can fetch over the
-   * same connection (see `adopt`).
+   * same connection (see `adopt`); with no ticket yet, our member certificate, for the same end.
    */
   peerFile(): PeerFile | undefined {
     const m = this.meta;
@@ -96,7 +96,9 @@ export class Download extends EventEmitter<DownloadEvents> {
     const file: PeerFile = { groupId: this.init.groupId, size: m.size, pieceLength: m.pieceLength, source: this.source, uploads: this.uploads };
     const info = infoDictionary({ name: this.init.name, length: m.size, pieceLength: m.pieceLength, pieces: fromHex(m.pieces) });
     file.metadata = { info, sha1: fromHex(m.sha1) }; // served to admitted peers (ut_metadata)
-    return this.state === 'downloading' && this.ticket !== '' ? { ...file, ticket: this.ticket } : file;
+    if (this.state === 'downloading' && this.ticket !== '') return { ...file, ticket: this.ticket };
+    // No ticket (no tracker yet): a member dialling us by certificate is shown ours too, so it serves us back.
+    return this.ticket === '' && this.init.offline !== undefined ? { ...file, certificate: this.init.offline.certificate } : file;
   }
 
   /**

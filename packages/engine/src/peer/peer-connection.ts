@@ -16,8 +16,12 @@
  *
  * Without a ticket, a connection we open may carry a member certificate (no tracker reachable):
  * then we wait for the remote's extended handshake and answer with the certificate and a proof
- * signed over its `gs_nonce` (certificate-admission.ts). Every connection sends a fresh nonce,
- * and serves the file's info dictionary by BEP 9 `ut_metadata` to a remote it admitted.
+ * signed over its `gs_nonce` (certificate-admission.ts). The side dialled, when it too holds a
+ * certificate and no ticket for the file, then sends a second extended handshake (a BEP 10
+ * update) with its certificate and a proof over the dialler's nonce, so two members fetching by
+ * certificate serve each other; a bad proof there closes the connection, as at the first. Every
+ * connection sends a fresh nonce, and serves the file's info dictionary by BEP 9 `ut_metadata`
+ * to a remote it admitted.
  *
  * Limits are settled once, at the remote's first extended handshake: the block size is the
  * smaller `gs_block` of the two sides (16 KiB when absent, which is what stock clients get),
@@ -35,7 +39,7 @@ import {
   NONCE_BYTES, UT_METADATA, extendedHandshakeMessage, type ExtendedHandshake, type HandshakeFrame, type WireFrame, type WireMessage,
 } from '../wire/index.js';
 import { admitRemote, isRefusal } from './admission.js';
-import { proveCertificate } from './certificate-admission.js';
+import { admitByCertificate, proveCertificate } from './certificate-admission.js';
 import * as C from './constants.js';
 import type { ViolationKind } from './errors.js';
 import { FetchHalf } from './fetching.js';
@@ -249,10 +253,41 @@ export class PeerConnection extends PeerTransport {
       if (err instanceof WireError) return this.end({ code: err.code, reason: err.message });
       throw err;
     }
-    // BEP 10 allows later handshakes as updates; admission and limits are settled by the first.
+    // BEP 10 allows later handshakes as updates; admission and limits are settled by the first,
+    // except that a remote we do not serve yet may prove itself by certificate in one.
+    if (this.state === 'open' && !this.#authorized && ext.certificate !== undefined) return this.#admitLater(ext);
     if (this.state !== 'extended') return;
     if (this.#provesByCertificate()) this.send(this.#ourExtendedHandshake(ext.nonce));
     this.#admit(ext);
+    // Dialled by a member while we fetch by certificate too: prove ourselves over its nonce, so
+    // that it serves us as we serve it (it admitted us as a mere seeder when our handshake came).
+    const file = this.#file as PeerFile;
+    if (!this.closed && this.direction === 'incoming' && file.ticket === undefined && file.certificate !== undefined && ext.nonce !== undefined) {
+      const proof = proveCertificate(file.certificate.privateKey, ext.nonce, this.#infoHash as Buffer);
+      this.send(extendedHandshakeMessage({ certificate: file.certificate.certificate, proof }));
+    }
+  }
+
+  /** A remote admitted unauthorized shows a certificate afterwards: served if it proves it, else refused. */
+  #admitLater(ext: ExtendedHandshake): void {
+    const verdict = admitByCertificate({
+      certificate: ext.certificate as string, proof: ext.proof, nonce: this.#nonce, infoHash: this.#infoHash as Buffer, ticketKey: this.#init.ticketKey,
+      groupIds: this.#groupIds(), selfUser: this.#init.selfUser, nowMs: (this.#init.now ?? Date.now)(),
+      ...(this.#init.certificateCheck !== undefined ? { extraCheck: this.#init.certificateCheck } : {}),
+    });
+    if ('code' in verdict) {
+      this.fire('refused', verdict);
+      return this.end(verdict);
+    }
+    this.#authorized = true;
+    this.#remoteUser = verdict.user;
+    this.#serve?.authorize();
+  }
+
+  /** The groups the file is served in: a ticket or certificate naming any of them is accepted. */
+  #groupIds(): string[] {
+    const file = this.#file as PeerFile;
+    return file.otherGroupIds === undefined ? [file.groupId] : [file.groupId, ...file.otherGroupIds];
   }
 
   /** Both handshakes done: settle the limits, admit or refuse the remote, advertise. */
@@ -264,7 +299,7 @@ export class PeerConnection extends PeerTransport {
     fetch.blockSize = serve.blockSize = Math.min(this.#maxBlock, ext?.maxBlock ?? BLOCK_SIZE);
     fetch.remoteQueue = ext?.maxRequests ?? C.DEFAULT_REMOTE_REQQ;
     const verdict = admitRemote({
-      ticket: ext?.ticket, ticketKey: this.#init.ticketKey, groupIds: file.otherGroupIds === undefined ? [file.groupId] : [file.groupId, ...file.otherGroupIds],
+      ticket: ext?.ticket, ticketKey: this.#init.ticketKey, groupIds: this.#groupIds(),
       infoHash: this.#infoHash as Buffer, nowMs: (this.#init.now ?? Date.now)(), weFetch: file.ticket !== undefined || file.certificate !== undefined,
       certificate: ext?.certificate, proof: ext?.proof, nonce: this.#nonce, selfUser: this.#init.selfUser, certificateCheck: this.#init.certificateCheck,
     });

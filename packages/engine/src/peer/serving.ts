@@ -112,6 +112,19 @@ export class ServeHalf {
     if (this.peerInterested) this.#wantSlot();
   }
 
+  /**
+   * A remote opened unauthorized proved itself later (a member certificate shown after the
+   * handshakes): serve it from now on. It was told `have_none` (or nothing), and BEP 6 allows no
+   * second bitfield, so what we hold goes out as `have` messages.
+   */
+  authorize(): void {
+    if (this.#authorized) return;
+    this.#authorized = true;
+    this.#advertised = true;
+    for (const index of this.#file.source.have.indices()) this.#link.send({ type: 'have', index });
+    if (this.peerInterested) this.#wantSlot();
+  }
+
   /** Tells an authorized remote about a newly verified piece. */
   announceHave(index: number): void {
     if (this.#advertised) this.#link.send({ type: 'have', index });

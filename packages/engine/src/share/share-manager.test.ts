@@ -7,7 +7,7 @@ import { ProtocolError, hashPieces, infoHash, sha1, type FileSummary, type Resul
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { hashFile } from '../storage/hash-file.js';
-import type { TrackerLink, RequestFields } from '../tracker-link/index.js';
+import { TrackerUnavailableError, type TrackerLink, type RequestFields } from '../tracker-link/index.js';
 import { ShareManager } from './share-manager.js';
 import type { ShareManagerEvents, ShareManagerInit, TrackerRequester } from './types.js';
 
@@ -240,6 +240,36 @@ describe('ShareManager.adopt (a completed download)', () => {
     expect(m.source(rec.infoHash)).toBeUndefined();
     expect(tracker.count('share_file')).toBe(0);
     expect((await m.resumeAll()).resumed.map((r) => r.name)).toEqual(['later.bin']);
+  });
+
+  it('adopted with no tracker reachable: registerPending tells the tracker once one is back, and only once', async () => {
+    const { data: _d, ...rec } = await downloaded('offline.bin', 20_000);
+    const m = manager();
+    await m.resumeAll();
+    const events = record(m);
+    tracker.failWith = new TrackerUnavailableError('no tracker could be reached within 15000 ms');
+    await m.adopt(rec);
+    await expect.poll(() => tracker.count('share_file')).toBe(1);
+    expect(await m.registerPending()).toBe(0); // still none: it stays pending
+    expect(tracker.files.size).toBe(0);
+    tracker.failWith = undefined;
+    expect(await m.registerPending()).toBe(1);
+    expect([...(tracker.files.get('team\noffline.bin')?.sharers ?? [])]).toEqual(['alice']);
+    expect(events.shared?.map((e) => e.name)).toEqual(['offline.bin', 'offline.bin']); // at adopt (unconfirmed), then registered
+    expect(await m.registerPending()).toBe(0); // nothing left to send
+    expect(tracker.count('share_file')).toBe(3);
+  });
+
+  it('a tracker refusal is not sent again by registerPending', async () => {
+    const { data: _d, ...rec } = await downloaded('refused.bin', 20_000);
+    const m = manager();
+    await m.resumeAll();
+    tracker.failWith = new ProtocolError('ERR_NOT_A_MEMBER', 'you are not a member of team');
+    await m.adopt(rec);
+    await expect.poll(() => tracker.count('share_file')).toBe(1);
+    tracker.failWith = undefined;
+    expect(await m.registerPending()).toBe(0);
+    expect(tracker.count('share_file')).toBe(1);
   });
 
   it('a copy changed before it could be served is dropped and reported, not served', async () => {

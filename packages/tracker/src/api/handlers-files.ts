@@ -43,11 +43,8 @@ interface Shared {
   alreadyShared: boolean;
 }
 
-/**
- * Shares one file (share_file, or an item of share_files) inside a write whose caller is known
- * to be a member of `groupId`. Throws a ProtocolError, having written nothing, when it cannot.
- */
-async function shareOne(w: Writer, groupId: string, f: SharedFileFields, who: Sharer): Promise<Shared> {
+/** The file's info-hash, once its size, piece length and piece hashes agree (else ERR_BAD_FILE_INFO). */
+function checkedInfoHash(f: SharedFileFields): string {
   const count = pieceCount(f.size, f.pieceLength);
   if (count > MAX_PIECES || f.pieces.length !== count * 40) {
     throw new ProtocolError(
@@ -55,7 +52,14 @@ async function shareOne(w: Writer, groupId: string, f: SharedFileFields, who: Sh
       `a ${f.size}-byte file with ${f.pieceLength}-byte pieces has ${count} pieces, but ${f.pieces.length / 40} piece hashes were sent`,
     );
   }
-  const hash = infoHash({ name: f.name, length: f.size, pieceLength: f.pieceLength, pieces: Buffer.from(f.pieces, 'hex') });
+  return infoHash({ name: f.name, length: f.size, pieceLength: f.pieceLength, pieces: Buffer.from(f.pieces, 'hex') });
+}
+
+/**
+ * Shares one file (share_file, or an item of share_files) whose geometry `checkedInfoHash` passed
+ * as `hash`, inside a write whose caller is known to be a member of `groupId`. Throws a ProtocolError, having written nothing, when it cannot.
+ */
+async function shareOne(w: Writer, groupId: string, f: SharedFileFields, hash: string, who: Sharer): Promise<Shared> {
   const shared = { name: f.name, infoHash: hash, size: f.size };
   const existing = w.read.fileNamed(groupId, f.name);
   if (existing !== undefined && existing !== hash) {
@@ -99,9 +103,10 @@ function summaryOf(ctx: HandlerContext, groupId: string, s: Shared, userId: stri
 export const fileHandlers: FileHandlers = {
   async share_file(ctx, req) {
     const who = requirePeerAddress(ctx);
+    const hash = checkedInfoHash(req); // before the membership check: it uses only the request's own fields
     const { value, effects } = await ctx.services.store.mutate(async (w) => {
       requireMember(w.read, req.groupId, who.userId);
-      return shareOne(w, req.groupId, req, who);
+      return shareOne(w, req.groupId, req, hash, who);
     });
     ctx.services.hub.deliver(effects);
     return summaryOf(ctx, req.groupId, value, who.userId);
@@ -121,7 +126,7 @@ export const fileHandlers: FileHandlers = {
           continue;
         }
         try {
-          out.push(await shareOne(w, req.groupId, item.data, who));
+          out.push(await shareOne(w, req.groupId, item.data, checkedInfoHash(item.data), who));
         } catch (err) {
           if (!(err instanceof ProtocolError)) throw err;
           out.push(err);

@@ -37,6 +37,9 @@ import { SyncFetches } from './sync/sync-fetches.js';
 import { SyncManager } from './sync/sync-manager.js';
 import type { SyncRequester, SyncWatcherOptions } from './sync/types.js';
 
+/** How long changes to what is served are gathered before LAN discovery is told (it debounces 500 ms itself). */
+const LAN_COALESCE_MS = 100;
+
 export interface PeerNodeInit {
   /** What sharing, downloading and folder sync ask the trackers (a TrackerLink is all three). */
   link: TrackerRequester & DownloadTrackerRequester & SyncRequester;
@@ -95,6 +98,7 @@ export class PeerNode {
   /** Per shared file (info-hash): what went out, to whom, and who is connected (upload-tally.ts). */
   private readonly shareUploads = new Map<string, { groupId: string; name: string; tally: UploadTally }>();
   private lan: LanSession | undefined;
+  private lanDirty: NodeJS.Timeout | undefined;
   /** Why LAN discovery is not running this session, if it was asked for and failed to start. */
   lanProblem: string | undefined;
 
@@ -114,7 +118,7 @@ export class PeerNode {
     this.shares.on('stopped', ({ groupId, name }) => {
       for (const e of this.downloadList) if (e.groupId === groupId && e.name === name && e.download.state === 'seeding') void e.download.stop();
     });
-    for (const event of ['shared', 'stopped', 'resumed', 'unavailable'] as const) this.shares.on(event, () => this.lan?.servedChanged());
+    for (const event of ['shared', 'stopped', 'resumed', 'unavailable'] as const) this.shares.on(event, () => this.servedChanged());
   }
 
   /**
@@ -269,7 +273,7 @@ export class PeerNode {
     };
     await download.start(); // rejects (after 'failed') when the file or the store cannot be had
     this.downloadList.push(entry);
-    this.lan?.servedChanged();
+    this.servedChanged();
     if (download.state === 'downloading') await this.remember(remembered);
     void entry.settled.then(() => this.forget(remembered));
     return entry;
@@ -408,7 +412,21 @@ export class PeerNode {
     await Promise.all(this.downloadList.map((d) => d.download.stop()));
   }
 
+  /**
+   * What is served changed: told to LAN discovery once per burst. A folder's first sync shares
+   * thousands of files in a few seconds, and each telling lists every served file (it cost a
+   * fifth of the first hash's CPU when told per file); LAN discovery waits longer than this anyway.
+   */
+  private servedChanged(): void {
+    this.lanDirty ??= setTimeout(() => {
+      this.lanDirty = undefined;
+      this.lan?.servedChanged();
+    }, LAN_COALESCE_MS).unref();
+  }
+
   private async stopServing(): Promise<void> {
+    clearTimeout(this.lanDirty);
+    this.lanDirty = undefined;
     const lan = this.lan;
     this.lan = undefined;
     await lan?.stop();

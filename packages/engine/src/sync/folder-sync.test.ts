@@ -51,17 +51,19 @@ async function member(user: string, watcher: SyncWatcherOptions = {}, now?: () =
   const dir = join(root, user);
   await fsp.mkdir(dir, { recursive: true });
   const events: SyncEvent[] = [];
+  const adopt = async (r: ShareRecord): Promise<void> => {
+    const f = group.files.get(r.name) ?? { record: r, holders: new Map<string, string>() };
+    f.holders.set(user, r.path);
+    group.files.set(r.name, f);
+  };
   const sync = new FolderSync({
     userId: user,
     binding: { groupId: 'lab', dir, mirrorDeletes },
     dataDir: join(root, `data-${user}`),
     link: { request: async () => group.list() },
     shares: {
-      adopt: async (r) => {
-        const f = group.files.get(r.name) ?? { record: r, holders: new Map<string, string>() };
-        f.holders.set(user, r.path);
-        group.files.set(r.name, f);
-      },
+      adopt,
+      adoptAll: async (rs) => rs.forEach(adopt),
       stopShare: async (_g, name) => {
         const f = group.files.get(name);
         f?.holders.delete(user);

@@ -10,7 +10,7 @@
  * something asks for another. Nothing here prints: `onEvent` tells the shell.
  */
 import { promises as fsp } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 import { fromHex, infoHash, type FileSummary } from '@groupshare/protocol';
@@ -21,7 +21,8 @@ import { recordOf } from '../share/records.js';
 import { decide, savedVersion, type RemoteVersion, type SyncAction, type Version } from './decide.js';
 import { ensureParent, innerDir, keepVersion, moveInto } from './place.js';
 import { pruneVersions } from './prune-versions.js';
-import { scanFolder } from './scan.js';
+import { hashChanged } from './hash-changed.js';
+import { scanFolder, type ScannedFile } from './scan.js';
 import { readFolderState, stateFile, writeFolderState, type HeldFile, type SyncBinding } from './sync-store.js';
 import type { FolderSyncInit, SyncEvent, SyncStatus } from './types.js';
 import { tombstoneContent, writeTombstone } from './tombstones.js';
@@ -30,6 +31,9 @@ import { FolderWatcher } from './watcher.js';
 
 /** How often old versions are looked for (`prune-versions.ts`). */
 const PRUNE_EVERY_MS = 3_600_000;
+
+/** New versions shared per `adoptAll` (one library write, one or a few `share_files`). */
+const ADOPT_BATCH = 1_000;
 
 /** How soon a round follows a failed fetch. */
 const RETRY_MS = 2_000;
@@ -52,7 +56,6 @@ export class FolderSync {
   private readonly skipped = new Set<string>();
   private readonly failures = new Map<string, string>();
   private retry: NodeJS.Timeout | undefined;
-  private readonly sharing: Promise<void>[] = [];
   private savedAt = 0;
   private prunedAt = -Infinity;
   /** A round is walking the folder: what it holds is not known yet. */
@@ -153,12 +156,7 @@ export class FolderSync {
       return h === undefined || h.held.kind === 'd' || h.mtimeMs !== f.mtimeMs || h.held.size !== f.size || h.ino !== f.ino;
     });
     this.pending = changed.length;
-    for (const [p] of changed) {
-      if (this.stopped) break;
-      await this.saveLocal(p);
-      this.pending--;
-    }
-    await Promise.all(this.sharing.splice(0)); // in the library before the state says they are held
+    await this.saveAll(changed);
     if (this.stopped) return void (await this.save()); // what was hashed is not hashed again
     for (const [p, h] of [...this.held]) {
       if (scan.files.has(p) || h.held.kind === 'd') continue;
@@ -193,31 +191,63 @@ export class FolderSync {
     if (done > 0) this.again = true;
   }
 
-  /** Hashes the file at `p` and shares it as a new version if its content changed. */
-  private async saveLocal(p: string): Promise<void> {
-    const abs = join(this.binding.dir, p);
-    let hashed: HashedFile;
-    this.hashing = { path: p, done: 0, total: 0 };
+  /**
+   * Hashes the changed files (hash-changed.ts) and shares their new versions ADOPT_BATCH at a
+   * time (one library write and one `share_files` request per batch, not per file). Resolves
+   * once the library holds them all, so the state written next never says a version is held
+   * that the library does not know.
+   */
+  private async saveAll(files: ReadonlyArray<[string, ScannedFile]>): Promise<void> {
+    const sharing: Promise<void>[] = [];
+    let batch: ShareRecord[] = [];
+    const flush = (): void => {
+      if (batch.length > 0) sharing.push(this.init.shares.adoptAll(batch));
+      batch = [];
+    };
+    const user = this.init.userId;
     try {
-      const onProgress = (done: number, total: number): void => void (this.hashing = { path: p, done, total });
-      hashed = await this.hasher(abs, { name: basename(p), onProgress });
-    } catch {
-      return; // changing or vanishing while hashed: the next round looks again
+      await hashChanged(
+        files.map(([path, f]) => ({ path, size: f.size })),
+        {
+          root: this.binding.dir,
+          hasher: this.init.hashFile,
+          now: this.now,
+          nameOf: (p, now) => savedVersion(this.held.get(p), p, { sha1: '', size: 0 }, user, now).name,
+          onProgress: (path, done, total) => void (this.hashing = { path, done, total }),
+          stopped: () => this.stopped,
+          onHashed: async (p, result) => {
+            if (this.hashing?.path === p) this.hashing = undefined;
+            this.pending--;
+            const record = result === undefined ? undefined : await this.newVersion(p, result);
+            if (record === undefined) return;
+            batch.push(record);
+            if (batch.length >= ADOPT_BATCH) flush();
+          },
+        },
+      );
     } finally {
-      this.hashing = undefined;
+      flush();
+      await Promise.all(sharing);
     }
-    const st = await fsp.lstat(abs).catch(() => undefined);
-    if (st === undefined || st.mtimeMs !== hashed.mtimeMs || st.size !== hashed.size) return; // still being written
+  }
+
+  /**
+   * The file at `p` hashed (under the name of its new version saved at `now`): if its content
+   * changed, holds it as that version and returns the record to share.
+   */
+  private async newVersion(p: string, { hashed, ino, now }: { hashed: HashedFile; ino?: number; now: number }): Promise<ShareRecord | undefined> {
+    let stat = ino === undefined ? undefined : { mtimeMs: hashed.mtimeMs, size: hashed.size, ino };
+    stat ??= await fsp.lstat(join(this.binding.dir, p)).catch(() => undefined);
+    if (stat === undefined || stat.mtimeMs !== hashed.mtimeMs || stat.size !== hashed.size) return undefined; // still being written
     const at = this.held.get(p);
     if (at !== undefined && at.held.kind === 'f' && at.held.sha1 === hashed.sha1 && at.held.size === hashed.size) {
-      this.held.set(p, { ...at, mtimeMs: st.mtimeMs, ino: st.ino }); // touched, same content
-      return;
+      this.held.set(p, { ...at, mtimeMs: stat.mtimeMs, ino: stat.ino }); // touched, same content
+      return undefined;
     }
-    const v = savedVersion(at, p, { sha1: hashed.sha1, size: hashed.size }, this.init.userId, this.now());
-    // Not awaited one by one: the share library's writes then coalesce over a folder's first hash.
-    this.sharing.push(this.share(renamed(recordOf(hashed, this.binding.groupId), v.name)));
+    const v = savedVersion(at, p, { sha1: hashed.sha1, size: hashed.size }, this.init.userId, now);
     if (at !== undefined) await this.unshare(at.held.name);
-    this.held.set(p, { held: v, mtimeMs: st.mtimeMs, ino: st.ino });
+    this.held.set(p, { held: v, mtimeMs: stat.mtimeMs, ino: stat.ino });
+    return renamed(recordOf(hashed, this.binding.groupId), v.name); // hashed under v's name already: kept as is
   }
 
   /** Carries out one decision; false when it has to wait (no online holder, a local change first). */

@@ -30,7 +30,7 @@ export interface FolderSyncInit {
   /** The client's data directory (state files). */
   dataDir: string;
   link: SyncRequester;
-  shares: Pick<ShareManager, 'adopt' | 'stopShare'>;
+  shares: Pick<ShareManager, 'adopt' | 'adoptAll' | 'stopShare'>;
   /** Downloads `name` of `groupId` into `dir`, resolving with the verified file once complete. */
   fetch(groupId: string, name: string, dir: string): Promise<ShareRecord>;
   hashFile?: (path: string, opts: { name: string; onProgress?: (bytesDone: number, total: number) => void }) => Promise<HashedFile>;

@@ -38,7 +38,7 @@ import { SyncManager } from './sync/sync-manager.js';
 import type { SyncRequester, SyncWatcherOptions } from './sync/types.js';
 
 /** How long changes to what is served are gathered before LAN discovery is told (it debounces 500 ms itself). */
-const LAN_COALESCE_MS = 100;
+const LAN_COALESCE_MS = 250;
 
 export interface PeerNodeInit {
   /** What sharing, downloading and folder sync ask the trackers (a TrackerLink is all three). */

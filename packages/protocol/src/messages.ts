@@ -219,11 +219,11 @@ export const ResultSchemas = {
   reject_request: z.object({ groupId: z.string(), userId: z.string() }),
   list_members: z.object({ members: z.array(MemberSchema) }),
   share_file: z.object({ file: FileSummarySchema, alreadyShared: z.boolean() }),
-  // In the order of the request's items: each shared, or why not.
+  // In the order of the request's items: each shared (its info-hash; list_files has the rest), or why not.
   share_files: z.object({
     results: z.array(
       z.union([
-        z.object({ file: FileSummarySchema, alreadyShared: z.boolean() }),
+        z.object({ infoHash: z.string(), alreadyShared: z.boolean() }),
         z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }) }),
       ]),
     ),

@@ -40,18 +40,19 @@ describe('share_files', () => {
         item('a.bin', 6), // a.bin again, other content, in the same batch
       ],
     });
-    expect(results.map((r: { file?: { name: string }; error?: { code: string } }) => r.file?.name ?? r.error?.code)).toEqual([
-      'a.bin',
+    expect(results.map((r: { infoHash?: string; error?: { code: string } }) => (r.infoHash ? 'shared' : r.error?.code))).toEqual([
+      'shared',
       'ERR_BAD_FILE_INFO',
       'ERR_FILE_NAME_TAKEN',
       'ERR_BAD_MESSAGE',
       'ERR_BAD_MESSAGE',
-      'b.bin',
+      'shared',
       'ERR_FILE_NAME_TAKEN',
     ]);
-    expect(results[0]).toMatchObject({ alreadyShared: false, file: { name: 'a.bin', sha1: good.sha1, sharedBy: 'alice', seeders: 1 } });
-    const listed = (await bob.ok('list_files', { groupId: 'lab' })).files.map((f: { name: string }) => f.name);
-    expect(listed).toEqual(['a.bin', 'b.bin', 'taken.bin']);
+    const listed = (await bob.ok('list_files', { groupId: 'lab' })).files;
+    expect(listed.map((f: { name: string }) => f.name)).toEqual(['a.bin', 'b.bin', 'taken.bin']);
+    expect(results[0]).toEqual({ infoHash: listed[0].infoHash, alreadyShared: false });
+    expect(listed[0]).toMatchObject({ sha1: good.sha1, sharedBy: 'alice', seeders: 1 });
     // Pushed to the members as share_file's are, and idempotent as share_file is.
     for (const name of ['a.bin', 'b.bin']) expect((await bob.waitForPush('file_shared', (d) => d.name === name)).data.sharedBy).toBe('alice');
     const again = await alice.ok('share_files', { groupId: 'lab', files: [good] });

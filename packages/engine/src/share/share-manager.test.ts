@@ -35,7 +35,8 @@ class FakeTracker implements TrackerRequester {
       const { groupId, files } = fields as RequestFields<'share_files'>;
       const results = (files as Array<Omit<RequestFields<'share_file'>, 'groupId'>>).map((f) => {
         try {
-          return this.shareOne({ groupId, ...f });
+          const { file, alreadyShared } = this.shareOne({ groupId, ...f });
+          return { infoHash: file.infoHash, alreadyShared };
         } catch (err) {
           return { error: { code: (err as ProtocolError).code, message: (err as Error).message } };
         }

@@ -209,7 +209,7 @@ export class ShareManager extends EventEmitter<T.ShareManagerEvents> {
           const reply = await this.link.request('share_files', shareFilesFields(batch)).catch(() => undefined);
           batch.forEach(({ groupId, name, infoHash }, i) => {
             const result = reply?.results[i];
-            this.fire('shared', { groupId, name, infoHash, alreadyShared: result !== undefined && 'file' in result ? result.alreadyShared : true });
+            this.fire('shared', { groupId, name, infoHash, alreadyShared: result !== undefined && 'infoHash' in result ? result.alreadyShared : true });
           });
         }
       } finally {

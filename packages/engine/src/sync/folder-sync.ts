@@ -22,6 +22,7 @@ import { decide, savedVersion, type RemoteVersion, type SyncAction, type Version
 import { ensureParent, innerDir, keepVersion, moveInto } from './place.js';
 import { pruneVersions } from './prune-versions.js';
 import { hashChanged } from './hash-changed.js';
+import { HeldPaths } from './held-paths.js';
 import { scanFolder, type ScannedFile } from './scan.js';
 import { readFolderState, stateFile, writeFolderState, type HeldFile, type SyncBinding } from './sync-store.js';
 import type { FolderSyncInit, SyncEvent, SyncStatus } from './types.js';
@@ -33,7 +34,7 @@ import { FolderWatcher } from './watcher.js';
 const PRUNE_EVERY_MS = 3_600_000;
 
 /** New versions shared per `adoptAll` (one library write, one or a few `share_files`). */
-const ADOPT_BATCH = 1_000;
+const ADOPT_BATCH = 2_500;
 
 /** How soon a round follows a failed fetch. */
 const RETRY_MS = 2_000;
@@ -47,7 +48,7 @@ interface Obtained {
 
 export class FolderSync {
   readonly binding: SyncBinding;
-  private held = new Map<string, HeldFile>();
+  private held = new HeldPaths();
   private readonly watcher: FolderWatcher;
   private running: Promise<void> | undefined;
   private again = false;
@@ -81,7 +82,7 @@ export class FolderSync {
 
   /** Loads the remembered state and runs the first round. */
   async start(): Promise<void> {
-    this.held = await readFolderState(this.file);
+    this.held = HeldPaths.of(await readFolderState(this.file));
     this.request();
   }
 
@@ -121,13 +122,12 @@ export class FolderSync {
   }
 
   status(): SyncStatus {
-    const files = [...this.held].filter(([, h]) => h.held.kind === 'f');
-    const conflicts = files.filter(([p]) => p.includes('.sync-conflict-')).length;
+    const { files, conflicts } = this.held;
     const busy = this.running !== undefined ? Math.max(this.pending, 0) : 0;
     const h = this.hashing;
     const hashing = h === undefined ? {} : { hashing: { path: h.path, percent: h.total === 0 ? 0 : Math.floor((100 * h.done) / h.total) } };
     const scanning = this.running !== undefined && this.scanning ? { scanning: true as const } : {};
-    return { ...this.binding, files: files.length, syncing: busy, conflicts, watch: this.watcher.mode, ...hashing, ...scanning };
+    return { ...this.binding, files, syncing: busy, conflicts, watch: this.watcher.mode, ...hashing, ...scanning };
   }
 
   private emit(e: SyncEvent): void {

@@ -89,11 +89,14 @@ async function shareOne(w: Writer, groupId: string, f: SharedFileFields, hash: s
   return { ...shared, alreadyShared: false };
 }
 
-/** The reply to a share: the file's summary as it is now. */
+function logShared(ctx: HandlerContext, groupId: string, s: Shared, userId: string): void {
+  if (s.alreadyShared) return;
+  ctx.services.log.info({ event: 'file_shared', groupId, name: s.name, infoHash: s.infoHash, size: s.size, userId }, 'file shared');
+}
+
+/** The reply to a share_file: the file's summary as it is now. */
 function summaryOf(ctx: HandlerContext, groupId: string, s: Shared, userId: string) {
-  if (!s.alreadyShared) {
-    ctx.services.log.info({ event: 'file_shared', groupId, name: s.name, infoHash: s.infoHash, size: s.size, userId }, 'file shared');
-  }
+  logShared(ctx, groupId, s, userId);
   const file = ctx.services.queries.getFile(groupId, s.name);
   if (!file) throw noSuchFile(groupId, `"${s.name}"`); // withdrawn in between: vanishingly rare
   const { pieces: _pieces, ...summary } = file;
@@ -135,14 +138,12 @@ export const fileHandlers: FileHandlers = {
       return out;
     });
     ctx.services.hub.deliver(effects);
+    // Not each file's summary, as share_file answers: reading it back was a third of the
+    // tracker's work for a batch, and the client that shares has what it needs.
     const results = outcomes.map((o) => {
       if (o instanceof ProtocolError) return { error: { code: o.code, message: o.message } };
-      try {
-        return summaryOf(ctx, req.groupId, o, who.userId);
-      } catch (err) {
-        if (err instanceof ProtocolError) return { error: { code: err.code, message: err.message } };
-        throw err;
-      }
+      logShared(ctx, req.groupId, o, who.userId);
+      return { infoHash: o.infoHash, alreadyShared: o.alreadyShared };
     });
     return { results };
   },

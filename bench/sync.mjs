@@ -6,8 +6,8 @@
 //
 // - first-hash: a folder of `--files` random files totalling `--bytes`, bound with sync_folder;
 //   the clock runs from the command until list_synced says every file is shared and the folder
-//   is up to date. Target: 10,000 files, 1 GiB, <= 5 s. With --cpu-prof, the client's CPU profile
-//   over that window (self time per function).
+//   is up to date. Target: 10,000 files, 1 GiB, <= 5 s. With --cpu-prof, the client's and the
+//   tracker's CPU profiles over that window (self time per function).
 // - rescan: one pass of the folder scanner (the stat walk every round starts with) over an
 //   unchanged folder of `--rescan-files` small files, in this process, from the built engine;
 //   with the RSS it reached. Target: 100,000 files <= 2 s and <= 150 MiB.
@@ -61,8 +61,8 @@ async function untilUpToDate(client, files, timeoutMs) {
 }
 
 /** A tracker and `users` shells in one group, each syncing `<work>/sync-<user>`. */
-async function stage(work, users, nodeArgs = []) {
-  const tracker = await startTracker(path.join(work, 'tracker'));
+async function stage(work, users, nodeArgs = [], trackerProfDir = undefined) {
+  const tracker = await startTracker(path.join(work, 'tracker'), { cpuProfDir: trackerProfDir });
   const clients = [];
   for (const user of users) clients.push(await newUser({ user, infoFile: tracker.infoFile, root: work, nodeArgs }));
   await formGroup(clients[0], GROUP, clients.slice(1).map((c, i) => [c, users[i + 1]]));
@@ -76,7 +76,7 @@ async function firstHash(files, bytes, profile) {
   const profDir = profile ? path.join(work.path, 'prof') : undefined;
   let s;
   try {
-    s = await stage(work.path, ['ann'], cpuProfArgs(profDir));
+    s = await stage(work.path, ['ann'], cpuProfArgs(profDir), profDir && path.join(profDir, 'tracker'));
     writeFolder(s.dirs[0], files, bytes);
     const [ann] = s.clients;
     const t0 = performance.now();
@@ -88,8 +88,12 @@ async function firstHash(files, bytes, profile) {
     if (profDir) {
       ann.end(); // --cpu-prof writes the profile on a clean exit only
       await Promise.race([ann.child.exited, sleep(15_000)]);
+      const window = { fromUs: monotonicMicros(t0), toUs: monotonicMicros(t1) };
       const file = cpuProfilesIn(profDir)[0];
-      out.hotSpots = file && summarizeCpuProfile(file, { top: 25, fromUs: monotonicMicros(t0), toUs: monotonicMicros(t1) });
+      out.hotSpots = file && summarizeCpuProfile(file, { top: 25, ...window });
+      await s.tracker.stop(); // writes the tracker's profile
+      const trackerFile = cpuProfilesIn(path.join(profDir, 'tracker'))[0];
+      out.trackerHotSpots = trackerFile && summarizeCpuProfile(trackerFile, { top: 15, ...window });
     }
     return out;
   } finally {
@@ -189,6 +193,10 @@ printTable('Sync', [
 if (results.firstHash?.hotSpots) {
   const h = results.firstHash.hotSpots;
   printTable(`Client CPU profile during the first hash (self time; busy ${h.busyMs} of ${h.totalMs} ms)`, h.rows);
+}
+if (results.firstHash?.trackerHotSpots) {
+  const h = results.firstHash.trackerHotSpots;
+  printTable(`Tracker CPU profile during the first hash (self time; busy ${h.busyMs} of ${h.totalMs} ms)`, h.rows);
 }
 const out = writeResults('sync', { busyBefore, ...results });
 console.log(`\nwrote ${path.relative(process.cwd(), out)}`);

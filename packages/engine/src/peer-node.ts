@@ -37,8 +37,8 @@ import { SyncFetches } from './sync/sync-fetches.js';
 import { SyncManager } from './sync/sync-manager.js';
 import type { SyncRequester, SyncWatcherOptions } from './sync/types.js';
 
-/** How long changes to what is served are gathered before LAN discovery is told (it debounces 500 ms itself). */
-const LAN_COALESCE_MS = 250;
+/** Least time between two tellings of LAN discovery that what is served changed (it debounces 500 ms itself). */
+const LAN_TELL_GAP_MS = 1_000;
 
 export interface PeerNodeInit {
   /** What sharing, downloading and folder sync ask the trackers (a TrackerLink is all three). */
@@ -99,6 +99,7 @@ export class PeerNode {
   private readonly shareUploads = new Map<string, { groupId: string; name: string; tally: UploadTally }>();
   private lan: LanSession | undefined;
   private lanDirty: NodeJS.Timeout | undefined;
+  private lanToldAt = -Infinity;
   /** Why LAN discovery is not running this session, if it was asked for and failed to start. */
   lanProblem: string | undefined;
 
@@ -413,15 +414,18 @@ export class PeerNode {
   }
 
   /**
-   * What is served changed: told to LAN discovery once per burst. A folder's first sync shares
-   * thousands of files in a few seconds, and each telling lists every served file (it cost a
-   * fifth of the first hash's CPU when told per file); LAN discovery waits longer than this anyway.
+   * What is served changed: told to LAN discovery at once, then at most once a second while
+   * changes keep coming. A folder's first sync shares thousands of files in a few seconds, and
+   * each telling lists every served file (told per file, it cost a fifth of the first hash's CPU).
    */
   private servedChanged(): void {
-    this.lanDirty ??= setTimeout(() => {
+    if (this.lanDirty !== undefined) return;
+    const wait = this.lanToldAt + LAN_TELL_GAP_MS - performance.now();
+    this.lanDirty = setTimeout(() => {
       this.lanDirty = undefined;
+      this.lanToldAt = performance.now();
       this.lan?.servedChanged();
-    }, LAN_COALESCE_MS).unref();
+    }, Math.max(0, wait)).unref();
   }
 
   private async stopServing(): Promise<void> {

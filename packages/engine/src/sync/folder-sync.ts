@@ -13,7 +13,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-import { fromHex, infoHash, type FileSummary } from '@groupshare/protocol';
+import { fromHex, infoHash } from '@groupshare/protocol';
 
 import { hashFile, type HashedFile } from '../storage/hash-file.js';
 import type { ShareRecord } from '../share/library.js';
@@ -22,9 +22,10 @@ import { decide, savedVersion, type RemoteVersion, type SyncAction, type Version
 import { ensureParent, innerDir, keepVersion, moveInto } from './place.js';
 import { pruneVersions } from './prune-versions.js';
 import { hashChanged } from './hash-changed.js';
+import { listedVersions } from './listed-versions.js';
 import { HeldPaths } from './held-paths.js';
 import { scanFolder, type ScannedFile } from './scan.js';
-import { readFolderState, stateFile, writeFolderState, type HeldFile, type SyncBinding } from './sync-store.js';
+import { readFolderSaves, readFolderState, saveKey, stateFile, writeFolderState, type HeldFile, type SyncBinding } from './sync-store.js';
 import type { FolderSyncInit, SyncEvent, SyncStatus } from './types.js';
 import { tombstoneContent, writeTombstone } from './tombstones.js';
 import { parseVersionName } from './version-name.js';
@@ -55,6 +56,10 @@ export class FolderSync {
   private stopped = false;
   private pending = 0;
   private readonly skipped = new Set<string>();
+  /** Versions found held by the author they name, though another member shared them first (listed-versions.ts). */
+  private readonly believed = new Set<string>();
+  /** This member's own saves ({@link saveKey}), kept with the state. */
+  private saves = new Set<string>();
   private readonly failures = new Map<string, string>();
   private retry: NodeJS.Timeout | undefined;
   private savedAt = 0;
@@ -83,6 +88,8 @@ export class FolderSync {
   /** Loads the remembered state and runs the first round. */
   async start(): Promise<void> {
     this.held = HeldPaths.of(await readFolderState(this.file));
+    this.saves = await readFolderSaves(this.file);
+    for (const h of this.held.values()) if (h.held.author === this.init.userId) this.saves.add(saveKey(h.held)); // a state from before saves were kept
     this.request();
   }
 
@@ -161,7 +168,9 @@ export class FolderSync {
     for (const [p, h] of [...this.held]) {
       if (scan.files.has(p) || h.held.kind === 'd') continue;
       if (this.binding.mirrorDeletes) {
-        await this.hold(savedVersion(h, p, tombstoneContent(p), this.init.userId, this.now(), 'd'), h.held.name);
+        const tombstone = savedVersion(h, p, tombstoneContent(p), this.init.userId, this.now(), 'd');
+        this.saves.add(saveKey(tombstone));
+        await this.hold(tombstone, h.held.name);
       } else {
         // Deleted here: not propagated (the union brings it back from the others).
         this.held.delete(p);
@@ -170,7 +179,9 @@ export class FolderSync {
     }
     await this.save();
     const { files } = await this.init.link.request('list_files', { groupId: this.binding.groupId });
-    const actions = decide(this.held, listedVersions(files), this.binding.mirrorDeletes);
+    const me = { groupId: this.binding.groupId, userId: this.init.userId, saves: this.saves };
+    const listed = await listedVersions(this.init.link, me, files, this.believed);
+    const actions = decide(this.held, listed, this.binding.mirrorDeletes);
     this.pending = actions.length;
     let done = 0;
     for (const a of actions) {
@@ -205,6 +216,13 @@ export class FolderSync {
       batch = [];
     };
     const user = this.init.userId;
+    // The version each file's hash is named for; its content is filled in once hashed.
+    const named = new Map<string, Version>();
+    const nameOf = (p: string, now: number): string => {
+      const v = savedVersion(this.held.get(p), p, { sha1: '', size: 0 }, user, now);
+      named.set(p, v);
+      return v.name;
+    };
     try {
       await hashChanged(
         files.map(([path, f]) => ({ path, size: f.size })),
@@ -212,13 +230,15 @@ export class FolderSync {
           root: this.binding.dir,
           hasher: this.init.hashFile,
           now: this.now,
-          nameOf: (p, now) => savedVersion(this.held.get(p), p, { sha1: '', size: 0 }, user, now).name,
+          nameOf,
           onProgress: (path, done, total) => void (this.hashing = { path, done, total }),
           stopped: () => this.stopped,
           onHashed: async (p, result) => {
             if (this.hashing?.path === p) this.hashing = undefined;
             this.pending--;
-            const record = result === undefined ? undefined : await this.newVersion(p, result);
+            const v = named.get(p);
+            named.delete(p);
+            const record = result === undefined ? undefined : await this.newVersion(p, result, v);
             if (record === undefined) return;
             batch.push(record);
             if (batch.length >= ADOPT_BATCH) flush();
@@ -232,10 +252,10 @@ export class FolderSync {
   }
 
   /**
-   * The file at `p` hashed (under the name of its new version saved at `now`): if its content
-   * changed, holds it as that version and returns the record to share.
+   * The file at `p` hashed (under the name of its new version saved at `now`, `named` when
+   * known): if its content changed, holds it as that version and returns the record to share.
    */
-  private async newVersion(p: string, { hashed, ino, now }: { hashed: HashedFile; ino?: number; now: number }): Promise<ShareRecord | undefined> {
+  private async newVersion(p: string, { hashed, ino, now }: { hashed: HashedFile; ino?: number; now: number }, named?: Version): Promise<ShareRecord | undefined> {
     let stat = ino === undefined ? undefined : { mtimeMs: hashed.mtimeMs, size: hashed.size, ino };
     stat ??= await fsp.lstat(join(this.binding.dir, p)).catch(() => undefined);
     if (stat === undefined || stat.mtimeMs !== hashed.mtimeMs || stat.size !== hashed.size) return undefined; // still being written
@@ -244,7 +264,9 @@ export class FolderSync {
       this.held.set(p, { ...at, mtimeMs: stat.mtimeMs, ino: stat.ino }); // touched, same content
       return undefined;
     }
-    const v = savedVersion(at, p, { sha1: hashed.sha1, size: hashed.size }, this.init.userId, now);
+    const content = { sha1: hashed.sha1, size: hashed.size };
+    const v = named?.name === hashed.name ? { ...named, ...content } : savedVersion(at, p, content, this.init.userId, now);
+    this.saves.add(saveKey(v));
     if (at !== undefined) await this.unshare(at.held.name);
     this.held.set(p, { held: v, mtimeMs: stat.mtimeMs, ino: stat.ino });
     return renamed(recordOf(hashed, this.binding.groupId), v.name); // hashed under v's name already: kept as is
@@ -393,7 +415,7 @@ export class FolderSync {
     const now = performance.now();
     if (!force && now - this.savedAt < 1_000) return;
     this.savedAt = now;
-    await writeFolderState(this.init.dataDir, this.file, this.held);
+    await writeFolderState(this.init.dataDir, this.file, this.held, this.saves);
   }
 }
 
@@ -402,14 +424,3 @@ function renamed(record: ShareRecord, name: string): ShareRecord {
   if (record.name === name) return record;
   return { ...record, name, infoHash: infoHash({ name, length: record.size, pieceLength: record.pieceLength, pieces: fromHex(record.pieces) }) };
 }
-
-/** The group's files that are versions of synced files. */
-function listedVersions(files: readonly FileSummary[]): RemoteVersion[] {
-  const out: RemoteVersion[] = [];
-  for (const f of files) {
-    const v = parseVersionName(f.name);
-    if (v !== undefined) out.push({ ...v, name: f.name, sha1: f.sha1, size: f.size, available: f.available });
-  }
-  return out;
-}
-

@@ -14,6 +14,7 @@ import type { SyncBinding } from './sync-store.js';
 /** The tracker requests folder sync makes itself; `TrackerLink` answers them. */
 export interface SyncRequester {
   request(type: 'list_files', fields: { groupId: string }): Promise<Result<'list_files'>>;
+  request(type: 'file_info', fields: { groupId: string; name: string }): Promise<Result<'file_info'>>;
 }
 
 /** Watcher options (tests shorten the periods and inject `fs.watch`). */

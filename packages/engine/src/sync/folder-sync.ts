@@ -152,7 +152,7 @@ export class FolderSync {
       this.prunedAt = this.now();
       await pruneVersions(root, this.prunedAt, this.init.keepVersionsMs);
     }
-    const scan = await scanFolder(root).finally(() => (this.scanning = false));
+    const scan = await scanFolder(root, this.held).finally(() => (this.scanning = false));
     this.watcher.setDirs(scan.dirs);
     for (const s of scan.skipped) {
       if (!this.skipped.has(s.path)) this.emit({ kind: 'skipped', path: s.path, reason: s.reason });

@@ -69,6 +69,9 @@ function walkMain(require: (id: string) => unknown): void {
   });
 }
 
+/** After a walk of more files than this, the worker is ended rather than kept. */
+const KEEP_WORKER_FILES = 10_000;
+
 let worker: Worker | undefined;
 /** Walks run one at a time on the one worker. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -76,7 +79,9 @@ let queue: Promise<unknown> = Promise.resolve();
 /** Walks `root` (see the module comment). */
 export function walkFolder(root: string): Promise<Walk> {
   const run = async (): Promise<Walk> => {
-    const w = (worker ??= startEvalWorker(walkMain));
+    // A small young generation: the walk makes a Dirent per entry, garbage at once, which a
+    // default-sized one would let pile up to tens of MiB before collecting.
+    const w = (worker ??= startEvalWorker(walkMain, { maxYoungGenerationSizeMb: 2 }));
     w.ref();
     try {
       return await new Promise<Walk>((resolve, reject) => {
@@ -87,6 +92,12 @@ export function walkFolder(root: string): Promise<Walk> {
         };
         const onMessage = (walk: Walk): void => {
           w.off('error', onError);
+          if (walk.files.length > KEEP_WORKER_FILES) {
+            // Its heap grew with the walk: freed with the thread (a new one starts in tens of
+            // milliseconds, little beside a walk this long).
+            worker = undefined;
+            void w.terminate();
+          }
           resolve(walk);
         };
         w.once('message', onMessage);

@@ -22,7 +22,7 @@ import { UploadTally } from './download/upload-tally.js';
 import { DownloadList, type RememberedDownload } from './download/download-list.js';
 import type { DownloadInit, TrackerRequester as DownloadTrackerRequester } from './download/types.js';
 import type { PeerConnection } from './peer/peer-connection.js';
-import { FirstCopies } from './peer/first-copies.js';
+import { FIRST_COPIES_MIN_BYTES, FirstCopies } from './peer/first-copies.js';
 import { remoteName, watchPeer, type PeerEventSink } from './peer/peer-events.js';
 import { PeerServer } from './peer/peer-server.js';
 import { createPeerId } from './peer/peer-id.js';
@@ -346,7 +346,8 @@ export class PeerNode {
       const otherGroupIds = others.map((o) => o.groupId);
       let uploads = this.shareUploads.get(infoHash);
       if (uploads === undefined) this.shareUploads.set(infoHash, (uploads = { groupId: served.groupId, name: served.name, tally: new UploadTally() }));
-      return { groupId: served.groupId, otherGroupIds, size: served.size, pieceLength: served.pieceLength, source, firstCopies: copies, uploads: uploads.tally };
+      const firstCopies = served.size > FIRST_COPIES_MIN_BYTES ? copies : undefined;
+      return { groupId: served.groupId, otherGroupIds, size: served.size, pieceLength: served.pieceLength, source, firstCopies, uploads: uploads.tally };
     }
     // A file being downloaded: serve the pieces verified so far.
     for (const entry of this.downloadList) {

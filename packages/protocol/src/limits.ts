@@ -50,8 +50,8 @@ export const MAX_ANONYMOUS_REQUEST_BYTES = 16 * 1024;
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024 + 64 * 1024;
 
 /**
- * Deepest nesting of arrays and objects a request may have. No request needs more than 2 (the
- * request object and `update_pieces`' `have` array); deeper input is refused by a byte scan
+ * Deepest nesting of arrays and objects a request may have. No request needs more than 3
+ * (`share_files`: the request object, its `files` array and their objects); deeper input is refused by a byte scan
  * before it is parsed, since parsing millions of nested arrays takes seconds and gigabytes.
  */
 export const MAX_REQUEST_DEPTH = 4;

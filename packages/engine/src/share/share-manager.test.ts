@@ -294,6 +294,21 @@ describe('ShareManager.adoptAll (a synced folder\'s new versions)', () => {
     for (const r of recs) expect(m.source(r.infoHash, 'team')).toBeDefined();
   });
 
+  it('falls back to one share_file each with a tracker that does not know share_files', async () => {
+    const recs = [await hashed('a.bin', 100), await hashed('b.bin', 200)];
+    const request = tracker.request.bind(tracker);
+    tracker.request = (async (type: Sent['type'], fields: Sent['fields']) => {
+      if (type === 'share_files') throw new ProtocolError('ERR_UNKNOWN_TYPE', 'unknown message type "share_files"');
+      return request(type as 'share_file', fields as RequestFields<'share_file'>);
+    }) as FakeTracker['request'];
+    const m = manager();
+    const events = record(m);
+    await m.adoptAll(recs);
+    await expect.poll(() => events.shared?.length).toBe(2);
+    expect(tracker.sent.map((s) => s.type)).toEqual(['share_file', 'share_file']);
+    expect(tracker.files.size).toBe(2);
+  });
+
   it('a refused item is told apart from the others; a stop_share waits for the registration', async () => {
     const taken = await hashed('taken.bin', 500);
     tracker.files.set('team\ntaken.bin', { infoHash: 'f'.repeat(40), sharers: new Set(['bob']) });

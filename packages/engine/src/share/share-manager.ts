@@ -26,7 +26,7 @@
 import { EventEmitter } from 'node:events';
 import { basename, resolve } from 'node:path';
 
-import { normaliseId } from '@groupshare/protocol';
+import { ProtocolError, normaliseId } from '@groupshare/protocol';
 
 import { hashFile } from '../storage/hash-file.js';
 import { KeyedQueue } from '../storage/keyed-queue.js';
@@ -206,10 +206,10 @@ export class ShareManager extends EventEmitter<T.ShareManagerEvents> {
         const ok = await Promise.all(stages.map((s) => s.served.promise));
         const serving = stages.filter((_, i) => ok[i]).map((s) => s.record);
         for (const batch of shareBatches(serving)) {
-          const reply = await this.link.request('share_files', shareFilesFields(batch)).catch(() => undefined);
+          const reply = await this.registerBatch(batch);
           batch.forEach(({ groupId, name, infoHash }, i) => {
-            const result = reply?.results[i];
-            this.fire('shared', { groupId, name, infoHash, alreadyShared: result !== undefined && 'infoHash' in result ? result.alreadyShared : true });
+            const result = reply[i];
+            this.fire('shared', { groupId, name, infoHash, alreadyShared: result?.alreadyShared ?? true });
           });
         }
       } finally {
@@ -217,6 +217,26 @@ export class ShareManager extends EventEmitter<T.ShareManagerEvents> {
       }
     })();
     return saved;
+  }
+
+  /**
+   * Registers `batch` (one group's records) with `share_files`; with `share_file` each if the
+   * tracker does not know `share_files` (one from before it). Per record: whether it was shared
+   * already, or undefined when it was refused or the tracker could not be reached.
+   */
+  private async registerBatch(batch: readonly ShareRecord[]): Promise<Array<{ alreadyShared: boolean } | undefined>> {
+    try {
+      const { results } = await this.link.request('share_files', shareFilesFields(batch));
+      return batch.map((_, i) => {
+        const r = results[i];
+        return r !== undefined && 'infoHash' in r ? r : undefined;
+      });
+    } catch (err) {
+      if (!(err instanceof ProtocolError && err.code === 'ERR_UNKNOWN_TYPE')) return batch.map(() => undefined);
+    }
+    const out: Array<{ alreadyShared: boolean } | undefined> = [];
+    for (const r of batch) out.push(await this.link.request('share_file', R.shareFields(r)).catch(() => undefined));
+    return out;
   }
 
   /**

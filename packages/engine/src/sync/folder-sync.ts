@@ -28,7 +28,6 @@ import { scanFolder, type ScannedFile } from './scan.js';
 import { readFolderSaves, readFolderState, saveKey, stateFile, writeFolderState, type HeldFile, type SyncBinding } from './sync-store.js';
 import type { FolderSyncInit, SyncEvent, SyncStatus } from './types.js';
 import { tombstoneContent, writeTombstone } from './tombstones.js';
-import { parseVersionName } from './version-name.js';
 import { FolderWatcher } from './watcher.js';
 
 /** How often old versions are looked for (`prune-versions.ts`). */

@@ -2,14 +2,17 @@
 // Benchmark "Sync": folder sync (docs/sync.md) against the issue's targets, with real tracker
 // and client processes on this machine.
 //
-//   node bench/sync.mjs [--files 10000] [--bytes 1G] [--rescan-files 100000] [--saves 50] [--only first-hash,rescan,latency,rename]
+//   node bench/sync.mjs [--files 10000] [--bytes 1G] [--rescan-files 100000] [--saves 50] [--only first-hash,rescan,latency,rename] [--cpu-prof]
 //
 // - first-hash: a folder of `--files` random files totalling `--bytes`, bound with sync_folder;
 //   the clock runs from the command until list_synced says every file is shared and the folder
-//   is up to date. Target: 10,000 files, 1 GiB, <= 5 s.
+//   is up to date. Target: 10,000 files, 1 GiB, <= 5 s. With --cpu-prof, the client's and the
+//   tracker's CPU profiles over that window (self time per function).
 // - rescan: one pass of the folder scanner (the stat walk every round starts with) over an
-//   unchanged folder of `--rescan-files` small files, in this process, from the built engine;
-//   with the RSS it reached. Target: 100,000 files <= 2 s and <= 150 MiB.
+//   unchanged folder of `--rescan-files` small files, in a process of its own, from the built
+//   engine, knowing the paths of a scan before (as a round knows its held paths); with the RSS
+//   that process reached (the scan's worker thread included). Target: 100,000 files <= 2 s and
+//   <= 150 MiB.
 // - latency: three members sync one folder; a file of <= 1 MiB is saved at one of them
 //   `--saves` times, and the time until the other two hold exactly its bytes is measured (the
 //   file appears only once verified, so appearing is being verified). Target: p50 <= 0.5 s,
@@ -21,12 +24,15 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { formatSize, parseArgv, parseSize } from './lib/args.mjs';
 import { formGroup, newUser } from './lib/groupshare.mjs';
 import { warnIfBusy } from './lib/machine.mjs';
 import { median } from './lib/median.mjs';
+import { cpuProfArgs, cpuProfilesIn, monotonicMicros, summarizeCpuProfile } from './lib/cpu-profile.mjs';
 import { mib, readProcStats } from './lib/proc-stats.mjs';
 import { createRandomFile } from './lib/random-file.mjs';
 import { printTable, repoRoot, writeResults } from './lib/results.mjs';
@@ -34,6 +40,7 @@ import { makeTmpDir } from './lib/tmp.mjs';
 import { startTracker } from './lib/groupshare.mjs';
 
 const GROUP = 'sync';
+const execFileP = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
@@ -59,48 +66,73 @@ async function untilUpToDate(client, files, timeoutMs) {
 }
 
 /** A tracker and `users` shells in one group, each syncing `<work>/sync-<user>`. */
-async function stage(work, users) {
-  const tracker = await startTracker(path.join(work, 'tracker'));
+async function stage(work, users, nodeArgs = [], trackerProfDir = undefined) {
+  const tracker = await startTracker(path.join(work, 'tracker'), { cpuProfDir: trackerProfDir });
   const clients = [];
-  for (const user of users) clients.push(await newUser({ user, infoFile: tracker.infoFile, root: work }));
+  for (const user of users) clients.push(await newUser({ user, infoFile: tracker.infoFile, root: work, nodeArgs }));
   await formGroup(clients[0], GROUP, clients.slice(1).map((c, i) => [c, users[i + 1]]));
   const dirs = users.map((u) => path.join(work, `sync-${u}`));
   for (const d of dirs) mkdirSync(d, { recursive: true });
   return { tracker, clients, dirs, async stop() { for (const c of clients) await c.stop(); await tracker.stop(); } };
 }
 
-async function firstHash(files, bytes) {
+async function firstHash(files, bytes, profile) {
   const work = makeTmpDir('groupshare-sync-');
+  const profDir = profile ? path.join(work.path, 'prof') : undefined;
   let s;
   try {
-    s = await stage(work.path, ['ann']);
+    s = await stage(work.path, ['ann'], cpuProfArgs(profDir), profDir && path.join(profDir, 'tracker'));
     writeFolder(s.dirs[0], files, bytes);
     const [ann] = s.clients;
     const t0 = performance.now();
     await ann.run(`sync_folder ${GROUP} ${s.dirs[0]}`, /^syncing /);
     await untilUpToDate(ann, files, 600_000);
-    const seconds = (performance.now() - t0) / 1000;
-    return { files, bytes, seconds: +seconds.toFixed(2), rssMiBAfter: mib(readProcStats(ann.pid)?.rssBytes ?? 0) };
+    const t1 = performance.now();
+    const seconds = (t1 - t0) / 1000;
+    const out = { files, bytes, seconds: +seconds.toFixed(2), rssMiBAfter: mib(readProcStats(ann.pid)?.rssBytes ?? 0) };
+    if (profDir) {
+      ann.end(); // --cpu-prof writes the profile on a clean exit only
+      await Promise.race([ann.child.exited, sleep(15_000)]);
+      const window = { fromUs: monotonicMicros(t0), toUs: monotonicMicros(t1) };
+      const file = cpuProfilesIn(profDir)[0];
+      out.hotSpots = file && summarizeCpuProfile(file, { top: 25, ...window });
+      await s.tracker.stop(); // writes the tracker's profile
+      const trackerFile = cpuProfilesIn(path.join(profDir, 'tracker'))[0];
+      out.trackerHotSpots = trackerFile && summarizeCpuProfile(trackerFile, { top: 15, ...window });
+    }
+    return out;
   } finally {
     await s?.stop();
     work.remove();
   }
 }
 
+/**
+ * The rescan, measured in a process of its own (this script with `--rescan-child <dir>`), so its
+ * RSS is the scanner's and not what the other parts left in this one.
+ */
 async function rescan(files) {
   const work = makeTmpDir('groupshare-sync-scan-');
   try {
     writeFolder(work.path, files, files * 64);
-    const { scanFolder } = await import(pathToFileURL(path.join(repoRoot, 'packages/engine/dist/sync/scan.js')).href);
-    await scanFolder(work.path); // warm the dentry cache, as a running client's would be
-    const before = process.memoryUsage().rss;
-    const t0 = performance.now();
-    const scan = await scanFolder(work.path);
-    const seconds = (performance.now() - t0) / 1000;
-    return { files: scan.files.size, seconds: +seconds.toFixed(3), rssMiB: mib(process.memoryUsage().rss), rssGrowthMiB: mib(process.memoryUsage().rss - before) };
+    const { stdout } = await execFileP(process.execPath, [fileURLToPath(import.meta.url), '--rescan-child', work.path], { maxBuffer: 1 << 20 });
+    return JSON.parse(stdout);
   } finally {
     work.remove();
   }
+}
+
+async function rescanChild(dir) {
+  const { scanFolder } = await import(pathToFileURL(path.join(repoRoot, 'packages/engine/dist/sync/scan.js')).href);
+  // The first scan warms the dentry cache, as a running client's would be; what it found is
+  // what a round knows from the last one (the held paths, whose names need no check again).
+  const known = (await scanFolder(dir)).files;
+  const before = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const scan = await scanFolder(dir, known);
+  const seconds = (performance.now() - t0) / 1000;
+  const rss = process.memoryUsage().rss;
+  return { files: scan.files.size, seconds: +seconds.toFixed(3), rssMiB: mib(rss), rssGrowthMiB: mib(rss - before) };
 }
 
 async function latency(saves) {
@@ -160,12 +192,16 @@ async function renames() {
 }
 
 const { flags } = parseArgv();
+if (flags['rescan-child']) {
+  console.log(JSON.stringify(await rescanChild(String(flags['rescan-child']))));
+  process.exit(0);
+}
 const only = new Set(String(flags.only ?? 'first-hash,rescan,latency,rename').split(','));
 const files = Number(flags.files ?? 10_000);
 const bytes = parseSize(String(flags.bytes ?? '1G'));
 const busyBefore = await warnIfBusy();
 const results = {};
-if (only.has('first-hash')) results.firstHash = await firstHash(files, bytes);
+if (only.has('first-hash')) results.firstHash = await firstHash(files, bytes, Boolean(flags['cpu-prof']));
 if (only.has('rescan')) results.rescan = await rescan(Number(flags['rescan-files'] ?? 100_000));
 if (only.has('latency')) results.latency = await latency(Number(flags.saves ?? 50));
 if (only.has('rename')) results.rename = await renames();
@@ -175,5 +211,13 @@ printTable('Sync', [
   results.latency && { what: `saved file (<= 1 MiB) on every member, ${results.latency.saves} saves`, measured: `p50 ${results.latency.p50} s, p99 ${results.latency.p99} s`, target: 'p50 <= 0.5 s, p99 <= 2 s' },
   results.rename && { what: 'rename 1 GiB, move 1,000 files', measured: `${(100 * results.rename.transferredShare).toFixed(2)} % of bytes downloaded`, target: '< 1 %' },
 ].filter(Boolean));
+if (results.firstHash?.hotSpots) {
+  const h = results.firstHash.hotSpots;
+  printTable(`Client CPU profile during the first hash (self time; busy ${h.busyMs} of ${h.totalMs} ms)`, h.rows);
+}
+if (results.firstHash?.trackerHotSpots) {
+  const h = results.firstHash.trackerHotSpots;
+  printTable(`Tracker CPU profile during the first hash (self time; busy ${h.busyMs} of ${h.totalMs} ms)`, h.rows);
+}
 const out = writeResults('sync', { busyBefore, ...results });
 console.log(`\nwrote ${path.relative(process.cwd(), out)}`);

@@ -59,16 +59,17 @@ const MAX_LINES = 5_000;
 
 /**
  * One lone tracker (no cluster secret needed) on 127.0.0.1, its tracker_info.txt and database in
- * `dir`, started with the tests' launcher (tracker-testing.mjs). Resolves once `/health` answers.
+ * `dir`, started with the tests' launcher (tracker-testing.mjs), under `node --cpu-prof` into
+ * `cpuProfDir` if given. Resolves once `/health` answers.
  * @returns `{ cluster, address, infoFile, stop() }`
  */
-export async function startTracker(dir, { timeoutMs = 15_000 } = {}) {
+export async function startTracker(dir, { timeoutMs = 15_000, cpuProfDir } = {}) {
   requireBuilt();
   // Loaded here, not at the top: scripts that only want groupshareVersion() run without a build.
   const { benchCluster } = await import('./tracker-testing.mjs');
   // stdin ignored: the tracker's console sees EOF at once and it runs on as a service; its
   // stderr is kept for the error if it does not start.
-  const cluster = await benchCluster({ root: dir, size: 1, stdio: ['ignore', 'ignore', 'pipe'] });
+  const cluster = await benchCluster({ root: dir, size: 1, stdio: ['ignore', 'ignore', 'pipe'], cpuProfDir });
   try {
     await cluster.start(1, timeoutMs);
   } catch (err) {

@@ -36,6 +36,9 @@ import { SyncFetches } from './sync/sync-fetches.js';
 import { SyncManager } from './sync/sync-manager.js';
 import type { SyncRequester, SyncWatcherOptions } from './sync/types.js';
 
+/** Least time between two tellings of LAN discovery that what is served changed (it debounces 500 ms itself). */
+const LAN_TELL_GAP_MS = 1_000;
+
 export interface PeerNodeInit {
   /** What sharing, downloading and folder sync ask the trackers (a TrackerLink is all three). */
   link: TrackerRequester & DownloadTrackerRequester & SyncRequester;
@@ -94,6 +97,8 @@ export class PeerNode {
   private readonly remembered: DownloadList;
   private readonly served: ServedLookup;
   private lan: LanSession | undefined;
+  private lanDirty: NodeJS.Timeout | undefined;
+  private lanToldAt = -Infinity;
   /** Why LAN discovery is not running this session, if it was asked for and failed to start. */
   lanProblem: string | undefined;
 
@@ -115,7 +120,7 @@ export class PeerNode {
     this.shares.on('stopped', ({ groupId, name }) => {
       for (const e of this.downloadList) if (e.groupId === groupId && e.name === name && e.download.state === 'seeding') void e.download.stop();
     });
-    for (const event of ['shared', 'stopped', 'resumed', 'unavailable'] as const) this.shares.on(event, () => this.lan?.servedChanged());
+    for (const event of ['shared', 'stopped', 'resumed', 'unavailable'] as const) this.shares.on(event, () => this.servedChanged());
   }
 
   /**
@@ -281,7 +286,7 @@ export class PeerNode {
     };
     await download.start(); // rejects (after 'failed') when the file or the store cannot be had
     this.downloadList.push(entry);
-    this.lan?.servedChanged();
+    this.servedChanged();
     if (download.state === 'downloading') await this.remember(remembered);
     void entry.settled.then(() => this.forget(remembered));
     return entry;
@@ -408,7 +413,24 @@ export class PeerNode {
     await Promise.all(this.downloadList.map((d) => d.download.stop()));
   }
 
+  /**
+   * What is served changed: told to LAN discovery at once, then at most once a second while
+   * changes keep coming. A folder's first sync shares thousands of files in a few seconds, and
+   * each telling lists every served file (told per file, it cost a fifth of the first hash's CPU).
+   */
+  private servedChanged(): void {
+    if (this.lanDirty !== undefined) return;
+    const wait = this.lanToldAt + LAN_TELL_GAP_MS - performance.now();
+    this.lanDirty = setTimeout(() => {
+      this.lanDirty = undefined;
+      this.lanToldAt = performance.now();
+      this.lan?.servedChanged();
+    }, Math.max(0, wait)).unref();
+  }
+
   private async stopServing(): Promise<void> {
+    clearTimeout(this.lanDirty);
+    this.lanDirty = undefined;
     const lan = this.lan;
     this.lan = undefined;
     await lan?.stop();

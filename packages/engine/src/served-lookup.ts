@@ -11,7 +11,7 @@
 import { fromHex, infoDictionary } from '@groupshare/protocol';
 
 import { UploadTally } from './download/upload-tally.js';
-import { FirstCopies } from './peer/first-copies.js';
+import { FIRST_COPIES_MIN_BYTES, FirstCopies } from './peer/first-copies.js';
 import { seedBlockSource, type PeerFile } from './peer/types.js';
 import type { DownloadEntry } from './peer-node.js';
 import type { ShareManager } from './share/share-manager.js';
@@ -48,7 +48,7 @@ export class ServedLookup {
         this.infos.set(infoHash, info);
       }
       return {
-        groupId: served.groupId, otherGroupIds, size: served.size, pieceLength: served.pieceLength, source, firstCopies: copies, uploads: uploads.tally,
+        groupId: served.groupId, otherGroupIds, size: served.size, pieceLength: served.pieceLength, source, firstCopies: served.size > FIRST_COPIES_MIN_BYTES ? copies : undefined, uploads: uploads.tally,
         metadata: { info, sha1: fromHex(served.sha1) },
       };
     }

@@ -220,6 +220,7 @@ describe('a tracker facing hostile clients', () => {
     reject_request: { groupId: 'lab', userId: 'mallory' },
     list_members: { groupId: 'lab' },
     share_file: lab.share,
+    share_files: { groupId: 'lab', files: [lab.share] },
     list_files: { groupId: 'lab' },
     get_file: { groupId: 'lab', name: 'notes.txt' },
     file_info: { groupId: 'lab', name: 'notes.txt' },

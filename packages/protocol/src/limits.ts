@@ -29,6 +29,12 @@ export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 export const MAX_HAVE_BATCH = 65_536;
 
 /**
+ * Most files one `share_files` request may carry. Its size is bounded by MAX_REQUEST_BYTES too:
+ * a client packs files until either limit is near (a small file's item is about 150 bytes).
+ */
+export const MAX_SHARE_BATCH = 1_000;
+
+/**
  * Largest request a tracker reads from a client that has not logged in (or resumed) yet. The
  * requests allowed then are small (ping, register, login, resume: ids, a password of at most
  * MAX_PASSWORD_BYTES and a peer address, even with every character JSON-escaped), so a stranger
@@ -44,8 +50,8 @@ export const MAX_ANONYMOUS_REQUEST_BYTES = 16 * 1024;
 export const MAX_REQUEST_BYTES = 10 * 1024 * 1024 + 64 * 1024;
 
 /**
- * Deepest nesting of arrays and objects a request may have. No request needs more than 2 (the
- * request object and `update_pieces`' `have` array); deeper input is refused by a byte scan
+ * Deepest nesting of arrays and objects a request may have. No request needs more than 3
+ * (`share_files`: the request object, its `files` array and their objects); deeper input is refused by a byte scan
  * before it is parsed, since parsing millions of nested arrays takes seconds and gigabytes.
  */
 export const MAX_REQUEST_DEPTH = 4;

@@ -18,7 +18,7 @@ import {
   Sha1HexSchema,
   UserIdSchema,
 } from './ids.js';
-import { MAX_HAVE_BATCH } from './limits.js';
+import { MAX_HAVE_BATCH, MAX_SHARE_BATCH } from './limits.js';
 import { natural } from './natural.js';
 import { MAX_FILE_SIZE, MAX_PIECES, isValidPieceLength } from './pieces.js';
 import { parseHostPort } from './tracker-info.js';
@@ -69,6 +69,19 @@ function request<T extends string, S extends z.ZodRawShape>(type: T, shape: S) {
 
 const group = { groupId: GroupIdSchema };
 
+/** One file as `share_file` describes it (and each item of `share_files`). */
+const sharedFile = {
+  name: NewFileNameSchema,
+  size: natural(MAX_FILE_SIZE),
+  sha1: Sha1HexSchema,
+  pieceLength: z.number().int().refine(isValidPieceLength, 'is not a valid piece length'),
+  pieces: PiecesHexSchema,
+};
+
+/** An item of `share_files`, parsed on its own so that one bad item fails alone. */
+export const SharedFileSchema = z.object(sharedFile);
+export type SharedFileFields = z.output<typeof SharedFileSchema>;
+
 export const RequestSchemas = {
   ping: request('ping', {}),
   register: request('register', { userId: UserIdSchema, password: NewPasswordSchema }),
@@ -88,14 +101,13 @@ export const RequestSchemas = {
   accept_request: request('accept_request', { ...group, userId: UserIdSchema }),
   reject_request: request('reject_request', { ...group, userId: UserIdSchema }),
   list_members: request('list_members', group),
-  share_file: request('share_file', {
-    ...group,
-    name: NewFileNameSchema,
-    size: natural(MAX_FILE_SIZE),
-    sha1: Sha1HexSchema,
-    pieceLength: z.number().int().refine(isValidPieceLength, 'is not a valid piece length'),
-    pieces: PiecesHexSchema,
-  }),
+  share_file: request('share_file', { ...group, ...sharedFile }),
+  /**
+   * Up to MAX_SHARE_BATCH `share_file`s of one group in one request (a synced folder's first
+   * hash shares thousands). Items are checked one by one: a bad one gets its own error in the
+   * reply and the others are shared.
+   */
+  share_files: request('share_files', { ...group, files: z.array(z.unknown()).min(1).max(MAX_SHARE_BATCH) }),
   list_files: request('list_files', group),
   get_file: request('get_file', { ...group, name: FileNameSchema }),
   /** A file and every member holding any of it, online or not: who could serve it, and how much. */
@@ -207,6 +219,15 @@ export const ResultSchemas = {
   reject_request: z.object({ groupId: z.string(), userId: z.string() }),
   list_members: z.object({ members: z.array(MemberSchema) }),
   share_file: z.object({ file: FileSummarySchema, alreadyShared: z.boolean() }),
+  // In the order of the request's items: each shared (its info-hash; list_files has the rest), or why not.
+  share_files: z.object({
+    results: z.array(
+      z.union([
+        z.object({ infoHash: z.string(), alreadyShared: z.boolean() }),
+        z.object({ error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }) }),
+      ]),
+    ),
+  }),
   list_files: z.object({ files: z.array(FileSummarySchema) }),
   get_file: z.object({ file: FileDetailSchema }),
   file_info: z.object({ file: FileSummarySchema, holders: z.array(HolderSchema) }),

@@ -23,6 +23,7 @@ const VALID: Record<RequestType, Record<string, unknown>> = {
   reject_request: { groupId: 'team', userId: 'bob' },
   list_members: { groupId: 'team' },
   share_file: { groupId: 'team', name: 'a.txt', size: 1000, sha1: HEX40, pieceLength: 262144, pieces: HEX40 },
+  share_files: { groupId: 'team', files: [{ name: 'a.txt', size: 1000, sha1: HEX40, pieceLength: 262144, pieces: HEX40 }] },
   list_files: { groupId: 'team' },
   get_file: { groupId: 'team', name: 'a.txt' },
   file_info: { groupId: 'team', name: 'a.txt' },

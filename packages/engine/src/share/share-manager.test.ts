@@ -11,7 +11,10 @@ import { TrackerUnavailableError, type TrackerLink, type RequestFields } from '.
 import { ShareManager } from './share-manager.js';
 import type { ShareManagerEvents, ShareManagerInit, TrackerRequester } from './types.js';
 
-type Sent = { type: 'share_file'; fields: RequestFields<'share_file'> } | { type: 'stop_share'; fields: RequestFields<'stop_share'> };
+type Sent =
+  | { type: 'share_file'; fields: RequestFields<'share_file'> }
+  | { type: 'share_files'; fields: RequestFields<'share_files'> }
+  | { type: 'stop_share'; fields: RequestFields<'stop_share'> };
 
 /** Answers like the tracker (handlers-files.ts) for one logged-in user, and records requests. */
 class FakeTracker implements TrackerRequester {
@@ -23,18 +26,35 @@ class FakeTracker implements TrackerRequester {
   failWith: Error | undefined;
 
   request(type: 'share_file', fields: RequestFields<'share_file'>): Promise<Result<'share_file'>>;
+  request(type: 'share_files', fields: RequestFields<'share_files'>): Promise<Result<'share_files'>>;
   request(type: 'stop_share', fields: RequestFields<'stop_share'>): Promise<Result<'stop_share'>>;
-  async request(type: Sent['type'], fields: RequestFields<'share_file'> | RequestFields<'stop_share'>) {
+  async request(type: Sent['type'], fields: Sent['fields']) {
     this.sent.push({ type, fields } as Sent);
     if (this.failWith) throw this.failWith;
-    const key = `${fields.groupId}\n${fields.name}`;
-    const file = this.files.get(key);
-    if (type === 'stop_share') {
-      if (!file?.sharers.delete(this.user)) throw new ProtocolError('ERR_NO_SUCH_FILE', `you are not sharing "${fields.name}"`);
-      if (file.sharers.size === 0) this.files.delete(key);
-      return { withdrawn: file.sharers.size === 0 };
+    if (type === 'share_files') {
+      const { groupId, files } = fields as RequestFields<'share_files'>;
+      const results = (files as Array<Omit<RequestFields<'share_file'>, 'groupId'>>).map((f) => {
+        try {
+          const { file, alreadyShared } = this.shareOne({ groupId, ...f });
+          return { infoHash: file.infoHash, alreadyShared };
+        } catch (err) {
+          return { error: { code: (err as ProtocolError).code, message: (err as Error).message } };
+        }
+      });
+      return { results };
     }
-    const f = fields as RequestFields<'share_file'>;
+    if (type === 'share_file') return this.shareOne(fields as RequestFields<'share_file'>);
+    const { groupId, name } = fields as RequestFields<'stop_share'>;
+    const key = `${groupId}\n${name}`;
+    const file = this.files.get(key);
+    if (!file?.sharers.delete(this.user)) throw new ProtocolError('ERR_NO_SUCH_FILE', `you are not sharing "${name}"`);
+    if (file.sharers.size === 0) this.files.delete(key);
+    return { withdrawn: file.sharers.size === 0 };
+  }
+
+  private shareOne(f: RequestFields<'share_file'>): Result<'share_file'> {
+    const key = `${f.groupId}\n${f.name}`;
+    const file = this.files.get(key);
     const hash = infoHash({ name: f.name, length: f.size, pieceLength: f.pieceLength, pieces: Buffer.from(f.pieces, 'hex') });
     if (file && file.infoHash !== hash) throw new ProtocolError('ERR_FILE_NAME_TAKEN', 'another file has this name');
     const alreadyShared = file?.sharers.has(this.user) ?? false;
@@ -281,6 +301,57 @@ describe('ShareManager.adopt (a completed download)', () => {
     await expect.poll(() => events.unavailable?.length).toBe(1);
     expect(events.unavailable?.[0]).toMatchObject({ name: 'gone.bin', reason: 'changed' });
     expect(m.source(rec.infoHash)).toBeUndefined();
+  });
+});
+
+describe('ShareManager.adoptAll (a synced folder\'s new versions)', () => {
+  async function hashed(name: string, bytes: number, groupId = 'team') {
+    const { path } = await writeFile(name, bytes);
+    const h = await hashFile(path);
+    return { groupId, name, infoHash: h.infoHash, path, size: h.size, mtimeMs: h.mtimeMs, pieceLength: h.pieceLength, sha1: h.sha1, pieces: h.pieces.toString('hex') };
+  }
+
+  it('remembers them in one library write, registers them with one share_files, and serves them', async () => {
+    const recs = await Promise.all(Array.from({ length: 30 }, (_, i) => hashed(`f${i}.bin`, 1000 + i)));
+    const m = manager();
+    const events = record(m);
+    await m.adoptAll(recs);
+    expect((await readLibrary()).shares).toHaveLength(30);
+    await expect.poll(() => events.shared?.length).toBe(30);
+    expect(tracker.sent.map((s) => s.type)).toEqual(['share_files']);
+    expect(tracker.files.size).toBe(30);
+    expect(events.shared?.every((e) => e.alreadyShared === false)).toBe(true);
+    for (const r of recs) expect(m.source(r.infoHash, 'team')).toBeDefined();
+  });
+
+  it('falls back to one share_file each with a tracker that does not know share_files', async () => {
+    const recs = [await hashed('a.bin', 100), await hashed('b.bin', 200)];
+    const request = tracker.request.bind(tracker);
+    tracker.request = (async (type: Sent['type'], fields: Sent['fields']) => {
+      if (type === 'share_files') throw new ProtocolError('ERR_UNKNOWN_TYPE', 'unknown message type "share_files"');
+      return request(type as 'share_file', fields as RequestFields<'share_file'>);
+    }) as FakeTracker['request'];
+    const m = manager();
+    const events = record(m);
+    await m.adoptAll(recs);
+    await expect.poll(() => events.shared?.length).toBe(2);
+    expect(tracker.sent.map((s) => s.type)).toEqual(['share_file', 'share_file']);
+    expect(tracker.files.size).toBe(2);
+  });
+
+  it('a refused item is told apart from the others; a stop_share waits for the registration', async () => {
+    const taken = await hashed('taken.bin', 500);
+    tracker.files.set('team\ntaken.bin', { infoHash: 'f'.repeat(40), sharers: new Set(['bob']) });
+    const ok = await hashed('ok.bin', 600);
+    const m = manager();
+    const events = record(m);
+    await m.adoptAll([taken, ok]);
+    const stopped = m.stopShare('team', 'ok.bin'); // asked before the tracker has answered
+    await expect.poll(() => events.shared?.length).toBe(2);
+    expect(events.shared?.map((e) => [e.name, e.alreadyShared])).toEqual([['taken.bin', true], ['ok.bin', false]]);
+    await stopped;
+    expect(tracker.sent.map((s) => s.type)).toEqual(['share_files', 'stop_share']);
+    expect(tracker.files.has('team\nok.bin')).toBe(false);
   });
 });
 

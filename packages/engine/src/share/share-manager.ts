@@ -34,8 +34,16 @@ import { NoUserError, ShareManagerStoppedError, SharesSuspendedError } from './e
 import { ShareLibrary, entryKey, type LibraryEntry, type ShareRecord } from './library.js';
 import * as R from './records.js';
 import { ServingTable } from './serving-table.js';
+import { registerBatch, shareBatches } from './share-batches.js';
 import { dropShare, withdraw, type DropContext } from './share-failures.js';
 import type * as T from './types.js';
+
+/** A promise and its resolve, for work that waits on a step of another. */
+function signal<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
 
 /** See the module comment. Events: {@link T.ShareManagerEvents}. */
 export class ShareManager extends EventEmitter<T.ShareManagerEvents> {
@@ -185,6 +193,71 @@ export class ShareManager extends EventEmitter<T.ShareManagerEvents> {
       ),
     );
     return sent.filter(Boolean).length;
+  }
+
+  /**
+   * {@link adopt} for many records at once (a synced folder's first hash shares thousands): one
+   * library write for them all, and the tracker told with `share_files` in batches
+   * (share-batches.ts) instead of one `share_file` each. Resolves once the library file holds
+   * them; serving and telling the tracker go on after that, each record's other operations
+   * (a `stopShare` of it) waiting until the tracker has answered for it. A record the tracker
+   * refuses stays in the library and served, as with {@link adopt}; the next login registers it
+   * again.
+   *
+   * @throws {NoUserError | ShareManagerStoppedError}
+   */
+  async adoptAll(records: readonly ShareRecord[]): Promise<void> {
+    if (this.stopping) throw new ShareManagerStoppedError('the share manager is stopped');
+    const lib = await this.loadLibrary();
+    // One per key (the last wins, as adopting them in turn would): a key's queued work below
+    // waits for the whole batch, so two of one key would wait for each other.
+    const unique = [...new Map(records.map((r) => [entryKey(r.groupId, r.name), r])).values()];
+    if (unique.length === 0) return;
+    const epoch = this.epoch;
+    const saving = signal<void>();
+    const registered = signal<void>();
+    // In each key's queue, after what was queued before: remembered, served, then held until the
+    // tracker has answered, so a later stopShare of it cannot overtake the registration.
+    const stages = unique.map((record) => {
+      const key = entryKey(record.groupId, record.name);
+      const set = signal<void>();
+      const served = signal<boolean>();
+      void this.queue.run(key, async () => {
+        lib.entries.set(key, record);
+        set.resolve();
+        await saving.promise;
+        try {
+          if (this.suspended) return served.resolve(false);
+          await this.serve(record, epoch);
+          served.resolve(true);
+        } catch (err) {
+          if (!(err instanceof SharesSuspendedError)) this.fire('unavailable', await dropShare(this.ctx(lib), record, R.openFailureReason(err), R.describe(err)));
+          served.resolve(false);
+        }
+        await registered.promise;
+      });
+      return { record, set, served };
+    });
+    await Promise.all(stages.map((s) => s.set.promise));
+    const saved = lib.save();
+    void saved.then(saving.resolve);
+    void (async () => {
+      try {
+        const ok = await Promise.all(stages.map((s) => s.served.promise));
+        const serving = stages.filter((_, i) => ok[i]).map((s) => s.record);
+        for (const batch of shareBatches(serving)) {
+          // A record no tracker answered for is sent again when one does (registerPending).
+          const reply = await registerBatch(this.link, batch, (r) => this.unregistered.add(entryKey(r.groupId, r.name)));
+          batch.forEach(({ groupId, name, infoHash }, i) => {
+            const result = reply[i];
+            this.fire('shared', { groupId, name, infoHash, alreadyShared: result?.alreadyShared ?? true });
+          });
+        }
+      } finally {
+        registered.resolve();
+      }
+    })();
+    return saved;
   }
 
   /**

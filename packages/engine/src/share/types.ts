@@ -10,11 +10,12 @@ import type { SeedSource } from '../storage/seed-source.js';
 import type { RequestFields } from '../tracker-link/index.js';
 
 /**
- * The part of `TrackerLink` the share manager uses: `share_file` and `stop_share`.
+ * The part of `TrackerLink` the share manager uses: `share_file`, `share_files` and `stop_share`.
  * A `TrackerLink` fits as is; tests pass a fake that answers like the tracker.
  */
 export interface TrackerRequester {
   request(type: 'share_file', fields: RequestFields<'share_file'>): Promise<Result<'share_file'>>;
+  request(type: 'share_files', fields: RequestFields<'share_files'>): Promise<Result<'share_files'>>;
   request(type: 'stop_share', fields: RequestFields<'stop_share'>): Promise<Result<'stop_share'>>;
 }
 

@@ -13,18 +13,28 @@ import { recordOf } from '../share/records.js';
 import { hashFile } from '../storage/hash-file.js';
 import { FolderSync } from './folder-sync.js';
 import type { FolderSyncInit, SyncEvent, SyncWatcherOptions } from './types.js';
+import { versionName } from './version-name.js';
 
 /** The group as the tracker lists it: every version and who holds it where. */
 class FakeGroup {
-  readonly files = new Map<string, { record: ShareRecord; holders: Map<string, string> }>();
+  /** By name: the record, who holds it where, and who shared it first (the tracker's sharedBy, kept while the file is listed). */
+  readonly files = new Map<string, { record: ShareRecord; holders: Map<string, string>; sharedBy: string }>();
   fetches = 0;
 
   list(): Result<'list_files'> {
-    const files: FileSummary[] = [...this.files.values()].map(({ record: r, holders }) => ({
+    const files: FileSummary[] = [...this.files.values()].map(({ record: r, holders, sharedBy }) => ({
       name: r.name, infoHash: r.infoHash, size: r.size, sha1: r.sha1, pieceLength: r.pieceLength, pieceCount: r.pieces.length / 40,
-      sharedBy: [...holders.keys()][0] as string, sharedAt: '', seeders: holders.size, partialPeers: 0, available: holders.size > 0,
+      sharedBy, sharedAt: '', seeders: holders.size, partialPeers: 0, available: holders.size > 0,
     }));
     return { files };
+  }
+
+  /** file_info's holders (every holder complete, online or not). */
+  info(name: string): Result<'file_info'> {
+    const f = this.files.get(name);
+    if (f === undefined) throw new Error(`no file ${name}`);
+    const file = this.list().files.find((x) => x.name === name) as FileSummary;
+    return { file, holders: [...f.holders.keys()].map((userId) => ({ userId, online: true, pieces: file.pieceCount, complete: true })) };
   }
 }
 
@@ -51,17 +61,21 @@ async function member(user: string, watcher: SyncWatcherOptions = {}, now?: () =
   const dir = join(root, user);
   await fsp.mkdir(dir, { recursive: true });
   const events: SyncEvent[] = [];
+  const adopt = async (r: ShareRecord): Promise<void> => {
+    const f = group.files.get(r.name) ?? { record: r, holders: new Map<string, string>(), sharedBy: user };
+    f.holders.set(user, r.path);
+    group.files.set(r.name, f);
+  };
   const sync = new FolderSync({
     userId: user,
     binding: { groupId: 'lab', dir, mirrorDeletes },
     dataDir: join(root, `data-${user}`),
-    link: { request: async () => group.list() },
+    link: {
+      request: (async (type: string, fields: { name?: string }) => (type === 'file_info' ? group.info(fields.name as string) : group.list())) as FolderSyncInit['link']['request'],
+    },
     shares: {
-      adopt: async (r) => {
-        const f = group.files.get(r.name) ?? { record: r, holders: new Map<string, string>() };
-        f.holders.set(user, r.path);
-        group.files.set(r.name, f);
-      },
+      adopt,
+      adoptAll: async (rs) => rs.forEach(adopt),
       stopShare: async (_g, name) => {
         const f = group.files.get(name);
         f?.holders.delete(user);
@@ -175,6 +189,30 @@ describe('folder sync', () => {
     expect(a.sync.status().conflicts).toBe(1);
     // Told by whoever resolved it (the other may just receive the resolution and the copy).
     expect([...a.events, ...b.events]).toContainEqual({ kind: 'conflict', path: 'notes.txt', copy: 'notes.sync-conflict-20261207-120000-ann.txt' });
+  });
+
+  it('believes a version only from its claimed author: one shared under another member\'s name is left alone', async () => {
+    const a = await member('ann');
+    const b = await member('bob');
+    await fsp.writeFile(join(a.dir, 'plan.txt'), 'ann wrote this');
+    await start(a, b);
+    await converge([a, b]);
+    // Mallory, a member, shares her own bytes under names claiming ann's authorship (a newer
+    // version of plan.txt: ann:5 includes ann's ann:1; a new file), and bob's own.
+    const forged = join(root, 'forged.txt');
+    await fsp.writeFile(forged, 'mallory wrote this');
+    const claims = [['ann', 'plan.txt', [['ann', 5]]], ['ann', 'new.txt', [['ann', 1]]], ['bob', 'plan.txt', [['ann', 1], ['bob', 1]]]] as const;
+    for (const [author, path, vector] of claims) {
+      const name = versionName({ kind: 'f', author, time: Date.now() + 60_000, vector: new Map(vector), path });
+      const record = recordOf(await hashFile(forged, { name }), 'lab');
+      group.files.set(name, { record, holders: new Map([['mallory', forged]]), sharedBy: 'mallory' });
+    }
+    b.sync.request();
+    a.sync.request();
+    await converge([a, b]);
+    expect(await tree(b.dir)).toEqual({ 'plan.txt': 'ann wrote this' });
+    expect(await tree(a.dir)).toEqual({ 'plan.txt': 'ann wrote this' });
+    expect(b.events.filter((e) => e.kind === 'fetched' || e.kind === 'conflict')).toEqual([{ kind: 'fetched', path: 'plan.txt', local: false }]);
   });
 
   it('recognises a rename by content: the other member copies locally instead of downloading', async () => {

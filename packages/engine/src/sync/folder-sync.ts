@@ -10,10 +10,10 @@
  * something asks for another. Nothing here prints: `onEvent` tells the shell.
  */
 import { promises as fsp } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-import { fromHex, infoHash, type FileSummary } from '@groupshare/protocol';
+import { fromHex, infoHash } from '@groupshare/protocol';
 
 import { hashFile, type HashedFile } from '../storage/hash-file.js';
 import type { ShareRecord } from '../share/library.js';
@@ -21,15 +21,20 @@ import { recordOf } from '../share/records.js';
 import { decide, savedVersion, type RemoteVersion, type SyncAction, type Version } from './decide.js';
 import { ensureParent, innerDir, keepVersion, moveInto } from './place.js';
 import { pruneVersions } from './prune-versions.js';
-import { scanFolder } from './scan.js';
-import { readFolderState, stateFile, writeFolderState, type HeldFile, type SyncBinding } from './sync-store.js';
+import { hashChanged } from './hash-changed.js';
+import { listedVersions } from './listed-versions.js';
+import { HeldPaths } from './held-paths.js';
+import { scanFolder, type ScannedFile } from './scan.js';
+import { readFolderSaves, readFolderState, saveKey, stateFile, writeFolderState, type HeldFile, type SyncBinding } from './sync-store.js';
 import type { FolderSyncInit, SyncEvent, SyncStatus } from './types.js';
 import { tombstoneContent, writeTombstone } from './tombstones.js';
-import { parseVersionName } from './version-name.js';
 import { FolderWatcher } from './watcher.js';
 
 /** How often old versions are looked for (`prune-versions.ts`). */
 const PRUNE_EVERY_MS = 3_600_000;
+
+/** New versions shared per `adoptAll` (one library write, one or a few `share_files`). */
+const ADOPT_BATCH = 2_500;
 
 /** How soon a round follows a failed fetch. */
 const RETRY_MS = 2_000;
@@ -43,16 +48,19 @@ interface Obtained {
 
 export class FolderSync {
   readonly binding: SyncBinding;
-  private held = new Map<string, HeldFile>();
+  private held = new HeldPaths();
   private readonly watcher: FolderWatcher;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   private pending = 0;
   private readonly skipped = new Set<string>();
+  /** Versions found held by the author they name, though another member shared them first (listed-versions.ts). */
+  private readonly believed = new Set<string>();
+  /** This member's own saves ({@link saveKey}), kept with the state. */
+  private saves = new Set<string>();
   private readonly failures = new Map<string, string>();
   private retry: NodeJS.Timeout | undefined;
-  private readonly sharing: Promise<void>[] = [];
   private savedAt = 0;
   private prunedAt = -Infinity;
   /** A round is walking the folder: what it holds is not known yet. */
@@ -78,7 +86,9 @@ export class FolderSync {
 
   /** Loads the remembered state and runs the first round. */
   async start(): Promise<void> {
-    this.held = await readFolderState(this.file);
+    this.held = HeldPaths.of(await readFolderState(this.file));
+    this.saves = await readFolderSaves(this.file);
+    for (const h of this.held.values()) if (h.held.author === this.init.userId) this.saves.add(saveKey(h.held)); // a state from before saves were kept
     this.request();
   }
 
@@ -118,13 +128,12 @@ export class FolderSync {
   }
 
   status(): SyncStatus {
-    const files = [...this.held].filter(([, h]) => h.held.kind === 'f');
-    const conflicts = files.filter(([p]) => p.includes('.sync-conflict-')).length;
+    const { files, conflicts } = this.held;
     const busy = this.running !== undefined ? Math.max(this.pending, 0) : 0;
     const h = this.hashing;
     const hashing = h === undefined ? {} : { hashing: { path: h.path, percent: h.total === 0 ? 0 : Math.floor((100 * h.done) / h.total) } };
     const scanning = this.running !== undefined && this.scanning ? { scanning: true as const } : {};
-    return { ...this.binding, files: files.length, syncing: busy, conflicts, watch: this.watcher.mode, ...hashing, ...scanning };
+    return { ...this.binding, files, syncing: busy, conflicts, watch: this.watcher.mode, ...hashing, ...scanning };
   }
 
   private emit(e: SyncEvent): void {
@@ -142,7 +151,7 @@ export class FolderSync {
       this.prunedAt = this.now();
       await pruneVersions(root, this.prunedAt, this.init.keepVersionsMs);
     }
-    const scan = await scanFolder(root).finally(() => (this.scanning = false));
+    const scan = await scanFolder(root, this.held).finally(() => (this.scanning = false));
     this.watcher.setDirs(scan.dirs);
     for (const s of scan.skipped) {
       if (!this.skipped.has(s.path)) this.emit({ kind: 'skipped', path: s.path, reason: s.reason });
@@ -153,17 +162,14 @@ export class FolderSync {
       return h === undefined || h.held.kind === 'd' || h.mtimeMs !== f.mtimeMs || h.held.size !== f.size || h.ino !== f.ino;
     });
     this.pending = changed.length;
-    for (const [p] of changed) {
-      if (this.stopped) break;
-      await this.saveLocal(p);
-      this.pending--;
-    }
-    await Promise.all(this.sharing.splice(0)); // in the library before the state says they are held
+    await this.saveAll(changed);
     if (this.stopped) return void (await this.save()); // what was hashed is not hashed again
     for (const [p, h] of [...this.held]) {
       if (scan.files.has(p) || h.held.kind === 'd') continue;
       if (this.binding.mirrorDeletes) {
-        await this.hold(savedVersion(h, p, tombstoneContent(p), this.init.userId, this.now(), 'd'), h.held.name);
+        const tombstone = savedVersion(h, p, tombstoneContent(p), this.init.userId, this.now(), 'd');
+        this.saves.add(saveKey(tombstone));
+        await this.hold(tombstone, h.held.name);
       } else {
         // Deleted here: not propagated (the union brings it back from the others).
         this.held.delete(p);
@@ -172,7 +178,9 @@ export class FolderSync {
     }
     await this.save();
     const { files } = await this.init.link.request('list_files', { groupId: this.binding.groupId });
-    const actions = decide(this.held, listedVersions(files), this.binding.mirrorDeletes);
+    const me = { groupId: this.binding.groupId, userId: this.init.userId, saves: this.saves };
+    const listed = await listedVersions(this.init.link, me, files, this.believed);
+    const actions = decide(this.held, listed, this.binding.mirrorDeletes);
     this.pending = actions.length;
     let done = 0;
     for (const a of actions) {
@@ -193,31 +201,74 @@ export class FolderSync {
     if (done > 0) this.again = true;
   }
 
-  /** Hashes the file at `p` and shares it as a new version if its content changed. */
-  private async saveLocal(p: string): Promise<void> {
-    const abs = join(this.binding.dir, p);
-    let hashed: HashedFile;
-    this.hashing = { path: p, done: 0, total: 0 };
+  /**
+   * Hashes the changed files (hash-changed.ts) and shares their new versions ADOPT_BATCH at a
+   * time (one library write and one `share_files` request per batch, not per file). Resolves
+   * once the library holds them all, so the state written next never says a version is held
+   * that the library does not know.
+   */
+  private async saveAll(files: ReadonlyArray<[string, ScannedFile]>): Promise<void> {
+    const sharing: Promise<void>[] = [];
+    let batch: ShareRecord[] = [];
+    const flush = (): void => {
+      if (batch.length > 0) sharing.push(this.init.shares.adoptAll(batch));
+      batch = [];
+    };
+    const user = this.init.userId;
+    // The version each file's hash is named for; its content is filled in once hashed.
+    const named = new Map<string, Version>();
+    const nameOf = (p: string, now: number): string => {
+      const v = savedVersion(this.held.get(p), p, { sha1: '', size: 0 }, user, now);
+      named.set(p, v);
+      return v.name;
+    };
     try {
-      const onProgress = (done: number, total: number): void => void (this.hashing = { path: p, done, total });
-      hashed = await this.hasher(abs, { name: basename(p), onProgress });
-    } catch {
-      return; // changing or vanishing while hashed: the next round looks again
+      await hashChanged(
+        files.map(([path, f]) => ({ path, size: f.size })),
+        {
+          root: this.binding.dir,
+          hasher: this.init.hashFile,
+          now: this.now,
+          nameOf,
+          onProgress: (path, done, total) => void (this.hashing = { path, done, total }),
+          stopped: () => this.stopped,
+          onHashed: async (p, result) => {
+            if (this.hashing?.path === p) this.hashing = undefined;
+            this.pending--;
+            const v = named.get(p);
+            named.delete(p);
+            const record = result === undefined ? undefined : await this.newVersion(p, result, v);
+            if (record === undefined) return;
+            batch.push(record);
+            if (batch.length >= ADOPT_BATCH) flush();
+          },
+        },
+      );
     } finally {
-      this.hashing = undefined;
+      flush();
+      await Promise.all(sharing);
     }
-    const st = await fsp.lstat(abs).catch(() => undefined);
-    if (st === undefined || st.mtimeMs !== hashed.mtimeMs || st.size !== hashed.size) return; // still being written
+  }
+
+  /**
+   * The file at `p` hashed (under the name of its new version saved at `now`, `named` when
+   * known): if its content changed, holds it as that version and returns the record to share.
+   */
+  private async newVersion(p: string, { hashed, ino, now }: { hashed: HashedFile; ino?: number; now: number }, named?: Version): Promise<ShareRecord | undefined> {
+    let stat = ino === undefined ? undefined : { mtimeMs: hashed.mtimeMs, size: hashed.size, ino };
+    stat ??= await fsp.lstat(join(this.binding.dir, p)).catch(() => undefined);
+    if (stat === undefined || stat.mtimeMs !== hashed.mtimeMs || stat.size !== hashed.size) return undefined; // still being written
     const at = this.held.get(p);
     if (at !== undefined && at.held.kind === 'f' && at.held.sha1 === hashed.sha1 && at.held.size === hashed.size) {
-      this.held.set(p, { ...at, mtimeMs: st.mtimeMs, ino: st.ino }); // touched, same content
-      return;
+      this.held.set(p, { ...at, mtimeMs: stat.mtimeMs, ino: stat.ino }); // touched, same content
+      return undefined;
     }
-    const v = savedVersion(at, p, { sha1: hashed.sha1, size: hashed.size }, this.init.userId, this.now());
-    // Not awaited one by one: the share library's writes then coalesce over a folder's first hash.
-    this.sharing.push(this.share(renamed(recordOf(hashed, this.binding.groupId), v.name)));
+    const content = { sha1: hashed.sha1, size: hashed.size };
+    const v = named?.name === hashed.name ? { ...named, ...content } : savedVersion(at, p, content, this.init.userId, now);
+    this.saves.add(saveKey(v));
     if (at !== undefined) await this.unshare(at.held.name);
-    this.held.set(p, { held: v, mtimeMs: st.mtimeMs, ino: st.ino });
+    this.held.set(p, { held: v, mtimeMs: stat.mtimeMs, ino: stat.ino });
+    return renamed(recordOf(hashed, this.binding.groupId), v.name); // hashed under v's name already: kept as is
   }
 
   /** Carries out one decision; false when it has to wait (no online holder, a local change first). */
@@ -363,7 +414,7 @@ export class FolderSync {
     const now = performance.now();
     if (!force && now - this.savedAt < 1_000) return;
     this.savedAt = now;
-    await writeFolderState(this.init.dataDir, this.file, this.held);
+    await writeFolderState(this.init.dataDir, this.file, this.held, this.saves);
   }
 }
 
@@ -372,14 +423,3 @@ function renamed(record: ShareRecord, name: string): ShareRecord {
   if (record.name === name) return record;
   return { ...record, name, infoHash: infoHash({ name, length: record.size, pieceLength: record.pieceLength, pieces: fromHex(record.pieces) }) };
 }
-
-/** The group's files that are versions of synced files. */
-function listedVersions(files: readonly FileSummary[]): RemoteVersion[] {
-  const out: RemoteVersion[] = [];
-  for (const f of files) {
-    const v = parseVersionName(f.name);
-    if (v !== undefined) out.push({ ...v, name: f.name, sha1: f.sha1, size: f.size, available: f.available });
-  }
-  return out;
-}
-

@@ -4,10 +4,9 @@
  * to a directory outside must not pull that directory in), other non-regular files are
  * skipped, the folder's own `.groupshare` is never entered, and a path whose name cannot be
  * synced is reported rather than silently dropped. Also lists every directory, for the watcher.
+ * The walk itself runs on a worker thread (scan-walk.ts).
  */
-import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
-
+import { walkFolder } from './scan-walk.js';
 import { syncPathProblem } from './version-name.js';
 
 /** What the folder holds at one path. */
@@ -25,44 +24,52 @@ export interface FolderScan {
   skipped: Array<{ path: string; reason: string }>;
 }
 
-/** Scans `root` (an absolute, real path). A directory that vanishes meanwhile is just not listed. */
-export async function scanFolder(root: string): Promise<FolderScan> {
+/**
+ * Scans `root` (an absolute, real path). A directory that vanishes meanwhile is just not listed.
+ * `known`: paths found syncable before (the last round's), whose names need no checking again.
+ */
+export async function scanFolder(root: string, known?: { has(path: string): boolean }): Promise<FolderScan> {
+  const walk = await walkFolder(root);
   const out: FolderScan = { files: new Map(), dirs: [], skipped: [] };
-  const pending = [''];
-  while (pending.length > 0) {
-    const rel = pending.pop() as string;
-    let entries;
-    try {
-      entries = await fsp.readdir(join(root, rel), { withFileTypes: true });
-    } catch {
-      continue; // removed (or made unreadable) while we walked
+  // Directories come parents first: one whose name cannot be synced is reported, and nothing
+  // below it is synced (or reported again).
+  const refused = new Set<string>();
+  for (const dir of walk.dirs) {
+    if (dir !== '') {
+      const parent = parentOf(dir);
+      if (refused.has(parent)) {
+        refused.add(dir);
+        continue;
+      }
+      const problem = syncPathProblem(dir);
+      if (problem !== undefined) {
+        out.skipped.push({ path: dir, reason: problem });
+        refused.add(dir);
+        continue;
+      }
     }
-    out.dirs.push(rel);
-    for (const entry of entries) {
-      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (path === '.groupshare') continue;
-      if (entry.isSymbolicLink()) {
-        out.skipped.push({ path, reason: 'is a symbolic link (never followed)' });
-        continue;
-      }
+    out.dirs.push(dir);
+  }
+  for (const path of walk.links) {
+    if (!refused.has(parentOf(path))) out.skipped.push({ path, reason: 'is a symbolic link (never followed)' });
+  }
+  const { files, stats } = walk;
+  for (let i = 0; i < files.length; i++) {
+    const path = files[i] as string;
+    if (refused.has(parentOf(path))) continue;
+    if (known?.has(path) !== true) {
       const problem = syncPathProblem(path);
-      if (entry.isDirectory()) {
-        if (problem !== undefined) out.skipped.push({ path, reason: problem });
-        else pending.push(path);
-        continue;
-      }
-      if (!entry.isFile()) continue;
       if (problem !== undefined) {
         out.skipped.push({ path, reason: problem });
         continue;
       }
-      try {
-        const st = await fsp.lstat(join(root, path));
-        if (st.isFile()) out.files.set(path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-      } catch {
-        // gone meanwhile
-      }
     }
+    out.files.set(path, { size: stats[3 * i] as number, mtimeMs: stats[3 * i + 1] as number, ino: stats[3 * i + 2] as number });
   }
   return out;
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
 }

@@ -39,6 +39,9 @@ export class SyncManager extends EventEmitter<{ event: [event: SyncEvent, bindin
   constructor(private readonly init: SyncManagerInit) {
     super();
     init.pushes?.on('push', (push) => {
+      // Not for a file this user shared: that is a round's own doing (a first sync's ten
+      // thousand shares asked for a round each, and one more round walked the whole folder).
+      if (push.push === 'file_shared' && push.data.sharedBy === this.userId) return;
       if (push.push === 'file_shared' || push.push === 'holder_online') this.poke(push.data.groupId);
     });
   }

@@ -88,9 +88,26 @@ export async function readFolderState(file: string): Promise<Map<string, HeldFil
   return out;
 }
 
-export async function writeFolderState(dataDir: string, file: string, held: ReadonlyMap<string, HeldFile>): Promise<void> {
+/**
+ * Writes the folder's state: what each path holds and, as `saves`, this member's own saves
+ * ({@link saveKey}s), by which it recognises versions other members computed in its name
+ * (listed-versions.ts).
+ */
+export async function writeFolderState(dataDir: string, file: string, held: ReadonlyMap<string, HeldFile>, saves: Iterable<string> = []): Promise<void> {
   const paths = Object.fromEntries(
     [...held].map(([p, h]) => [p, { held: { name: h.held.name, sha1: h.held.sha1, size: h.held.size }, mtimeMs: h.mtimeMs, ino: h.ino }]),
   );
-  await writeStateFile(dataDir, file, JSON.stringify({ format: 'groupshare-sync-state/1', paths }));
+  await writeStateFile(dataDir, file, JSON.stringify({ format: 'groupshare-sync-state/1', paths, saves: [...saves] }));
+}
+
+/** A save of one's own, as remembered: its time and content (a conflict copy or a resolution of it keeps both). */
+export function saveKey(v: Pick<Version, 'time' | 'sha1'>): string {
+  return `${v.time.toString(36)}:${v.sha1}`;
+}
+
+/** The member's own saves remembered in the state file (none in a state written before they were). */
+export async function readFolderSaves(file: string): Promise<Set<string>> {
+  const parsed = (await readJson(file)) as { saves?: unknown } | undefined;
+  const saves = Array.isArray(parsed?.saves) ? parsed.saves : [];
+  return new Set(saves.filter((k): k is string => typeof k === 'string'));
 }

@@ -14,6 +14,7 @@ import type { SyncBinding } from './sync-store.js';
 /** The tracker requests folder sync makes itself; `TrackerLink` answers them. */
 export interface SyncRequester {
   request(type: 'list_files', fields: { groupId: string }): Promise<Result<'list_files'>>;
+  request(type: 'file_info', fields: { groupId: string; name: string }): Promise<Result<'file_info'>>;
 }
 
 /** Watcher options (tests shorten the periods and inject `fs.watch`). */
@@ -30,7 +31,7 @@ export interface FolderSyncInit {
   /** The client's data directory (state files). */
   dataDir: string;
   link: SyncRequester;
-  shares: Pick<ShareManager, 'adopt' | 'stopShare'>;
+  shares: Pick<ShareManager, 'adopt' | 'adoptAll' | 'stopShare'>;
   /** Downloads `name` of `groupId` into `dir`, resolving with the verified file once complete. */
   fetch(groupId: string, name: string, dir: string): Promise<ShareRecord>;
   hashFile?: (path: string, opts: { name: string; onProgress?: (bytesDone: number, total: number) => void }) => Promise<HashedFile>;

@@ -15,7 +15,7 @@
  * |                                  |               | resumed that token there, it answers with that result   |
  * | logout                           | re-sent once  | ending a session twice ends it once; if the automatic   |
  * |                                  |               | resume finds the session gone, the logout succeeded     |
- * | share_file                       | re-sent once  | sharing a file you already seed from this address is a  |
+ * | share_file, share_files          | re-sent once  | sharing a file you already seed from this address is a  |
  * |                                  |               | no-op (`alreadyShared` may then be true for a share     |
  * |                                  |               | that the lost attempt made)                             |
  * | update_pieces                    | re-sent once  | pieces are merged and never un-had                      |
@@ -53,6 +53,7 @@ export const RECONNECT_POLICY = {
   resume: retry,
   logout: retry,
   share_file: retry,
+  share_files: retry,
   update_pieces: retry,
   register: check('try to log in (a second register would answer ERR_USER_EXISTS either way)'),
   login: check('log in again'),

@@ -1,12 +1,29 @@
 /**
- * share_file, list_files, get_file, file_info, get_peers, update_pieces, stop_share.
+ * share_file, share_files, list_files, get_file, file_info, get_peers, update_pieces, stop_share.
  */
-import { Bitfield, MAX_PIECES, ProtocolError, infoHash, pieceCount } from '@groupshare/protocol';
+import {
+  Bitfield,
+  MAX_PIECES,
+  ProtocolError,
+  SharedFileSchema,
+  describeIssues,
+  infoHash,
+  pieceCount,
+  type SharedFileFields,
+} from '@groupshare/protocol';
+import type { Writer } from '../state/store-types.js';
 import { requireMember, requireMemberToRead, requireSession, type HandlerContext, type HandlerTable } from './context.js';
 
-type FileHandlers = Pick<HandlerTable, 'share_file' | 'list_files' | 'get_file' | 'file_info' | 'get_peers' | 'update_pieces' | 'stop_share'>;
+type FileHandlers = Pick<HandlerTable, 'share_file' | 'share_files' | 'list_files' | 'get_file' | 'file_info' | 'get_peers' | 'update_pieces' | 'stop_share'>;
 
-function requirePeerAddress(ctx: HandlerContext): { userId: string; account: string; peerAddress: string } {
+/** Who shares: the session's user and the peer address it serves from. */
+interface Sharer {
+  userId: string;
+  account: string;
+  peerAddress: string;
+}
+
+function requirePeerAddress(ctx: HandlerContext): Sharer {
   const session = requireSession(ctx);
   if (!session.peerAddress) {
     throw new ProtocolError('ERR_NO_PEER_ADDRESS', 'this client did not give a peer address at login, so it cannot serve files');
@@ -18,54 +35,117 @@ function noSuchFile(groupId: string, what: string): ProtocolError {
   return new ProtocolError('ERR_NO_SUCH_FILE', `there is no file ${what} in group "${groupId}"`);
 }
 
+/** A file shared by `shareOne`: its name and info-hash, and whether it was shared already. */
+interface Shared {
+  name: string;
+  infoHash: string;
+  size: number;
+  alreadyShared: boolean;
+}
+
+/** The file's info-hash, once its size, piece length and piece hashes agree (else ERR_BAD_FILE_INFO). */
+function checkedInfoHash(f: SharedFileFields): string {
+  const count = pieceCount(f.size, f.pieceLength);
+  if (count > MAX_PIECES || f.pieces.length !== count * 40) {
+    throw new ProtocolError(
+      'ERR_BAD_FILE_INFO',
+      `a ${f.size}-byte file with ${f.pieceLength}-byte pieces has ${count} pieces, but ${f.pieces.length / 40} piece hashes were sent`,
+    );
+  }
+  return infoHash({ name: f.name, length: f.size, pieceLength: f.pieceLength, pieces: Buffer.from(f.pieces, 'hex') });
+}
+
+/**
+ * Shares one file (share_file, or an item of share_files) whose geometry `checkedInfoHash` passed
+ * as `hash`, inside a write whose caller is known to be a member of `groupId`. Throws a ProtocolError, having written nothing, when it cannot.
+ */
+async function shareOne(w: Writer, groupId: string, f: SharedFileFields, hash: string, who: Sharer): Promise<Shared> {
+  const shared = { name: f.name, infoHash: hash, size: f.size };
+  const existing = w.read.fileNamed(groupId, f.name);
+  if (existing !== undefined && existing !== hash) {
+    throw new ProtocolError(
+      'ERR_FILE_NAME_TAKEN',
+      `group "${groupId}" already has a different file named "${f.name}"; rename yours to share it`,
+    );
+  }
+  if (existing !== undefined) {
+    const share = w.read.share(groupId, hash, who.userId);
+    // Sharing again is a no-op, unless a login or logout since paused the share.
+    if (share?.complete && share.serving && share.peerAddress === who.peerAddress) return { ...shared, alreadyShared: true };
+  }
+  await w.commit({
+    kind: 'file_shared',
+    account: who.account,
+    groupId,
+    infoHash: hash,
+    name: f.name,
+    size: f.size,
+    sha1: f.sha1,
+    pieceLength: f.pieceLength,
+    pieces: f.pieces,
+    userId: who.userId,
+    peerAddress: who.peerAddress,
+  });
+  return { ...shared, alreadyShared: false };
+}
+
+function logShared(ctx: HandlerContext, groupId: string, s: Shared, userId: string): void {
+  if (s.alreadyShared) return;
+  ctx.services.log.info({ event: 'file_shared', groupId, name: s.name, infoHash: s.infoHash, size: s.size, userId }, 'file shared');
+}
+
+/** The reply to a share_file: the file's summary as it is now. */
+function summaryOf(ctx: HandlerContext, groupId: string, s: Shared, userId: string) {
+  logShared(ctx, groupId, s, userId);
+  const file = ctx.services.queries.getFile(groupId, s.name);
+  if (!file) throw noSuchFile(groupId, `"${s.name}"`); // withdrawn in between: vanishingly rare
+  const { pieces: _pieces, ...summary } = file;
+  return { file: summary, alreadyShared: s.alreadyShared };
+}
+
 export const fileHandlers: FileHandlers = {
   async share_file(ctx, req) {
-    const { userId, account, peerAddress } = requirePeerAddress(ctx);
-    const count = pieceCount(req.size, req.pieceLength);
-    if (count > MAX_PIECES || req.pieces.length !== count * 40) {
-      throw new ProtocolError(
-        'ERR_BAD_FILE_INFO',
-        `a ${req.size}-byte file with ${req.pieceLength}-byte pieces has ${count} pieces, but ${req.pieces.length / 40} piece hashes were sent`,
-      );
-    }
-    const hash = infoHash({ name: req.name, length: req.size, pieceLength: req.pieceLength, pieces: Buffer.from(req.pieces, 'hex') });
-    const { value: alreadyShared, effects } = await ctx.services.store.mutate(async (w) => {
-      requireMember(w.read, req.groupId, userId);
-      const existing = w.read.fileNamed(req.groupId, req.name);
-      if (existing !== undefined && existing !== hash) {
-        throw new ProtocolError(
-          'ERR_FILE_NAME_TAKEN',
-          `group "${req.groupId}" already has a different file named "${req.name}"; rename yours to share it`,
-        );
-      }
-      if (existing !== undefined) {
-        const share = w.read.share(req.groupId, hash, userId);
-        // Sharing again is a no-op, unless a login or logout since paused the share.
-        if (share?.complete && share.serving && share.peerAddress === peerAddress) return true;
-      }
-      await w.commit({
-        kind: 'file_shared',
-        account,
-        groupId: req.groupId,
-        infoHash: hash,
-        name: req.name,
-        size: req.size,
-        sha1: req.sha1,
-        pieceLength: req.pieceLength,
-        pieces: req.pieces,
-        userId,
-        peerAddress,
-      });
-      return false;
+    const who = requirePeerAddress(ctx);
+    const hash = checkedInfoHash(req); // before the membership check: it uses only the request's own fields
+    const { value, effects } = await ctx.services.store.mutate(async (w) => {
+      requireMember(w.read, req.groupId, who.userId);
+      return shareOne(w, req.groupId, req, hash, who);
     });
     ctx.services.hub.deliver(effects);
-    if (!alreadyShared) {
-      ctx.services.log.info({ event: 'file_shared', groupId: req.groupId, name: req.name, infoHash: hash, size: req.size, userId }, 'file shared');
-    }
-    const file = ctx.services.queries.getFile(req.groupId, req.name);
-    if (!file) throw noSuchFile(req.groupId, `"${req.name}"`); // withdrawn in between: vanishingly rare
-    const { pieces: _pieces, ...summary } = file;
-    return { file: summary, alreadyShared };
+    return summaryOf(ctx, req.groupId, value, who.userId);
+  },
+
+  async share_files(ctx, req) {
+    const who = requirePeerAddress(ctx);
+    // One write for the whole batch (one transaction, one replication wake-up); an item refused
+    // writes nothing and gets its error, the others are shared.
+    const { value: outcomes, effects } = await ctx.services.store.mutate(async (w) => {
+      requireMember(w.read, req.groupId, who.userId);
+      const out: Array<Shared | ProtocolError> = [];
+      for (const raw of req.files) {
+        const item = SharedFileSchema.safeParse(raw);
+        if (!item.success) {
+          out.push(new ProtocolError('ERR_BAD_MESSAGE', `a file of share_files is not valid: ${describeIssues(item.error)}`));
+          continue;
+        }
+        try {
+          out.push(await shareOne(w, req.groupId, item.data, checkedInfoHash(item.data), who));
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+          out.push(err);
+        }
+      }
+      return out;
+    });
+    ctx.services.hub.deliver(effects);
+    // Not each file's summary, as share_file answers: reading it back was a third of the
+    // tracker's work for a batch, and the client that shares has what it needs.
+    const results = outcomes.map((o) => {
+      if (o instanceof ProtocolError) return { error: { code: o.code, message: o.message } };
+      logShared(ctx, req.groupId, o, who.userId);
+      return { infoHash: o.infoHash, alreadyShared: o.alreadyShared };
+    });
+    return { results };
   },
 
   async list_files(ctx, req) {

@@ -12,7 +12,7 @@ import type { TrackerRequester } from './types.js';
 const acceptAll = {
   request: async (type: string) =>
     type === 'share_file' ? { file: {} as FileSummary, alreadyShared: false } : { withdrawn: true },
-} as TrackerRequester;
+} as unknown as TrackerRequester;
 
 let dir: string;
 let dataDir: string;

@@ -284,7 +284,7 @@ describe('ShareManager.adopt (a completed download)', () => {
     const { data: _d, ...rec } = await downloaded('refused.bin', 20_000);
     const m = manager();
     await m.resumeAll();
-    tracker.failWith = new ProtocolError('ERR_NOT_A_MEMBER', 'you are not a member of team');
+    tracker.failWith = new ProtocolError('ERR_NOT_MEMBER', 'you are not a member of team');
     await m.adopt(rec);
     await expect.poll(() => tracker.count('share_file')).toBe(1);
     tracker.failWith = undefined;

@@ -25,8 +25,9 @@ const FUZZ = ['**/*.fuzz.test.ts', '**/*.property.test.ts'];
 
 /**
  * Tests that assert how long something takes (a ping's p99 under a flood, a push's p95, a
- * retry's pace, a wrong password costing the same as an unknown user): another test file
- * computing beside them would fail them without any bug. They run alone, in group 3.
+ * retry's pace, a wrong password costing the same as an unknown user) or must do several
+ * argon2 logins within a short wall-clock window (sessions that expire after 400 ms): another
+ * test file computing beside them would fail them without any bug. They run alone, in group 3.
  */
 const TIMING = [
   'packages/client/src/web/availability.test.ts',
@@ -35,6 +36,7 @@ const TIMING = [
   'packages/integration/test/hostile-load.test.ts',
   'packages/tracker/src/auth/passwords.test.ts',
   'packages/tracker/test/http-routes.test.ts',
+  'packages/tracker/test/sessions-cluster.test.ts',
 ];
 
 const root = fileURLToPath(new URL('.', import.meta.url));

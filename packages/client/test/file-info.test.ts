@@ -37,7 +37,8 @@ describe('file_info', () => {
     bob.send('file_info lab scan.tif', 'file_info lab nothing.bin');
     await bob.waitFor(/alice\s+no\s+3\/3 \(complete\)/);
     expect(bob.out).toContain('  available   no: some pieces are held only by members who are offline');
-    expect(bob.err).toContain('file_info: that group has no such file');
+    // The second command's answer comes after the first's: wait for it rather than read stderr at once.
+    await bob.waitFor('file_info: that group has no such file', 'err');
     await alice.end();
     expect(await bob.end()).toBe(1);
   });

@@ -151,8 +151,9 @@ export function heapAfterGc(): number {
  * `cases` list lives in the fuzz test file, and a new failure is added to it with its fix.
  */
 export function replayRegressions<T>(cases: readonly T[], check: (input: T) => void): void {
+  // No inputs recorded yet: no tests (a skipped placeholder would read as a test left out).
+  if (cases.length === 0) return;
   describe('regressions (inputs that once failed)', () => {
-    if (cases.length === 0) it.skip('none recorded', () => undefined);
     for (const input of cases) it(`replays ${JSON.stringify(input).slice(0, 100)}`, () => check(input));
   });
 }

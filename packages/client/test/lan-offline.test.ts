@@ -2,21 +2,12 @@
 // LAN catalog and downloads one from a LAN peer (docs/lan.md, "Downloading with no tracker"):
 // two whole clients in the loopback mode (--lan-peers), the tracker stopped after login.
 import { createHash, randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWorld, TestShell, until, type TestWorld } from './helpers.js';
+import { aliceSharesWithBobOnTheLan } from './lan-loopback.js';
 import { Tracker } from '@groupshare/tracker';
-
-/** A UDP port free on 127.0.0.1 now. */
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 let world: TestWorld & { tracker: Tracker };
 const shells: TestShell[] = [];
@@ -44,18 +35,7 @@ const sha1 = (b: Buffer): string => createHash('sha1').update(b).digest('hex');
  * tracker is stopped; `bobExtra` goes to bob's client (a shorter request time-out).
  */
 async function aliceSharesThenTrackerStops(data: Buffer, bobExtra: ConstructorParameters<typeof TestShell>[1] = {}) {
-  const [a, b] = [await freeUdpPort(), await freeUdpPort()];
-  await writeFile(path.join(world.dir, 'data.bin'), data);
-  const alice = client('alice', ['--lan-port', String(a), '--lan-peers', `127.0.0.1:${b}`]);
-  const bob = client('bob', ['--lan-port', String(b), '--lan-peers', `127.0.0.1:${a}`], bobExtra);
-  alice.send('create_user alice alice-password', 'create_user bob bob-password', 'login alice alice-password', 'create_group lab');
-  await alice.waitFor('created group lab');
-  bob.send('login bob bob-password', 'join_group lab');
-  await alice.waitFor('bob asked to join lab');
-  alice.send('accept_request lab bob');
-  await bob.waitFor('you are a member now');
-  alice.send('upload_file ~/data.bin lab');
-  await alice.waitFor('sharing data.bin in lab');
+  const { alice, bob } = await aliceSharesWithBobOnTheLan(world, (name, args) => client(name, args, name === 'bob' ? bobExtra : {}), data);
   // bob hears alice announce the file (his LAN credentials came at login, renewed on joining lab).
   await until('bob hears alice announce data.bin', async () => {
     const since = bob.out.length;

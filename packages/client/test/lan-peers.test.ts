@@ -1,18 +1,9 @@
 // lan_peers: members heard on the LAN, with two whole clients in the loopback mode (--lan-peers).
-import dgram from 'node:dgram';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWorld, TestShell, type TestWorld } from './helpers.js';
-
-/** A UDP port free on 127.0.0.1 now. */
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
+import { aliceSharesWithBobOnTheLan, loopbackLanArgs } from './lan-loopback.js';
 
 let marks = 0;
 /** What `shell` prints for `command`: its output up to that of a `lan_files` of a unique name sent after it (commands run in order). */
@@ -51,18 +42,7 @@ function client(name: string, args: string[]): TestShell {
 
 describe('lan_peers and lan_files', () => {
   it("lists the group's members heard on the LAN: address, user, files, last seen", async () => {
-    const [a, b] = [await freeUdpPort(), await freeUdpPort()];
-    await writeFile(path.join(world.dir, 'data.bin'), Buffer.alloc(100_000, 7));
-    const alice = client('alice', ['--lan-port', String(a), '--lan-peers', `127.0.0.1:${b}`]);
-    const bob = client('bob', ['--lan-port', String(b), '--lan-peers', `127.0.0.1:${a}`]);
-    alice.send('create_user alice alice-password', 'create_user bob bob-password', 'login alice alice-password', 'create_group lab');
-    await alice.waitFor('created group lab');
-    bob.send('login bob bob-password', 'join_group lab');
-    await alice.waitFor('bob asked to join lab');
-    alice.send('accept_request lab bob');
-    await bob.waitFor('you are a member now');
-    alice.send('upload_file ~/data.bin lab');
-    await alice.waitFor('sharing data.bin in lab');
+    const { bob } = await aliceSharesWithBobOnTheLan(world, client, Buffer.alloc(100_000, 7));
     const deadline = Date.now() + 5_000;
     let out = '';
     while (!/ alice +1 +lab +\d+s ago/.test(out)) {
@@ -83,9 +63,8 @@ describe('lan_peers and lan_files', () => {
   }, 30_000);
 
   it("after carol leaves lab, her lan_files and lan_peers no longer see the group's announces; alice still hears bob's new file", async () => {
-    const ports = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
-    const others = (i: number) => ports.filter((_, j) => j !== i).map((p) => `127.0.0.1:${p}`).join(',');
-    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name, i) => client(name, ['--lan-port', String(ports[i]), '--lan-peers', others(i)])) as [TestShell, TestShell, TestShell];
+    const lan = await loopbackLanArgs(3);
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((name, i) => client(name, lan[i] as string[])) as [TestShell, TestShell, TestShell];
     await writeFile(path.join(world.dir, 'one.bin'), Buffer.alloc(10_000, 1));
     await writeFile(path.join(world.dir, 'two.bin'), Buffer.alloc(20_000, 2));
     alice.send('create_user alice alice-password', 'create_user bob bob-password', 'create_user carol carol-password', 'login alice alice-password', 'create_group lab');

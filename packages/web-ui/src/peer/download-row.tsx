@@ -8,6 +8,7 @@ import { useState } from 'preact/hooks';
 import { messageOf, post, seg } from '../ui/api.js';
 import { decodeBase64, formatBytes, formatEta, formatRate, percentOf } from '../ui/format.js';
 import { Strip } from '../ui/strip.js';
+import { ConfirmRow } from '../ui/confirm-row.js';
 import { pieceBarColumns } from '../ui/strip-paint.js';
 import type { Download } from './types.js';
 
@@ -92,32 +93,12 @@ export function DownloadRow({ d }: { d: Download }) {
         </td>
       </tr>
       {confirming ? (
-        <tr class="form-row">
-          <td colSpan={8}>
-            <form
-              class="inline"
-              aria-label={`Cancel ${d.name}`}
-              onSubmit={(e) => {
-                e.preventDefault();
-                void cancel();
-              }}
-            >
-              <label class="check">
-                <input type="checkbox" checked={deletePartial} onChange={(e) => setDeletePartial(e.currentTarget.checked)} />
-                Delete the partial file
-              </label>
-              <button type="submit">Cancel download</button>
-              <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-                Keep downloading
-              </button>
-              {error ? (
-                <p role="alert" class="error small">
-                  {error}
-                </p>
-              ) : null}
-            </form>
-          </td>
-        </tr>
+        <ConfirmRow colSpan={8} label={`Cancel ${d.name}`} confirm="Cancel download" onConfirm={() => void cancel()} keep="Keep downloading" onKeep={() => setConfirming(false)} error={error}>
+          <label class="check">
+            <input type="checkbox" checked={deletePartial} onChange={(e) => setDeletePartial(e.currentTarget.checked)} />
+            Delete the partial file
+          </label>
+        </ConfirmRow>
       ) : null}
     </Fragment>
   );

@@ -8,6 +8,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { post } from '../ui/api.js';
 import { useBusy } from '../ui/use-busy.js';
+import { ConfirmRow } from '../ui/confirm-row.js';
 import { SyncForm } from './sync-form.js';
 import type { Group, Root, SyncedFolder } from './types.js';
 
@@ -82,33 +83,9 @@ function SyncedRow({ f, reload, notify }: { f: SyncedFolder; reload: () => void;
         </td>
       </tr>
       {confirming ? (
-        <tr class="form-row">
-          <td colSpan={6}>
-            <form
-              class="inline"
-              aria-label={`Unsync ${f.dir}`}
-              onSubmit={(e) => {
-                e.preventDefault();
-                void unsync();
-              }}
-            >
-              <p>
-                Stop syncing {f.dir} with {f.groupId}? Its files stay in the folder and are no longer shared.
-              </p>
-              <button type="submit" disabled={busy}>
-                Stop syncing
-              </button>
-              <button type="button" class="secondary" onClick={() => setConfirming(false)}>
-                Keep syncing
-              </button>
-              {error ? (
-                <p role="alert" class="error small">
-                  {error}
-                </p>
-              ) : null}
-            </form>
-          </td>
-        </tr>
+        <ConfirmRow colSpan={6} label={`Unsync ${f.dir}`} confirm="Stop syncing" onConfirm={() => void unsync()} keep="Keep syncing" onKeep={() => setConfirming(false)} busy={busy} error={error}>
+          <p>Stop syncing {f.dir} with {f.groupId}? Its files stay in the folder and are no longer shared.</p>
+        </ConfirmRow>
       ) : null}
     </Fragment>
   );

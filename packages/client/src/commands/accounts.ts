@@ -6,7 +6,8 @@
 import { CommandError } from '../errors.js';
 import type { LoginReport } from '../service/peer-service.js';
 import { safeText } from '../render.js';
-import { checkId, checkNewPassword, passwordFrom } from './checks.js';
+import { checkId, checkNewPassword } from '../input-checks.js';
+import { passwordFrom } from './password-from.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 /** Prints the login/resume notices (things that happened while the user was away). */

@@ -9,7 +9,7 @@ import type { CancelledDownload, LanStart, PartialData } from '@groupshare/engin
 import { CommandError } from '../errors.js';
 import { humanSize, safeText } from '../render.js';
 import { activeDownloads, downloadLine } from '../render-transfers.js';
-import { checkFileName, checkId } from './checks.js';
+import { checkFileName, checkId } from '../input-checks.js';
 import { destinationFolder } from './destination.js';
 import { isTrackerDown, noTrackerReachable } from './lan-files.js';
 import { syncLine } from './sync.js';

@@ -6,7 +6,7 @@
  */
 import type { FileSummary, Holder } from '@groupshare/protocol';
 import { humanSize, safeText, shortTime, table } from '../render.js';
-import { checkFileName, checkId } from './checks.js';
+import { checkFileName, checkId } from '../input-checks.js';
 import type { CommandSpec } from './types.js';
 
 export const fileInfo: CommandSpec = {

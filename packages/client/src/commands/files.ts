@@ -7,7 +7,7 @@ import { CommandError } from '../errors.js';
 import path from 'node:path';
 import { pieceCount } from '@groupshare/protocol';
 import { humanSize, renderFiles, safeText } from '../render.js';
-import { checkFileName, checkId } from './checks.js';
+import { checkFileName, checkId } from '../input-checks.js';
 import { isTrackerDown, noTrackerReachable, renderLanCatalog } from './lan-files.js';
 import { NOT_AVAILABLE } from '../service/peer-service.js';
 import type { CommandSpec } from './types.js';

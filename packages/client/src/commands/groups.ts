@@ -4,7 +4,7 @@
  * step with what the tracker answered.
  */
 import { renderGroups, renderMembers, renderRequests, safeText } from '../render.js';
-import { checkId } from './checks.js';
+import { checkId } from '../input-checks.js';
 import type { CommandSpec } from './types.js';
 
 const groupArg = { name: 'group_id', kind: 'group' } as const;

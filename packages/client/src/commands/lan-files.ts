@@ -7,7 +7,7 @@
 import type { LanCatalogFile, TrackerLink } from '@groupshare/engine';
 import { CommandError } from '../errors.js';
 import { humanSize, safeText, table } from '../render.js';
-import { checkId } from './checks.js';
+import { checkId } from '../input-checks.js';
 import { NOT_AVAILABLE } from '../service/peer-service.js';
 import type { CommandSpec } from './types.js';
 

@@ -1,6 +1,6 @@
 /**
  * The peer's operations, written once for every front: the shell's commands and the web API
- * both call these. Each checks what it is given in the user's terms (checks.ts: the same
+ * both call these. Each checks what it is given in the user's terms (input-checks.ts: the same
  * sentences whichever front), asks the tracker link or the peer node, keeps the client's log
  * (download-log.ts), tells the event bus what it did, and returns data; the fronts decide how
  * to show it. Nothing here prints or asks the user anything: questions (a password, whether to
@@ -10,7 +10,7 @@
 import { isSyncVersionName, TrackerUnavailableError } from '@groupshare/engine';
 import type { CancelledDownload, DownloadEntry, LanStart, PartialDecision, PeerNode, ServedFileRow, SharesResumeReport, TrackerLink } from '@groupshare/engine';
 import type { FileSummary, Holder, Result } from '@groupshare/protocol';
-import { checkFileName, checkId, checkNewPassword } from '../commands/checks.js';
+import { checkFileName, checkId, checkNewPassword } from '../input-checks.js';
 import type { DownloadLog } from '../download-log.js';
 import { CommandError } from '../errors.js';
 import { safeText } from '../render.js';

@@ -7,7 +7,7 @@
  */
 import type { PeerNode, SyncBinding, SyncEvent, SyncStatus, TrackerLink } from '@groupshare/engine';
 
-import { checkId } from '../commands/checks.js';
+import { checkId } from '../input-checks.js';
 import { findConflictCopies } from './conflict-copies.js';
 import type { PeerEventBus } from './events.js';
 import { describeSyncEvent, syncState } from './sync-text.js';

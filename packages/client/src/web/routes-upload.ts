@@ -12,7 +12,7 @@ import { link, lstat, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { checkFileName } from '../commands/checks.js';
+import { checkFileName } from '../input-checks.js';
 import { humanSize } from '../render.js';
 import type { WebContext } from './context.js';
 import { errors, groupParams, obj, str } from './schemas.js';

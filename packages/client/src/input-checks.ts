@@ -1,13 +1,13 @@
 /**
  * Checks of what the user typed, before anything is sent. The tracker would refuse the same
  * things, but only after a round trip and in terms of schema fields; the protocol exports its
- * rules (`idProblem`, `fileNameProblem`, `passwordProblem`) precisely so the shell can say
- * "group id may not contain ..." in the user's terms.
+ * rules (`idProblem`, `fileNameProblem`, `passwordProblem`) precisely so the shell and the web API
+ * can say "group id may not contain ..." in the user's terms. Below the service layer and the
+ * commands, which both use it.
  */
 import { fileNameProblem, idProblem, normaliseId, passwordProblem } from '@groupshare/protocol';
-import { CommandError } from '../errors.js';
-import { safeText } from '../render.js';
-import type { CommandContext } from './types.js';
+import { CommandError } from './errors.js';
+import { safeText } from './render.js';
 
 /** A user or group id, lower-cased (ids ignore case). */
 export function checkId(what: 'user id' | 'group id', value: string): string {
@@ -30,14 +30,4 @@ export function checkNewPassword(password: string): string {
   const problem = passwordProblem(password);
   if (problem) throw new CommandError(problem);
   return password;
-}
-
-/**
- * The password from the line, else asked for on a terminal. Piped input cannot answer a
- * prompt (the next line is the next command), so there a missing password is an error.
- */
-export async function passwordFrom(ctx: CommandContext, given: string | undefined, message: string): Promise<string> {
-  if (given !== undefined) return given;
-  if (!ctx.interactive) throw new CommandError('give the password on the line when input is not a terminal');
-  return ctx.askPassword(message);
 }

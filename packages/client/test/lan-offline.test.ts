@@ -141,6 +141,8 @@ describe('no tracker reachable: the LAN catalog', () => {
     carol.send('create_user carol carol-password', 'login carol carol-password');
     await carol.waitFor('logged in as carol');
     await world.tracker.stop();
+    // Once her link knows (a command sent before that waits for its request's time-out).
+    await carol.waitFor('lost the connection to tracker 1', 'err');
     carol.send(`download_file lab data.bin ${path.join(world.dir, 'dl')}`);
     await carol.waitFor('no tracker reachable, and LAN discovery is off (--no-lan)', 'err');
   }, 20_000);

@@ -47,8 +47,9 @@ export const downloadFile: CommandSpec = {
       try {
         await ctx.service.checkDownload(groupId, name);
       } catch (err) {
-        if (!isTrackerDown(err) || node.lanSession === undefined) throw err;
-        lan = await fromLan(ctx, groupId, name); // the tracker went away as we asked
+        if (!isTrackerDown(err)) throw err;
+        // The tracker went away as we asked: the LAN, or why not (LAN discovery off).
+        lan = await fromLan(ctx, groupId, name);
       }
     }
     const dir = await destinationFolder(ctx, d as string);

@@ -198,6 +198,7 @@ describe('the web API', () => {
     expect(api.openapi).toMatch(/^3\./);
     for (const route of ['/api/session/login', '/api/groups/{groupId}/files', '/api/downloads/{id}/cancel', '/api/events', '/api/browse']) expect(Object.keys(api.paths)).toContain(route);
     expect(api.paths['/api/downloads'].post.requestBody.content['application/json'].schema.required).toEqual(['groupId', 'name']);
+    expect(api.paths['/api/session/logout'].post.responses['200'].content['application/json'].schema.properties).toEqual({ trackerTold: { type: 'boolean' } });
     await shell.end();
   });
 
@@ -228,7 +229,7 @@ describe('the web API', () => {
     expect((await bob.web.post('/api/groups/lab/leave')).json).toEqual({ groupId: 'lab', groupDeleted: false, newOwner: null });
     expect((await alice.web.get('/api/groups/lab/members')).json.members.map((m: { userId: string }) => m.userId)).toEqual(['alice']);
 
-    expect((await alice.web.post('/api/session/logout')).status).toBe(200);
+    expect((await alice.web.post('/api/session/logout')).json).toEqual({ trackerTold: true });
     expect((await alice.web.get('/api/groups')).status).toBe(401);
     alice.shell.send('list_groups');
     await alice.shell.waitFor('you are not logged in', 'err');
@@ -241,6 +242,9 @@ describe('the web API', () => {
     const lost = await until('the tracker event', () => again.events.find((e) => e.event === 'tracker'));
     expect(lost.data).toEqual({ state: 'disconnected', address: `127.0.0.1:${world.port}` });
     again.close();
+    // With no tracker reachable the logout still ends the session here, and says the trackers were not told.
+    expect((await bob.web.post('/api/session/logout')).json).toEqual({ trackerTold: false });
+    expect((await bob.web.get('/api/groups')).status).toBe(401);
     await alice.shell.end();
     await bob.shell.end();
   });

@@ -51,7 +51,10 @@ describe('browser uploads', () => {
   it('refuses one over --web-max-upload with 413 while it streams, leaving nothing on disk; stores one under it byte for byte', async () => {
     await using world = await startWorld();
     const { shell, web } = await startWebShell(world, 'alice', ['--web-max-upload', '1MiB']);
-    web.csrf = (await web.get('/api/session')).json.csrfToken;
+    const session = (await web.get('/api/session')).json;
+    web.csrf = session.csrfToken;
+    // The page learns the limit before sending anything, so it can refuse a larger file at once.
+    expect(session.peer.maxUploadBytes).toBe(MiB);
     await web.post('/api/accounts', { userId: 'alice', password: 'alice-password' });
     expect((await web.login('alice', 'alice-password')).status).toBe(200);
     await web.post('/api/groups', { groupId: 'lab' });

@@ -25,7 +25,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: WebContext): void {
             loggedIn: { type: 'boolean' },
             userId: str(),
             csrfToken: str(),
-            peer: obj({ address: str(), webPort: { type: 'integer' } }),
+            peer: obj({ address: str(), webPort: { type: 'integer' }, maxUploadBytes: { type: 'integer' } }),
           },
           ['loggedIn', 'csrfToken', 'peer'],
         ),
@@ -39,7 +39,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: WebContext): void {
         setCookie(reply, session);
       }
       const userId = request.caller.userId;
-      return { loggedIn: userId !== undefined, ...(userId !== undefined ? { userId } : {}), csrfToken: session.csrf, peer: { address: ctx.peerAddress, webPort: ctx.port() } };
+      return { loggedIn: userId !== undefined, ...(userId !== undefined ? { userId } : {}), csrfToken: session.csrf, peer: { address: ctx.peerAddress, webPort: ctx.port(), maxUploadBytes: ctx.maxUploadBytes } };
     },
   });
 
@@ -64,10 +64,14 @@ export function sessionRoutes(app: FastifyInstance, ctx: WebContext): void {
   });
 
   app.post('/api/session/logout', {
-    schema: { summary: 'log this peer out of the trackers; forgets the remembered session', response: { 200: empty, ...errors } },
+    schema: {
+      summary: 'log this peer out of the trackers; forgets the remembered session',
+      // trackerTold false: no tracker was reachable, so the session there ends only when it expires.
+      response: { 200: obj({ trackerTold: { type: 'boolean' } }), ...errors },
+    },
     handler: async () => {
-      await ctx.service.logout();
-      return {};
+      const { trackerTold } = await ctx.service.logout();
+      return { trackerTold };
     },
   });
 

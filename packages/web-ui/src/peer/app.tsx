@@ -3,7 +3,7 @@
  * then the shell. A `session` event (logout elsewhere, the shell's `logout`) sends it back to
  * the login form.
  */
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useSession } from '../ui/use-session.js';
 import { closeEvents, onEvent, openEvents } from '../ui/events.js';
 import { Login } from './login.js';
@@ -12,6 +12,8 @@ import type { Session } from './types.js';
 
 export function App() {
   const { session, error, refresh } = useSession<Session>();
+  // Said on the login form after a logout (e.g. that no tracker was told), until the next login.
+  const [loggedOutNotice, setLoggedOutNotice] = useState('');
 
   useEffect(() => {
     if (!session?.loggedIn) {
@@ -38,6 +40,16 @@ export function App() {
       </main>
     );
   }
-  if (!session.loggedIn) return <Login session={session} onLoggedIn={refresh} />;
-  return <Shell session={session} onLoggedOut={refresh} />;
+  if (!session.loggedIn) {
+    const onLoggedIn = async (): Promise<void> => {
+      setLoggedOutNotice('');
+      await refresh();
+    };
+    return <Login session={session} notice={loggedOutNotice} onLoggedIn={onLoggedIn} />;
+  }
+  const onLoggedOut = async (notice?: string): Promise<void> => {
+    setLoggedOutNotice(notice ?? '');
+    await refresh();
+  };
+  return <Shell session={session} onLoggedOut={onLoggedOut} />;
 }

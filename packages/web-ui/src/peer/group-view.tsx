@@ -17,12 +17,14 @@ export interface GroupViewProps {
   requests: JoinRequest[];
   roots: Root[];
   downloadsDir: string;
+  /** The largest file the upload form may send (`--web-max-upload`); unknown from an older peer. */
+  maxUploadBytes?: number | undefined;
   shares: Share[];
   onAnswered: (r: JoinRequest, accepted: boolean) => void;
   notify: (text: string) => void;
 }
 
-export function GroupView({ group, groupId, owner, requests, roots, downloadsDir, shares, onAnswered, notify }: GroupViewProps) {
+export function GroupView({ group, groupId, owner, requests, roots, downloadsDir, maxUploadBytes, shares, onAnswered, notify }: GroupViewProps) {
   const [files, setFiles] = useState<GroupFile[] | undefined>(undefined);
   const [error, setError] = useState('');
   const [sharing, setSharing] = useState(false);
@@ -84,6 +86,7 @@ export function GroupView({ group, groupId, owner, requests, roots, downloadsDir
             <ShareForm
               groupId={groupId}
               roots={roots}
+              maxUploadBytes={maxUploadBytes}
               onClose={() => setSharing(false)}
               onShared={(name) => {
                 setSharing(false);

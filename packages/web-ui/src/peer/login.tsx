@@ -6,10 +6,12 @@ import type { Session } from './types.js';
 
 export interface LoginProps {
   session: Session;
+  /** A warning left by the last logout (no tracker was told), shown above the form. */
+  notice?: string;
   onLoggedIn: () => Promise<void>;
 }
 
-export function Login({ session, onLoggedIn }: LoginProps) {
+export function Login({ session, notice, onLoggedIn }: LoginProps) {
   const [userId, setUserId] = useState('');
   const [password, setPassword] = useState('');
   const { busy, error, attempt } = useBusy();
@@ -31,6 +33,11 @@ export function Login({ session, onLoggedIn }: LoginProps) {
   return (
     <main class="center">
       <h1>groupshare</h1>
+      {notice ? (
+        <p role="status" class="notice warning">
+          {notice}
+        </p>
+      ) : null}
       <form
         class="card login"
         onSubmit={(e) => {

@@ -13,8 +13,16 @@ import type { Entry, Root } from './types.js';
 export interface ShareFormProps {
   groupId: string;
   roots: Root[];
+  /** Files over this many bytes are refused before sending (the server's 413 still decides). */
+  maxUploadBytes?: number | undefined;
   onShared: (name: string) => void;
   onClose: () => void;
+}
+
+/** Why `file` cannot be uploaded (over this peer's limit), or '' when it may be. */
+function tooBig(file: File, limit: number | undefined): string {
+  if (limit === undefined || file.size <= limit) return '';
+  return `${file.name} is ${formatBytes(file.size)}, larger than this peer accepts from the web page (${formatBytes(limit)}; see --web-max-upload)`;
 }
 
 function joinPath(base: string, rel: string): string {
@@ -22,7 +30,7 @@ function joinPath(base: string, rel: string): string {
   return `${base.replace(/\/+$/, '')}/${rel}`;
 }
 
-export function ShareForm({ groupId, roots, onShared, onClose }: ShareFormProps) {
+export function ShareForm({ groupId, roots, maxUploadBytes, onShared, onClose }: ShareFormProps) {
   const [rootId, setRootId] = useState(roots[0]?.id ?? '');
   const [dir, setDir] = useState('');
   const [entries, setEntries] = useState<Entry[]>([]);
@@ -131,6 +139,11 @@ export function ShareForm({ groupId, roots, onShared, onClose }: ShareFormProps)
         onSubmit={(e) => {
           e.preventDefault();
           if (!file) return;
+          const over = tooBig(file, maxUploadBytes);
+          if (over) {
+            setError(over);
+            return;
+          }
           const into = joinPath(root?.path ?? '', folder.trim().replace(/^\/+/, ''));
           const url = `/api/groups/${seg(groupId)}/uploads?folder=${seg(into)}&name=${seg(file.name)}`;
           void run(() => postBytes<{ name: string }>(url, file));
@@ -140,8 +153,19 @@ export function ShareForm({ groupId, roots, onShared, onClose }: ShareFormProps)
         <p class="muted small">The file is stored in the folder above ({root?.path ?? ''}) and shared from there.</p>
         <label>
           File to upload
-          <input name="upload" type="file" required onChange={(e) => setFile(e.currentTarget.files?.[0])} />
+          <input
+            name="upload"
+            type="file"
+            required
+            onChange={(e) => {
+              const chosen = e.currentTarget.files?.[0];
+              setFile(chosen);
+              // Said at once, not after the bytes are sent and refused.
+              setError(chosen ? tooBig(chosen, maxUploadBytes) : '');
+            }}
+          />
         </label>
+        {maxUploadBytes !== undefined ? <p class="muted small">At most {formatBytes(maxUploadBytes)} per file.</p> : null}
         <label>
           Subfolder
           <input name="folder" value={folder} placeholder="(the folder itself)" onInput={(e) => setFolder(e.currentTarget.value)} />

@@ -19,8 +19,12 @@ import { isOwner, type Root, type Session } from './types.js';
 
 export interface ShellProps {
   session: Session;
-  onLoggedOut: () => Promise<void>;
+  /** `notice`: what the login form should say after this logout (e.g. that no tracker was told). */
+  onLoggedOut: (notice?: string) => Promise<void>;
 }
+
+/** The shell's own warning when a logout reached no tracker, word for word. */
+export const TRACKERS_NOT_TOLD = 'no tracker reachable, so the trackers were not told: the session ends there when it expires';
 
 export function Shell({ session, onLoggedOut }: ShellProps) {
   const me = session.userId;
@@ -41,9 +45,9 @@ export function Shell({ session, onLoggedOut }: ShellProps) {
 
   const logout = async (): Promise<void> => {
     try {
-      await post('/api/session/logout');
+      const { trackerTold } = await post<{ trackerTold?: boolean }>('/api/session/logout');
       window.location.hash = '';
-      await onLoggedOut();
+      await onLoggedOut(trackerTold === false ? TRACKERS_NOT_TOLD : undefined);
     } catch (err) {
       setError(messageOf(err));
     }
@@ -90,6 +94,7 @@ export function Shell({ session, onLoggedOut }: ShellProps) {
               requests={requests}
               roots={roots.roots}
               downloadsDir={roots.downloadsDir}
+              maxUploadBytes={session.peer?.maxUploadBytes}
               shares={shares}
               onAnswered={onAnswered}
               notify={notify}

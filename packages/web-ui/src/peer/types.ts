@@ -5,7 +5,8 @@ export interface Session {
   userId?: string;
   csrfToken?: string;
   registrationOpen?: boolean;
-  peer?: { address?: string; webPort?: number };
+  /** maxUploadBytes: the largest file the upload form may send (`--web-max-upload`). */
+  peer?: { address?: string; webPort?: number; maxUploadBytes?: number };
 }
 
 export interface Group {

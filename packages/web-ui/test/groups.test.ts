@@ -67,6 +67,13 @@ describe('the peer web UI: accounts and groups', () => {
     await alice.page.reload();
     await alice.page.getByLabel('User id').waitFor();
     expect(await alice.page.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+
+    // With the tracker gone, bob's Log out still ends the session here, and the login form says
+    // in the shell's words that the trackers were not told.
+    await stage.cluster.kill(1);
+    await bob.page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await bob.page.getByLabel('User id').waitFor();
+    await bob.page.getByRole('status').getByText('no tracker reachable, so the trackers were not told: the session ends there when it expires').waitFor();
     expectClean(alice.watch);
     expectClean(bob.watch);
   });

@@ -25,7 +25,7 @@ const IMAGES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..
 describe('the peer web UI: sharing and downloading', () => {
   it('shares a picked file and an uploaded one, downloads into a chosen folder to 100 % with the SHA-1 matching, and syncs folders', async () => {
     const stage = await webStage(cleanup);
-    const [alicePeer, bobPeer] = [await stage.peer('alice'), await stage.peer('bob')];
+    const [alicePeer, bobPeer] = [await stage.peer('alice', { args: ['--web-max-upload', '64KiB'] }), await stage.peer('bob')];
     const data = randomBytes(3 * 1024 * 1024 + 12_345);
     await writeFile(path.join(alicePeer.root, 'data.bin'), data);
     const { alice, bob } = await aliceAndBobInLab(cleanup, alicePeer, bobPeer);
@@ -42,11 +42,21 @@ describe('the peer web UI: sharing and downloading', () => {
     const notes = Buffer.from('notes from the browser\n'.repeat(1000));
     await alice.page.getByRole('button', { name: 'Share a file', exact: true }).click();
     await alice.page.getByLabel('Folder', { exact: true }).selectOption({ label: alicePeer.root });
+    // A file over her peer's --web-max-upload (64 KiB) is refused as soon as it is picked, and nothing is sent.
+    await alice.page.getByText('At most 64 KiB per file.').waitFor();
+    await alice.page.getByLabel('File to upload').setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(100 * 1024) });
+    await alice.page.getByRole('alert').getByText('big.bin is 100 KiB, larger than this peer accepts from the web page (64 KiB; see --web-max-upload)').waitFor();
+    const uploads: string[] = [];
+    alice.page.on('request', (r) => {
+      if (r.url().includes('/uploads?')) uploads.push(r.url());
+    });
+    await alice.page.getByRole('button', { name: 'Upload and share', exact: true }).click();
     await alice.page.getByLabel('File to upload').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: notes });
     await alice.page.getByLabel('Subfolder').fill('uploads');
     await alice.page.getByRole('button', { name: 'Upload and share', exact: true }).click();
     await fileRow(alice.page, 'notes.txt').waitFor({ timeout: 30_000 });
     expect(sha1(await readFile(path.join(alicePeer.root, 'uploads', 'notes.txt')))).toBe(sha1(notes));
+    expect(uploads.map((u) => new URL(u).searchParams.get('name'))).toEqual(['notes.txt']);
 
     // bob: the file's row, Download, a folder of his choosing, Start download, 100 %.
     await openGroupInPage(bob.page, 'lab');

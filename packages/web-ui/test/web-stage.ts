@@ -23,13 +23,15 @@ export interface WebPeer {
   /** The downloads folder (--web-downloads). */
   downloads: string;
   headless: boolean;
+  /** More command-line options (e.g. --web-max-upload), kept across restarts. */
+  args: string[];
   client: ClientProcess;
 }
 
 export interface WebStage {
   cluster: ProcessCluster;
   /** Starts a peer with a web UI; resolves once its API answers. */
-  peer(name: string, opts?: { headless?: boolean }): Promise<WebPeer>;
+  peer(name: string, opts?: { headless?: boolean; args?: string[] }): Promise<WebPeer>;
   /** Starts `peer` again on the same data directory, folders and web port. */
   restart(peer: WebPeer): Promise<WebPeer>;
 }
@@ -56,7 +58,7 @@ export async function webStage(cleanup: Cleanup, { trackers = 1 }: { trackers?: 
   await cluster.startAll();
 
   const spawn = async (base: Omit<WebPeer, 'client'>): Promise<WebPeer> => {
-    const args = ['--web', `127.0.0.1:${base.port}`, '--web-root', base.root, '--web-downloads', base.downloads, ...(base.headless ? ['--headless'] : [])];
+    const args = ['--web', `127.0.0.1:${base.port}`, '--web-root', base.root, '--web-downloads', base.downloads, ...(base.headless ? ['--headless'] : []), ...base.args];
     const client = cleanup.add(ClientProcess.spawn({ name: base.name, trackerInfo: cluster.infoFile(1), dataDir: base.dataDir, args }));
     const peer = { ...base, client };
     await waitServing(peer);
@@ -71,7 +73,7 @@ export async function webStage(cleanup: Cleanup, { trackers = 1 }: { trackers?: 
       const downloads = path.join(cluster.root, `downloads-${name}`);
       await mkdir(root, { recursive: true });
       await mkdir(downloads, { recursive: true });
-      return spawn({ name, port, url: `http://127.0.0.1:${port}/`, dataDir: path.join(cluster.root, `client-${name}`), root, downloads, headless: opts.headless ?? false });
+      return spawn({ name, port, url: `http://127.0.0.1:${port}/`, dataDir: path.join(cluster.root, `client-${name}`), root, downloads, headless: opts.headless ?? false, args: opts.args ?? [] });
     },
     async restart(peer) {
       const { client: _old, ...base } = peer;

@@ -48,10 +48,10 @@ import {
 import { WebSocket } from 'ws';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import * as C from './constants.js';
-import { BadReplyError, ConnectionLostError, LinkStoppedError } from './errors.js';
+import { BadReplyError, LinkStoppedError } from './errors.js';
 import { parseResult } from './frames.js';
-import { busyWaitMs, expiryError, sessionAfter, unsentError, type PendingRequest } from './pending.js';
-import { reconnectPolicy } from './retry-policy.js';
+import { busyWaitMs, expiryError, requeueOrLost, sessionAfter, stoppedError, unsentError, type PendingRequest } from './pending.js';
+import { answeredByAutoResume, logoutAwaitingResend, resumeFields, resumeOutcome } from './session-resume.js';
 import { TrackerConnection, type Reply, type TrackerRef } from './connection.js';
 import type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
 
@@ -133,10 +133,9 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     clearTimeout(this.retryTimer);
     clearTimeout(this.resumeTimer);
     for (const p of [...this.pending.values()]) {
-      const policy = reconnectPolicy(p.type);
-      const unknown = p.sentOn !== undefined && !policy.retry ? `; it may or may not have happened — ${policy.check}` : '';
+      const err = stoppedError(p);
       this.finish(p);
-      p.reject(new LinkStoppedError(`the tracker link was stopped before ${p.type} was answered${unknown}`));
+      p.reject(err);
     }
     const conn = this.conn;
     this.conn = undefined;
@@ -243,41 +242,38 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
       this.guard(() => conn.close(`resume not answered within ${this.resumeTimeoutMs} ms`)),
       this.resumeTimeoutMs,
     );
-    const fields = session.peerAddress === undefined ? { token: session.token } : { token: session.token, peerAddress: session.peerAddress };
-    conn.send('resume', fields, (reply) => this.onResumeReply(conn, session, reply));
+    conn.send('resume', resumeFields(session), (reply) => this.onResumeReply(conn, session, reply));
   }
 
   private onResumeReply(conn: TrackerConnection, session: LinkSession, reply: Reply): void {
     clearTimeout(this.resumeTimer);
     if (conn !== this.conn) return;
-    if (reply.kind === 'success') {
-      const parsed = parseResult('resume', reply.result);
-      if (!parsed.ok) {
-        this.fire('badFrame', { ...conn.ref, reason: parsed.reason });
-        conn.close(`resume answered with a malformed result (${parsed.reason})`);
+    const outcome = resumeOutcome(reply);
+    switch (outcome.kind) {
+      case 'resumed':
+        this.resumed = { token: session.token, result: outcome.result };
+        this.ready(conn, () => this.fire('sessionResumed', { ...conn.ref, result: outcome.result }));
+        return;
+      case 'invalid': {
+        if (this.currentSession === session) this.currentSession = undefined;
+        const logout = logoutAwaitingResend(this.pending.values());
+        if (logout) {
+          this.finish(logout);
+          logout.resolve({});
+          this.ready(conn);
+        } else {
+          this.ready(conn, () => this.fire('sessionLost', { reason: outcome.reason }));
+        }
         return;
       }
-      this.resumed = { token: session.token, result: parsed.result };
-      this.ready(conn, () => this.fire('sessionResumed', { ...conn.ref, result: parsed.result }));
-      return;
+      case 'malformed':
+        this.fire('badFrame', { ...conn.ref, reason: outcome.reason });
+        conn.close(`resume answered with a malformed result (${outcome.reason})`);
+        return;
+      case 'refused':
+        // This tracker cannot serve us now; try the next.
+        conn.close(`resume refused (${outcome.reason})`);
     }
-    if (reply.kind === 'failure' && reply.error.code === 'ERR_SESSION_INVALID') {
-      if (this.currentSession === session) this.currentSession = undefined;
-      // A logout that was in flight when the old connection broke evidently took effect.
-      const logout = [...this.pending.values()].find((p) => p.type === 'logout' && p.retried && !p.sentOn);
-      if (logout) {
-        this.finish(logout);
-        logout.resolve({});
-        this.ready(conn);
-      } else {
-        const reason = reply.error.message;
-        this.ready(conn, () => this.fire('sessionLost', { reason }));
-      }
-      return;
-    }
-    // ERR_BUSY, ERR_INTERNAL, a malformed reply: this tracker cannot serve us now; try the next.
-    const why = reply.kind === 'failure' ? `${reply.error.code}: ${reply.error.message}` : reply.reason;
-    conn.close(`resume refused (${why})`);
   }
 
   /** The connection is usable: send what waited, in call order, then tell listeners. */
@@ -289,7 +285,7 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     for (const p of [...this.pending.values()]) {
       if (this.conn !== conn) return; // the socket failed meanwhile; the next one will send
       if (p.sentOn) continue;
-      if (p.type === 'resume' && p.retried && resumed !== undefined && resumed.token === p.fields.token) {
+      if (answeredByAutoResume(p, resumed)) {
         this.finish(p);
         p.resolve(resumed.result);
         continue;
@@ -314,19 +310,10 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
       if (p.sentOn !== conn) continue;
       p.sentOn = undefined;
       p.id = undefined;
-      const policy = reconnectPolicy(p.type);
-      if (policy.retry && !p.retried) {
-        p.retried = true; // stays pending; ready() sends it again after the resume
-        continue;
-      }
+      const err = requeueOrLost(p); // re-queued: stays pending; ready() sends it again after the resume
+      if (err === undefined) continue;
       this.finish(p);
-      p.reject(
-        new ConnectionLostError(
-          policy.retry
-            ? `the tracker connection broke twice before ${p.type} was answered; try again`
-            : `the tracker connection broke before ${p.type} was answered; it may or may not have happened — ${policy.check}`,
-        ),
-      );
+      p.reject(err);
     }
     if (this.noWait) this.waitForTracker(false); // what was re-queued for the next tracker does not wait for it either
     this.fire(conn.openedAt !== undefined ? 'disconnected' : 'connectFailed', { ...conn.ref, reason });

@@ -29,6 +29,17 @@ export interface PendingRequest {
   busy?: string;
 }
 
+/** A request not yet sent nor timed: the link sets its deadline and queues it. */
+export function newPending(
+  seq: number,
+  type: RequestType,
+  fields: Record<string, unknown>,
+  resolve: (result: unknown) => void,
+  reject: (err: Error) => void,
+): PendingRequest {
+  return { seq, type, fields, resolve, reject, deadline: undefined, sentOn: undefined, id: undefined, retried: false };
+}
+
 /** How long to wait before asking again a request answered ERR_BUSY. */
 export function busyWaitMs(retryAfterMs: number | undefined): number {
   return Math.min(retryAfterMs ?? BUSY_RETRY_MS, MAX_BUSY_WAIT_MS);

@@ -17,7 +17,8 @@
  * reconnect the link first sends `resume { token, peerAddress }` and only then releases queued
  * requests. If the tracker answers ERR_SESSION_INVALID the token is forgotten and `sessionLost`
  * fires; the queued requests still go out and get ERR_NOT_LOGGED_IN, which is the truth. A
- * successful `logout`, an ERR_SESSION_INVALID reply, a `session_ended` push forget the token.
+ * successful `logout`, an ERR_SESSION_INVALID reply, a `session_ended` push forget the token, and
+ * so does `forgetSession()`; a resume it overtakes is undone with a `logout` on that connection.
  *
  * Requests. `request()` waits while no tracker is connected; after `requestTimeoutMs` from the
  * call it fails with TrackerUnavailableError (never sent) or RequestTimeoutError (sent, not
@@ -50,7 +51,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import * as C from './constants.js';
 import { BadReplyError, LinkStoppedError } from './errors.js';
 import { parseResult } from './frames.js';
-import { busyWaitMs, expiryError, requeueOrLost, sessionAfter, stoppedError, unsentError, type PendingRequest } from './pending.js';
+import { busyWaitMs, expiryError, newPending, requeueOrLost, sessionAfter, stoppedError, unsentError, type PendingRequest } from './pending.js';
 import { answeredByAutoResume, logoutAwaitingResend, resumeFields, resumeOutcome } from './session-resume.js';
 import { TrackerConnection, type Reply, type TrackerRef } from './connection.js';
 import type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
@@ -143,7 +144,10 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     return this.stopping;
   }
 
-  /** Forgets the session without telling a tracker (a logout with none reachable: there it lapses). */
+  /**
+   * Forgets the session without telling a tracker (a logout with none reachable: there it lapses).
+   * It is not resumed again; a resume already in flight that succeeds is followed by a `logout`.
+   */
   forgetSession(): void {
     this.currentSession = undefined;
   }
@@ -176,17 +180,7 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
       fields.peerAddress = this.peerAddress;
     }
     return new Promise<Result<T>>((resolve, reject) => {
-      const p: PendingRequest = {
-        seq: this.nextSeq++,
-        type,
-        fields,
-        resolve: resolve as (result: unknown) => void,
-        reject,
-        deadline: undefined,
-        sentOn: undefined,
-        id: undefined,
-        retried: false,
-      };
+      const p = newPending(this.nextSeq++, type, fields, resolve as (result: unknown) => void, reject);
       const connected = this.conn !== undefined && this.phase === 'ready';
       if (this.noWait && !connected) return void reject(unsentError(p, this.lastFailure));
       p.deadline = setTimeout(this.guard(() => this.expire(p)), this.requestTimeoutMs);
@@ -238,19 +232,25 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     }
     // Resume before anything else, so that queued requests run inside the session.
     this.phase = 'resuming';
-    this.resumeTimer = setTimeout(
-      this.guard(() => conn.close(`resume not answered within ${this.resumeTimeoutMs} ms`)),
-      this.resumeTimeoutMs,
-    );
-    conn.send('resume', resumeFields(session), (reply) => this.onResumeReply(conn, session, reply));
+    this.sendFirst(conn, 'resume', resumeFields(session), (reply) => this.onResumeReply(conn, session, reply));
+  }
+
+  /** Sends what must be answered before `conn` is ready, cut off (next tracker) after `resumeTimeoutMs`. */
+  private sendFirst(conn: TrackerConnection, type: 'resume' | 'logout', fields: Record<string, unknown>, onReply: (reply: Reply) => void): void {
+    const timeout = () => conn.close(`${type} not answered within ${this.resumeTimeoutMs} ms`);
+    this.resumeTimer = setTimeout(this.guard(timeout), this.resumeTimeoutMs);
+    conn.send(type, fields, (reply) => {
+      clearTimeout(this.resumeTimer);
+      if (conn === this.conn) onReply(reply);
+    });
   }
 
   private onResumeReply(conn: TrackerConnection, session: LinkSession, reply: Reply): void {
-    clearTimeout(this.resumeTimer);
-    if (conn !== this.conn) return;
     const outcome = resumeOutcome(reply);
+    const forgotten = this.currentSession !== session; // by forgetSession() while the resume was in flight
     switch (outcome.kind) {
       case 'resumed':
+        if (forgotten) return this.endForgotten(conn);
         this.resumed = { token: session.token, result: outcome.result };
         this.ready(conn, () => this.fire('sessionResumed', { ...conn.ref, result: outcome.result }));
         return;
@@ -260,10 +260,9 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
         if (logout) {
           this.finish(logout);
           logout.resolve({});
-          this.ready(conn);
-        } else {
-          this.ready(conn, () => this.fire('sessionLost', { reason: outcome.reason }));
         }
+        // Not lost if a logout re-queued after a break evidently took effect, or it was forgotten meanwhile.
+        this.ready(conn, logout || forgotten ? undefined : () => this.fire('sessionLost', { reason: outcome.reason }));
         return;
       }
       case 'malformed':
@@ -274,6 +273,19 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
         // This tracker cannot serve us now; try the next.
         conn.close(`resume refused (${outcome.reason})`);
     }
+  }
+
+  /**
+   * The session was forgotten (forgetSession) while its resume was in flight, and the resume
+   * succeeded: the tracker holds a live session the client considers ended. A `logout` on this
+   * connection ends it before anything else is sent; failing that, the connection is given up
+   * (the next one resumes nothing) and the session lapses on the trackers.
+   */
+  private endForgotten(conn: TrackerConnection): void {
+    this.sendFirst(conn, 'logout', {}, (reply) => {
+      if (reply.kind === 'success') return this.ready(conn);
+      conn.close(`the forgotten session could not be ended (${reply.kind === 'failure' ? reply.error.code : reply.reason})`);
+    });
   }
 
   /** The connection is usable: send what waited, in call order, then tell listeners. */

@@ -38,7 +38,6 @@
  * unheard `error` event would throw). Frames that are not JSON or fit no message are dropped
  * with a `badFrame` event.
  */
-import { EventEmitter } from 'node:events';
 import {
   ProtocolError,
   formatHostPort,
@@ -54,13 +53,14 @@ import { parseResult } from './frames.js';
 import { busyWaitMs, expiryError, newPending, requeueOrLost, sessionAfter, stoppedError, unsentError, type PendingRequest } from './pending.js';
 import { answeredByAutoResume, logoutAwaitingResend, resumeFields, resumeOutcome } from './session-resume.js';
 import { TrackerConnection, type Reply, type TrackerRef } from './connection.js';
+import { GuardedEmitter } from './guarded-emitter.js';
 import type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
 
 export type { TrackerRef } from './connection.js';
 export type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
 
 /** See the module comment. Events: {@link TrackerLinkEvents}. */
-export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
+export class TrackerLink extends GuardedEmitter<TrackerLinkEvents> {
   private readonly trackers: readonly TrackerRef[];
   private readonly peerAddress: string | undefined;
   private readonly connectTimeoutMs: number;
@@ -414,36 +414,5 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     const conn = p.sentOn;
     this.finish(p);
     p.reject(expiryError(p, conn, this.requestTimeoutMs, this.lastFailure));
-  }
-
-  // ---- events -------------------------------------------------------------------------------
-
-  /** Emits without letting a listener's exception into the state machine or the socket. */
-  private fire<K extends keyof TrackerLinkEvents>(event: K, ...args: TrackerLinkEvents[K]): void {
-    try {
-      (this.emit as (event: K, ...args: TrackerLinkEvents[K]) => boolean)(event, ...args);
-    } catch (err) {
-      this.reportError(err);
-    }
-  }
-
-  private reportError(err: unknown): void {
-    if (this.listenerCount('error') === 0) return; // an unheard 'error' would throw
-    try {
-      this.emit('error', err);
-    } catch {
-      // An error listener that throws has nowhere left to report to.
-    }
-  }
-
-  /** Wraps a timer callback so that nothing it throws escapes. */
-  private guard(fn: () => void): () => void {
-    return () => {
-      try {
-        fn();
-      } catch (err) {
-        this.reportError(err);
-      }
-    };
   }
 }

@@ -38,6 +38,8 @@ export class FakeTracker {
   readonly mute = new Set<string>();
   /** Delay before create_group is handled, to catch it in flight. */
   createGroupDelayMs = 0;
+  /** Delay before resume is handled, to catch it in flight. */
+  resumeDelayMs = 0;
   /** Request types answered ERR_BUSY (retry after 50 ms), each count times, before handled. */
   readonly busy = new Map<string, number>();
 
@@ -138,11 +140,14 @@ export class FakeTracker {
         return ok({ userId, token, expiresAt, peerAddress, notices: [], ticketKey: FAKE_TICKET_KEY });
       }
       case 'resume': {
-        if (state.userId !== undefined) return fail('ERR_ALREADY_LOGGED_IN', 'already logged in');
-        const userId = this.cluster.sessions.get(String(msg.token));
-        if (userId === undefined) return fail('ERR_SESSION_INVALID', 'this session has ended; log in again');
-        Object.assign(state, { userId, token: msg.token });
-        return ok({ userId, expiresAt, peerAddress, notices: [], ticketKey: FAKE_TICKET_KEY });
+        const run = (): void => {
+          if (state.userId !== undefined) return fail('ERR_ALREADY_LOGGED_IN', 'already logged in');
+          const userId = this.cluster.sessions.get(String(msg.token));
+          if (userId === undefined) return fail('ERR_SESSION_INVALID', 'this session has ended; log in again');
+          Object.assign(state, { userId, token: msg.token });
+          ok({ userId, expiresAt, peerAddress, notices: [], ticketKey: FAKE_TICKET_KEY });
+        };
+        return this.later(this.resumeDelayMs, run);
       }
       case 'logout':
         if (!needLogin()) return;
@@ -167,17 +172,21 @@ export class FakeTracker {
           this.cluster.groups.set(groupId, state.userId as string);
           ok({ groupId });
         };
-        if (this.createGroupDelayMs === 0) return run();
-        const t = setTimeout(() => {
-          this.timers.delete(t);
-          run();
-        }, this.createGroupDelayMs);
-        this.timers.add(t);
-        return;
+        return this.later(this.createGroupDelayMs, run);
       }
       default:
         return fail('ERR_UNKNOWN_TYPE', `unknown message type ${JSON.stringify(type)}`);
     }
+  }
+
+  /** Runs `run` now, or after `ms` (cancelled by kill()). */
+  private later(ms: number, run: () => void): void {
+    if (ms === 0) return run();
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      run();
+    }, ms);
+    this.timers.add(t);
   }
 }
 

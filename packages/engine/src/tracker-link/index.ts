@@ -1,9 +1,12 @@
 /**
  * The tracker link: one logical connection to whichever tracker of the cluster answers, with
- * failover and session resume (tracker-link.ts), the WebSocket to one tracker (connection.ts),
- * the frames it reads (frames.ts), what is resent after a break (retry-policy.ts), its pauses
- * (backoff.ts), defaults (constants.ts) and errors (errors.ts). The share and download managers
- * use it through narrow views of `request`.
+ * failover and a session that survives it (tracker-link.ts), the WebSocket to one tracker
+ * (connection.ts), the automatic session resume (session-resume.ts), the pending requests
+ * (pending.ts), the frames it reads (frames.ts), what is resent after a break
+ * (retry-policy.ts), its pauses (backoff.ts), defaults (constants.ts), errors (errors.ts) and
+ * the event emission that keeps listeners' exceptions out of the socket handlers
+ * (guarded-emitter.ts). The share and download managers use it through narrow views of
+ * `request`.
  */
 export { TrackerLink } from './tracker-link.js';
 export type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';

@@ -5,7 +5,7 @@
  */
 import { ProtocolError, type RequestType, type Result } from '@groupshare/protocol';
 import type { TrackerConnection } from './connection.js';
-import { RequestTimeoutError, TrackerUnavailableError } from './errors.js';
+import { ConnectionLostError, LinkStoppedError, RequestTimeoutError, TrackerUnavailableError } from './errors.js';
 import { reconnectPolicy } from './retry-policy.js';
 import type { LinkSession } from './types.js';
 
@@ -27,6 +27,17 @@ export interface PendingRequest {
   retried: boolean;
   /** The tracker's last ERR_BUSY message, while the request waits to be asked again. */
   busy?: string;
+}
+
+/** A request not yet sent nor timed: the link sets its deadline and queues it. */
+export function newPending(
+  seq: number,
+  type: RequestType,
+  fields: Record<string, unknown>,
+  resolve: (result: unknown) => void,
+  reject: (err: Error) => void,
+): PendingRequest {
+  return { seq, type, fields, resolve, reject, deadline: undefined, sentOn: undefined, id: undefined, retried: false };
 }
 
 /** How long to wait before asking again a request answered ERR_BUSY. */
@@ -66,4 +77,28 @@ export function expiryError(p: PendingRequest, sentOn: TrackerConnection | undef
 export function unsentError(p: PendingRequest, lastFailure: string | undefined): Error {
   const last = lastFailure === undefined ? '' : ` (last failure: ${lastFailure})`;
   return new TrackerUnavailableError(`no tracker is reachable, so ${p.type} was not sent${last}`);
+}
+
+/** Why `p` fails when the link is stopped before it is answered (and whether it may have happened). */
+export function stoppedError(p: PendingRequest): Error {
+  const policy = reconnectPolicy(p.type);
+  const unknown = p.sentOn !== undefined && !policy.retry ? `; it may or may not have happened — ${policy.check}` : '';
+  return new LinkStoppedError(`the tracker link was stopped before ${p.type} was answered${unknown}`);
+}
+
+/**
+ * For `p`, sent on a connection that broke before answering: undefined when it may be sent again
+ * (marked retried, so once only), else the ConnectionLostError it fails with.
+ */
+export function requeueOrLost(p: PendingRequest): Error | undefined {
+  const policy = reconnectPolicy(p.type);
+  if (policy.retry && !p.retried) {
+    p.retried = true;
+    return undefined;
+  }
+  return new ConnectionLostError(
+    policy.retry
+      ? `the tracker connection broke twice before ${p.type} was answered; try again`
+      : `the tracker connection broke before ${p.type} was answered; it may or may not have happened — ${policy.check}`,
+  );
 }

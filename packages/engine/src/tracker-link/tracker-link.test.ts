@@ -273,6 +273,37 @@ describe('TrackerLink', () => {
     expect(l.session).toBeUndefined();
   });
 
+  it('forgetSession() during the resume on a tracker that came back: the tracker ends the session (logout), and it is never resumed again', async () => {
+    const cluster = new FakeCluster();
+    const a = await tracker(cluster);
+    const l = link([a.hostPort]);
+    const events: string[] = [];
+    for (const e of ['sessionLost', 'sessionResumed'] as const) l.on(e, () => events.push(e));
+    l.start();
+    const token = await loggedIn(l);
+    await a.kill();
+    await waitFor(() => l.connectedTracker === undefined, 'the link to notice A is gone');
+
+    const back = await tracker(cluster, a.port); // the same tracker, back on its port
+    back.resumeDelayMs = 300;
+    await waitFor(() => back.received.some((r) => r.type === 'resume'), 'the resume to reach the tracker');
+    l.forgetSession(); // a logout while no tracker answered yet
+    await connected(l);
+
+    expect(back.receivedOn(1).map((r) => r.type)).toEqual(['resume', 'logout']);
+    expect(cluster.sessions.has(token)).toBe(false);
+    expect(l.session).toBeUndefined();
+    expect(events).toEqual([]);
+    await expect(l.request('list_groups')).rejects.toMatchObject({ code: 'ERR_NOT_LOGGED_IN' });
+
+    // The next reconnect resumes nothing.
+    await back.kill();
+    const again = await tracker(cluster, a.port);
+    await connected(l);
+    await l.request('ping');
+    expect(again.received.map((r) => r.type)).toEqual(['ping']);
+  });
+
   it('leaves a tracker that stops answering pings', async () => {
     const cluster = new FakeCluster();
     const a = await tracker(cluster);

@@ -17,7 +17,8 @@
  * reconnect the link first sends `resume { token, peerAddress }` and only then releases queued
  * requests. If the tracker answers ERR_SESSION_INVALID the token is forgotten and `sessionLost`
  * fires; the queued requests still go out and get ERR_NOT_LOGGED_IN, which is the truth. A
- * successful `logout`, an ERR_SESSION_INVALID reply, a `session_ended` push forget the token.
+ * successful `logout`, an ERR_SESSION_INVALID reply, a `session_ended` push forget the token, and
+ * so does `forgetSession()`; a resume it overtakes is undone with a `logout` on that connection.
  *
  * Requests. `request()` waits while no tracker is connected; after `requestTimeoutMs` from the
  * call it fails with TrackerUnavailableError (never sent) or RequestTimeoutError (sent, not
@@ -37,7 +38,6 @@
  * unheard `error` event would throw). Frames that are not JSON or fit no message are dropped
  * with a `badFrame` event.
  */
-import { EventEmitter } from 'node:events';
 import {
   ProtocolError,
   formatHostPort,
@@ -48,18 +48,19 @@ import {
 import { WebSocket } from 'ws';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import * as C from './constants.js';
-import { BadReplyError, ConnectionLostError, LinkStoppedError } from './errors.js';
+import { BadReplyError, LinkStoppedError } from './errors.js';
 import { parseResult } from './frames.js';
-import { busyWaitMs, expiryError, sessionAfter, unsentError, type PendingRequest } from './pending.js';
-import { reconnectPolicy } from './retry-policy.js';
+import { busyWaitMs, expiryError, newPending, requeueOrLost, sessionAfter, stoppedError, unsentError, type PendingRequest } from './pending.js';
+import { answeredByAutoResume, logoutAwaitingResend, resumeFields, resumeOutcome } from './session-resume.js';
 import { TrackerConnection, type Reply, type TrackerRef } from './connection.js';
+import { GuardedEmitter } from './guarded-emitter.js';
 import type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
 
 export type { TrackerRef } from './connection.js';
 export type { LinkSession, RequestFields, TrackerLinkEvents, TrackerLinkInit } from './types.js';
 
 /** See the module comment. Events: {@link TrackerLinkEvents}. */
-export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
+export class TrackerLink extends GuardedEmitter<TrackerLinkEvents> {
   private readonly trackers: readonly TrackerRef[];
   private readonly peerAddress: string | undefined;
   private readonly connectTimeoutMs: number;
@@ -133,10 +134,9 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     clearTimeout(this.retryTimer);
     clearTimeout(this.resumeTimer);
     for (const p of [...this.pending.values()]) {
-      const policy = reconnectPolicy(p.type);
-      const unknown = p.sentOn !== undefined && !policy.retry ? `; it may or may not have happened — ${policy.check}` : '';
+      const err = stoppedError(p);
       this.finish(p);
-      p.reject(new LinkStoppedError(`the tracker link was stopped before ${p.type} was answered${unknown}`));
+      p.reject(err);
     }
     const conn = this.conn;
     this.conn = undefined;
@@ -144,7 +144,10 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     return this.stopping;
   }
 
-  /** Forgets the session without telling a tracker (a logout with none reachable: there it lapses). */
+  /**
+   * Forgets the session without telling a tracker (a logout with none reachable: there it lapses).
+   * It is not resumed again; a resume already in flight that succeeds is followed by a `logout`.
+   */
   forgetSession(): void {
     this.currentSession = undefined;
   }
@@ -177,17 +180,7 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
       fields.peerAddress = this.peerAddress;
     }
     return new Promise<Result<T>>((resolve, reject) => {
-      const p: PendingRequest = {
-        seq: this.nextSeq++,
-        type,
-        fields,
-        resolve: resolve as (result: unknown) => void,
-        reject,
-        deadline: undefined,
-        sentOn: undefined,
-        id: undefined,
-        retried: false,
-      };
+      const p = newPending(this.nextSeq++, type, fields, resolve as (result: unknown) => void, reject);
       const connected = this.conn !== undefined && this.phase === 'ready';
       if (this.noWait && !connected) return void reject(unsentError(p, this.lastFailure));
       p.deadline = setTimeout(this.guard(() => this.expire(p)), this.requestTimeoutMs);
@@ -239,45 +232,60 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     }
     // Resume before anything else, so that queued requests run inside the session.
     this.phase = 'resuming';
-    this.resumeTimer = setTimeout(
-      this.guard(() => conn.close(`resume not answered within ${this.resumeTimeoutMs} ms`)),
-      this.resumeTimeoutMs,
-    );
-    const fields = session.peerAddress === undefined ? { token: session.token } : { token: session.token, peerAddress: session.peerAddress };
-    conn.send('resume', fields, (reply) => this.onResumeReply(conn, session, reply));
+    this.sendFirst(conn, 'resume', resumeFields(session), (reply) => this.onResumeReply(conn, session, reply));
+  }
+
+  /** Sends what must be answered before `conn` is ready, cut off (next tracker) after `resumeTimeoutMs`. */
+  private sendFirst(conn: TrackerConnection, type: 'resume' | 'logout', fields: Record<string, unknown>, onReply: (reply: Reply) => void): void {
+    const timeout = () => conn.close(`${type} not answered within ${this.resumeTimeoutMs} ms`);
+    this.resumeTimer = setTimeout(this.guard(timeout), this.resumeTimeoutMs);
+    conn.send(type, fields, (reply) => {
+      clearTimeout(this.resumeTimer);
+      if (conn === this.conn) onReply(reply);
+    });
   }
 
   private onResumeReply(conn: TrackerConnection, session: LinkSession, reply: Reply): void {
-    clearTimeout(this.resumeTimer);
-    if (conn !== this.conn) return;
-    if (reply.kind === 'success') {
-      const parsed = parseResult('resume', reply.result);
-      if (!parsed.ok) {
-        this.fire('badFrame', { ...conn.ref, reason: parsed.reason });
-        conn.close(`resume answered with a malformed result (${parsed.reason})`);
+    const outcome = resumeOutcome(reply);
+    const forgotten = this.currentSession !== session; // by forgetSession() while the resume was in flight
+    switch (outcome.kind) {
+      case 'resumed':
+        if (forgotten) return this.endForgotten(conn);
+        this.resumed = { token: session.token, result: outcome.result };
+        this.ready(conn, () => this.fire('sessionResumed', { ...conn.ref, result: outcome.result }));
+        return;
+      case 'invalid': {
+        if (this.currentSession === session) this.currentSession = undefined;
+        const logout = logoutAwaitingResend(this.pending.values());
+        if (logout) {
+          this.finish(logout);
+          logout.resolve({});
+        }
+        // Not lost if a logout re-queued after a break evidently took effect, or it was forgotten meanwhile.
+        this.ready(conn, logout || forgotten ? undefined : () => this.fire('sessionLost', { reason: outcome.reason }));
         return;
       }
-      this.resumed = { token: session.token, result: parsed.result };
-      this.ready(conn, () => this.fire('sessionResumed', { ...conn.ref, result: parsed.result }));
-      return;
+      case 'malformed':
+        this.fire('badFrame', { ...conn.ref, reason: outcome.reason });
+        conn.close(`resume answered with a malformed result (${outcome.reason})`);
+        return;
+      case 'refused':
+        // This tracker cannot serve us now; try the next.
+        conn.close(`resume refused (${outcome.reason})`);
     }
-    if (reply.kind === 'failure' && reply.error.code === 'ERR_SESSION_INVALID') {
-      if (this.currentSession === session) this.currentSession = undefined;
-      // A logout that was in flight when the old connection broke evidently took effect.
-      const logout = [...this.pending.values()].find((p) => p.type === 'logout' && p.retried && !p.sentOn);
-      if (logout) {
-        this.finish(logout);
-        logout.resolve({});
-        this.ready(conn);
-      } else {
-        const reason = reply.error.message;
-        this.ready(conn, () => this.fire('sessionLost', { reason }));
-      }
-      return;
-    }
-    // ERR_BUSY, ERR_INTERNAL, a malformed reply: this tracker cannot serve us now; try the next.
-    const why = reply.kind === 'failure' ? `${reply.error.code}: ${reply.error.message}` : reply.reason;
-    conn.close(`resume refused (${why})`);
+  }
+
+  /**
+   * The session was forgotten (forgetSession) while its resume was in flight, and the resume
+   * succeeded: the tracker holds a live session the client considers ended. A `logout` on this
+   * connection ends it before anything else is sent; failing that, the connection is given up
+   * (the next one resumes nothing) and the session lapses on the trackers.
+   */
+  private endForgotten(conn: TrackerConnection): void {
+    this.sendFirst(conn, 'logout', {}, (reply) => {
+      if (reply.kind === 'success') return this.ready(conn);
+      conn.close(`the forgotten session could not be ended (${reply.kind === 'failure' ? reply.error.code : reply.reason})`);
+    });
   }
 
   /** The connection is usable: send what waited, in call order, then tell listeners. */
@@ -289,7 +297,7 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     for (const p of [...this.pending.values()]) {
       if (this.conn !== conn) return; // the socket failed meanwhile; the next one will send
       if (p.sentOn) continue;
-      if (p.type === 'resume' && p.retried && resumed !== undefined && resumed.token === p.fields.token) {
+      if (answeredByAutoResume(p, resumed)) {
         this.finish(p);
         p.resolve(resumed.result);
         continue;
@@ -314,19 +322,10 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
       if (p.sentOn !== conn) continue;
       p.sentOn = undefined;
       p.id = undefined;
-      const policy = reconnectPolicy(p.type);
-      if (policy.retry && !p.retried) {
-        p.retried = true; // stays pending; ready() sends it again after the resume
-        continue;
-      }
+      const err = requeueOrLost(p); // re-queued: stays pending; ready() sends it again after the resume
+      if (err === undefined) continue;
       this.finish(p);
-      p.reject(
-        new ConnectionLostError(
-          policy.retry
-            ? `the tracker connection broke twice before ${p.type} was answered; try again`
-            : `the tracker connection broke before ${p.type} was answered; it may or may not have happened — ${policy.check}`,
-        ),
-      );
+      p.reject(err);
     }
     if (this.noWait) this.waitForTracker(false); // what was re-queued for the next tracker does not wait for it either
     this.fire(conn.openedAt !== undefined ? 'disconnected' : 'connectFailed', { ...conn.ref, reason });
@@ -415,36 +414,5 @@ export class TrackerLink extends EventEmitter<TrackerLinkEvents> {
     const conn = p.sentOn;
     this.finish(p);
     p.reject(expiryError(p, conn, this.requestTimeoutMs, this.lastFailure));
-  }
-
-  // ---- events -------------------------------------------------------------------------------
-
-  /** Emits without letting a listener's exception into the state machine or the socket. */
-  private fire<K extends keyof TrackerLinkEvents>(event: K, ...args: TrackerLinkEvents[K]): void {
-    try {
-      (this.emit as (event: K, ...args: TrackerLinkEvents[K]) => boolean)(event, ...args);
-    } catch (err) {
-      this.reportError(err);
-    }
-  }
-
-  private reportError(err: unknown): void {
-    if (this.listenerCount('error') === 0) return; // an unheard 'error' would throw
-    try {
-      this.emit('error', err);
-    } catch {
-      // An error listener that throws has nowhere left to report to.
-    }
-  }
-
-  /** Wraps a timer callback so that nothing it throws escapes. */
-  private guard(fn: () => void): () => void {
-    return () => {
-      try {
-        fn();
-      } catch (err) {
-        this.reportError(err);
-      }
-    };
   }
 }

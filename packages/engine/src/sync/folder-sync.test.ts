@@ -20,6 +20,8 @@ class FakeGroup {
   /** By name: the record, who holds it where, and who shared it first (the tracker's sharedBy, kept while the file is listed). */
   readonly files = new Map<string, { record: ShareRecord; holders: Map<string, string>; sharedBy: string }>();
   fetches = 0;
+  /** Runs once a fetch has its bytes, before it returns (a member saving meanwhile). */
+  duringFetch: (() => Promise<void>) | undefined;
 
   list(): Result<'list_files'> {
     const files: FileSummary[] = [...this.files.values()].map(({ record: r, holders, sharedBy }) => ({
@@ -87,6 +89,7 @@ async function member(user: string, watcher: SyncWatcherOptions = {}, now?: () =
       group.fetches++;
       const holder = [...(group.files.get(name)?.holders.values() ?? [])][0] as string;
       await fsp.copyFile(holder, join(into, name));
+      await group.duringFetch?.();
       return recordOf(await hashFile(join(into, name), { name }), groupId);
     },
     watcher: { rescanMs: 60_000, settleMs: 50, ...watcher },
@@ -189,6 +192,31 @@ describe('folder sync', () => {
     expect(a.sync.status().conflicts).toBe(1);
     // Told by whoever resolved it (the other may just receive the resolution and the copy).
     expect([...a.events, ...b.events]).toContainEqual({ kind: 'conflict', path: 'notes.txt', copy: 'notes.sync-conflict-20261207-120000-ann.txt' });
+  });
+
+  it('a file saved here while a newer version was being fetched is not replaced: it becomes a concurrent change, both kept', async () => {
+    let clock = Date.UTC(2026, 11, 7, 12, 0, 0);
+    const a = await member('ann', {}, () => clock);
+    const b = await member('bob', {}, () => clock);
+    await fsp.writeFile(join(a.dir, 'notes.txt'), 'v0');
+    await start(a, b);
+    await converge([a, b]);
+    await fsp.writeFile(join(a.dir, 'notes.txt'), 'ann edit');
+    a.sync.request();
+    await a.sync.settled();
+    clock += 5_000;
+    // bob saves while his round fetches ann's edit, after the round checked his file.
+    group.duringFetch = async () => {
+      group.duringFetch = undefined;
+      await fsp.writeFile(join(b.dir, 'notes.txt'), 'bob edit, longer');
+    };
+    b.sync.request();
+    await b.sync.settled();
+    await converge([a, b]);
+    const at = await tree(a.dir);
+    expect(await tree(b.dir)).toEqual(at);
+    expect(Object.values(at).sort()).toEqual(['ann edit', 'bob edit, longer']);
+    expect(Object.keys(at).filter((k) => k.includes('.sync-conflict-'))).toHaveLength(1);
   });
 
   it('believes a version only from its claimed author: one shared under another member\'s name is left alone', async () => {

@@ -293,6 +293,12 @@ export class FolderSync {
     const got = await this.obtain(a.version);
     if (got === undefined) return false;
     try {
+      // Saved here while the version was fetched: replacing it now would put that save among
+      // the versions unseen. The next round hashes it and sees the concurrent change.
+      if (mine !== undefined && !(await this.unchanged(a.path, mine))) {
+        this.again = true;
+        return false;
+      }
       return await this.carryOut(a, mine, got);
     } finally {
       await fsp.rm(got.path, { force: true }); // moved into place, or refused: never left behind

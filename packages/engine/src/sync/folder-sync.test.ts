@@ -129,6 +129,25 @@ async function tree(dir: string): Promise<Record<string, string>> {
 
 const start = async (...ms: Member[]): Promise<void> => void (await Promise.all(ms.map((m) => m.sync.start())));
 
+/**
+ * ann and bob sync notes.txt (v0); ann saves "ann edit" and her round shares it; bob's clock is
+ * then 5 s later, and bob has not heard of ann's edit yet.
+ */
+async function annEditsNotesThenBobsClockMoves(): Promise<[Member, Member]> {
+  let clock = Date.UTC(2026, 11, 7, 12, 0, 0);
+  const a = await member('ann', {}, () => clock);
+  const b = await member('bob', {}, () => clock);
+  await fsp.writeFile(join(a.dir, 'notes.txt'), 'v0');
+  await start(a, b);
+  await converge([a, b]);
+  await fsp.writeFile(join(a.dir, 'notes.txt'), 'ann edit');
+  a.sync.request();
+  await a.sync.settled();
+  clock += 5_000;
+  return [a, b];
+}
+
+
 describe('folder sync', () => {
   it('brings every folder to the union, subfolders included, and replaces a changed file keeping the old one', async () => {
     const a = await member('ann');
@@ -172,16 +191,7 @@ describe('folder sync', () => {
   });
 
   it('keeps both sides of a concurrent change, the loser as name.sync-conflict-<time>-<user>.ext', async () => {
-    let clock = Date.UTC(2026, 11, 7, 12, 0, 0);
-    const a = await member('ann', {}, () => clock);
-    const b = await member('bob', {}, () => clock);
-    await fsp.writeFile(join(a.dir, 'notes.txt'), 'v0');
-    await start(a, b);
-    await converge([a, b]);
-    await fsp.writeFile(join(a.dir, 'notes.txt'), 'ann edit');
-    a.sync.request();
-    await a.sync.settled();
-    clock += 5_000;
+    const [a, b] = await annEditsNotesThenBobsClockMoves();
     await fsp.writeFile(join(b.dir, 'notes.txt'), 'bob edit'); // before bob heard of ann's
     b.sync.request();
     await b.sync.settled();
@@ -195,16 +205,7 @@ describe('folder sync', () => {
   });
 
   it('a file saved here while a newer version was being fetched is not replaced: it becomes a concurrent change, both kept', async () => {
-    let clock = Date.UTC(2026, 11, 7, 12, 0, 0);
-    const a = await member('ann', {}, () => clock);
-    const b = await member('bob', {}, () => clock);
-    await fsp.writeFile(join(a.dir, 'notes.txt'), 'v0');
-    await start(a, b);
-    await converge([a, b]);
-    await fsp.writeFile(join(a.dir, 'notes.txt'), 'ann edit');
-    a.sync.request();
-    await a.sync.settled();
-    clock += 5_000;
+    const [a, b] = await annEditsNotesThenBobsClockMoves();
     // bob saves while his round fetches ann's edit, after the round checked his file.
     group.duringFetch = async () => {
       group.duringFetch = undefined;
